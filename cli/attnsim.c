@@ -1,0 +1,53 @@
+/*
+** attnsim.c: entry point.  Dispatches `attnsim COMMAND ...` to the
+** command functions declared in cli.h; `attnsim --help` lists them.
+*/
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const cli_command commands[] = {
+  { "check", cmd_check, "check a cascade (.einsum) and print its analyses" },
+  { "eval",  cmd_eval,  "evaluate a cascade on seeded random inputs" },
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: attnsim COMMAND [options]\n\n"
+             "attnsim %s: simulator and design-space explorer for attention accelerators.\n\n"
+             "commands:\n", ATTNSIM_VERSION);
+  for (int i = 0; i < NCOMMANDS; i++)
+    fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\n'attnsim COMMAND --help' describes a command's options.\n"
+             "Exit status: 0 success, 1 a check failed, 2 bad input.\n");
+}
+
+int cli_fail(const at_err *e) {
+  fprintf(stderr, "%s\n", e->msg);
+  return AT_EXIT_INPUT;
+}
+
+void cli_json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+    else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+    else fputc(ch, f);
+  }
+  fputc('"', f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { usage(stderr); return AT_EXIT_INPUT; }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return AT_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) { printf("attnsim %s\n", ATTNSIM_VERSION); return AT_EXIT_OK; }
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "attnsim: unknown command '%s' (see attnsim --help)\n", argv[1]);
+  return AT_EXIT_INPUT;
+}

@@ -1,0 +1,208 @@
+/*
+** einsum.h: the cascade-of-Einsums language.  es_load() parses and checks
+** a .einsum file into an es_cascade (the IR every other module reads);
+** es_bind() gives its ranks sizes; the analyses (op counts, passes,
+** footprints) and the reference interpreter work on a bound cascade.
+** The IR is read-only for callers: only this module builds or changes it.
+*/
+#ifndef ATTNSIM_EINSUM_H
+#define ATTNSIM_EINSUM_H
+
+#include <stdint.h>
+#include "util.h"
+
+#define ES_MAX_NAME  32   /* longest rank or tensor name, including NUL */
+#define ES_MAX_DIMS  8    /* most dimensions of a tensor / terms of an access */
+#define ES_MAX_RANKS 32   /* most ranks (including split parts) in a cascade */
+
+typedef struct es_loc {
+  int line, col;          /* 1-based position in the source file */
+} es_loc;
+
+/* A rank is a dimension with a size (upper case, "M") and an index
+** variable (lower case, "m").  `split m = m1 * m0` adds ranks M1 and M0
+** whose parent is M: element m1*M0 + m0 of M.  At most one rank is
+** iterative: tensors indexed by it hold size+1 slices (0 .. size). */
+typedef struct es_rank {
+  char name[ES_MAX_NAME];   /* size name, e.g. "M0" */
+  char index[ES_MAX_NAME];  /* index name, e.g. "m0" */
+  int parent;               /* rank this was split from, or -1 */
+  int outer, inner;         /* ranks this was split into, or -1 */
+  int iterative;            /* 1 for the rank named by `iterate` */
+  int64_t size;             /* elements; 0 until es_bind() */
+  es_loc loc;
+} es_rank;
+
+/* How one dimension of a tensor is addressed in an access. */
+typedef enum es_ix_kind {
+  ES_IX_VAR,    /* rank's index, plus `offset` (0, or 1 for "m1+1") */
+  ES_IX_SPLIT,  /* outer*SIZE(inner) + inner, for a dim of a split rank */
+  ES_IX_ZERO,   /* literal 0: the initial slice of an iterative dim */
+  ES_IX_LAST    /* the rank's size name ("M1"): the final slice */
+} es_ix_kind;
+
+typedef struct es_index {
+  es_ix_kind kind;
+  int rank;      /* VAR: the index's rank; SPLIT: outer rank; ZERO/LAST: the dim's rank */
+  int rank2;     /* SPLIT: inner rank; otherwise -1 */
+  int offset;    /* VAR only: 0 or 1 */
+  es_loc loc;
+} es_index;
+
+typedef struct es_access {
+  int tensor;                 /* index into es_cascade.tensors */
+  int n;                      /* number of terms == tensor's ndims */
+  es_index ix[ES_MAX_DIMS];
+  es_loc loc;
+} es_access;
+
+typedef enum es_op {
+  ES_ADD, ES_SUB, ES_MUL, ES_DIV, ES_MAX, ES_MIN
+} es_op;
+
+typedef enum es_expr_kind {
+  ES_E_NUM,      /* constant `num` (may be +-inf) */
+  ES_E_ACCESS,   /* tensor element `acc` */
+  ES_E_NEG,      /* -a */
+  ES_E_BIN,      /* a op b, op in ES_ADD..ES_MIN */
+  ES_E_EXP,      /* exp(a) */
+  ES_E_REDUCE    /* op over ranks red[0..nred): a; op is ES_ADD, ES_MAX or ES_MIN */
+} es_expr_kind;
+
+typedef struct es_expr {
+  es_expr_kind kind;
+  es_op op;
+  double num;
+  struct es_expr *a, *b;
+  es_access acc;
+  int nred;
+  int red[ES_MAX_DIMS];       /* REDUCE: ranks bound by this reduction */
+  es_loc loc;
+} es_expr;
+
+typedef struct es_tensor {
+  char name[ES_MAX_NAME];
+  int ndims;
+  int dim[ES_MAX_DIMS];       /* rank of each dimension */
+  int iter_dim;               /* dimension indexed by the iterative rank, or -1 */
+  int is_input, is_output;
+  int def;                    /* einsum that defines it, or -1 (inputs) */
+  int init;                   /* einsum giving slice 0 of an iterative tensor, or -1 */
+  es_loc loc;                 /* first declaration or definition */
+} es_tensor;
+
+/* One statement `OUT[lhs] = rhs`.  Its iteration space is the LHS's index
+** ranks followed by `sum`: ranks that occur only on the right outside any
+** explicit reduction, summed over the whole right-hand side (classic
+** Einsum).  An iterative LHS term "m1+1" makes m1 part of the space. */
+typedef struct es_einsum {
+  es_access lhs;
+  es_expr *rhs;
+  int is_init;                /* `init T[..0..] = expr` */
+  int nspace;
+  int space[ES_MAX_RANKS];    /* iteration ranks: LHS vars, then summed ranks */
+  int nsum;                   /* the last nsum entries of space are summed */
+  es_loc loc;
+} es_einsum;
+
+typedef struct es_cascade {
+  char *file;                 /* path used in messages */
+  int nranks;
+  es_rank ranks[ES_MAX_RANKS];
+  int ntensors;
+  es_tensor *tensors;
+  int neinsums;
+  es_einsum *einsums;
+  int iter_rank;              /* the iterative rank, or -1 */
+  int *order;                 /* einsums in dependency order (producers
+                                 first; loop-carried reads ignored) */
+  int bound;                  /* es_bind() succeeded */
+  struct es_arena *arena;     /* owns every es_expr */
+} es_cascade;
+
+/* Parses and checks `text` (len bytes; need not be NUL-terminated).
+** `file` names the source in messages.  Returns 0 and *out, or -1 with
+** e->msg = "FILE:LINE:COL: message" and *out = NULL. */
+int es_parse(const char *file, const char *text, size_t len,
+             es_cascade **out, at_err *e);
+/* Reads a file and calls es_parse. */
+int es_load(const char *path, es_cascade **out, at_err *e);
+void es_free(es_cascade *c);
+
+/* Size bindings "E=64,F=64,M=4096,P=4096,M0=256".  Ranks a split leaves
+** unset are derived (M1 = M / M0, or M0 = M / M1); a split whose sizes do
+** not divide is an error at the split statement.  Every rank must end up
+** with a positive size.  Returns 0, or -1 with e filled (e.g. unknown
+** rank name, which is an option error and has no file location). */
+typedef struct es_binding {
+  int n;
+  char name[ES_MAX_RANKS][ES_MAX_NAME];
+  int64_t value[ES_MAX_RANKS];
+} es_binding;
+int es_binding_parse(const char *spec, es_binding *b, at_err *e);
+int es_binding_set(es_binding *b, const char *name, int64_t value, at_err *e);
+int es_bind(es_cascade *c, const es_binding *b, at_err *e);
+
+/* Lookups by name; -1 if absent. */
+int es_find_rank(const es_cascade *c, const char *size_name);
+int es_find_tensor(const es_cascade *c, const char *name);
+
+/* ---- analyses (need a bound cascade) ---------------------------------- */
+
+/* Operation kinds counted per Einsum.  Subtraction counts as add; a
+** reduction over n elements counts n operations of its kind (combining
+** each into the accumulator), the MAC-style count hardware performs. */
+typedef enum es_kind {
+  ES_K_MUL, ES_K_ADD, ES_K_MAX, ES_K_MIN, ES_K_EXP, ES_K_DIV, ES_K_NEG,
+  ES_K_COUNT
+} es_kind;
+extern const char *const es_kind_name[ES_K_COUNT];
+
+/* Operation counts of einsum i for one instance of the cascade (batch and
+** heads are not part of the IR; callers multiply).  Returns 0, or -1 on
+** 64-bit overflow. */
+int es_op_counts(const es_cascade *c, int i, uint64_t counts[ES_K_COUNT],
+                 at_err *e);
+/* Iteration-space points of einsum i (product of its space's sizes). */
+int es_space_points(const es_cascade *c, int i, uint64_t *points, at_err *e);
+
+/* Passes over an original (unsplit, non-derived) rank r, as defined in the
+** FuseMax paper: 1 + the longest chain of dependencies in which a value
+** reduced over the whole of r is needed by a later Einsum that traverses r.
+** 0 if no Einsum traverses r.  Does not need sizes. */
+int es_passes(const es_cascade *c, int r);
+/* The pass (1-based) in which einsum i runs with respect to rank r, or 0
+** if it does not traverse r.  Fills pass[neinsums]. */
+void es_pass_of(const es_cascade *c, int r, int *pass);
+
+/* Elements of tensor t: the product of its dims (an iterative dim holds
+** size+1 slices).  `live` is what must be held at once: for an iterative
+** tensor two slices (current and next), else all elements. */
+int es_footprint(const es_cascade *c, int t, uint64_t *elements,
+                 uint64_t *live, at_err *e);
+
+/* ---- reference interpreter -------------------------------------------- */
+
+/* Values of every tensor after evaluation, in row-major order of its dims
+** (iterative dims with size+1 slices). */
+typedef struct es_values {
+  int ntensors;
+  double **data;              /* data[t], or NULL if never materialised */
+  uint64_t *len;              /* elements of data[t] */
+} es_values;
+
+/* Fills every input with uniform values in [-1, 1) drawn from `seed`
+** (inputs in declaration order, each row-major), then evaluates the
+** cascade in double precision.  Refuses cascades whose tensors exceed
+** `max_elements` in total (memory guard).  Returns 0, or -1 with e filled. */
+int es_eval(const es_cascade *c, uint64_t seed, uint64_t max_elements,
+            es_values *out, at_err *e);
+void es_values_free(es_values *v);
+
+/* Plain softmax attention (no 1/sqrt(E) scale) computed independently of
+** any cascade: AV[f,p] = sum_m softmax_m(sum_e Q[e,p]K[e,m]) V[f,m].
+** Arrays are row-major Q[E][P], K[E][M], V[F][M], AV[F][P]. */
+void es_attention_ref(const double *Q, const double *K, const double *V,
+                      int64_t E, int64_t F, int64_t M, int64_t P, double *AV);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+** util.c: error formatting, whole-file reads and size parsing shared by
+** every module.  See util.h for the contracts.
+*/
+#include "util.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int at_errf(at_err *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int at_errloc(at_err *e, const char *file, int line, int col,
+              const char *fmt, ...) {
+  int n;
+  if (col > 0)
+    n = snprintf(e->msg, sizeof e->msg, "%s:%d:%d: ", file, line, col);
+  else
+    n = snprintf(e->msg, sizeof e->msg, "%s:%d: ", file, line);
+  if (n < 0 || (size_t)n >= sizeof e->msg) return -1;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->msg + n, sizeof e->msg - (size_t)n, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int at_read_file(const char *path, char **buf, size_t *len, at_err *e) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return at_errf(e, "%s: %s", path, strerror(errno));
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  if (!b) { fclose(f); return at_errf(e, "%s: out of memory", path); }
+  for (;;) {
+    size_t got = fread(b + n, 1, cap - n - 1, f);
+    n += got;
+    if (n + 1 < cap) break;
+    char *nb = realloc(b, cap * 2);
+    if (!nb) { free(b); fclose(f); return at_errf(e, "%s: out of memory", path); }
+    b = nb;
+    cap *= 2;
+  }
+  int bad = ferror(f);
+  fclose(f);
+  if (bad) { free(b); return at_errf(e, "%s: read error", path); }
+  b[n] = 0;
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+int at_parse_size(const char *s, int64_t *v) {
+  if (!s || !*s) return -1;
+  errno = 0;
+  char *end;
+  long long x = strtoll(s, &end, 10);
+  if (errno || end == s || x < 0) return -1;
+  int64_t mult = 1;
+  if (*end == 'K' || *end == 'k') { mult = 1024; end++; }
+  else if (*end == 'M') { mult = 1024 * 1024; end++; }
+  else if (*end == 'G') { mult = 1024LL * 1024 * 1024; end++; }
+  if (*end) return -1;
+  return at_smul64((int64_t)x, mult, v);
+}
+
+#ifndef ATTNSIM_SOURCE_DIR
+#define ATTNSIM_SOURCE_DIR "."
+#endif
+
+const char *at_data_dir(void) {
+  const char *d = getenv("ATTNSIM_DATA_DIR");
+  return (d && *d) ? d : ATTNSIM_SOURCE_DIR;
+}
+
+char *at_path_join(const char *dir, const char *rel) {
+  if (!dir || !*dir || rel[0] == '/') return strdup(rel);
+  size_t dl = strlen(dir), rl = strlen(rel);
+  bool slash = dir[dl - 1] == '/';
+  char *p = malloc(dl + rl + 2);
+  if (!p) return NULL;
+  memcpy(p, dir, dl);
+  if (!slash) p[dl++] = '/';
+  memcpy(p + dl, rel, rl + 1);
+  return p;
+}
+
+char *at_dirname(const char *path) {
+  const char *s = strrchr(path, '/');
+  if (!s) return strdup(".");
+  if (s == path) return strdup("/");
+  size_t n = (size_t)(s - path);
+  char *p = malloc(n + 1);
+  if (!p) return NULL;
+  memcpy(p, path, n);
+  p[n] = 0;
+  return p;
+}

@@ -1,0 +1,77 @@
+/*
+** util.h: small helpers every attnsim module uses: checked 64-bit
+** arithmetic on sizes and counts, and the error record that carries a
+** "FILE:LINE:COL: message" back to the command line.
+** Invariant: a function that fails fills an at_err and returns non-zero;
+** it never prints and never exits.
+*/
+#ifndef ATTNSIM_UTIL_H
+#define ATTNSIM_UTIL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdarg.h>
+
+/* Exit statuses of the attnsim command. */
+#define AT_EXIT_OK    0
+#define AT_EXIT_FAIL  1   /* a check or comparison failed */
+#define AT_EXIT_INPUT 2   /* bad input: spec file, option, size */
+
+typedef struct at_err {
+  char msg[512];          /* complete message, already prefixed with its location */
+} at_err;
+
+/* Formats into e->msg; always returns -1 so callers can `return at_errf(..)`. */
+int at_errf(at_err *e, const char *fmt, ...)
+  __attribute__((format(printf, 2, 3)));
+/* Same, prefixed with "file:line:col: " (col 0 means "no column"). */
+int at_errloc(at_err *e, const char *file, int line, int col,
+              const char *fmt, ...)
+  __attribute__((format(printf, 5, 6)));
+
+/* Checked arithmetic: return 0 and store the result, or -1 on overflow. */
+static inline int at_mul64(uint64_t a, uint64_t b, uint64_t *r) {
+  return __builtin_mul_overflow(a, b, r) ? -1 : 0;
+}
+static inline int at_add64(uint64_t a, uint64_t b, uint64_t *r) {
+  return __builtin_add_overflow(a, b, r) ? -1 : 0;
+}
+static inline int at_smul64(int64_t a, int64_t b, int64_t *r) {
+  return __builtin_mul_overflow(a, b, r) ? -1 : 0;
+}
+
+/* Reads a whole file into a NUL-terminated heap buffer (*len excludes the
+** NUL).  Returns 0, or -1 with e filled. */
+int at_read_file(const char *path, char **buf, size_t *len, at_err *e);
+
+/* Parses a size such as "4096", "1K", "64K", "1M" (K = 1024) into *v.
+** Returns 0, or -1 on a malformed or overflowing value. */
+int at_parse_size(const char *s, int64_t *v);
+
+/* Root of the shipped data files (hw/, experiments/workloads/, mappings/data/):
+** $ATTNSIM_DATA_DIR when set and non-empty, else the source tree attnsim was
+** built from.  Never NULL. */
+const char *at_data_dir(void);
+
+/* "dir/rel" in a new heap string, or a copy of rel when rel is absolute or
+** dir is NULL or empty.  NULL only when out of memory. */
+char *at_path_join(const char *dir, const char *rel);
+
+/* The directory part of path in a new heap string ("." when path has no
+** slash, "/" for "/x").  NULL only when out of memory. */
+char *at_dirname(const char *path);
+
+/* Seeded pseudo-random numbers (splitmix64): reproducible across hosts. */
+typedef struct at_rng { uint64_t s; } at_rng;
+static inline uint64_t at_rng_next(at_rng *r) {
+  uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+/* Uniform double in [-1, 1). */
+static inline double at_rng_sym(at_rng *r) {
+  return (double)(at_rng_next(r) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+#endif
