@@ -10,6 +10,9 @@
 static const cli_command commands[] = {
   { "check", cmd_check, "check a cascade (.einsum) and print its analyses" },
   { "eval",  cmd_eval,  "evaluate a cascade on seeded random inputs" },
+  { "run",   cmd_run,   "evaluate one design point (design, model, sequence length)" },
+  { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
+  { "pareto", cmd_pareto, "FuseMax latency and area over square array sizes" },
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

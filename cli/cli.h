@@ -18,6 +18,19 @@ typedef struct cli_command {
 
 int cmd_check(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_paper(int argc, char **argv);
+int cmd_pareto(int argc, char **argv);
+
+struct sim_result;
+struct wl_workload;
+/* Result writers shared by run, paper and pareto (cmd_sim.c). */
+void cli_csv_header(FILE *f, int with_study);
+void cli_csv_row(FILE *f, const char *study, const struct sim_result *r);
+void cli_json_result(FILE *f, const struct sim_result *r);
+void cli_print_result(FILE *f, const struct sim_result *r);
+/* A workload by name (bert, trxl, t5, xlm) or YAML path. */
+int cli_load_model(const char *name, struct wl_workload *w, at_err *e);
 
 /* Prints "attnsim: message" on stderr and returns AT_EXIT_INPUT. */
 int cli_fail(const at_err *e);

@@ -1,0 +1,192 @@
+/*
+** cmd_sim.c: `attnsim run`, one design point through the analytical
+** engine, printed for people, as CSV or as JSON.  The CSV/JSON writers are
+** shared with `attnsim paper` and `attnsim pareto` (cmd_paper.c).
+*/
+#define _XOPEN_SOURCE 700   /* realpath */
+#include "cli.h"
+#include "sim.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char run_help[] =
+  "usage: attnsim run (--design NAME | --mapping FILE [--arch FILE]) --model MODEL --seq LEN\n"
+  "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
+  "                   [--csv | --json]\n\n"
+  "Evaluates one design point with the analytical engine.\n"
+  "  --design NAME    shipped design: fusemax, arch (+Architecture), cascade (+Cascade),\n"
+  "                   flat, unfused, linear-fusemax, linear-flat\n"
+  "  --mapping FILE   a mapping file (it names its architecture and cascades)\n"
+  "  --arch FILE      replace the mapping's architecture\n"
+  "  --cascade FILE   accepted for symmetry: the cascade must be the one the\n"
+  "                   mapping names (a mapping is written for its cascade)\n"
+  "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
+  "  --seq LEN        sequence length M = P: 1024, 1K, 64K, 1M ...\n"
+  "  --rows/--cols/--width-1d/--buffer/--bandwidth  override the architecture\n"
+  "                   (buffer in bytes or 16M-style sizes, bandwidth in GiB/s)\n"
+  "  --csv            one header line and one row\n"
+  "  --json           one JSON object with every metric\n";
+
+void cli_csv_header(FILE *f, int with_study) {
+  fprintf(f, "%sdesign,model,seq_len,latency_s,cycles,energy_pj,traffic_bytes,util_2d,util_1d,"
+             "compute_cycles,memory_cycles,buffer_bytes,area_um2,bound,tiling",
+          with_study ? "study," : "");
+  for (int k = 0; k < SIM_C_COUNT; k++) fprintf(f, ",energy_%s_pj", sim_component_name[k]);
+  fputc('\n', f);
+}
+
+void cli_csv_row(FILE *f, const char *study, const sim_result *r) {
+  if (study) fprintf(f, "%s,", study);
+  fprintf(f, "%s,%s,%lld,%.9g,%llu,%.9g,%llu,%.6f,%.6f,%llu,%llu,%llu,%.6g,%s,%s", r->design, r->model,
+          (long long)r->seq_len, r->latency_s, (unsigned long long)r->cycles, r->energy_pJ,
+          (unsigned long long)r->traffic_bytes, r->util_2d, r->util_1d, (unsigned long long)r->compute_cycles,
+          (unsigned long long)r->memory_cycles, (unsigned long long)r->buffer_bytes, r->area_um2, r->bound,
+          r->tiling);
+  for (int k = 0; k < SIM_C_COUNT; k++) fprintf(f, ",%.9g", r->energy_by[k]);
+  fputc('\n', f);
+}
+
+void cli_json_result(FILE *f, const sim_result *r) {
+  fprintf(f, "{\"design\":");
+  cli_json_str(f, r->design);
+  fprintf(f, ",\"model\":");
+  cli_json_str(f, r->model);
+  fprintf(f, ",\"engine\":");
+  cli_json_str(f, r->engine);
+  fprintf(f, ",\"seq_len\":%lld,\"latency_s\":%.9g,\"cycles\":%llu,\"compute_cycles\":%llu,"
+             "\"memory_cycles\":%llu,\"energy_pj\":%.9g,\"traffic_bytes\":%llu,\"buffer_bytes\":%llu,"
+             "\"util_2d\":%.6f,\"util_1d\":%.6f,\"area_um2\":%.6g,\"bound\":",
+          (long long)r->seq_len, r->latency_s, (unsigned long long)r->cycles,
+          (unsigned long long)r->compute_cycles, (unsigned long long)r->memory_cycles, r->energy_pJ,
+          (unsigned long long)r->traffic_bytes, (unsigned long long)r->buffer_bytes, r->util_2d, r->util_1d,
+          r->area_um2);
+  cli_json_str(f, r->bound);
+  fprintf(f, ",\"tiling\":");
+  cli_json_str(f, r->tiling);
+  fprintf(f, ",\"energy_by\":{");
+  for (int k = 0; k < SIM_C_COUNT; k++) fprintf(f, "%s\"%s\":%.9g", k ? "," : "", sim_component_name[k], r->energy_by[k]);
+  fprintf(f, "},\"arrays\":[");
+  for (int k = 0; k < r->n_arrays; k++) {
+    fprintf(f, "%s{\"name\":", k ? "," : "");
+    cli_json_str(f, r->array_name[k]);
+    fprintf(f, ",\"busy_cycles\":%llu,\"util\":%.6f}", (unsigned long long)r->array_busy[k], r->array_util[k]);
+  }
+  fprintf(f, "],\"einsums\":[");
+  for (int k = 0; k < r->n_einsums; k++) {
+    const sim_einsum_result *x = &r->einsum[k];
+    fprintf(f, "%s{\"name\":", k ? "," : "");
+    cli_json_str(f, x->name);
+    fprintf(f, ",\"array\":");
+    cli_json_str(f, x->array);
+    fprintf(f, ",\"busy_cycles\":%llu,\"util\":%.6f,\"energy_pj\":%.9g}", (unsigned long long)x->busy_cycles,
+            x->util, x->energy_pJ);
+  }
+  fprintf(f, "]}\n");
+}
+
+void cli_print_result(FILE *f, const sim_result *r) {
+  fprintf(f, "%s on %s, %lld tokens (%s engine)\n", r->design, r->model, (long long)r->seq_len, r->engine);
+  fprintf(f, "  latency     %.6g s (%llu cycles; compute %llu, memory %llu; bound: %s)\n", r->latency_s,
+          (unsigned long long)r->cycles, (unsigned long long)r->compute_cycles,
+          (unsigned long long)r->memory_cycles, r->bound);
+  fprintf(f, "  tiling      %s\n", r->tiling[0] ? r->tiling : "-");
+  for (int k = 0; k < r->n_arrays; k++)
+    fprintf(f, "  array %-5s util %.4f (busy %llu cycles)\n", r->array_name[k], r->array_util[k],
+            (unsigned long long)r->array_busy[k]);
+  fprintf(f, "  DRAM        %.6g bytes; buffer %.6g bytes\n", (double)r->traffic_bytes, (double)r->buffer_bytes);
+  fprintf(f, "  energy      %.6g pJ:", r->energy_pJ);
+  for (int k = 0; k < SIM_C_COUNT; k++) fprintf(f, " %s %.3g", sim_component_name[k], r->energy_by[k]);
+  fprintf(f, "\n  area        %.6g mm^2\n  per Einsum:\n", r->area_um2 / 1e6);
+  for (int k = 0; k < r->n_einsums; k++)
+    fprintf(f, "    %-22s %-3s busy %14llu  util %.4f  energy %.4g pJ\n", r->einsum[k].name,
+            r->einsum[k].array, (unsigned long long)r->einsum[k].busy_cycles, r->einsum[k].util,
+            r->einsum[k].energy_pJ);
+}
+
+int cli_load_model(const char *name, wl_workload *w, at_err *e) {
+  if (strchr(name, '/') || strstr(name, ".yaml")) return wl_load(name, w, e);
+  return wl_find(name, NULL, w, e);
+}
+
+int cmd_run(int argc, char **argv) {
+  static const struct option lo[] = {
+    { "design", required_argument, 0, 'd' }, { "mapping", required_argument, 0, 'm' },
+    { "arch", required_argument, 0, 'a' }, { "cascade", required_argument, 0, 'c' },
+    { "model", required_argument, 0, 'M' }, { "seq", required_argument, 0, 's' },
+    { "rows", required_argument, 0, 'r' }, { "cols", required_argument, 0, 'C' },
+    { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
+    { "bandwidth", required_argument, 0, 'B' }, { "csv", no_argument, 0, 'v' },
+    { "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL, *seq = NULL;
+  int csv = 0, json = 0, ch;
+  sim_overrides ov = { 0 };
+  at_err e;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    int64_t v;
+    switch (ch) {
+    case 'd': design = optarg; break;
+    case 'm': mapping = optarg; break;
+    case 'a': arch = optarg; break;
+    case 'c': cascade = optarg; break;
+    case 'M': model = optarg; break;
+    case 's': seq = optarg; break;
+    case 'v': csv = 1; break;
+    case 'j': json = 1; break;
+    case 'r': case 'C': case 'w': case 'b':
+      if (at_parse_size(optarg, &v) || v <= 0) {
+        fprintf(stderr, "attnsim: %s needs a positive size, got '%s'\n", argv[optind - 1], optarg);
+        return AT_EXIT_INPUT;
+      }
+      if (ch == 'r') ov.rows_2d = v; else if (ch == 'C') ov.cols_2d = v;
+      else if (ch == 'w') ov.width_1d = v; else ov.buffer_bytes = v;
+      break;
+    case 'B': {
+      char *end;
+      double g = strtod(optarg, &end);
+      if (*end || !(g > 0)) { fprintf(stderr, "attnsim: --bandwidth needs GiB/s > 0, got '%s'\n", optarg); return AT_EXIT_INPUT; }
+      ov.bandwidth_Bps = g * 1073741824.0;
+      break;
+    }
+    case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
+    default:
+      fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], run_help);
+      return AT_EXIT_INPUT;
+    }
+  }
+  if (optind != argc || (!design == !mapping) || !model || !seq || (csv && json)) {
+    fprintf(stderr, "attnsim: run needs exactly one of --design or --mapping, plus --model and --seq\n%s", run_help);
+    return AT_EXIT_INPUT;
+  }
+  wl_workload w;
+  int64_t len;
+  if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
+  sim_design *d;
+  if (design ? sim_design_find(design, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
+  if (cascade) {
+    int match = 0;
+    for (int i = 0; i < sim_design_ncascades(d); i++) {
+      char *a = realpath(cascade, NULL), *b = realpath(sim_design_cascade_path(d, i), NULL);
+      match |= a && b && !strcmp(a, b);
+      free(a);
+      free(b);
+    }
+    if (!match) {
+      fprintf(stderr, "attnsim: --cascade %s is not a cascade of mapping %s (it uses %s)\n", cascade,
+              sim_design_mapping_path(d), sim_design_cascade_path(d, 0));
+      sim_design_free(d);
+      return AT_EXIT_INPUT;
+    }
+  }
+  sim_result r;
+  int rc = sim_eval(d, &w, len, &ov, &r, &e);
+  sim_design_free(d);
+  if (rc) return cli_fail(&e);
+  if (csv) { cli_csv_header(stdout, 0); cli_csv_row(stdout, NULL, &r); }
+  else if (json) cli_json_result(stdout, &r);
+  else cli_print_result(stdout, &r);
+  return AT_EXIT_OK;
+}

@@ -1,0 +1,179 @@
+/*
+** arch.h: an accelerator architecture as loaded from hw/NAME.yaml: the PE
+** arrays (their shape, registers and the operations each PE supports with
+** cycles and functional-unit activations per element), the global buffer,
+** DRAM, the clock, and the per-action energy and per-component area tables
+** (each from its own replaceable YAML file).  hw_area_um2() turns the
+** struct into a chip area.  The struct knows nothing of mappings or engines.
+**
+** Units are in every field name or comment.  Callers (sweeps) may change
+** the fields marked "sweepable" after loading, then must call hw_validate().
+*/
+#ifndef ATTNSIM_HW_ARCH_H
+#define ATTNSIM_HW_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define HW_MAX_ARRAYS 4     /* PE arrays per architecture */
+#define HW_NAME_MAX   16    /* bytes in an array name, with the NUL */
+#define HW_DIM_MAX    (1LL << 20)   /* bound on rows, cols, regs, cycles */
+
+/* What a PE can be asked to do, per element.  An Einsum's map/reduce
+** operators land on these: sum-of-products -> MAC, "+" -> ADD, "-" -> SUB,
+** "*" -> MUL, max/min -> MAX/MIN, exp -> EXP, "/" -> DIV. */
+typedef enum hw_op {
+  HW_OP_MAC,    /* a += b * c */
+  HW_OP_MUL,    /* a = b * c */
+  HW_OP_ADD,    /* a = b + c (also a sum reduction step) */
+  HW_OP_SUB,    /* a = b - c */
+  HW_OP_MAX,    /* a = max(b, c) (also a max reduction step) */
+  HW_OP_MIN,    /* a = min(b, c) */
+  HW_OP_EXP,    /* a = exp(b) */
+  HW_OP_DIV,    /* a = b / c */
+  HW_OP_COUNT
+} hw_op;
+
+/* Physical functional units inside a PE.  An operation activates one or
+** more of them (FuseMax's exp = 6 MAC + 1 ADD activations); energy is
+** charged per activation and area per unit present in a PE. */
+typedef enum hw_unit {
+  HW_UNIT_MAC,  /* fp16 multiply-accumulate (also serves MUL) */
+  HW_UNIT_ADD,  /* fp16 adder (ADD, SUB) */
+  HW_UNIT_MAX,  /* fp16 comparator + mux (MAX, MIN) */
+  HW_UNIT_DIV,  /* fp16 divider */
+  HW_UNIT_EXP,  /* dedicated exponential unit (FLAT's 1D PEs) */
+  HW_UNIT_COUNT
+} hw_unit;
+
+/* Cost of one operation kind on one PE of an array. */
+typedef struct hw_op_cost {
+  bool supported;                 /* false: binding this op here is an error */
+  int64_t cycles;                 /* cycles per element on one PE; >= 1 if supported */
+  int64_t uses[HW_UNIT_COUNT];    /* unit activations per element (energy);
+                                     at least one > 0 if supported */
+} hw_op_cost;
+
+/* How a PE issues the operations of one element.  SERIAL: one operation
+** at a time, so an element costs the sum of its operations' cycles (a
+** FuseMax PE runs exp as a microsequence on its MAC unit).  UNITS: each
+** functional unit is its own pipeline stage, so a PE's throughput is set
+** by its busiest unit (FLAT's 1D PE streams x - max through its adder into
+** its exp unit at one element per cycle). */
+typedef enum hw_issue { HW_ISSUE_SERIAL, HW_ISSUE_UNITS } hw_issue;
+
+typedef struct hw_array {
+  char name[HW_NAME_MAX];         /* "2d", "1d": the key in the arch file */
+  hw_issue issue;                 /* default serial */
+  int64_t rows;                   /* PEs; 1 for a 1D array (sweepable) */
+  int64_t cols;                   /* PEs; the width of a 1D array (sweepable) */
+  int64_t regs_per_pe;            /* words of register file per PE */
+  hw_op_cost ops[HW_OP_COUNT];    /* indexed by hw_op */
+} hw_array;
+
+typedef struct hw_buffer {
+  int64_t bytes;                  /* capacity (sweepable); a whole number of rows */
+  int64_t row_bits;               /* bits per row, the unit of buffer energy */
+  int64_t banks;                  /* independently addressed banks, <= rows */
+} hw_buffer;
+
+typedef struct hw_dram {
+  double bandwidth_Bps;           /* bytes per second (sweepable) */
+  int64_t access_bits;            /* bits per access, the unit of DRAM energy */
+} hw_dram;
+
+/* Energy per action, pJ.  Loaded from the file the arch names (default
+** hw/energy-45nm.yaml). */
+typedef struct hw_energy {
+  char *path;                     /* file it came from */
+  int64_t word_bits;              /* datapath width the figures are for */
+  double unit_pJ[HW_UNIT_COUNT];  /* per activation of one unit */
+  double reg_read_pJ;             /* per word read from a PE register file */
+  double reg_write_pJ;            /* per word written */
+  int64_t buffer_row_bits;        /* row width the buffer figures are for */
+  double buffer_row_read_pJ;      /* per row read from the global buffer */
+  double buffer_row_write_pJ;     /* per row written */
+  int64_t dram_access_bits;       /* access width the DRAM figure is for */
+  double dram_access_pJ;          /* per DRAM access (read or write) */
+} hw_energy;
+
+/* Area per component, um^2.  Loaded from the file the arch names (default
+** hw/area-45nm.yaml). */
+typedef struct hw_area_table {
+  char *path;                     /* file it came from */
+  int64_t word_bits;              /* datapath width the figures are for */
+  double unit_um2[HW_UNIT_COUNT]; /* one functional unit */
+  double reg_word_um2;            /* one register of word_bits */
+  double pe_other_um2;            /* per PE: control, pipeline, links */
+  double sram_um2_per_KiB;        /* global buffer, periphery included */
+} hw_area_table;
+
+typedef struct hw_arch {
+  char *name;                     /* "fusemax" */
+  char *path;                     /* the arch file it came from */
+  double clock_hz;                /* PE and buffer clock */
+  int64_t word_bytes;             /* bytes per value moved (2 for fp16) */
+  int n_arrays;                   /* used entries of arrays[] */
+  hw_array arrays[HW_MAX_ARRAYS]; /* in file order */
+  hw_buffer buffer;
+  hw_dram dram;
+  hw_energy energy;
+  hw_area_table area;
+} hw_arch;
+
+/* Area of a design by component, um^2 (DRAM is off chip: not counted). */
+typedef struct hw_area_breakdown {
+  int n_arrays;                   /* = arch->n_arrays */
+  struct {
+    double units_um2;             /* functional units of all PEs */
+    double regs_um2;              /* register files of all PEs */
+    double other_um2;             /* per-PE overhead of all PEs */
+    double total_um2;             /* the three above */
+  } array[HW_MAX_ARRAYS];         /* same order as arch->arrays */
+  double unit_um2[HW_UNIT_COUNT]; /* functional units summed over arrays */
+  double buffer_um2;              /* global buffer */
+  double total_um2;               /* arrays + buffer */
+} hw_area_breakdown;
+
+/* Loads an architecture file and the energy and area files it names
+** (paths relative to its directory; when the `energy`/`area` field is absent,
+** energy-45nm.yaml / area-45nm.yaml next to it, else in at_data_dir()/hw).
+** Returns 0, or -1 with "FILE:LINE:COL: field: message" in e. */
+int  hw_load(const char *path, hw_arch **out, at_err *e);
+void hw_free(hw_arch *a);                              /* NULL is fine */
+/* A deep copy, so a sweep can vary one loaded architecture per thread. */
+int  hw_copy(const hw_arch *a, hw_arch **out, at_err *e);
+
+/* Checks the invariants stated on the fields above (and that the energy
+** and area tables match word, row and access widths).  hw_load already
+** did; call it again after changing fields.  Messages name the arch and
+** the field ("arch fusemax: arrays.2d.rows: must be positive, got 0"). */
+int hw_validate(const hw_arch *a, at_err *e);
+
+/* Index of the array called name in a->arrays, or -1. */
+int hw_array_index(const hw_arch *a, const char *name);
+/* The array called name, or NULL. */
+const hw_array *hw_array_find(const hw_arch *a, const char *name);
+
+/* PEs in an array (rows * cols; validated not to overflow). */
+static inline int64_t hw_array_pes(const hw_array *ar) {
+  return ar->rows * ar->cols;
+}
+/* Whether a PE of the array contains the unit (some supported op uses it). */
+bool hw_array_has_unit(const hw_array *ar, hw_unit u);
+/* Energy of one element of op on one PE of ar, pJ (0 if unsupported). */
+double hw_op_energy_pJ(const hw_arch *a, const hw_array *ar, hw_op op);
+
+/* Total area, um^2; fills *bd when bd is not NULL. */
+double hw_area_um2(const hw_arch *a, hw_area_breakdown *bd);
+
+/* Names as written in the YAML files ("mac", "exp", ...). */
+const char *hw_op_name(hw_op op);
+const char *hw_unit_name(hw_unit u);
+/* HW_OP_COUNT / HW_UNIT_COUNT when the name is unknown. */
+hw_op   hw_op_parse(const char *name);
+hw_unit hw_unit_parse(const char *name);
+
+#endif

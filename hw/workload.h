@@ -1,0 +1,43 @@
+/*
+** workload.h: a transformer model's attention shape (heads, embeddings,
+** model and FFN widths, batch) loaded from experiments/workloads/NAME.yaml,
+** and the parsing of sequence lengths ("1024", "1K", "64K", "1M").
+** The sequence length is not part of a workload: M = P is given per run.
+*/
+#ifndef ATTNSIM_HW_WORKLOAD_H
+#define ATTNSIM_HW_WORKLOAD_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+#define WL_NAME_MAX 32
+
+typedef struct wl_workload {
+  char name[WL_NAME_MAX];         /* short name as the paper and flat-configs.csv
+                                     write it: "BERT", "TrXL", "T5", "XLM" */
+  char description[64];          /* "BERT-Base"; may be empty */
+  int64_t H;                      /* heads */
+  int64_t E;                      /* Q/K embedding per head, elements */
+  int64_t F;                      /* V embedding per head, elements */
+  int64_t D;                      /* model width, elements (the linear layers' input) */
+  int64_t FFN;                    /* feed-forward hidden width, elements */
+  int64_t B;                      /* batch */
+} wl_workload;
+
+/* Loads one workload file.  Returns 0, or -1 with "FILE:LINE:COL: ..." */
+int wl_load(const char *path, wl_workload *out, at_err *e);
+
+/* Loads the workload called name (case-insensitive: "bert", "BERT", "TrXL")
+** from search_dir/<lowercase name>.yaml; search_dir NULL means
+** at_data_dir()/experiments/workloads.  An unknown name lists the ones
+** found in the folder. */
+int wl_find(const char *name, const char *search_dir, wl_workload *out,
+            at_err *e);
+
+/* Parses a sequence length: a positive integer, optionally with K (2^10),
+** M (2^20) or G (2^30): "1024", "1K", "64K", "1M".  Returns 0, or -1 with
+** e filled. */
+int wl_parse_seq(const char *s, int64_t *len, at_err *e);
+
+#endif

@@ -1,0 +1,826 @@
+/*
+** mapping.c: loading mapping specs and binding them into schedules.
+** A spec stays a located YAML tree: binding walks it once per design
+** point, resolving `select` nodes against the point's configuration row,
+** evaluating size expressions ("B*H", "2d.rows", "SEQ / config.P1"), and
+** choosing `fit` tile sizes as the largest divisor whose resident tiles fit
+** the global buffer.  Errors point at the spec node at fault.
+*/
+#include "mapping.h"
+#include "flatcfg.h"
+#include "ytree.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct map_phase {
+  const yt_node *node;        /* the phase's map */
+  char *cascade_path;
+  es_cascade *c;
+} map_phase;
+
+struct map_spec {
+  yt_doc *doc;
+  char *path, *dir, *arch_path;
+  const char *design;
+  fc_table *config;           /* per-point configurations, or NULL */
+  fc_platform platform;
+  int nphases;
+  map_phase phase[SC_MAX_PHASES];
+};
+
+const char *map_design(const map_spec *m) { return m->design; }
+const char *map_path(const map_spec *m) { return m->path; }
+const char *map_arch_path(const map_spec *m) { return m->arch_path; }
+int map_nphases(const map_spec *m) { return m->nphases; }
+const char *map_cascade_path(const map_spec *m, int i) { return m->phase[i].cascade_path; }
+
+void map_free(map_spec *m) {
+  if (!m) return;
+  for (int i = 0; i < m->nphases; i++) {
+    free(m->phase[i].cascade_path);
+    es_free(m->phase[i].c);
+  }
+  fc_free(m->config);
+  yt_free(m->doc);
+  free(m->path);
+  free(m->dir);
+  free(m->arch_path);
+  free(m);
+}
+
+static const char *const phase_keys[] = { "name", "cascade", "batch", "sizes", "tiling",
+  "loops", "spatial", "einsums", "storage", "pipeline", NULL };
+
+int map_load(const char *path, map_spec **out, at_err *e) {
+  static const char *const top[] = { "design", "description", "arch", "config", "phases", NULL };
+  *out = NULL;
+  map_spec *m = calloc(1, sizeof *m);
+  if (!m) return at_errf(e, "out of memory");
+  m->path = strdup(path);
+  m->dir = at_dirname(path);
+  if (!m->path || !m->dir) { map_free(m); return at_errf(e, "out of memory"); }
+  const char *s;
+  const yt_node *root, *phases, *cfg;
+  if (yt_load(path, &m->doc, e)) goto fail;
+  root = yt_root(m->doc);
+  if (yt_check_keys(root, top, e) || yt_get_str(root, "design", &m->design, e) ||
+      yt_get_str(root, "arch", &s, e))
+    goto fail;
+  if (!(m->arch_path = at_path_join(m->dir, s))) { at_errf(e, "out of memory"); goto fail; }
+  if ((cfg = yt_find(root, "config"))) {
+    static const char *const ck[] = { "file", "platform", NULL };
+    const char *file, *plat;
+    if (yt_check_keys(cfg, ck, e) || yt_get_str(cfg, "file", &file, e) ||
+        yt_get_str(cfg, "platform", &plat, e))
+      goto fail;
+    if (fc_platform_parse(plat, &m->platform)) {
+      yt_badval(yt_find(cfg, "platform"), e, "expected cloud or edge");
+      goto fail;
+    }
+    char *cp = at_path_join(m->dir, file);
+    if (!cp) { at_errf(e, "out of memory"); goto fail; }
+    int rc = fc_load(cp, &m->config, e);
+    free(cp);
+    if (rc) goto fail;
+  }
+  if (yt_get(root, "phases", &phases, e) || yt_expect_seq(phases, e)) goto fail;
+  if (yt_len(phases) == 0 || yt_len(phases) > SC_MAX_PHASES) {
+    yt_errf(phases, e, "a mapping has 1 to %d phases", SC_MAX_PHASES);
+    goto fail;
+  }
+  for (size_t i = 0; i < yt_len(phases); i++) {
+    map_phase *ph = &m->phase[m->nphases++];
+    ph->node = yt_at(phases, i);
+    if (yt_check_keys(ph->node, phase_keys, e) || yt_get_str(ph->node, "cascade", &s, e)) goto fail;
+    if (!(ph->cascade_path = at_path_join(m->dir, s))) { at_errf(e, "out of memory"); goto fail; }
+    if (es_load(ph->cascade_path, &ph->c, e)) goto fail;
+  }
+  *out = m;
+  return 0;
+fail:
+  map_free(m);
+  return -1;
+}
+
+/* ---- binding context ---------------------------------------------------- */
+
+typedef struct bctx {
+  map_spec *m;
+  const hw_arch *a;
+  const wl_workload *w;
+  int64_t seq;
+  const fc_config *cfg;       /* the point's configuration row, or NULL */
+  sc_phase *ph;
+  at_err *e;
+} bctx;
+
+/* A configuration column as text (for select) or number (for expressions). */
+static int cfg_column(bctx *b, const yt_node *at, const char *col, const char **txt, double *num) {
+  const fc_config *c = b->cfg;
+  if (!c) return yt_errf(at, b->e, "'%s' needs a per-point configuration (add `config:` to the mapping)", col);
+  *txt = NULL;
+  *num = NAN;
+#define LOC(f) if (!strcmp(col, #f "_loc")) { *txt = c->f##_onchip ? "onchip" : "offchip"; return 0; }
+  LOC(Q) LOC(K) LOC(V) LOC(QK) LOC(A) LOC(AV)
+#undef LOC
+  if (!strcmp(col, "QK_stationarity")) { *txt = c->QK_stationarity == FC_OUTPUT_STATIONARY ? "output" : "weight"; return 0; }
+  if (!strcmp(col, "AV_stationarity")) { *txt = c->AV_stationarity == FC_OUTPUT_STATIONARY ? "output" : "weight"; return 0; }
+  if (!strcmp(col, "fusion_granularity")) { *txt = c->fusion == FC_FUSE_HEAD ? "head" : "row"; return 0; }
+  if (!strcmp(col, "P1")) { *num = (double)c->P1; return 0; }
+  if (!strcmp(col, "proportion_spilled")) { *num = c->proportion_spilled; return 0; }
+  if (!strcmp(col, "proportion_buffered")) { *num = c->proportion_buffered; return 0; }
+  return yt_errf(at, b->e, "unknown configuration column '%s'", col);
+}
+
+/* Follows `{select: COLUMN, CASE: node, ...}` chains to the chosen node. */
+static int resolve(bctx *b, const yt_node *n, const yt_node **out) {
+  for (int depth = 0; n && yt_node_kind(n) == YT_MAP && yt_find(n, "select"); depth++) {
+    const char *col, *txt;
+    double num;
+    if (depth > 8) return yt_errf(n, b->e, "select nested too deeply");
+    if (yt_get_str(n, "select", &col, b->e)) return -1;
+    if (cfg_column(b, yt_find(n, "select"), col, &txt, &num)) return -1;
+    char buf[32];
+    if (!txt) { snprintf(buf, sizeof buf, "%g", num); txt = buf; }
+    const yt_node *c = yt_find(n, txt);
+    if (!c) return yt_errf(n, b->e, "select %s: no case for '%s'", col, txt);
+    n = c;
+  }
+  *out = n;
+  return 0;
+}
+
+static int find_part(const sc_phase *ph, const char *name) {
+  for (int i = 0; i < ph->nparts; i++)
+    if (!strcmp(ph->part[i].name, name)) return i;
+  return -1;
+}
+
+/* Value of one identifier in a size expression. */
+static int ident_value(bctx *b, const yt_node *at, const char *id, double *v) {
+  const wl_workload *w = b->w;
+  if (!strcmp(id, "SEQ")) { *v = (double)b->seq; return 0; }
+  if (!strcmp(id, "B")) { *v = (double)w->B; return 0; }
+  if (!strcmp(id, "H")) { *v = (double)w->H; return 0; }
+  if (!strcmp(id, "D")) { *v = (double)w->D; return 0; }
+  if (!strcmp(id, "FFN")) { *v = (double)w->FFN; return 0; }
+  if (!strncmp(id, "config.", 7)) {
+    const char *txt;
+    if (cfg_column(b, at, id + 7, &txt, v)) return -1;
+    if (txt) return yt_errf(at, b->e, "configuration column '%s' is not a number", id + 7);
+    return 0;
+  }
+  const char *dot = strchr(id, '.');
+  if (dot) {
+    char an[HW_NAME_MAX];
+    size_t n = (size_t)(dot - id);
+    if (n >= sizeof an) return yt_errf(at, b->e, "unknown name '%s'", id);
+    memcpy(an, id, n);
+    an[n] = 0;
+    const hw_array *ar = hw_array_find(b->a, an);
+    if (!ar) return yt_errf(at, b->e, "architecture %s has no array '%s'", b->a->name, an);
+    if (!strcmp(dot + 1, "rows")) { *v = (double)ar->rows; return 0; }
+    if (!strcmp(dot + 1, "cols")) { *v = (double)ar->cols; return 0; }
+    return yt_errf(at, b->e, "'%s': an array has rows and cols", id);
+  }
+  if (b->ph && b->ph->c) {
+    int r = es_find_rank(b->ph->c, id);
+    if (r >= 0 && b->ph->c->ranks[r].size > 0) { *v = (double)b->ph->c->ranks[r].size; return 0; }
+  }
+  /* workload E, F last: inside a phase a rank of that name wins */
+  if (!strcmp(id, "E")) { *v = (double)w->E; return 0; }
+  if (!strcmp(id, "F")) { *v = (double)w->F; return 0; }
+  return yt_errf(at, b->e, "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN)", id);
+}
+
+/* Evaluates "a * b / c" over numbers and identifiers. */
+static int eval_expr(bctx *b, const yt_node *n, double *out) {
+  const char *s = yt_scalar(n);
+  if (!s || !*s) return yt_badval(n, b->e, "expected a size expression");
+  double acc = 1;
+  char op = '*';
+  const char *p = s;
+  for (;;) {
+    while (*p == ' ') p++;
+    char tok[64];
+    size_t k = 0;
+    while (*p && *p != '*' && *p != '/' && *p != ' ' && k < sizeof tok - 1) tok[k++] = *p++;
+    tok[k] = 0;
+    if (!k) return yt_badval(n, b->e, "malformed size expression");
+    double v;
+    char *end;
+    v = strtod(tok, &end);
+    if (*end) {   /* not a number: a name ("2d.rows" starts with a digit) */
+      if (!isalnum((unsigned char)tok[0])) return yt_badval(n, b->e, "malformed size expression");
+      if (ident_value(b, n, tok, &v)) return -1;
+    }
+    if (op == '*') acc *= v;
+    else {
+      if (v == 0) return yt_badval(n, b->e, "division by zero");
+      acc /= v;
+    }
+    while (*p == ' ') p++;
+    if (!*p) break;
+    if (*p != '*' && *p != '/') return yt_badval(n, b->e, "malformed size expression");
+    op = *p++;
+  }
+  *out = acc;
+  return 0;
+}
+
+/* A positive whole-number size. */
+static int eval_size(bctx *b, const yt_node *n, int64_t *out) {
+  double v;
+  if (resolve(b, n, &n) || eval_expr(b, n, &v)) return -1;
+  if (!(v >= 1) || v > 9.2e18 || v != floor(v))
+    return yt_badval(n, b->e, "must be a positive whole number (it is %g here)", v);
+  *out = (int64_t)v;
+  return 0;
+}
+
+/* ---- relevance, tiles ---------------------------------------------------- */
+
+static int rank_covers(const es_cascade *c, int have, int part_rank) {
+  return have == part_rank || c->ranks[part_rank].parent == have;
+}
+
+int sc_relevant(const sc_phase *ph, int p, int t) {
+  if (p == SC_BATCH) return 1;
+  const es_tensor *T = &ph->c->tensors[t];
+  for (int d = 0; d < T->ndims; d++)
+    if (rank_covers(ph->c, T->dim[d], ph->part[p].rank)) return 1;
+  return 0;
+}
+
+static int expr_has_rank(const es_cascade *c, const es_expr *x, int pr) {
+  if (!x) return 0;
+  if (x->kind == ES_E_REDUCE)
+    for (int i = 0; i < x->nred; i++)
+      if (rank_covers(c, x->red[i], pr)) return 1;
+  return expr_has_rank(c, x->a, pr) || expr_has_rank(c, x->b, pr);
+}
+
+static int einsum_uses_rank(const es_cascade *c, int ei, int pr) {
+  const es_einsum *x = &c->einsums[ei];
+  for (int k = 0; k < x->nspace; k++)
+    if (rank_covers(c, x->space[k], pr)) return 1;
+  return expr_has_rank(c, x->rhs, pr);
+}
+
+int sc_uses(const sc_phase *ph, int x, int p) {
+  if (p == SC_BATCH) return 1;
+  return einsum_uses_rank(ph->c, ph->e[x].einsum, ph->part[p].rank);
+}
+
+uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
+  const sc_einsum *se = &ph->e[x];
+  const es_tensor *T = &ph->c->tensors[t];
+  /* parts above the tile: the nest down to and including `at` */
+  uint64_t above = 0;         /* bit set of parts */
+  if (at >= 0) {
+    for (int i = 0; i < se->nloop; i++) {
+      above |= 1ull << se->loop[i];
+      if (se->loop[i] == at) break;
+    }
+  } else {
+    for (int i = 0; i < se->nloop; i++) above |= 1ull << se->loop[i];
+  }
+  uint64_t n = 1;
+  for (int d = 0; d < T->ndims; d++) {
+    if (d == T->iter_dim) continue;     /* one live slice */
+    int rd = T->dim[d];
+    uint64_t ext = 1;
+    int tiled = 0;
+    for (int p = 1; p < ph->nparts; p++) {
+      if (!rank_covers(ph->c, rd, ph->part[p].rank)) continue;
+      tiled = 1;
+      if (!(above & (1ull << p))) ext *= (uint64_t)ph->part[p].size;
+    }
+    if (!tiled) ext = (uint64_t)ph->c->ranks[rd].size;
+    n *= ext;
+  }
+  return n;
+}
+
+/* ---- binding ------------------------------------------------------------ */
+
+/* Adds a part; -1 with an error if there are too many. */
+static int add_part(bctx *b, const yt_node *at, const char *name, int rank, int64_t size) {
+  sc_phase *ph = b->ph;
+  if (ph->nparts == SC_MAX_PARTS) return yt_errf(at, b->e, "more than %d loop ranks", SC_MAX_PARTS);
+  if (strlen(name) >= sizeof ph->part[0].name) return yt_errf(at, b->e, "loop name '%s' is too long", name);
+  if (find_part(ph, name) >= 0) return yt_errf(at, b->e, "loop '%s' defined twice", name);
+  sc_part *p = &ph->part[ph->nparts];
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->rank = rank;
+  p->size = size;
+  return ph->nparts++;
+}
+
+typedef struct fitvar {
+  int part;                   /* the `fit` part, or -1 */
+  int rest;                   /* the `rest` part of the same rank, or -1 */
+  int64_t quotient;           /* fit * rest */
+  const yt_node *at;
+} fitvar;
+
+/* tiling: RANK: {PART: size | rest | fit, ...} (outer to inner) */
+static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar *fv) {
+  sc_phase *ph = b->ph;
+  es_cascade *c = ph->c;
+  fv->part = fv->rest = -1;
+  for (size_t i = 0; tiling && i < yt_len(tiling); i++) {
+    const yt_node *kn = yt_key_node(tiling, i), *parts = yt_at(tiling, i);
+    const char *rname = yt_key(tiling, i);
+    char up[ES_MAX_NAME];
+    snprintf(up, sizeof up, "%s", rname);
+    for (char *q = up; *q; q++) *q = (char)toupper((unsigned char)*q);
+    int r = es_find_rank(c, up);
+    if (r < 0 || c->ranks[r].parent >= 0)
+      return yt_errf(kn, b->e, "cascade %s has no rank '%s' to tile", c->file, rname);
+    if (yt_expect_map(parts, b->e)) return -1;
+    int64_t size = c->ranks[r].size, known = 1;
+    int rest = -1, fit = -1, first = ph->nparts;
+    int csplit = c->ranks[r].outer >= 0;
+    if (csplit && yt_len(parts) != 2)
+      return yt_errf(parts, b->e, "the cascade splits %s into %s and %s: tile it as exactly those two", c->ranks[r].index,
+                     c->ranks[c->ranks[r].outer].index, c->ranks[c->ranks[r].inner].index);
+    for (size_t j = 0; j < yt_len(parts); j++) {
+      const char *pn = yt_key(parts, j);
+      const yt_node *v;
+      if (resolve(b, yt_at(parts, j), &v)) return -1;
+      int prank = r;
+      if (csplit) {
+        prank = j == 0 ? c->ranks[r].outer : c->ranks[r].inner;
+        if (strcmp(pn, c->ranks[prank].index))
+          return yt_errf(yt_key_node(parts, j), b->e, "expected the cascade's split index '%s'", c->ranks[prank].index);
+      }
+      const char *sv = yt_scalar(v);
+      int64_t ps = 0;
+      if (sv && !strcmp(sv, "rest")) {
+        if (rest >= 0) return yt_errf(v, b->e, "only one part of a rank may be 'rest'");
+        rest = ph->nparts;
+      } else if (sv && !strcmp(sv, "fit")) {
+        if (fv->part >= 0 || fit >= 0) return yt_errf(v, b->e, "only one part of a phase may be 'fit'");
+        fit = ph->nparts;
+        fv->at = v;
+      } else {
+        if (eval_size(b, v, &ps)) return -1;
+        if (ps > size) ps = size;   /* an array wider than the rank: the spare PEs idle */
+        if (at_smul64(known, ps, &known)) return yt_errf(v, b->e, "tile sizes overflow");
+      }
+      if (add_part(b, yt_key_node(parts, j), pn, prank, ps) < 0) return -1;
+    }
+    if (size % known)
+      return yt_errf(parts, b->e, "%s (%lld) is not a multiple of its tile sizes (%lld)", c->ranks[r].name,
+                     (long long)size, (long long)known);
+    int64_t q = size / known;
+    if (fit >= 0 && rest < 0) return yt_errf(parts, b->e, "a rank with a 'fit' part needs a 'rest' part");
+    if (rest < 0 && q != 1)
+      return yt_errf(parts, b->e, "tiles of %s multiply to %lld, not %lld (add a 'rest' part)", c->ranks[r].name,
+                     (long long)known, (long long)size);
+    if (fit >= 0) {
+      fv->part = fit;
+      fv->rest = rest;
+      fv->quotient = q;
+      ph->part[fit].size = 1;
+      ph->part[rest].size = q;
+    } else if (rest >= 0) {
+      ph->part[rest].size = q;
+    }
+    if (csplit) {
+      for (int k = first; k < ph->nparts; k++)
+        if (k != fit && es_binding_set(bind, c->ranks[ph->part[k].rank].name, ph->part[k].size, b->e)) return -1;
+    }
+  }
+  return 0;
+}
+
+/* Parts for every rank the tiling left alone; the parts of a cascade
+** split must have been sized by the tiling. */
+static int default_parts(bctx *b, const yt_node *at) {
+  sc_phase *ph = b->ph;
+  es_cascade *c = ph->c;
+  for (int r = 0; r < c->nranks; r++) {
+    if (c->ranks[r].outer >= 0) continue;       /* represented by its split parts */
+    int have = 0;
+    for (int p = 1; p < ph->nparts; p++)
+      if (ph->part[p].rank == r) have = 1;
+    if (have) continue;
+    if (c->ranks[r].parent >= 0)
+      return yt_errf(at, b->e, "the cascade splits %s: tile it under tiling: to size %s",
+                     c->ranks[c->ranks[r].parent].index, c->ranks[r].name);
+    if (add_part(b, at, c->ranks[r].index, r, c->ranks[r].size) < 0) return -1;
+  }
+  return 0;
+}
+
+static int part_list(bctx *b, const yt_node *seq, int *out, int *n) {
+  const yt_node *s;
+  *n = 0;
+  if (!seq) return 0;
+  if (resolve(b, seq, &s) || yt_expect_seq(s, b->e)) return -1;
+  for (size_t i = 0; i < yt_len(s); i++) {
+    const char *name = yt_scalar(yt_at(s, i));
+    int p = name ? find_part(b->ph, name) : -1;
+    if (p < 0) return yt_badval(yt_at(s, i), b->e, "not a loop of this phase");
+    if (*n == SC_MAX_LOOPS) return yt_errf(s, b->e, "too many loops");
+    out[(*n)++] = p;
+  }
+  return 0;
+}
+
+/* spatial: {rows: PART, cols: PART}; a 1D array has cols only. */
+static int bind_spatial(bctx *b, const yt_node *n, const hw_array *ar, int sp[2]) {
+  static const char *const keys[] = { "rows", "cols", NULL };
+  const yt_node *s;
+  if (resolve(b, n, &s) || yt_check_keys(s, keys, b->e)) return -1;
+  for (int k = 0; k < 2; k++) {
+    const yt_node *v = yt_find(s, keys[k]);
+    if (!v) continue;
+    const char *name = yt_scalar(v);
+    int p = name ? find_part(b->ph, name) : -1;
+    if (p < 0) return yt_badval(v, b->e, "not a loop of this phase");
+    int64_t dim = k == 0 ? ar->rows : ar->cols;
+    if (b->ph->part[p].size > dim)
+      return yt_errf(v, b->e, "spatial factor %s = %lld is larger than array %s's %lld %s", name,
+                     (long long)b->ph->part[p].size, ar->name, (long long)dim, keys[k]);
+    sp[k] = p;
+  }
+  return 0;
+}
+
+/* Which hw operations an expression needs, as a bit set. */
+static unsigned ops_needed(const es_expr *x, int under_sum) {
+  if (!x) return 0;
+  switch (x->kind) {
+  case ES_E_NUM: case ES_E_ACCESS: return 0;
+  case ES_E_NEG: return (1u << HW_OP_SUB) | ops_needed(x->a, 0);
+  case ES_E_EXP: return (1u << HW_OP_EXP) | ops_needed(x->a, 0);
+  case ES_E_REDUCE: {
+    unsigned r = x->op == ES_ADD ? 0 : x->op == ES_MAX ? 1u << HW_OP_MAX : 1u << HW_OP_MIN;
+    int mac = x->op == ES_ADD && x->a->kind == ES_E_BIN && x->a->op == ES_MUL;
+    if (x->op == ES_ADD && !mac) r |= 1u << HW_OP_ADD;
+    return r | ops_needed(x->a, x->op == ES_ADD);
+  }
+  case ES_E_BIN: {
+    static const hw_op of[] = { HW_OP_ADD, HW_OP_SUB, HW_OP_MUL, HW_OP_DIV, HW_OP_MAX, HW_OP_MIN };
+    hw_op op = (x->op == ES_MUL && under_sum) ? HW_OP_MAC : of[x->op];
+    return (1u << op) | ops_needed(x->a, 0) | ops_needed(x->b, 0);
+  }
+  }
+  return 0;
+}
+
+static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
+  static const char *const keys[] = { "array", "loops", "spatial", NULL };
+  sc_phase *ph = b->ph;
+  es_cascade *c = ph->c;
+  const yt_node *n;
+  if (resolve(b, ens, &n) || yt_expect_map(n, b->e)) return -1;
+  for (size_t i = 0; i < yt_len(n); i++) {
+    int t = es_find_tensor(c, yt_key(n, i));
+    if (t < 0 || c->tensors[t].def < 0)
+      return yt_errf(yt_key_node(n, i), b->e, "cascade %s has no Einsum producing '%s'", c->file, yt_key(n, i));
+  }
+  for (int xi = 0; xi < c->neinsums; xi++) {
+    const es_einsum *x = &c->einsums[xi];
+    if (x->is_init) continue;
+    const char *tn = c->tensors[x->lhs.tensor].name;
+    const yt_node *en = yt_find(n, tn), *v;
+    if (!en) continue;          /* not in this phase: another phase runs it */
+    if (resolve(b, en, &v)) return -1;
+    const char *an = yt_scalar(v);
+    const yt_node *own_loops = NULL, *own_spatial = NULL, *an_node = v;
+    if (!an) {
+      if (yt_check_keys(v, keys, b->e) || yt_get_str(v, "array", &an, b->e)) return -1;
+      an_node = yt_find(v, "array");
+      own_loops = yt_find(v, "loops");
+      own_spatial = yt_find(v, "spatial");
+    }
+    int ai = hw_array_index(b->a, an);
+    if (ai < 0) return yt_badval(an_node, b->e, "architecture %s has no such array", b->a->name);
+    const hw_array *ar = &b->a->arrays[ai];
+    unsigned need = ops_needed(x->rhs, x->nsum > 0);
+    for (int op = 0; op < HW_OP_COUNT; op++)
+      if ((need & (1u << op)) && !ar->ops[op].supported)
+        return yt_errf(an_node, b->e, "Einsum %s needs %s, which array %s of %s does not support", tn,
+                       hw_op_name((hw_op)op), ar->name, b->a->name);
+    if (ph->ne == SC_MAX_EINSUMS) return yt_errf(n, b->e, "too many Einsums");
+    sc_einsum *se = &ph->e[ph->ne];
+    memset(se, 0, sizeof *se);
+    se->einsum = xi;
+    se->array = ai;
+    se->spatial[0] = se->spatial[1] = -1;
+    const yt_node *sp = own_spatial;
+    if (!sp && spatial) {
+      const yt_node *sres;
+      if (resolve(b, spatial, &sres) || yt_expect_map(sres, b->e)) return -1;
+      sp = yt_find(sres, an);
+    }
+    if (sp && bind_spatial(b, sp, ar, se->spatial)) return -1;
+    int x_idx = ph->ne++;
+    /* nest: batch, the shared loops it uses, its own loops, the rest */
+    uint64_t placed = 0;
+    se->loop[se->nloop++] = SC_BATCH;
+    placed |= 1;
+    se->in_tile = 1;
+    for (int k = 0; k < ph->nshared; k++) {
+      int p = ph->shared[k];
+      if (sc_uses(ph, x_idx, p)) { se->loop[se->nloop++] = p; placed |= 1ull << p; }
+      else se->in_tile = 0;
+    }
+    int own[SC_MAX_LOOPS], nown;
+    if (part_list(b, own_loops, own, &nown)) return -1;
+    for (int k = 0; k < nown; k++) {
+      int p = own[k];
+      if (placed & (1ull << p)) return yt_errf(own_loops, b->e, "loop %s is already in %s's nest", ph->part[p].name, tn);
+      if (p == se->spatial[0] || p == se->spatial[1])
+        return yt_errf(own_loops, b->e, "loop %s is spatial for %s", ph->part[p].name, tn);
+      if (!sc_uses(ph, x_idx, p)) continue;   /* not one of its ranks: no loop */
+      se->loop[se->nloop++] = p;
+      placed |= 1ull << p;
+    }
+    for (int p = 1; p < ph->nparts; p++) {
+      if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !sc_uses(ph, x_idx, p)) continue;
+      if (se->nloop == SC_MAX_LOOPS) return yt_errf(n, b->e, "loop nest of %s too deep", tn);
+      se->loop[se->nloop++] = p;
+    }
+    for (int k = 0; k < 2; k++)
+      if (se->spatial[k] >= 0 && !sc_uses(ph, x_idx, se->spatial[k])) se->spatial[k] = -1;
+  }
+  if (ph->ne == 0) return yt_errf(n, b->e, "phase %s binds no Einsum to an array", ph->name);
+  return 0;
+}
+
+static int bind_storage(bctx *b, const yt_node *sn) {
+  static const char *const keys[] = { "home", "keep_at", "spill", "alias", "forward", NULL };
+  sc_phase *ph = b->ph;
+  es_cascade *c = ph->c;
+  const yt_node *n = NULL, *def = NULL;
+  if (sn && (resolve(b, sn, &n) || yt_expect_map(n, b->e))) return -1;
+  if (n) def = yt_find(n, "default");
+  for (size_t i = 0; n && i < yt_len(n); i++)
+    if (strcmp(yt_key(n, i), "default") && es_find_tensor(c, yt_key(n, i)) < 0)
+      return yt_errf(yt_key_node(n, i), b->e, "cascade %s has no tensor '%s'", c->file, yt_key(n, i));
+  for (int t = 0; t < c->ntensors; t++) {
+    sc_storage *st = &ph->st[t];
+    memset(st, 0, sizeof *st);
+    st->home = SC_REGS;
+    st->keep_at = -1;
+    st->alias = -1;
+    const yt_node *v = n ? yt_find(n, c->tensors[t].name) : NULL;
+    if (!v) v = def;
+    if (!v) {
+      /* inputs and outputs live in DRAM unless told otherwise */
+      if (c->tensors[t].is_input || c->tensors[t].is_output) st->home = SC_DRAM;
+      continue;
+    }
+    if (resolve(b, v, &v)) return -1;
+    const char *home = yt_scalar(v);
+    const yt_node *hn = v;
+    if (!home) {
+      if (yt_check_keys(v, keys, b->e) || yt_get_str(v, "home", &home, b->e)) return -1;
+      hn = yt_find(v, "home");
+    }
+    if (!strcmp(home, "regs")) st->home = SC_REGS;
+    else if (!strcmp(home, "buffer")) st->home = SC_BUFFER;
+    else if (!strcmp(home, "dram")) st->home = SC_DRAM;
+    else return yt_badval(hn, b->e, "expected regs, buffer or dram");
+    if (yt_scalar(v)) continue;
+    const yt_node *k;
+    if ((k = yt_find(v, "keep_at"))) {
+      if (resolve(b, k, &k)) return -1;
+      int list[SC_MAX_LOOPS], nl = 0;
+      if (yt_scalar(k)) {
+        const char *kn = yt_scalar(k);
+        if (strcmp(kn, "none")) {
+          list[0] = find_part(ph, kn);
+          if (list[0] < 0) return yt_badval(k, b->e, "not a loop of this phase (or none)");
+          nl = 1;
+        }
+      } else if (part_list(b, k, list, &nl)) {
+        return -1;
+      }
+      if (nl > 5) return yt_errf(k, b->e, "at most 5 keep_at choices");
+      st->keep_at = nl ? list[0] : -1;
+      st->nfallback = nl > 1 ? nl - 1 : 0;
+      for (int j = 1; j < nl; j++) st->fallback[j - 1] = list[j];
+    }
+    if ((k = yt_find(v, "spill"))) {
+      double sp;
+      if (resolve(b, k, &k) || eval_expr(b, k, &sp)) return -1;
+      if (!(sp >= 0 && sp <= 1)) return yt_badval(k, b->e, "spill must be between 0 and 1");
+      st->spill = sp;
+    }
+    if ((k = yt_find(v, "alias"))) {
+      const char *an = yt_scalar(k);
+      int at = an ? es_find_tensor(c, an) : -1;
+      if (at < 0 || at == t) return yt_badval(k, b->e, "expected another tensor of the cascade");
+      st->alias = at;
+    }
+    if ((k = yt_find(v, "forward"))) {
+      if (yt_expect_seq(k, b->e)) return -1;
+      for (size_t j = 0; j < yt_len(k); j++) {
+        const char *fn = yt_scalar(yt_at(k, j));
+        int ft = fn ? es_find_tensor(c, fn) : -1;
+        int x = -1;
+        for (int q = 0; ft >= 0 && q < ph->ne; q++)
+          if (c->einsums[ph->e[q].einsum].lhs.tensor == ft) x = q;
+        if (x < 0) return yt_badval(yt_at(k, j), b->e, "expected an Einsum of this phase");
+        st->forward |= 1ull << x;
+      }
+    }
+  }
+  return 0;
+}
+
+static int bind_pipeline(bctx *b, const yt_node *pn) {
+  static const char *const keys[] = { "policy", "epoch", NULL };
+  sc_phase *ph = b->ph;
+  ph->policy = SC_PIPELINED;
+  ph->nepoch = 1;
+  ph->epoch[0] = SC_BATCH;
+  if (!pn) return 0;
+  const yt_node *v;
+  if (resolve(b, pn, &v)) return -1;
+  const char *pol = yt_scalar(v);
+  const yt_node *at = v;
+  if (!pol) {
+    if (yt_check_keys(v, keys, b->e) || yt_get_str(v, "policy", &pol, b->e)) return -1;
+    at = yt_find(v, "policy");
+    const yt_node *ep = yt_find(v, "epoch");
+    if (ep) {
+      const yt_node *s;
+      if (resolve(b, ep, &s) || yt_expect_seq(s, b->e)) return -1;
+      ph->nepoch = 0;
+      for (size_t i = 0; i < yt_len(s); i++) {
+        const char *name = yt_scalar(yt_at(s, i));
+        int p = !name ? -1 : !strcmp(name, "batch") ? SC_BATCH : find_part(ph, name);
+        if (p < 0) return yt_badval(yt_at(s, i), b->e, "not a loop of this phase (or batch)");
+        if (ph->nepoch == SC_MAX_LOOPS) return yt_errf(s, b->e, "too many epoch loops");
+        ph->epoch[ph->nepoch++] = p;
+      }
+    }
+  }
+  if (!strcmp(pol, "sequential")) ph->policy = SC_SEQUENTIAL;
+  else if (!strcmp(pol, "pipelined")) ph->policy = SC_PIPELINED;
+  else if (!strcmp(pol, "interleaved")) ph->policy = SC_INTERLEAVED;
+  else return yt_badval(at, b->e, "expected sequential, pipelined or interleaved");
+  return 0;
+}
+
+static int expr_reads(const es_expr *x, int t) {
+  if (!x) return 0;
+  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
+  return expr_reads(x->a, t) || expr_reads(x->b, t);
+}
+
+/* Whether einsum x of the phase reads or writes tensor t. */
+static int touches(const sc_phase *ph, int x, int t) {
+  const es_einsum *E = &ph->c->einsums[ph->e[x].einsum];
+  return E->lhs.tensor == t || expr_reads(E->rhs, t);
+}
+
+/* Bytes of the tiles resident in the buffer: each buffer- or DRAM-homed
+** tensor with a keep_at level holds the largest tile any Einsum touching
+** it sees there, less its spilled fraction; aliases share their root's. */
+static int64_t footprint(const sc_phase *ph, const hw_arch *a) {
+  const es_cascade *c = ph->c;
+  double total = 0;
+  for (int t = 0; t < c->ntensors; t++) {
+    const sc_storage *st = &ph->st[t];
+    if (st->home == SC_REGS || st->alias >= 0) continue;
+    if (st->home == SC_DRAM && st->keep_at < 0) continue;   /* streamed */
+    uint64_t best = 0;
+    for (int x = 0; x < ph->ne; x++) {
+      if (!touches(ph, x, t)) continue;
+      uint64_t el = sc_tile_elements(ph, x, t, st->keep_at);
+      if (el > best) best = el;
+    }
+    total += ceil((double)best * (double)a->word_bytes * (1.0 - st->spill));
+  }
+  return total > 9e18 ? INT64_MAX : (int64_t)total;
+}
+
+/* Tries each tensor's keep_at choices, outermost first, until the phase fits. */
+static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const int *first_keep) {
+  for (int t = 0; t < ph->c->ntensors; t++) ph->st[t].keep_at = first_keep[t];
+  int64_t fp = footprint(ph, a);
+  for (int t = 0; t < ph->c->ntensors && fp > a->buffer.bytes; t++) {
+    sc_storage *st = &ph->st[t];
+    for (int j = 0; j < st->nfallback && fp > a->buffer.bytes; j++) {
+      st->keep_at = st->fallback[j];
+      fp = footprint(ph, a);
+    }
+  }
+  return fp;
+}
+
+/* Divisors of q in descending order; returns how many (at most cap). */
+static int divisors_desc(int64_t q, int64_t *d, int cap) {
+  int lo = 0, hi = 0;
+  int64_t small[128], large[128];
+  for (int64_t i = 1; i * i <= q && lo < 128 && hi < 128; i++) {
+    if (q % i) continue;
+    small[lo++] = i;
+    if (i != q / i) large[hi++] = q / i;
+  }
+  int n = 0;
+  for (int i = 0; i < hi && n < cap; i++) d[n++] = large[i];
+  for (int i = lo - 1; i >= 0 && n < cap; i--) d[n++] = small[i];
+  return n;
+}
+
+static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
+  es_cascade *c = mp->c;
+  const yt_node *n = mp->node;
+  memset(ph, 0, sizeof *ph);
+  ph->c = c;
+  b->ph = ph;
+  const char *name;
+  if (yt_opt_str(n, "name", &name, b->e) < 0) return -1;
+  if (!yt_find(n, "name")) name = "phase";
+  snprintf(ph->name, sizeof ph->name, "%s", name);
+  if (c->ntensors > SC_MAX_TENSORS) return yt_errf(n, b->e, "cascade has more than %d tensors", SC_MAX_TENSORS);
+  /* sizes of the cascade's ranks, from the workload */
+  es_binding bind = { 0 };
+  const yt_node *sizes, *v;
+  for (int r = 0; r < c->nranks; r++) c->ranks[r].size = 0;
+  if (yt_get(n, "sizes", &sizes, b->e) || resolve(b, sizes, &sizes) || yt_expect_map(sizes, b->e)) return -1;
+  for (size_t i = 0; i < yt_len(sizes); i++) {
+    int r = es_find_rank(c, yt_key(sizes, i));
+    if (r < 0) return yt_errf(yt_key_node(sizes, i), b->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
+    int64_t s;
+    if (eval_size(b, yt_at(sizes, i), &s)) return -1;
+    c->ranks[r].size = s;     /* visible to later expressions */
+    if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;
+  }
+  int64_t batch = 1;
+  if ((v = yt_find(n, "batch")) && eval_size(b, v, &batch)) return -1;
+  if (add_part(b, n, "batch", -1, batch) < 0) return -1;
+  fitvar fv = { -1, -1, 0, NULL };
+  if (bind_tiling(b, yt_find(n, "tiling"), &bind, &fv)) return -1;
+  if (es_bind(c, &bind, b->e)) return -1;
+  if (default_parts(b, n)) return -1;
+  /* parts made before es_bind saw sizes of 0 for untiled ranks: refresh */
+  for (int p = 1; p < ph->nparts; p++)
+    if (ph->part[p].size == 0 && p != fv.part) ph->part[p].size = c->ranks[ph->part[p].rank].size;
+  int shared[SC_MAX_LOOPS], ns;
+  if (part_list(b, yt_find(n, "loops"), shared, &ns)) return -1;
+  ph->nshared = ns;
+  memcpy(ph->shared, shared, sizeof(int) * (size_t)ns);
+  const yt_node *ens;
+  if (yt_get(n, "einsums", &ens, b->e) || bind_einsums(b, ens, yt_find(n, "spatial"))) return -1;
+  if (bind_storage(b, yt_find(n, "storage"))) return -1;
+  if (bind_pipeline(b, yt_find(n, "pipeline"))) return -1;
+  int first_keep[SC_MAX_TENSORS];
+  for (int t = 0; t < c->ntensors; t++) first_keep[t] = ph->st[t].keep_at;
+  /* fit: the largest divisor of the quotient whose tiles fit */
+  if (fv.part >= 0) {
+    int64_t q = fv.quotient, d[256];
+    int nd = divisors_desc(q, d, 256), chosen = 0;
+    for (int i = 0; i < nd && !chosen; i++) {
+      ph->part[fv.part].size = d[i];
+      ph->part[fv.rest].size = q / d[i];
+      if (settle_keep(ph, b->a, first_keep) <= b->a->buffer.bytes) chosen = 1;
+    }
+    if (!chosen) {
+      ph->part[fv.part].size = 1;
+      ph->part[fv.rest].size = q;
+      int64_t fp = settle_keep(ph, b->a, first_keep);
+      return yt_errf(fv.at, b->e, "tile larger than the buffer: even %s = 1 needs %lld bytes; %s has %lld",
+                     ph->part[fv.part].name, (long long)fp, b->a->name, (long long)b->a->buffer.bytes);
+    }
+  }
+  ph->buffer_bytes = settle_keep(ph, b->a, first_keep);
+  if (ph->buffer_bytes > b->a->buffer.bytes)
+    return yt_errf(n, b->e, "tile larger than the buffer: phase %s's resident tiles need %lld bytes, %s has %lld",
+                   ph->name, (long long)ph->buffer_bytes, b->a->name, (long long)b->a->buffer.bytes);
+  return 0;
+}
+
+int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, at_err *e) {
+  memset(s, 0, sizeof *s);
+  s->arch = a;
+  bctx b = { m, a, w, seq, NULL, NULL, e };
+  if (m->config && fc_lookup(m->config, m->platform, w->name, seq, &b.cfg, e)) return -1;
+  size_t n = 0;
+  for (int i = 0; i < m->nphases; i++) {
+    if (bind_phase(&b, &m->phase[i], &s->phase[i])) return -1;
+    s->nphases = i + 1;
+    const sc_phase *ph = &s->phase[i];
+    for (int p = 1; p < ph->nparts && n < sizeof s->tiling - 24; p++) {
+      const sc_part *pt = &ph->part[p];
+      if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size &&
+          (i == 0 || !strstr(s->tiling, pt->name)))
+        n += (size_t)snprintf(s->tiling + n, sizeof s->tiling - n, "%s%s=%lld", n ? " " : "", pt->name,
+                              (long long)pt->size);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,31 @@
+/*
+** mapping.h: mapping specs (mappings/NAME.yaml).  map_load() reads and
+** checks a mapping file and the cascades it names; map_bind() turns it
+** into a schedule for one architecture, workload and sequence length,
+** evaluating its rules (remaining quotients, "largest tile that fits the
+** buffer", per-point configuration columns).  The schema is in
+** mappings/README.md.
+*/
+#ifndef ATTNSIM_MAPPING_H
+#define ATTNSIM_MAPPING_H
+
+#include "sched.h"
+#include "workload.h"
+
+typedef struct map_spec map_spec;
+
+int map_load(const char *path, map_spec **out, at_err *e);
+void map_free(map_spec *m);
+
+const char *map_design(const map_spec *m);     /* the file's `design:` */
+const char *map_path(const map_spec *m);
+const char *map_arch_path(const map_spec *m);  /* resolved against the mapping's folder */
+int map_nphases(const map_spec *m);
+const char *map_cascade_path(const map_spec *m, int phase);
+
+/* Binds the mapping for one point.  Returns 0, or -1 with e naming the
+** violated constraint ("FILE:LINE:COL: ..." where a spec node is at fault). */
+int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w,
+             int64_t seq_len, sc_schedule *s, at_err *e);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+** sched.h: the schedule, the contract between the mapper and every engine.
+** A schedule is a mapping file bound to one design point: for each phase
+** (a fusion group run to completion before the next), its loop parts with
+** sizes, the shared (fused) loop nest, for each Einsum the array it runs
+** on, its own temporal nest and spatial binding, where each tensor lives,
+** and how consecutive tiles overlap.  Engines read it; nothing writes it
+** but map_bind().
+*/
+#ifndef ATTNSIM_SCHED_H
+#define ATTNSIM_SCHED_H
+
+#include <stdint.h>
+#include "einsum.h"
+#include "arch.h"
+
+#define SC_MAX_PARTS    32
+#define SC_MAX_LOOPS    24
+#define SC_MAX_PHASES   8
+#define SC_MAX_EINSUMS  32
+#define SC_MAX_TENSORS  48
+#define SC_BATCH        0     /* part 0 is the implicit batch loop (B x H) */
+
+typedef enum sc_home {
+  SC_REGS,      /* stays in PE registers or flows PE to PE: no buffer traffic */
+  SC_BUFFER,    /* lives in the global buffer for the phase */
+  SC_DRAM       /* lives in DRAM; staged through the buffer at keep_at */
+} sc_home;
+
+typedef enum sc_policy {
+  SC_SEQUENTIAL,  /* a tile completes (fill, work, drain) before the next starts */
+  SC_PIPELINED,   /* arrays overlap across tiles; fill/drain once per epoch */
+  SC_INTERLEAVED  /* as pipelined, fill/drain hidden except once per phase */
+} sc_policy;
+
+/* One loop rank: a cascade rank or a tile of one. */
+typedef struct sc_part {
+  char name[16];
+  int rank;                   /* cascade rank it tiles (m1 is a rank of its own); -1: batch */
+  int64_t size;               /* iterations */
+} sc_part;
+
+typedef struct sc_einsum {
+  int einsum;                 /* index in the phase's cascade */
+  int array;                  /* index in hw_arch.arrays */
+  int nloop;
+  int loop[SC_MAX_LOOPS];     /* temporal nest, outermost first (loop[0] = batch) */
+  int spatial[2];             /* parts on the array's rows / cols; -1: none */
+  int in_tile;                /* runs in every tile (uses every shared loop) */
+} sc_einsum;
+
+typedef struct sc_storage {
+  sc_home home;
+  int keep_at;                /* part whose loop body holds the tile; -1: streamed */
+  int nfallback;              /* keep_at alternatives tried in order if it does not fit */
+  int fallback[4];
+  double spill;               /* fraction of its buffer accesses served by DRAM */
+  int alias;                  /* tensor whose buffer space it reuses, or -1 */
+  uint64_t forward;           /* bit x: einsum x reads it straight from its producer */
+} sc_storage;
+
+typedef struct sc_phase {
+  char name[32];
+  es_cascade *c;              /* bound to this phase's sizes */
+  int nparts;
+  sc_part part[SC_MAX_PARTS];
+  int nshared;
+  int shared[SC_MAX_LOOPS];   /* shared loops after batch, outermost first */
+  int ne;
+  sc_einsum e[SC_MAX_EINSUMS];
+  sc_storage st[SC_MAX_TENSORS];  /* by cascade tensor index */
+  sc_policy policy;
+  int nepoch;
+  int epoch[SC_MAX_LOOPS];    /* pipelined: parts whose every iteration refills the pipeline */
+  int64_t buffer_bytes;       /* footprint of the resident tiles */
+} sc_phase;
+
+typedef struct sc_schedule {
+  const hw_arch *arch;
+  int nphases;
+  sc_phase phase[SC_MAX_PHASES];
+  char tiling[96];            /* bound tile sizes for people, "P1=128 P2=32" */
+} sc_schedule;
+
+/* Whether part p tiles a rank that tensor t has (so moving p moves t's tile). */
+int sc_relevant(const sc_phase *ph, int p, int t);
+/* Whether einsum x (index into ph->e) iterates over part p. */
+int sc_uses(const sc_phase *ph, int x, int p);
+/* Elements of tensor t's tile held inside the loop body of part `at`
+** (-1: the whole nest is outside, i.e. one element), for one batch item;
+** an iterative dim counts one live slice.  Uses the nest of einsum x. */
+uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at);
+
+#endif

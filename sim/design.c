@@ -1,0 +1,104 @@
+/*
+** design.c: a loaded design (mapping spec + architecture) and sim_eval(),
+** which applies sweep overrides to a private copy of the architecture,
+** binds the mapping into a schedule and runs the analytical engine.
+*/
+#include "sim_int.h"
+#include "mapping.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sim_design {
+  map_spec *map;
+  hw_arch *arch;
+};
+
+const char *const sim_shipped_designs[] = {
+  "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax", "linear-flat", NULL
+};
+
+int sim_design_load(const char *mapping_path, const char *arch_path, sim_design **out, at_err *e) {
+  *out = NULL;
+  sim_design *d = calloc(1, sizeof *d);
+  if (!d) return at_errf(e, "out of memory");
+  if (map_load(mapping_path, &d->map, e) ||
+      hw_load(arch_path ? arch_path : map_arch_path(d->map), &d->arch, e)) {
+    sim_design_free(d);
+    return -1;
+  }
+  *out = d;
+  return 0;
+}
+
+int sim_design_find(const char *name, sim_design **out, at_err *e) {
+  int known = 0;
+  for (int i = 0; sim_shipped_designs[i]; i++) known |= !strcmp(name, sim_shipped_designs[i]);
+  if (!known) {
+    char list[200] = "";
+    for (int i = 0; sim_shipped_designs[i]; i++)
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", sim_shipped_designs[i]);
+    return at_errf(e, "unknown design '%s' (shipped: %s; or give --mapping FILE)", name, list);
+  }
+  char rel[96];
+  snprintf(rel, sizeof rel, "mappings/%s.yaml", name);
+  char *path = at_path_join(at_data_dir(), rel);
+  if (!path) return at_errf(e, "out of memory");
+  int rc = sim_design_load(path, NULL, out, e);
+  free(path);
+  return rc;
+}
+
+void sim_design_free(sim_design *d) {
+  if (!d) return;
+  map_free(d->map);
+  hw_free(d->arch);
+  free(d);
+}
+
+const char *sim_design_name(const sim_design *d) { return map_design(d->map); }
+const char *sim_design_mapping_path(const sim_design *d) { return map_path(d->map); }
+const char *sim_design_arch_path(const sim_design *d) { return d->arch->path; }
+int sim_design_ncascades(const sim_design *d) { return map_nphases(d->map); }
+const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cascade_path(d->map, i); }
+
+static int overridden(const sim_overrides *ov) {
+  return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0);
+}
+
+int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
+             sim_result *r, at_err *e) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->design, sizeof r->design, "%s", map_design(d->map));
+  snprintf(r->model, sizeof r->model, "%s", w->name);
+  snprintf(r->engine, sizeof r->engine, "analytical");
+  r->seq_len = seq_len;
+  if (seq_len <= 0) return at_errf(e, "sequence length must be positive");
+  hw_arch *copy = NULL;
+  const hw_arch *a = d->arch;
+  if (overridden(ov)) {
+    if (hw_copy(d->arch, &copy, e)) return -1;
+    int i2 = hw_array_index(copy, "2d"), i1 = hw_array_index(copy, "1d");
+    if ((ov->rows_2d || ov->cols_2d) && i2 < 0) { hw_free(copy); return at_errf(e, "%s has no 2d array to resize", copy->name); }
+    if (ov->width_1d && i1 < 0) { hw_free(copy); return at_errf(e, "%s has no 1d array to resize", copy->name); }
+    if (ov->rows_2d) copy->arrays[i2].rows = ov->rows_2d;
+    if (ov->cols_2d) copy->arrays[i2].cols = ov->cols_2d;
+    if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
+    if (ov->buffer_bytes) copy->buffer.bytes = ov->buffer_bytes;
+    if (ov->bandwidth_Bps > 0) copy->dram.bandwidth_Bps = ov->bandwidth_Bps;
+    if (hw_validate(copy, e)) { hw_free(copy); return -1; }
+    a = copy;
+  }
+  sc_schedule *s = malloc(sizeof *s);
+  int rc = -1;
+  if (!s) { at_errf(e, "out of memory"); goto done; }
+  if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
+  if (sim_analytic(s, r, e)) goto done;
+  r->area_um2 = hw_area_um2(a, NULL);
+  rc = 0;
+done:
+  free(s);
+  hw_free(copy);
+  return rc;
+}

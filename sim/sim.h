@@ -1,0 +1,98 @@
+/*
+** sim.h: the engines' public face.  A sim_design is a loaded design (an
+** architecture, a mapping with one or more phases, and their cascades);
+** sim_eval() evaluates it for one workload and sequence length, with
+** optional architecture overrides (sweeps), and fills one sim_result: the
+** record every consumer (CLI, store, report) reads.
+*/
+#ifndef ATTNSIM_SIM_H
+#define ATTNSIM_SIM_H
+
+#include <stdint.h>
+#include "util.h"
+#include "workload.h"
+
+#define SIM_NAME_MAX     48
+#define SIM_MAX_EINSUMS  48
+#define SIM_MAX_ARRAYS   4
+
+/* Energy components, in the order reports stack them. */
+typedef enum sim_component {
+  SIM_C_COMPUTE_2D,   /* arithmetic on the array named "2d" */
+  SIM_C_COMPUTE_1D,   /* arithmetic on the array named "1d" */
+  SIM_C_REGS,         /* PE register files, every array */
+  SIM_C_BUFFER,       /* global buffer rows read and written */
+  SIM_C_DRAM,         /* DRAM accesses */
+  SIM_C_COUNT
+} sim_component;
+extern const char *const sim_component_name[SIM_C_COUNT];
+
+typedef struct sim_einsum_result {
+  char name[SIM_NAME_MAX];    /* "phase/TENSOR", e.g. "attention/BQK" */
+  char array[16];             /* array it is bound to */
+  uint64_t busy_cycles;       /* cycles its array spends on it */
+  double util;                /* its busy PE-cycles / (array PEs x total cycles) */
+  double energy_pJ;           /* its arithmetic and register energy */
+} sim_einsum_result;
+
+typedef struct sim_result {
+  char design[SIM_NAME_MAX];
+  char model[32];
+  char engine[16];            /* "analytical", later "systemc", "rtl" */
+  int64_t seq_len;            /* M = P, tokens */
+  uint64_t cycles;            /* total latency in clock cycles */
+  double latency_s;           /* cycles / clock */
+  uint64_t compute_cycles;    /* the same with memory time ignored */
+  uint64_t memory_cycles;     /* DRAM traffic / bandwidth, in cycles */
+  double energy_pJ;           /* sum of energy_by */
+  double energy_by[SIM_C_COUNT];  /* pJ per component */
+  uint64_t traffic_bytes;     /* DRAM bytes read + written */
+  uint64_t buffer_bytes;      /* global buffer bytes read + written */
+  double util_2d, util_1d;    /* busy PE-cycles / (PEs x cycles) of "2d", "1d" */
+  double area_um2;            /* whole design, from the area table */
+  char bound[16];             /* what limits latency: "2d", "1d", "memory", "mixed" */
+  char tiling[96];            /* bound tile sizes, e.g. "M0=256 P0=256 P1=128 P2=32" */
+  int n_arrays;
+  char array_name[SIM_MAX_ARRAYS][16];
+  uint64_t array_busy[SIM_MAX_ARRAYS];  /* cycles each array is busy */
+  double array_util[SIM_MAX_ARRAYS];
+  int n_einsums;
+  sim_einsum_result einsum[SIM_MAX_EINSUMS];
+} sim_result;
+
+/* Architecture overrides for sweeps; 0 keeps the file's value. */
+typedef struct sim_overrides {
+  int64_t rows_2d, cols_2d;   /* PEs */
+  int64_t width_1d;           /* PEs */
+  int64_t buffer_bytes;       /* bytes, whole rows */
+  double bandwidth_Bps;       /* bytes per second */
+} sim_overrides;
+
+typedef struct sim_design sim_design;
+
+/* Loads a mapping file; it names its architecture and cascades (paths
+** relative to the mapping file).  `arch_path` (may be NULL) replaces the
+** mapping's architecture.  Returns 0, or -1 with e = "FILE:LINE:COL: ...". */
+int sim_design_load(const char *mapping_path, const char *arch_path,
+                    sim_design **out, at_err *e);
+/* Loads a shipped design by name ("fusemax", "flat", "unfused", "cascade",
+** "arch", and "linear-flat"/"linear-fusemax" for the end-to-end layers). */
+int sim_design_find(const char *name, sim_design **out, at_err *e);
+void sim_design_free(sim_design *d);
+const char *sim_design_name(const sim_design *d);
+/* The files a design was loaded from (for provenance hashes). */
+const char *sim_design_mapping_path(const sim_design *d);
+const char *sim_design_arch_path(const sim_design *d);
+int sim_design_ncascades(const sim_design *d);
+const char *sim_design_cascade_path(const sim_design *d, int i);
+/* Names of the shipped designs, NULL-terminated. */
+extern const char *const sim_shipped_designs[];
+
+/* Evaluates one point with the analytical engine.  ov may be NULL.
+** Returns 0, or -1 with e filled (an impossible mapping names the violated
+** constraint: tile larger than the buffer, spatial factor larger than the
+** array, an Einsum bound to an array that lacks one of its operations). */
+int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len,
+             const sim_overrides *ov, sim_result *r, at_err *e);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+** test_bad.c: does every class of bad input give exactly the documented
+** "FILE:LINE:COL: field: message"?  One fixture per case under bad/, each
+** starting with a comment saying what is wrong; the expected message is
+** here.  Covers architecture, energy and area files, workloads and the
+** FLAT configuration CSV.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "arch.h"
+#include "flatcfg.h"
+#include "workload.h"
+
+typedef enum { ARCH, WORKLOAD, CSV } loader;
+
+typedef struct bad_case {
+  loader kind;
+  const char *file;
+  const char *msg;
+} bad_case;
+
+static const bad_case cases[] = {
+  /* wrong type */
+  {ARCH, "bad/wrong-type.yaml",
+   "bad/wrong-type.yaml:7:11: arrays.2d.rows: expected an integer, got \"many\""},
+  {ARCH, "bad/size-words.yaml",
+   "bad/size-words.yaml:15:9: buffer.size: expected a size in bytes such as \"16 MiB\", got \"sixteen\""},
+  {ARCH, "bad/bool-not-int.yaml",
+   "bad/bool-not-int.yaml:7:11: arrays.2d.rows: expected an integer, got a mapping"},
+  {ARCH, "bad/root-sequence.yaml",
+   "bad/root-sequence.yaml:2:1: expected a mapping, got a sequence"},
+  {ARCH, "bad/huge-int.yaml",
+   "bad/huge-int.yaml:7:11: arrays.2d.rows: integer out of range (64-bit), got \"99999999999999999999\""},
+  /* wrong or missing unit */
+  {ARCH, "bad/wrong-unit.yaml",
+   "bad/wrong-unit.yaml:19:14: dram.bandwidth: expected a bandwidth such as \"400 GiB/s\", got \"50 GiB\""},
+  {ARCH, "bad/missing-unit.yaml",
+   "bad/missing-unit.yaml:3:8: clock: expected a frequency such as \"940 MHz\", got \"940\""},
+  {ARCH, "bad/ambiguous-unit.yaml",
+   "bad/ambiguous-unit.yaml:15:9: buffer.size: ambiguous unit \"MB\" (write KiB, MiB or GiB, powers of 1024), got \"16 MB\""},
+  {ARCH, "bad/energy-no-unit.yaml",
+   "bad/energy-no-unit-table.yaml:16:8: units.mac: expected an energy such as \"17.16 pJ\", got \"17.16\""},
+  /* missing field */
+  {ARCH, "bad/missing-field.yaml",
+   "bad/missing-field.yaml:15:3: buffer.banks: missing required field"},
+  {ARCH, "bad/missing-top-field.yaml",
+   "bad/missing-top-field.yaml:2:1: clock: missing required field"},
+  {WORKLOAD, "bad/wl-missing-ffn.yaml",
+   "bad/wl-missing-ffn.yaml:2:1: FFN: missing required field"},
+  /* unknown field */
+  {ARCH, "bad/unknown-field.yaml",
+   "bad/unknown-field.yaml:15:3: buffer.sise: unknown field (did you mean \"size\"?)"},
+  {ARCH, "bad/unknown-op.yaml",
+   "bad/unknown-op.yaml:12:7: arrays.2d.ops.tanh: unknown field (allowed: mac, mul, add, sub, max, min, exp, div)"},
+  {WORKLOAD, "bad/wl-unknown-field.yaml",
+   "bad/wl-unknown-field.yaml:3:1: heads: unknown field (allowed: name, description, H, E, F, D, FFN, B)"},
+  {ARCH, "bad/width-and-rows.yaml",
+   "bad/width-and-rows.yaml:7:11: arrays.2d.rows: give either width (a 1D array) or rows and cols, not both"},
+  /* malformed YAML */
+  {ARCH, "bad/malformed-flow.yaml",
+   "bad/malformed-flow.yaml:9:16: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 8, column 11)"},
+  {ARCH, "bad/malformed-indent.yaml",
+   "bad/malformed-indent.yaml:8:4: YAML syntax error: did not find expected key (while parsing a block mapping at line 6, column 3)"},
+  {ARCH, "bad/bad-utf8.yaml",
+   "bad/bad-utf8.yaml:2:8: invalid input: invalid leading UTF-8 octet (byte 0xff)"},
+  {ARCH, "bad/alias.yaml",
+   "bad/alias.yaml:8:11: YAML aliases (*n) are not supported: write the value out"},
+  {ARCH, "bad/duplicate.yaml",
+   "bad/duplicate.yaml:8:5: arrays.2d.rows: duplicate field (first at line 7, column 5)"},
+  {ARCH, "bad/two-docs.yaml",
+   "bad/two-docs.yaml:3:1: expected one YAML document, found a second one"},
+  {ARCH, "bad/empty.yaml",
+   "bad/empty.yaml:1:1: empty file: expected a YAML document"},
+  /* nonexistent files */
+  {ARCH, "bad/does-not-exist.yaml",
+   "bad/does-not-exist.yaml: No such file or directory"},
+  {ARCH, "bad/energy-missing.yaml",
+   "bad/energy-missing.yaml:4:9: energy: cannot read \"bad/nope.yaml\": No such file or directory"},
+  {WORKLOAD, "bad/does-not-exist.yaml",
+   "bad/does-not-exist.yaml: No such file or directory"},
+  {CSV, "bad/does-not-exist.csv",
+   "bad/does-not-exist.csv: No such file or directory"},
+  /* negative or zero sizes */
+  {ARCH, "bad/negative-size.yaml",
+   "bad/negative-size.yaml:15:9: buffer.size: must not be negative, got \"-16 KiB\""},
+  {ARCH, "bad/zero-size.yaml",
+   "bad/zero-size.yaml:15:9: buffer.size: must be positive, got \"0 KiB\""},
+  {ARCH, "bad/zero-rows.yaml",
+   "bad/zero-rows.yaml:7:11: arrays.2d.rows: must be positive, got \"0\""},
+  {ARCH, "bad/negative-regs.yaml",
+   "bad/negative-regs.yaml:9:18: arrays.2d.regs_per_pe: must not be negative, got \"-1\""},
+  {ARCH, "bad/clock-zero.yaml",
+   "bad/clock-zero.yaml:3:8: clock: must be positive, got \"0 MHz\""},
+  {ARCH, "bad/area-negative.yaml",
+   "bad/area-negative-table.yaml:20:8: units.add: must not be negative, got \"-1360 um^2\""},
+  {WORKLOAD, "bad/wl-zero-heads.yaml",
+   "bad/wl-zero-heads.yaml:3:4: H: must be positive, got \"0\""},
+  {WORKLOAD, "bad/wl-float.yaml",
+   "bad/wl-float.yaml:8:4: B: expected an integer, got \"6.4\""},
+  /* an op with a non-positive cycle count */
+  {ARCH, "bad/zero-cycles.yaml",
+   "bad/zero-cycles.yaml:13:21: arrays.2d.ops.exp.cycles: must be a positive number of cycles, got \"0\""},
+  {ARCH, "bad/negative-cycles.yaml",
+   "bad/negative-cycles.yaml:11:12: arrays.2d.ops.mac: must be a positive number of cycles, got \"-1\""},
+  {ARCH, "bad/no-uses.yaml",
+   "bad/no-uses.yaml:13:30: arrays.2d.ops.exp.uses: an operation must use at least one unit"},
+  /* values out of range or inconsistent with each other */
+  {ARCH, "bad/too-large.yaml",
+   "bad/too-large.yaml:7:11: arrays.2d.rows: must be at most 1048576, got \"2000000\""},
+  {ARCH, "bad/too-many-banks.yaml",
+   "bad/too-many-banks.yaml:17:10: buffer.banks: more banks than buffer rows (32), got \"64\""},
+  {ARCH, "bad/partial-row.yaml",
+   "bad/partial-row.yaml:15:9: buffer.size: must be a whole number of 4096-bit rows, got \"1000\""},
+  {ARCH, "bad/row-bits-mismatch.yaml",
+   "bad/row-bits-mismatch.yaml:17:13: buffer.row_bits: the energy table bad/../../../hw/energy-45nm.yaml prices 4096-bit rows, got \"2048\""},
+  /* the FLAT configuration CSV */
+  {CSV, "bad/csv-header.csv",
+   "bad/csv-header.csv:1:129: expected column \"P1\", got \"p1\""},
+  {CSV, "bad/csv-columns.csv",
+   "bad/csv-columns.csv:3:116: expected 23 columns, got 22"},
+  {CSV, "bad/csv-p1.csv",
+   "bad/csv-p1.csv:3:111: P1: expected a positive integer, got \"abc\""},
+  {CSV, "bad/csv-loc.csv",
+   "bad/csv-loc.csv:3:46: Q_loc: expected offchip or onchip, got \"dram\""},
+  {CSV, "bad/csv-proportions.csv",
+   "bad/csv-proportions.csv:3:119: proportion_buffered + proportion_spilled must be 1, got 0.9"},
+  {CSV, "bad/csv-duplicate.csv",
+   "bad/csv-duplicate.csv:3:1: duplicate point (cloud, BERT, 512): first at line 2"},
+  {CSV, "bad/csv-platform.csv",
+   "bad/csv-platform.csv:3:1: platform: expected cloud or edge, got \"datacenter\""},
+  {CSV, "bad/csv-stationarity.csv",
+   "bad/csv-stationarity.csv:3:99: AV_stationarity: expected output or weight, got \"input\""},
+};
+
+static void check_case(void **state) {
+  const bad_case *c = *state;
+  at_err e;
+  int rc;
+  memset(&e, 0, sizeof e);
+  if (c->kind == ARCH) {
+    hw_arch *a = NULL;
+    rc = hw_load(c->file, &a, &e);
+    hw_free(a);
+  } else if (c->kind == WORKLOAD) {
+    wl_workload w;
+    rc = wl_load(c->file, &w, &e);
+  } else {
+    fc_table *t = NULL;
+    rc = fc_load(c->file, &t, &e);
+    fc_free(t);
+  }
+  if (rc != -1) fail_msg("%s: loaded, expected\n  %s", c->file, c->msg);
+  if (strcmp(e.msg, c->msg))
+    fail_msg("%s: message\n  %s\nexpected\n  %s", c->file, e.msg, c->msg);
+}
+
+/* The control case: the fixtures' base file is valid, so each failure above
+** comes from its one edit. */
+static void control_loads(void **state) {
+  (void)state;
+  hw_arch *a;
+  at_err e;
+  if (hw_load("bad/ok-minimal.yaml", &a, &e)) fail_msg("%s", e.msg);
+  hw_free(a);
+}
+
+int main(void) {
+  enum { N = sizeof cases / sizeof cases[0] };
+  struct CMUnitTest tests[N + 1];
+  for (size_t i = 0; i < N; i++) {
+    tests[i] = (struct CMUnitTest)cmocka_unit_test_prestate(check_case, (void *)&cases[i]);
+    tests[i].name = cases[i].file;
+  }
+  tests[N] = (struct CMUnitTest)cmocka_unit_test(control_loads);
+  return cmocka_run_group_tests_name("hw_bad", tests, NULL, NULL);
+}
