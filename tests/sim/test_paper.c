@@ -1,0 +1,113 @@
+/*
+** test_paper.c: does attnsim match the published FuseMax results?  Runs
+** the whole paper study and pins the headline means and the qualitative
+** claims (who bounds whom, where) within 5%.  The energy ratios do not
+** match the paper (see sim/README.md): they are pinned to attnsim's own
+** values as a regression guard, with the published figure beside them.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "paper.h"
+
+static paper_run *P;
+
+static int setup(void **state) {
+  (void)state;
+  at_err e;
+  if (paper_compute(&P, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
+  return 0;
+}
+static int teardown(void **state) { (void)state; paper_free(P); return 0; }
+
+#define within(x, want, tol) \
+  do { double x_ = (x), w_ = (want); \
+       if (fabs(x_ - w_) > (tol) * fabs(w_)) fail_msg("%s = %.4f, want %.4f within %.0f%%", #x, x_, w_, 100 * (tol)); \
+  } while (0)
+
+static void attention_speedups(void **state) {
+  (void)state;
+  paper_ratio f, u;
+  paper_ratio_of(P, "attention", "flat", NULL, &f);
+  paper_ratio_of(P, "attention", "unfused", NULL, &u);
+  assert_int_equal(f.points, 24);
+  within(f.speedup, 6.7, 0.05);
+  within(u.speedup, 10.0, 0.05);
+  paper_ratio x;
+  paper_ratio_of(P, "attention", "flat", "xlm", &x);   /* larger E: about 4x */
+  within(x.speedup, 4.0, 0.05);
+}
+
+static void end2end_speedups(void **state) {
+  (void)state;
+  paper_ratio f, u;
+  paper_ratio_of(P, "end2end", "flat", NULL, &f);
+  paper_ratio_of(P, "end2end", "unfused", NULL, &u);
+  within(f.speedup, 5.3, 0.05);
+  within(u.speedup, 7.6, 0.05);
+  /* at 1M tokens: 7.5x and 10x */
+  double sf = 0, su = 0;
+  for (int m = 0; paper_models[m]; m++) {
+    const sim_result *fm = paper_find(P, "end2end", "fusemax", paper_models[m], 1048576);
+    sf += paper_find(P, "end2end", "flat", paper_models[m], 1048576)->latency_s / fm->latency_s / 4;
+    su += paper_find(P, "end2end", "unfused", paper_models[m], 1048576)->latency_s / fm->latency_s / 4;
+  }
+  within(sf, 7.5, 0.05);
+  within(su, 10.0, 0.05);
+}
+
+/* FuseMax: 2D utilisation near 1 at long sequences, 1D the limit. */
+static void fusemax_utilisation(void **state) {
+  (void)state;
+  for (int m = 0; paper_models[m]; m++)
+    for (int s = 0; paper_seqs[s]; s++) {
+      const sim_result *r = paper_find(P, "attention", "fusemax", paper_models[m], paper_seqs[s]);
+      assert_string_equal(r->bound, "1d");
+      if (paper_seqs[s] >= 65536) assert_true(r->util_2d > 0.98);
+    }
+}
+
+/* FLAT: 1D-bound up to 64K, memory-bound from 256K; 2D use about 1/8 for
+** E = 64 (1/4 for XLM's E = 128) while 1D-bound. */
+static void flat_bounds(void **state) {
+  (void)state;
+  for (int m = 0; paper_models[m]; m++)
+    for (int s = 0; paper_seqs[s]; s++) {
+      const sim_result *r = paper_find(P, "attention", "flat", paper_models[m], paper_seqs[s]);
+      assert_string_equal(r->bound, paper_seqs[s] <= 65536 ? "1d" : "memory");
+      if (paper_seqs[s] <= 65536) within(r->util_2d, strcmp(paper_models[m], "xlm") ? 0.125 : 0.25, 0.05);
+    }
+}
+
+/* Energy: published 79% / 77% (attention) and 83% / 82% (end to end).
+** attnsim's per-action model puts FuseMax's exp (6 MACs + 1 add) above
+** FLAT's exp unit and finds no large FLAT-only storage cost, so its ratios
+** are near 95%: a known, documented disagreement.  Pinned here so drift
+** is noticed. */
+static void energy_ratios(void **state) {
+  (void)state;
+  paper_ratio f, u, ef, eu;
+  paper_ratio_of(P, "attention", "flat", NULL, &f);
+  paper_ratio_of(P, "attention", "unfused", NULL, &u);
+  paper_ratio_of(P, "end2end", "flat", NULL, &ef);
+  paper_ratio_of(P, "end2end", "unfused", NULL, &eu);
+  within(f.energy, 0.954, 0.01);
+  within(u.energy, 0.917, 0.01);
+  within(ef.energy, 0.962, 0.01);
+  within(eu.energy, 0.940, 0.01);
+  assert_true(f.energy < 1 && u.energy < 1);   /* FuseMax still uses less */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(attention_speedups), cmocka_unit_test(end2end_speedups),
+    cmocka_unit_test(fusemax_utilisation), cmocka_unit_test(flat_bounds),
+    cmocka_unit_test(energy_ratios),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
