@@ -13,6 +13,11 @@ static const cli_command commands[] = {
   { "run",   cmd_run,   "evaluate one design point (design, model, sequence length)" },
   { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
   { "pareto", cmd_pareto, "FuseMax latency and area over square array sizes" },
+  { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },
+  { "sweep",  cmd_sweep,  "run a sweep file into the results database (resumable, sharded)" },
+  { "merge",  cmd_merge,  "merge results databases (shards) into one" },
+  { "export", cmd_export, "write every stored point as CSV or JSON" },
+  { "report", cmd_report, "render the gnuplot figures and index.html from the database" },
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

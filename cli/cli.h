@@ -21,6 +21,12 @@ int cmd_eval(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_paper(int argc, char **argv);
 int cmd_pareto(int argc, char **argv);
+int cmd_area(int argc, char **argv);
+/* The results store, sweeps and reports (cmd_results.c). */
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 struct sim_result;
 struct wl_workload;

@@ -1,0 +1,397 @@
+/*
+** driver.c: the sweep driver.  With --jobs N > 1 it forks N workers that
+** evaluate points and send each result back over a pipe; the parent is the
+** store's only writer.  Why not a connection per worker: SQLite serialises
+** writers anyway, so one writer loses nothing and never busy-waits; the
+** parent counts every finished point for the progress line; and a worker
+** that crashes loses only its point, never a transaction.  Workers are
+** forked after the designs are loaded, so they share them copy-on-write.
+*/
+#include "driver.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "store.h"
+
+/* The engines a point can be evaluated with.  Each entry's eval has
+** sim_eval's contract (sim.h).  Only the analytical engine exists yet. */
+typedef struct rs_engine {
+  const char *name;
+  int (*eval)(const sim_design *d, const wl_workload *w, int64_t seq_len,
+              const sim_overrides *ov, sim_result *r, at_err *e);
+} rs_engine;
+static const rs_engine engines[] = {
+  { "analytical", sim_eval },
+};
+const char *const rs_engine_names[] = { "analytical", NULL };
+
+/* Everything a point needs, prepared once per sweep. */
+typedef struct ctx {
+  const rs_sweep *sw;
+  const rs_engine *engine;
+  sim_design **designs;         /* loaded, by design index */
+  rs_config *base;              /* per design: name, file hashes, engine */
+  long delay_us;                /* $ATTNSIM_SWEEP_DELAY_US, else 0 */
+} ctx;
+
+static void point_config(const ctx *x, int64_t i, rs_config *c) {
+  rs_sweep_point p = rs_sweep_at(x->sw, i);
+  *c = x->base[p.design];
+  c->wl = x->sw->models[p.model];
+  c->seq_len = x->sw->seqs[p.seq];
+  c->ov = x->sw->variants[p.variant];
+  rs_config_hash(c);
+}
+
+/* ---- progress --------------------------------------------------------- */
+
+typedef struct progress {
+  int on;
+  int64_t total, done;
+  double start, last;           /* seconds, monotonic */
+} progress;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void progress_draw(progress *p, int final) {
+  if (!p->on) return;
+  double t = now_s();
+  if (!final && t - p->last < 0.1) return;
+  p->last = t;
+  double el = t - p->start, rate = el > 0 ? (double)p->done / el : 0;
+  char eta[32] = "--:--";
+  if (rate > 0) {
+    long s = (long)((double)(p->total - p->done) / rate + 0.5);
+    snprintf(eta, sizeof eta, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  }
+  fprintf(stderr, "\rsweep: %lld/%lld points, %.0f points/s, ETA %s\033[K%s",
+          (long long)p->done, (long long)p->total, rate, eta, final ? "\n" : "");
+  fflush(stderr);
+}
+
+/* ---- storing ---------------------------------------------------------- */
+
+static int store_one(rs_store *s, const ctx *x, int64_t i, const sim_result *r,
+                     const char *err, rs_sweep_stats *st, at_err *e) {
+  rs_config c;
+  int added;
+  point_config(x, i, &c);
+  if (rs_store_put(s, &c, r, err, &added, e)) return -1;
+  if (added) {
+    st->added++;
+    if (!r) st->failed++;
+  } else {
+    st->present++;              /* another process stored it meanwhile */
+  }
+  return 0;
+}
+
+static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
+  rs_sweep_point p = rs_sweep_at(x->sw, i);
+  memset(r, 0, sizeof *r);
+  if (x->delay_us > 0) {
+    struct timespec ts = { x->delay_us / 1000000, x->delay_us % 1000000 * 1000 };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+  }
+  return x->engine->eval(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
+                         &x->sw->variants[p.variant], r, e);
+}
+
+static int run_inline(rs_store *s, const ctx *x, const int64_t *todo, int64_t n,
+                      progress *pg, rs_sweep_stats *st, at_err *e) {
+  sim_result *r = malloc(sizeof *r);
+  if (!r) return at_errf(e, "out of memory");
+  for (int64_t k = 0; k < n; k++) {
+    at_err pe;
+    int ok = eval_point(x, todo[k], r, &pe) == 0;
+    if (store_one(s, x, todo[k], ok ? r : NULL, ok ? NULL : pe.msg, st, e)) { free(r); return -1; }
+    pg->done++;
+    progress_draw(pg, 0);
+  }
+  free(r);
+  return 0;
+}
+
+/* ---- workers ---------------------------------------------------------- */
+
+/* What a worker sends back per point.  Same binary on both ends of the
+** pipe, so the struct travels as raw bytes. */
+typedef struct wmsg {
+  int64_t index;                /* the point, in sweep numbering */
+  int32_t ok;                   /* 1: r holds the result; 0: err holds why not */
+  at_err err;
+  sim_result r;
+} wmsg;
+
+/* Tasks in flight per worker: two hide the round trip, and stay far below
+** the pipe's capacity so neither side ever blocks on a full pipe. */
+#define DEPTH 2
+
+typedef struct worker {
+  pid_t pid;
+  int task_fd;                  /* parent writes point indices; -1 once closed */
+  int result_fd;                /* parent reads wmsg; -1 once the worker is done */
+  int outstanding;              /* tasks sent, results not yet read (<= DEPTH) */
+  int head;                     /* inflight[head] is the task being evaluated */
+  int64_t inflight[DEPTH];      /* FIFO of the outstanding tasks */
+} worker;
+
+
+static int write_full(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n > 0) {
+    ssize_t k = write(fd, c, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    c += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* 1: got n bytes; 0: end of file before any byte; -1: error or short. */
+static int read_full(int fd, void *p, size_t n) {
+  char *c = p;
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = read(fd, c + got, n - got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return -1;
+    if (k == 0) return got == 0 ? 0 : -1;
+    got += (size_t)k;
+  }
+  return 1;
+}
+
+/* Sends one task to a worker; 0 on success. */
+static int send_task(worker *w, int64_t idx) {
+  if (write_full(w->task_fd, &idx, sizeof idx)) return -1;
+  w->inflight[(w->head + w->outstanding++) % DEPTH] = idx;
+  return 0;
+}
+
+static void worker_main(const ctx *x, int task_fd, int result_fd) {
+  wmsg *m = malloc(sizeof *m);
+  if (!m) _exit(1);
+  int64_t i;
+  while (read_full(task_fd, &i, sizeof i) == 1) {
+    memset(m, 0, sizeof *m);
+    m->index = i;
+    m->ok = eval_point(x, i, &m->r, &m->err) == 0;
+    if (write_full(result_fd, m, sizeof *m)) _exit(1);
+  }
+  _exit(0);
+}
+
+static void describe_exit(int status, char *b, size_t n) {
+  if (WIFSIGNALED(status)) snprintf(b, n, "killed by signal %d", WTERMSIG(status));
+  else if (WIFEXITED(status)) snprintf(b, n, "exited with status %d", WEXITSTATUS(status));
+  else snprintf(b, n, "stopped");
+}
+
+static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n, int jobs,
+                       progress *pg, rs_sweep_stats *st, at_err *e) {
+  int nw = (int64_t)jobs < n ? jobs : (int)n;
+  worker *w = calloc((size_t)nw, sizeof *w);
+  struct pollfd *pfd = calloc((size_t)nw, sizeof *pfd);
+  wmsg *m = malloc(sizeof *m);
+  if (!w || !pfd || !m) { free(w); free(pfd); free(m); return at_errf(e, "out of memory"); }
+  for (int k = 0; k < nw; k++) w[k].pid = -1, w[k].task_fd = w[k].result_fd = -1;
+
+  /* A worker that dies must not take the parent with it through SIGPIPE. */
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  sigemptyset(&ign.sa_mask);
+  sigaction(SIGPIPE, &ign, &old);
+  fflush(NULL);                 /* no buffered output duplicated in children */
+
+  int rc = 0;
+  for (int k = 0; k < nw && !rc; k++) {
+    int tp[2], rp[2];
+    if (pipe(tp)) { rc = at_errf(e, "pipe: %s", strerror(errno)); break; }
+    if (pipe(rp)) {
+      close(tp[0]); close(tp[1]);
+      rc = at_errf(e, "pipe: %s", strerror(errno));
+      break;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      close(tp[0]); close(tp[1]); close(rp[0]); close(rp[1]);
+      rc = at_errf(e, "fork: %s", strerror(errno));
+      break;
+    }
+    if (pid == 0) {
+      /* Hold no other worker's pipe ends: each worker's end of file must
+      ** come from the parent alone. */
+      for (int j = 0; j < k; j++) { close(w[j].task_fd); close(w[j].result_fd); }
+      close(tp[1]);
+      close(rp[0]);
+      worker_main(x, tp[0], rp[1]);
+    }
+    close(tp[0]);
+    close(rp[1]);
+    w[k] = (worker){ .pid = pid, .task_fd = tp[1], .result_fd = rp[0] };
+  }
+
+  int64_t next = 0, done = 0;
+  for (int k = 0; k < nw && !rc; k++)
+    for (int d = 0; d < DEPTH && next < n && w[k].pid > 0; d++) {
+      if (send_task(&w[k], todo[next])) break;
+      next++;
+    }
+  while (!rc && done < n) {
+    int np = 0;
+    for (int k = 0; k < nw; k++)
+      if (w[k].result_fd >= 0 && w[k].outstanding > 0) {
+        pfd[np].fd = w[k].result_fd;
+        pfd[np].events = POLLIN;
+        pfd[np++].revents = 0;
+      }
+    if (np == 0) { rc = at_errf(e, "sweep: no worker left with work (internal error)"); break; }
+    if (poll(pfd, (nfds_t)np, -1) < 0) {
+      if (errno == EINTR) continue;
+      rc = at_errf(e, "poll: %s", strerror(errno));
+      break;
+    }
+    for (int q = 0; q < np && !rc; q++) {
+      if (!pfd[q].revents) continue;
+      int k = 0;
+      while (w[k].result_fd != pfd[q].fd) k++;
+      int got = read_full(w[k].result_fd, m, sizeof *m);
+      if (got != 1) {
+        int status = 0;
+        char how[64];
+        waitpid(w[k].pid, &status, 0);
+        w[k].pid = -1;
+        describe_exit(status, how, sizeof how);
+        int64_t bad = w[k].inflight[w[k].head];
+        rs_sweep_point p = rs_sweep_at(x->sw, bad);
+        rc = at_errf(e, "sweep: a worker %s while evaluating %s %s seq_len=%lld (point %lld "
+                     "of the sweep); the points stored so far are kept, rerun to resume",
+                     how, x->sw->designs[p.design], x->sw->models[p.model].name,
+                     (long long)x->sw->seqs[p.seq], (long long)bad);
+        break;
+      }
+      if (m->index != w[k].inflight[w[k].head]) {
+        rc = at_errf(e, "sweep: a worker answered out of order (internal error)");
+        break;
+      }
+      w[k].head = (w[k].head + 1) % DEPTH;
+      w[k].outstanding--;
+      if (store_one(s, x, m->index, m->ok ? &m->r : NULL, m->ok ? NULL : m->err.msg, st, e)) {
+        rc = -1;
+        break;
+      }
+      done++;
+      pg->done++;
+      progress_draw(pg, 0);
+      if (next < n && send_task(&w[k], todo[next]) == 0) next++;
+      if (next >= n && w[k].task_fd >= 0) { close(w[k].task_fd); w[k].task_fd = -1; }
+    }
+  }
+
+  /* Closing the task pipes ends the workers; on an error, stop them. */
+  for (int k = 0; k < nw; k++) {
+    if (w[k].task_fd >= 0) close(w[k].task_fd);
+    if (w[k].result_fd >= 0) close(w[k].result_fd);
+    if (w[k].pid > 0) {
+      if (rc) kill(w[k].pid, SIGTERM);
+      waitpid(w[k].pid, NULL, 0);
+    }
+  }
+  sigaction(SIGPIPE, &old, NULL);
+  free(w);
+  free(pfd);
+  free(m);
+  return rc;
+}
+
+/* ---- the sweep -------------------------------------------------------- */
+
+static int load_designs(const rs_sweep *sw, const rs_engine *eng, ctx *x, at_err *e) {
+  x->designs = calloc((size_t)sw->ndesigns, sizeof *x->designs);
+  x->base = calloc((size_t)sw->ndesigns, sizeof *x->base);
+  if (!x->designs || !x->base) return at_errf(e, "out of memory");
+  for (int i = 0; i < sw->ndesigns; i++) {
+    const char *d = sw->designs[i];
+    at_err e2;
+    int rc = strchr(d, '/') || strstr(d, ".yaml") ? sim_design_load(d, NULL, &x->designs[i], &e2)
+                                                  : sim_design_find(d, &x->designs[i], &e2);
+    if (rc) return at_errf(e, "%s: %s", sw->design_where[i], e2.msg);
+    rs_config *c = &x->base[i];
+    snprintf(c->design, sizeof c->design, "%s", d);
+    snprintf(c->engine, sizeof c->engine, "%s", eng->name);
+    if (rs_config_hash_design(c, x->designs[i], &e2)) return at_errf(e, "%s: %s", sw->design_where[i], e2.msg);
+  }
+  return 0;
+}
+
+static void free_designs(const rs_sweep *sw, ctx *x) {
+  for (int i = 0; x->designs && i < sw->ndesigns; i++) sim_design_free(x->designs[i]);
+  free(x->designs);
+  free(x->base);
+}
+
+int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st, at_err *e) {
+  memset(st, 0, sizeof *st);
+  const rs_engine *eng = NULL;
+  for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
+    if (!strcmp(o->engine, engines[i].name)) eng = &engines[i];
+  if (!eng) return at_errf(e, "unknown engine '%s' (engines: analytical)", o->engine);
+  if (o->nshards < 1 || o->shard < 0 || o->shard >= o->nshards)
+    return at_errf(e, "bad shard %d/%d", o->shard, o->nshards);
+  if (o->jobs < 1 || o->jobs > RS_MAX_JOBS) return at_errf(e, "bad number of jobs %d", o->jobs);
+
+  ctx x = { .sw = sw, .engine = eng };
+  /* Test hook: a delay per point stands in for a slow engine, so tests can
+  ** interrupt a sweep part-way or overlap two of them (results/README.md). */
+  const char *delay = getenv("ATTNSIM_SWEEP_DELAY_US");
+  if (delay && *delay) x.delay_us = strtol(delay, NULL, 10);
+  rs_store *s = NULL;
+  int64_t *todo = NULL, ntodo = 0;
+  int rc = -1;
+  if (load_designs(sw, eng, &x, e)) goto done;
+  if (!o->dry_run && rs_store_open(o->db_path, RS_WRITE, &s, e)) goto done;
+  if (s && rs_store_set_command(s, o->argc, o->argv, e)) goto done;
+  if (!o->dry_run && !(todo = malloc(sizeof *todo * (size_t)(sw->npoints ? sw->npoints : 1)))) {
+    at_errf(e, "out of memory");
+    goto done;
+  }
+  for (int64_t i = 0; i < sw->npoints; i++) {
+    rs_config c;
+    point_config(&x, i, &c);
+    if (o->nshards > 1 && rs_config_shard(&c, o->nshards) != o->shard) continue;
+    st->points++;
+    if (o->dry_run) continue;
+    int has;
+    if (rs_store_has(s, &c, &has, e)) goto done;
+    if (has) st->present++;
+    else todo[ntodo++] = i;
+  }
+  if (o->dry_run) { rc = 0; goto done; }
+
+  progress pg = { .on = o->progress, .total = ntodo, .start = now_s() };
+  if (pg.on)
+    fprintf(stderr, "sweep: %lld points, %lld already stored, %lld to run\n",
+            (long long)st->points, (long long)st->present, (long long)ntodo);
+  rc = o->jobs == 1 || ntodo < 2 ? run_inline(s, &x, todo, ntodo, &pg, st, e)
+                                 : run_workers(s, &x, todo, ntodo, o->jobs, &pg, st, e);
+  if (pg.on) progress_draw(&pg, 1);
+done:
+  free(todo);
+  rs_store_close(s);
+  free_designs(sw, &x);
+  return rc;
+}

@@ -1,0 +1,260 @@
+/*
+** sweep.c: loading sweep files.  A sweep is four lists (designs, models,
+** sequence lengths, variants); variants come either from `arch:`, the
+** product of per-parameter lists, or from `variants:`, an explicit list of
+** override sets (for parameters that move together, such as a square array
+** and the buffer resized with it).  Everything is checked here, with the
+** location of the offending entry, so a sweep never fails half-way through
+** because of its own file.
+*/
+#include "sweep.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "ytree.h"
+
+/* A list field: a sequence, or one scalar standing for a one-entry list. */
+static int list_len(const yt_node *n, size_t *len, at_err *e) {
+  if (yt_node_kind(n) == YT_SCALAR) { *len = 1; return 0; }
+  if (yt_node_kind(n) != YT_SEQ) return yt_badval(n, e, "expected a list");
+  *len = yt_len(n);
+  if (*len == 0) return yt_errf(n, e, "empty list");
+  return 0;
+}
+
+static const yt_node *list_at(const yt_node *n, size_t i) {
+  return yt_node_kind(n) == YT_SCALAR ? n : yt_at(n, i);
+}
+
+static int dup_err(const yt_node *list, size_t i, size_t j, at_err *e) {
+  return yt_errf(list_at(list, i), e, "duplicate entry (same as %s)", yt_path(list_at(list, j)));
+}
+
+/* Architecture parameters, as written in `arch:` lists and `variants:`. */
+enum { V_ROWS, V_COLS, V_WIDTH, V_BUFFER, V_BW, V_COUNT };
+static const char *const vkeys[] = { "rows_2d", "cols_2d", "width_1d", "buffer", "bandwidth", NULL };
+
+/* Reads one parameter value into its field of ov. */
+static int param(const yt_node *n, int k, sim_overrides *ov, at_err *e) {
+  int64_t v;
+  double d;
+  switch (k) {
+  case V_ROWS: case V_COLS: case V_WIDTH:
+    if (yt_int(n, &v, e)) return -1;
+    if (v < 1 || v > HW_DIM_MAX)
+      return yt_badval(n, e, "expected a number of PEs from 1 to %lld", (long long)HW_DIM_MAX);
+    if (k == V_ROWS) ov->rows_2d = v;
+    else if (k == V_COLS) ov->cols_2d = v;
+    else ov->width_1d = v;
+    return 0;
+  case V_BUFFER:
+    if (yt_bytes(n, &v, e)) return -1;
+    if (v < 1) return yt_badval(n, e, "expected a buffer size above 0");
+    ov->buffer_bytes = v;
+    return 0;
+  default:
+    if (yt_bandwidth(n, &d, e)) return -1;
+    if (!(d > 0)) return yt_badval(n, e, "expected a bandwidth above 0");
+    ov->bandwidth_Bps = d;
+    return 0;
+  }
+}
+
+static int same_ov(const sim_overrides *a, const sim_overrides *b) {
+  return a->rows_2d == b->rows_2d && a->cols_2d == b->cols_2d && a->width_1d == b->width_1d &&
+         a->buffer_bytes == b->buffer_bytes && a->bandwidth_Bps == b->bandwidth_Bps;
+}
+
+static int load_designs(rs_sweep *s, const yt_node *n, at_err *e) {
+  size_t len;
+  if (list_len(n, &len, e)) return -1;
+  s->designs = calloc(len, sizeof *s->designs);
+  s->design_where = calloc(len, sizeof *s->design_where);
+  if (!s->designs || !s->design_where) return at_errf(e, "out of memory");
+  for (size_t i = 0; i < len; i++) {
+    const yt_node *x = list_at(n, i);
+    const char *v;
+    if (yt_str(x, &v, e)) return -1;
+    if (strlen(v) >= 256) return yt_badval(x, e, "design name or path too long");
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(v, s->designs[j])) return dup_err(n, i, j, e);
+    at_err where;
+    at_errloc(&where, yt_file(x), yt_line(x), yt_col(x), "%s", yt_path(x));
+    s->ndesigns = (int)i + 1;
+    if (!(s->designs[i] = strdup(v)) || !(s->design_where[i] = strdup(where.msg)))
+      return at_errf(e, "out of memory");
+  }
+  return 0;
+}
+
+static int load_models(rs_sweep *s, const yt_node *n, at_err *e) {
+  size_t len;
+  if (list_len(n, &len, e)) return -1;
+  if (!(s->models = calloc(len, sizeof *s->models))) return at_errf(e, "out of memory");
+  for (size_t i = 0; i < len; i++) {
+    const yt_node *x = list_at(n, i);
+    const char *v;
+    at_err e2;
+    if (yt_str(x, &v, e)) return -1;
+    if (wl_find(v, NULL, &s->models[i], &e2)) return yt_errf(x, e, "%s", e2.msg);
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(s->models[i].name, s->models[j].name)) return dup_err(n, i, j, e);
+    s->nmodels = (int)i + 1;
+  }
+  return 0;
+}
+
+static int load_seqs(rs_sweep *s, const yt_node *n, at_err *e) {
+  size_t len;
+  if (list_len(n, &len, e)) return -1;
+  if (!(s->seqs = calloc(len, sizeof *s->seqs))) return at_errf(e, "out of memory");
+  for (size_t i = 0; i < len; i++) {
+    const yt_node *x = list_at(n, i);
+    const char *v = yt_scalar(x);
+    at_err e2;
+    if (!v) return yt_badval(x, e, "expected a sequence length such as 1024, 1K or 1M");
+    if (wl_parse_seq(v, &s->seqs[i], &e2))
+      return yt_badval(x, e, "expected a sequence length such as 1024, 1K or 1M");
+    for (size_t j = 0; j < i; j++)
+      if (s->seqs[i] == s->seqs[j]) return dup_err(n, i, j, e);
+    s->nseqs = (int)i + 1;
+  }
+  return 0;
+}
+
+/* `arch:` — the product of per-parameter lists, the first key varying
+** slowest. */
+static int load_arch(rs_sweep *s, const yt_node *map, at_err *e) {
+  if (yt_check_keys(map, vkeys, e)) return -1;
+  if (yt_len(map) == 0) return yt_errf(map, e, "empty mapping: give at least one of rows_2d, "
+                                       "cols_2d, width_1d, buffer, bandwidth");
+  const yt_node *lists[V_COUNT];
+  size_t lens[V_COUNT];
+  int64_t total = 1;
+  for (int k = 0; k < V_COUNT; k++) {
+    lists[k] = yt_find(map, vkeys[k]);
+    lens[k] = 1;
+    if (lists[k] && list_len(lists[k], &lens[k], e)) return -1;
+    if (at_smul64(total, (int64_t)lens[k], &total) || total > RS_SWEEP_MAX_POINTS)
+      return yt_errf(map, e, "more than %lld variants", RS_SWEEP_MAX_POINTS);
+  }
+  /* Each list alone must be free of duplicates; then the product is too. */
+  for (int k = 0; k < V_COUNT; k++) {
+    if (!lists[k]) continue;
+    sim_overrides *one = calloc(lens[k], sizeof *one);
+    if (!one) return at_errf(e, "out of memory");
+    for (size_t i = 0; i < lens[k]; i++) {
+      if (param(list_at(lists[k], i), k, &one[i], e)) { free(one); return -1; }
+      for (size_t j = 0; j < i; j++)
+        if (same_ov(&one[i], &one[j])) { free(one); return dup_err(lists[k], i, j, e); }
+    }
+    free(one);
+  }
+  if (!(s->variants = calloc((size_t)total, sizeof *s->variants))) return at_errf(e, "out of memory");
+  for (int64_t v = 0; v < total; v++) {
+    int64_t rest = v;
+    for (int k = V_COUNT - 1; k >= 0; k--) {
+      size_t i = (size_t)(rest % (int64_t)lens[k]);
+      rest /= (int64_t)lens[k];
+      if (lists[k] && param(list_at(lists[k], i), k, &s->variants[v], e)) return -1;
+    }
+  }
+  s->nvariants = (int)total;
+  return 0;
+}
+
+/* `variants:` — a list of override sets. */
+static int load_variants(rs_sweep *s, const yt_node *n, at_err *e) {
+  size_t len;
+  if (yt_expect_seq(n, e) || list_len(n, &len, e)) return -1;
+  if (len > (size_t)RS_SWEEP_MAX_POINTS) return yt_errf(n, e, "too many variants");
+  if (!(s->variants = calloc(len, sizeof *s->variants))) return at_errf(e, "out of memory");
+  for (size_t i = 0; i < len; i++) {
+    const yt_node *x = yt_at(n, i);
+    if (yt_check_keys(x, vkeys, e)) return -1;
+    if (yt_len(x) == 0) return yt_errf(x, e, "empty variant: give at least one of rows_2d, "
+                                       "cols_2d, width_1d, buffer, bandwidth");
+    for (int k = 0; k < V_COUNT; k++) {
+      const yt_node *v = yt_find(x, vkeys[k]);
+      if (v && param(v, k, &s->variants[i], e)) return -1;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (same_ov(&s->variants[i], &s->variants[j])) return dup_err(n, i, j, e);
+    s->nvariants = (int)i + 1;
+  }
+  return 0;
+}
+
+int rs_sweep_load(const char *path, rs_sweep **out, at_err *e) {
+  static const char *const keys[] = { "name", "description", "designs", "models", "seq_lens",
+                                      "arch", "variants", NULL };
+  *out = NULL;
+  yt_doc *doc;
+  if (yt_load(path, &doc, e)) return -1;
+  rs_sweep *s = calloc(1, sizeof *s);
+  if (!s || !(s->file = strdup(path))) { free(s); yt_free(doc); return at_errf(e, "out of memory"); }
+  const yt_node *root = yt_root(doc), *n;
+  const char *text;
+  /* name and description are for people; they must still be text. */
+  if (yt_check_keys(root, keys, e) || yt_opt_str(root, "name", &text, e) < 0 ||
+      yt_opt_str(root, "description", &text, e) < 0)
+    goto fail;
+  if (yt_get(root, "designs", &n, e) || load_designs(s, n, e)) goto fail;
+  if (yt_get(root, "models", &n, e) || load_models(s, n, e)) goto fail;
+  if (yt_get(root, "seq_lens", &n, e) || load_seqs(s, n, e)) goto fail;
+  const yt_node *arch = yt_find(root, "arch"), *var = yt_find(root, "variants");
+  if (arch && var) {
+    yt_errf(var, e, "give either arch (a product of lists) or variants (a list), not both");
+    goto fail;
+  }
+  if (arch) {
+    if (yt_expect_map(arch, e) || load_arch(s, arch, e)) goto fail;
+  } else if (var) {
+    if (load_variants(s, var, e)) goto fail;
+  } else {
+    if (!(s->variants = calloc(1, sizeof *s->variants))) { at_errf(e, "out of memory"); goto fail; }
+    s->nvariants = 1;
+  }
+  int64_t total = s->ndesigns;
+  if (at_smul64(total, s->nmodels, &total) || at_smul64(total, s->nseqs, &total) ||
+      at_smul64(total, s->nvariants, &total) || total > RS_SWEEP_MAX_POINTS) {
+    yt_errf(root, e, "more than %lld points", RS_SWEEP_MAX_POINTS);
+    goto fail;
+  }
+  s->npoints = total;
+  yt_free(doc);
+  *out = s;
+  return 0;
+fail:
+  yt_free(doc);
+  rs_sweep_free(s);
+  return -1;
+}
+
+void rs_sweep_free(rs_sweep *s) {
+  if (!s) return;
+  for (int i = 0; i < s->ndesigns; i++) {
+    free(s->designs[i]);
+    free(s->design_where[i]);
+  }
+  free(s->designs);
+  free(s->design_where);
+  free(s->models);
+  free(s->seqs);
+  free(s->variants);
+  free(s->file);
+  free(s);
+}
+
+rs_sweep_point rs_sweep_at(const rs_sweep *s, int64_t i) {
+  rs_sweep_point p;
+  p.variant = (int)(i % s->nvariants);
+  i /= s->nvariants;
+  p.seq = (int)(i % s->nseqs);
+  i /= s->nseqs;
+  p.model = (int)(i % s->nmodels);
+  p.design = (int)(i / s->nmodels);
+  return p;
+}

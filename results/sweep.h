@@ -1,0 +1,50 @@
+/*
+** sweep.h: a sweep file (experiments/NAME.yaml) as loaded: lists of designs,
+** models and sequence lengths, and architecture variants (overrides), whose
+** cartesian product is the sweep's points.  Points are numbered 0..n-1 in
+** a fixed order (design, then model, then length, then variant; the last
+** varies fastest), so every process enumerates the same sweep the same way.
+** The format is in experiments/README.md.
+*/
+#ifndef ATTNSIM_RESULTS_SWEEP_H
+#define ATTNSIM_RESULTS_SWEEP_H
+
+#include <stdint.h>
+
+#include "sim.h"
+#include "util.h"
+#include "workload.h"
+
+/* Bound on the points of one sweep: past it a typo (a 1M-entry list) is
+** more likely than a plan. */
+#define RS_SWEEP_MAX_POINTS 10000000LL
+
+typedef struct rs_sweep {
+  char *file;                   /* as given to rs_sweep_load */
+  int ndesigns;
+  char **designs;               /* shipped names or mapping file paths */
+  char **design_where;          /* "FILE:LINE:COL: designs[i]" for messages */
+  int nmodels;
+  wl_workload *models;
+  int nseqs;
+  int64_t *seqs;                /* tokens */
+  int nvariants;                /* >= 1 */
+  sim_overrides *variants;      /* all-zero: the design's own architecture */
+  int64_t npoints;              /* the product of the four counts */
+} rs_sweep;
+
+/* One point of the product, by indices into the lists above. */
+typedef struct rs_sweep_point {
+  int design, model, seq, variant;
+} rs_sweep_point;
+
+/* Loads and checks a sweep file.  Errors are "FILE:LINE:COL: PATH: ...":
+** unknown fields, wrong types or units, empty or duplicate list entries,
+** unknown models, non-positive sizes.  Returns 0, or -1 with e filled. */
+int rs_sweep_load(const char *path, rs_sweep **out, at_err *e);
+void rs_sweep_free(rs_sweep *s);                  /* NULL is fine */
+
+/* The i-th point, 0 <= i < s->npoints. */
+rs_sweep_point rs_sweep_at(const rs_sweep *s, int64_t i);
+
+#endif
