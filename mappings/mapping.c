@@ -25,6 +25,7 @@ typedef struct map_phase {
 struct map_spec {
   yt_doc *doc;
   char *path, *dir, *arch_path;
+  char *config_path;          /* per-point configuration table, or NULL */
   const char *design;
   fc_table *config;           /* per-point configurations, or NULL */
   fc_platform platform;
@@ -37,6 +38,7 @@ const char *map_path(const map_spec *m) { return m->path; }
 const char *map_arch_path(const map_spec *m) { return m->arch_path; }
 int map_nphases(const map_spec *m) { return m->nphases; }
 const char *map_cascade_path(const map_spec *m, int i) { return m->phase[i].cascade_path; }
+const char *map_config_path(const map_spec *m) { return m->config_path; }
 
 void map_free(map_spec *m) {
   if (!m) return;
@@ -49,6 +51,7 @@ void map_free(map_spec *m) {
   free(m->path);
   free(m->dir);
   free(m->arch_path);
+  free(m->config_path);
   free(m);
 }
 
@@ -81,11 +84,8 @@ int map_load(const char *path, map_spec **out, at_err *e) {
       yt_badval(yt_find(cfg, "platform"), e, "expected cloud or edge");
       goto fail;
     }
-    char *cp = at_path_join(m->dir, file);
-    if (!cp) { at_errf(e, "out of memory"); goto fail; }
-    int rc = fc_load(cp, &m->config, e);
-    free(cp);
-    if (rc) goto fail;
+    if (!(m->config_path = at_path_join(m->dir, file))) { at_errf(e, "out of memory"); goto fail; }
+    if (fc_load(m->config_path, &m->config, e)) goto fail;
   }
   if (yt_get(root, "phases", &phases, e) || yt_expect_seq(phases, e)) goto fail;
   if (yt_len(phases) == 0 || yt_len(phases) > SC_MAX_PHASES) {

@@ -22,6 +22,7 @@ const char *map_path(const map_spec *m);
 const char *map_arch_path(const map_spec *m);  /* resolved against the mapping's folder */
 int map_nphases(const map_spec *m);
 const char *map_cascade_path(const map_spec *m, int phase);
+const char *map_config_path(const map_spec *m);  /* per-point table, or NULL */
 
 /* Binds the mapping for one point.  Returns 0, or -1 with e naming the
 ** violated constraint ("FILE:LINE:COL: ..." where a spec node is at fault). */

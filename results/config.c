@@ -61,6 +61,17 @@ int rs_config_hash_design(rs_config *c, const sim_design *d, at_err *e) {
   if (rs_hash_file(sim_design_mapping_path(d), c->mapping_hash, e) ||
       rs_hash_file(sim_design_arch_path(d), c->arch_hash, e))
     return -1;
+  const char *cfg = sim_design_config_path(d);
+  if (cfg) {
+    /* a per-point configuration table is part of the mapping */
+    char ch[RS_HASH_HEX];
+    rs_sha256 both;
+    if (rs_hash_file(cfg, ch, e)) return -1;
+    rs_sha256_init(&both);
+    rs_sha256_update(&both, c->mapping_hash, RS_HASH_HEX - 1);
+    rs_sha256_update(&both, ch, RS_HASH_HEX - 1);
+    rs_sha256_hex(&both, c->mapping_hash);
+  }
   int n = sim_design_ncascades(d);
   rs_sha256 all;
   rs_sha256_init(&all);

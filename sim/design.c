@@ -39,7 +39,7 @@ int sim_design_find(const char *name, sim_design **out, at_err *e) {
     char list[200] = "";
     for (int i = 0; sim_shipped_designs[i]; i++)
       snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", sim_shipped_designs[i]);
-    return at_errf(e, "unknown design '%s' (shipped: %s; or give --mapping FILE)", name, list);
+    return at_errf(e, "unknown design '%s' (shipped: %s; or a mapping file)", name, list);
   }
   char rel[96];
   snprintf(rel, sizeof rel, "mappings/%s.yaml", name);
@@ -62,6 +62,7 @@ const char *sim_design_mapping_path(const sim_design *d) { return map_path(d->ma
 const char *sim_design_arch_path(const sim_design *d) { return d->arch->path; }
 int sim_design_ncascades(const sim_design *d) { return map_nphases(d->map); }
 const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cascade_path(d->map, i); }
+const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }
 
 static int overridden(const sim_overrides *ov) {
   return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0);
@@ -96,6 +97,13 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
   if (sim_analytic(s, r, e)) goto done;
   r->area_um2 = hw_area_um2(a, NULL);
+  const hw_array *a2 = hw_array_find(a, "2d"), *a1 = hw_array_find(a, "1d");
+  r->arch_rows_2d = a2 ? a2->rows : 0;
+  r->arch_cols_2d = a2 ? a2->cols : 0;
+  r->arch_width_1d = a1 ? a1->cols : 0;
+  r->arch_buffer_bytes = a->buffer.bytes;
+  r->arch_bandwidth_Bps = a->dram.bandwidth_Bps;
+  r->arch_clock_hz = a->clock_hz;
   rc = 0;
 done:
   free(s);

@@ -52,6 +52,12 @@ typedef struct sim_result {
   double area_um2;            /* whole design, from the area table */
   char bound[16];             /* what limits latency: "2d", "1d", "memory", "mixed" */
   char tiling[96];            /* bound tile sizes, e.g. "M0=256 P0=256 P1=128 P2=32" */
+  /* the architecture actually evaluated (after sweep overrides) */
+  int64_t arch_rows_2d, arch_cols_2d;   /* PEs; 0 if no "2d" array */
+  int64_t arch_width_1d;      /* PEs; 0 if no "1d" array */
+  int64_t arch_buffer_bytes;  /* global buffer capacity */
+  double arch_bandwidth_Bps;  /* DRAM bytes per second */
+  double arch_clock_hz;
   int n_arrays;
   char array_name[SIM_MAX_ARRAYS][16];
   uint64_t array_busy[SIM_MAX_ARRAYS];  /* cycles each array is busy */
@@ -85,6 +91,8 @@ const char *sim_design_mapping_path(const sim_design *d);
 const char *sim_design_arch_path(const sim_design *d);
 int sim_design_ncascades(const sim_design *d);
 const char *sim_design_cascade_path(const sim_design *d, int i);
+/* The mapping's per-point configuration table, or NULL. */
+const char *sim_design_config_path(const sim_design *d);
 /* Names of the shipped designs, NULL-terminated. */
 extern const char *const sim_shipped_designs[];
 

@@ -253,7 +253,7 @@ static void test_put_once_with_breakdowns(void **st) {
   int lines = 0;
   for (char *p = buf; *p; p++) lines += *p == '\n';
   assert_int_equal(lines, 3);
-  assert_non_null(strstr(buf, "\nfusemax,BERT,1024,,,,,,,,,,,,,,,,,,analytical,error,"
+  assert_non_null(strstr(buf, "\nfusemax,BERT,1024,,,,,,,,,,,,,,,,,,,,,,,,analytical,error,"
                               "tile larger than the buffer,128,,,,429496729600,"));
   free(buf);
   f = open_memstream(&buf, &len);
