@@ -128,7 +128,7 @@ static int cell_choice(const cells *c, int i, const char *a, const char *b,
 }
 
 static int parse_row(cells *c, fc_config *r, at_err *e) {
-  int ch;
+  int ch = 0;
   memset(r, 0, sizeof *r);
   r->line = c->line;
   if (fc_platform_parse(c->v[C_PLATFORM], &r->platform))

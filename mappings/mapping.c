@@ -755,7 +755,7 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   for (size_t i = 0; i < yt_len(sizes); i++) {
     int r = es_find_rank(c, yt_key(sizes, i));
     if (r < 0) return yt_errf(yt_key_node(sizes, i), b->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
-    int64_t s;
+    int64_t s = 0;
     if (eval_size(b, yt_at(sizes, i), &s)) return -1;
     c->ranks[r].size = s;     /* visible to later expressions */
     if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;

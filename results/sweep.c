@@ -167,7 +167,7 @@ static int load_arch(rs_sweep *s, const yt_node *map, at_err *e) {
 
 /* `variants:` — a list of override sets. */
 static int load_variants(rs_sweep *s, const yt_node *n, at_err *e) {
-  size_t len;
+  size_t len = 0;
   if (yt_expect_seq(n, e) || list_len(n, &len, e)) return -1;
   if (len > (size_t)RS_SWEEP_MAX_POINTS) return yt_errf(n, e, "too many variants");
   if (!(s->variants = calloc(len, sizeof *s->variants))) return at_errf(e, "out of memory");
