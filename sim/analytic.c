@@ -99,7 +99,8 @@ static double parallelism(const sc_phase *ph, const sc_einsum *se) {
 
 /* Times tensor t's tile is brought in for einsum x, when the loops of its
 ** nest down to `at` (all of them if at < 0 or absent) sit above the tile:
-** the product of the irrelevant loops outside the innermost relevant one. */
+** the product of the irrelevant loops outside the innermost relevant one.
+** A loop of one iteration is no loop: it neither moves nor keeps a tile. */
 static double refetch(const sc_phase *ph, const sc_einsum *se, int t, int at) {
   int n = se->nloop;
   if (at >= 0)
@@ -107,7 +108,7 @@ static double refetch(const sc_phase *ph, const sc_einsum *se, int t, int at) {
       if (se->loop[i] == at) { n = i + 1; break; }
   int inner = -1;
   for (int i = 0; i < n; i++)
-    if (sc_relevant(ph, se->loop[i], t)) inner = i;
+    if (ph->part[se->loop[i]].size > 1 && sc_relevant(ph, se->loop[i], t)) inner = i;
   double f = 1;
   for (int i = 0; i < inner; i++)
     if (!sc_relevant(ph, se->loop[i], t)) f *= (double)ph->part[se->loop[i]].size;
