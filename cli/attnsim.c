@@ -36,16 +36,7 @@ int cli_fail(const at_err *e) {
   return AT_EXIT_INPUT;
 }
 
-void cli_json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-    else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-    else fputc(ch, f);
-  }
-  fputc('"', f);
-}
+void cli_json_str(FILE *f, const char *s) { at_json_str(f, s); }
 
 int main(int argc, char **argv) {
   if (argc < 2) { usage(stderr); return AT_EXIT_INPUT; }

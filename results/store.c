@@ -753,16 +753,7 @@ static void csv_field(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-    else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-    else fputc(ch, f);
-  }
-  fputc('"', f);
-}
+static void json_str(FILE *f, const char *s) { at_json_str(f, s); }
 
 /* Writes column i of a row as CSV or JSON (NULL: empty / null). */
 static void value(FILE *f, sqlite3_stmt *st, int i, rs_format fmt) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 /* Exit statuses of the attnsim command. */
 #define AT_EXIT_OK    0
@@ -43,6 +44,9 @@ static inline int at_smul64(int64_t a, int64_t b, int64_t *r) {
 /* Reads a whole file into a NUL-terminated heap buffer (*len excludes the
 ** NUL).  Returns 0, or -1 with e filled. */
 int at_read_file(const char *path, char **buf, size_t *len, at_err *e);
+
+/* Writes s as a JSON string literal (quotes, escapes) to f. */
+void at_json_str(FILE *f, const char *s);
 
 /* Parses a size such as "4096", "1K", "64K", "1M" (K = 1024) into *v.
 ** Returns 0, or -1 on a malformed or overflowing value. */
