@@ -30,23 +30,26 @@ static const char eval_help[] =
   "Otherwise prints each output's element count, sum and extremes.\n\n"
   "  --set SPEC          rank sizes (required)\n"
   "  --seed S            random seed (default 1)\n"
-  "  --max-elements N    refuse cascades needing more elements (default 64M)\n";
+  "  --max-elements N    refuse cascades needing more elements (default 64M)\n"
+  "  --max-ops N         refuse cascades needing more operations (default 4G)\n";
 
 typedef struct opts {
   const char *file;
   es_binding bind;
   int have_bind, json;
-  uint64_t seed, max_elements;
+  uint64_t seed, max_elements, max_ops;
 } opts;
 
 static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_eval) {
   static const struct option lo[] = {
     { "set", required_argument, 0, 's' }, { "json", no_argument, 0, 'j' },
     { "seed", required_argument, 0, 'S' }, { "max-elements", required_argument, 0, 'X' },
+    { "max-ops", required_argument, 0, 'O' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   memset(o, 0, sizeof *o);
   o->seed = 1;
   o->max_elements = 64u << 20;
+  o->max_ops = 4ull << 30;
   at_err e;
   int ch;
   optind = 1;
@@ -62,16 +65,17 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       o->json = 1;
       break;
     case 'S':
+    case 'O':
     case 'X': {
       if (!is_eval) goto bad;
       char *end;
       unsigned long long v = strtoull(optarg, &end, 10);
       if (*end || !*optarg || optarg[0] == '-') {
         fprintf(stderr, "attnsim: --%s needs a non-negative integer, got '%s'\n",
-                ch == 'S' ? "seed" : "max-elements", optarg);
+                ch == 'S' ? "seed" : ch == 'O' ? "max-ops" : "max-elements", optarg);
         return AT_EXIT_INPUT;
       }
-      if (ch == 'S') o->seed = v; else o->max_elements = v;
+      if (ch == 'S') o->seed = v; else if (ch == 'O') o->max_ops = v; else o->max_elements = v;
       break;
     }
     case 'h':
@@ -218,7 +222,7 @@ static int print_text(const es_cascade *c, at_err *e) {
     char name[ES_MAX_NAME + 8];
     snprintf(name, sizeof name, "%s%s", x->is_init ? "init " : "", c->tensors[x->lhs.tensor].name);
     fprintf(f, "%-10s %5d  ", name, x->loc.line);
-    char sp[256];
+    char sp[256] = "";
     FILE *m = fmemopen(sp, sizeof sp, "w");
     if (m) { print_space(m, c, x, 0); fclose(m); } else sp[0] = 0;
     fprintf(f, "%-22s", sp);
@@ -282,6 +286,20 @@ int cmd_eval(int argc, char **argv) {
   es_cascade *c;
   if ((rc = load(&o, &c))) return rc;
   at_err e;
+  /* the interpreter's work: every point of every Einsum and its operations */
+  uint64_t work = 0;
+  for (int i = 0; i < c->neinsums; i++) {
+    uint64_t k[ES_K_COUNT], pts;
+    if (es_space_points(c, i, &pts, &e) || es_op_counts(c, i, k, &e) || at_add64(work, pts, &work)) work = UINT64_MAX;
+    for (int j = 0; j < ES_K_COUNT && work != UINT64_MAX; j++)
+      if (at_add64(work, k[j], &work)) work = UINT64_MAX;
+  }
+  if (work > o.max_ops) {
+    fprintf(stderr, "attnsim: evaluating %s at these sizes takes more than %llu operations; use smaller sizes or raise --max-ops\n",
+            c->file, (unsigned long long)o.max_ops);
+    es_free(c);
+    return AT_EXIT_INPUT;
+  }
   es_values v;
   if (es_eval(c, o.seed, o.max_elements, &v, &e)) { es_free(c); return cli_fail(&e); }
   int q = es_find_tensor(c, "Q"), k = es_find_tensor(c, "K"), vv = es_find_tensor(c, "V");
@@ -292,14 +310,18 @@ int cmd_eval(int argc, char **argv) {
   for (int t = 0; t < c->ntensors; t++) {
     if (!c->tensors[t].is_output) continue;
     double sum = 0, lo = INFINITY, hi = -INFINITY;
+    uint64_t nans = 0;
     for (uint64_t i = 0; i < v.len[t]; i++) {
       double x = v.data[t][i];
+      if (isnan(x)) { nans++; continue; }
       sum += x;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
-    printf("%s: %llu elements, sum=%.17g, min=%.17g, max=%.17g\n", c->tensors[t].name,
-           (unsigned long long)v.len[t], sum, lo, hi);
+    printf("%s: %llu elements", c->tensors[t].name, (unsigned long long)v.len[t]);
+    if (nans < v.len[t]) printf(", sum=%.17g, min=%.17g, max=%.17g", sum, lo, hi);
+    if (nans) printf(", %llu NaN", (unsigned long long)nans);
+    putchar('\n');
   }
   if (attention) {
     int r_e = es_find_rank(c, "E"), r_f = es_find_rank(c, "F"), r_m = es_find_rank(c, "M"), r_p = es_find_rank(c, "P");

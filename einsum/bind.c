@@ -68,26 +68,43 @@ int es_bind(es_cascade *c, const es_binding *b, at_err *e) {
     if (b->value[i] <= 0) return at_errf(e, "--set: %s must be positive", b->name[i]);
     c->ranks[r].size = b->value[i];
   }
+  /* Derive unknown split sizes until nothing changes: a split of a split
+     part ("split m0 = m01 * m00") can need its parts' sizes before its
+     parent's, so one sweep in declaration order is not enough. */
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (int r = 0; r < c->nranks; r++) {
+      es_rank *R = &c->ranks[r];
+      if (R->outer < 0) continue;
+      es_rank *O = &c->ranks[R->outer], *I = &c->ranks[R->inner];
+      const char *f = c->file;
+      int ln = R->loc.line, co = R->loc.col;
+      if (!R->size && O->size && I->size) {
+        if (at_smul64(O->size, I->size, &R->size))
+          return at_errloc(e, f, ln, co, "%s = %s * %s overflows", R->name, O->name, I->name);
+        changed = 1;
+      } else if (R->size && I->size && !O->size) {
+        if (R->size % I->size)
+          return at_errloc(e, f, ln, co, "%s (%lld) is not a multiple of %s (%lld)", R->name,
+                           (long long)R->size, I->name, (long long)I->size);
+        O->size = R->size / I->size;
+        changed = 1;
+      } else if (R->size && O->size && !I->size) {
+        if (R->size % O->size)
+          return at_errloc(e, f, ln, co, "%s (%lld) is not a multiple of %s (%lld)", R->name,
+                           (long long)R->size, O->name, (long long)O->size);
+        I->size = R->size / O->size;
+        changed = 1;
+      }
+    }
+  }
   for (int r = 0; r < c->nranks; r++) {
-    es_rank *R = &c->ranks[r];
+    const es_rank *R = &c->ranks[r];
     if (R->outer < 0) continue;
-    es_rank *O = &c->ranks[R->outer], *I = &c->ranks[R->inner];
+    const es_rank *O = &c->ranks[R->outer], *I = &c->ranks[R->inner];
     const char *f = c->file;
     int ln = R->loc.line, co = R->loc.col;
-    if (!R->size && O->size && I->size) {
-      if (at_smul64(O->size, I->size, &R->size))
-        return at_errloc(e, f, ln, co, "%s = %s * %s overflows", R->name, O->name, I->name);
-    } else if (R->size && I->size && !O->size) {
-      if (R->size % I->size)
-        return at_errloc(e, f, ln, co, "%s (%lld) is not a multiple of %s (%lld)", R->name,
-                         (long long)R->size, I->name, (long long)I->size);
-      O->size = R->size / I->size;
-    } else if (R->size && O->size && !I->size) {
-      if (R->size % O->size)
-        return at_errloc(e, f, ln, co, "%s (%lld) is not a multiple of %s (%lld)", R->name,
-                         (long long)R->size, O->name, (long long)O->size);
-      I->size = R->size / O->size;
-    } else if (R->size && O->size && I->size) {
+    if (R->size && O->size && I->size) {
       int64_t prod;
       if (at_smul64(O->size, I->size, &prod) || prod != R->size)
         return at_errloc(e, f, ln, co, "%s (%lld) is not %s * %s (%lld * %lld)", R->name,

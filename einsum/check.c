@@ -66,7 +66,8 @@ static int attach_init(es_parser *p, int xi) {
     return es_errat(p, x->lhs.loc, "'%s' initialised twice (first at %d:%d)", t->name, f->loc.line, f->loc.col);
   }
   if (x->lhs.n != t->ndims)
-    return es_errat(p, x->lhs.loc, "'%s' has %d dimensions, but this init gives %d indices", t->name, t->ndims, x->lhs.n);
+    return es_errat(p, x->lhs.loc, "'%s' has %d dimension%s, but this init gives %d ind%s", t->name, t->ndims,
+                    t->ndims == 1 ? "" : "s", x->lhs.n, x->lhs.n == 1 ? "ex" : "ices");
   for (int i = 0; i < t->ndims; i++) {
     const es_index *ix = &x->lhs.ix[i];
     if (i == t->iter_dim) {
@@ -106,6 +107,10 @@ static int resolve(es_parser *p, es_access *a) {
         ix.kind = ES_IX_SPLIT;
         ix.rank2 = R->inner;
         k += 2;
+      } else if (R->outer >= 0) {
+        return es_errat(p, ix.loc, "dimension %d of '%s' is rank %s (index '%s', or '%s,%s' split), not '%s'",
+                        d + 1, t->name, R->name, R->index, c->ranks[R->outer].index,
+                        c->ranks[R->inner].index, ix_name(c, &ix));
       } else {
         return es_errat(p, ix.loc, "dimension %d of '%s' is rank %s (index '%s'), not '%s'", d + 1,
                         t->name, R->name, R->index, ix_name(c, &ix));
@@ -128,7 +133,7 @@ static int resolve(es_parser *p, es_access *a) {
     out[d] = ix;
   }
   if (k < a->n)
-    return es_errat(p, a->ix[k].loc, "'%s' has %d dimension%s, but this access gives more indices",
+    return es_errat(p, a->ix[k].loc, "'%s' has %d dimension%s, but this access gives too many indices",
                     t->name, t->ndims, t->ndims == 1 ? "" : "s");
   memcpy(a->ix, out, sizeof out[0] * (size_t)t->ndims);
   a->n = t->ndims;
@@ -226,70 +231,190 @@ static int space_of(es_parser *p, int xi) {
 
 /* ---- dependency cycles -------------------------------------------------- */
 
-typedef struct dfs {
-  es_parser *p;
-  char *color;                /* 0 white, 1 on stack, 2 done */
-  int *stack, depth;
-  int *post, npost;           /* einsums in dependency (post) order */
-} dfs;
+/* How an Einsum depends on the Einsum producing what it reads, k being the
+** iterative index and a "step" Einsum one with k on its left:
+**   DEP_SAME     at the same step, or outside the steps altogether;
+**   DEP_CARRIED  at the previous step: a step Einsum reading slice R[k];
+**   DEP_ALL      at every step: a read of the final slice R[K], or a read
+**                of a step Einsum's result by an Einsum that is not one
+**                (k summed or reduced, or an init).
+** The only legal cycles go through a DEP_CARRIED edge and no DEP_ALL edge:
+** then step k waits only for earlier steps.  So "init R[0] = Z" with
+** "Z = sum(k: R[k])" is refused (a cycle through an init), and so is
+** "X[k] = R[k]", "S = sum(k: X[k])", "R[k+1] = R[k] + S" (S needs every
+** step of X, and X's later steps need S). */
+typedef enum dep_kind { DEP_SAME, DEP_CARRIED, DEP_ALL } dep_kind;
 
-/* Calls fn(d, arg) for every Einsum that einsum x must wait for within an
-** iteration: the definer of each tensor it reads, except reads of earlier
-** slices of an iterative tensor (loop-carried), which wait for its init. */
-static int for_deps(const es_cascade *c, const es_expr *x, int (*fn)(dfs *, int, es_loc), dfs *st) {
-  if (!x) return 0;
-  if (x->kind == ES_E_ACCESS) {
-    const es_tensor *t = &c->tensors[x->acc.tensor];
-    int carried = 0;
-    if (t->iter_dim >= 0) {
-      const es_index *ix = &x->acc.ix[t->iter_dim];
-      carried = ix->kind == ES_IX_ZERO || (ix->kind == ES_IX_VAR && !ix->offset);
-    }
-    int d = carried ? t->init : t->def;
-    if (d >= 0 && fn(st, d, x->loc)) return -1;
-    return 0;
-  }
-  if (for_deps(c, x->a, fn, st)) return -1;
-  return for_deps(c, x->b, fn, st);
+typedef struct dep {
+  int to;                     /* the producing Einsum */
+  dep_kind kind;
+  es_loc at;                  /* the read */
+} dep;
+
+typedef struct graph {
+  es_parser *p;
+  dep *e;                     /* edges, grouped by reader: */
+  int *first;                 /* reader x's are e[first[x] .. first[x+1]) */
+  int ne, cap;
+  char *color;                /* DFS: 0 white, 1 on stack, 2 done */
+  int *stack, depth;
+  int *post, npost;           /* Einsums in dependency (post) order */
+  int *index, *low, *comp, *tstack, ntstack, counter, ncomp;   /* Tarjan */
+} graph;
+
+static int step_einsum(const es_cascade *c, const es_einsum *x) {
+  for (int i = 0; i < x->lhs.n; i++)
+    if (x->lhs.ix[i].kind == ES_IX_VAR && x->lhs.ix[i].rank == c->iter_rank) return 1;
+  return 0;
 }
 
-static int visit(dfs *st, int xi, es_loc from);
+static int add_dep(graph *g, int to, dep_kind kind, es_loc at) {
+  if (to < 0) return 0;
+  if (g->ne == g->cap) {
+    int ncap = g->cap ? g->cap * 2 : 64;
+    dep *ne = realloc(g->e, sizeof *ne * (size_t)ncap);
+    if (!ne) return at_errf(g->p->e, "%s: out of memory", g->p->file);
+    g->e = ne;
+    g->cap = ncap;
+  }
+  g->e[g->ne++] = (dep){ to, kind, at };
+  return 0;
+}
 
-static int visit(dfs *st, int xi, es_loc from) {
-  es_cascade *c = st->p->c;
-  if (st->color[xi] == 2) return 0;
-  if (st->color[xi] == 1) {
+/* The edges of an Einsum (a step Einsum if `step`) reading expression x. */
+static int collect(graph *g, int step, const es_expr *x) {
+  const es_cascade *c = g->p->c;
+  if (!x) return 0;
+  if (x->kind != ES_E_ACCESS) {
+    if (collect(g, step, x->a)) return -1;
+    return collect(g, step, x->b);
+  }
+  const es_tensor *t = &c->tensors[x->acc.tensor];
+  if (t->is_input || t->def < 0) return 0;
+  if (t->iter_dim < 0) {
+    int all = !step && step_einsum(c, &c->einsums[t->def]);
+    return add_dep(g, t->def, all ? DEP_ALL : DEP_SAME, x->loc);
+  }
+  const es_index *ix = &x->acc.ix[t->iter_dim];
+  switch (ix->kind) {
+  case ES_IX_ZERO:
+    return add_dep(g, t->init, DEP_SAME, x->loc);
+  case ES_IX_LAST:
+    return add_dep(g, t->def, DEP_ALL, x->loc);
+  default:
+    if (!ix->offset && add_dep(g, t->init, DEP_SAME, x->loc)) return -1;
+    return add_dep(g, t->def, !step ? DEP_ALL : ix->offset ? DEP_SAME : DEP_CARRIED, x->loc);
+  }
+}
+
+/* "init R -> S -> R -> init R": an init and its Einsum share a tensor name. */
+static const char *einsum_name(const es_cascade *c, int xi, char *buf, size_t n) {
+  snprintf(buf, n, "%s%s", c->einsums[xi].is_init ? "init " : "", c->tensors[c->einsums[xi].lhs.tensor].name);
+  return buf;
+}
+
+/* Depth-first over DEP_SAME and DEP_ALL edges: a cycle there has no step
+** to go back through.  Leaves the post order (producers first). */
+static int visit(graph *g, int xi, es_loc from) {
+  es_cascade *c = g->p->c;
+  char nm[ES_MAX_NAME + 8];
+  if (g->color[xi] == 2) return 0;
+  if (g->color[xi] == 1) {
     char path[300];
     size_t n = 0;
-    int start = st->depth - 1;
-    while (start > 0 && st->stack[start] != xi) start--;
-    for (int i = start; i < st->depth && n < sizeof path - 40; i++)
-      n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ",
-                            c->tensors[c->einsums[st->stack[i]].lhs.tensor].name);
-    snprintf(path + n, sizeof path - n, "%s", c->tensors[c->einsums[xi].lhs.tensor].name);
-    return es_errat(st->p, from, "dependency cycle not through the iterative rank: %s", path);
+    int start = g->depth - 1;
+    while (start > 0 && g->stack[start] != xi) start--;
+    for (int i = start; i < g->depth; i++) {
+      if (n > sizeof path - 88) {   /* keep room for "... -> " and the last name */
+        n += (size_t)snprintf(path + n, sizeof path - n, "... -> ");
+        break;
+      }
+      n += (size_t)snprintf(path + n, sizeof path - n, "%s -> ", einsum_name(c, g->stack[i], nm, sizeof nm));
+    }
+    snprintf(path + n, sizeof path - n, "%s", einsum_name(c, xi, nm, sizeof nm));
+    return es_errat(g->p, from, "dependency cycle not through the iterative rank: %s", path);
   }
-  st->color[xi] = 1;
-  st->stack[st->depth++] = xi;
-  if (for_deps(c, c->einsums[xi].rhs, visit, st)) return -1;
-  st->depth--;
-  st->color[xi] = 2;
-  st->post[st->npost++] = xi;
+  g->color[xi] = 1;
+  g->stack[g->depth++] = xi;
+  for (int k = g->first[xi]; k < g->first[xi + 1]; k++)
+    if (g->e[k].kind != DEP_CARRIED && visit(g, g->e[k].to, g->e[k].at)) return -1;
+  g->depth--;
+  g->color[xi] = 2;
+  g->post[g->npost++] = xi;
   return 0;
+}
+
+/* Tarjan's strongly connected components over every edge. */
+static void scc(graph *g, int v) {
+  g->index[v] = g->low[v] = ++g->counter;
+  g->tstack[g->ntstack++] = v;
+  g->comp[v] = -2;            /* on the stack */
+  for (int k = g->first[v]; k < g->first[v + 1]; k++) {
+    int w = g->e[k].to;
+    if (!g->index[w]) {
+      scc(g, w);
+      if (g->low[w] < g->low[v]) g->low[v] = g->low[w];
+    } else if (g->comp[w] == -2 && g->index[w] < g->low[v]) {
+      g->low[v] = g->index[w];
+    }
+  }
+  if (g->low[v] == g->index[v]) {
+    int w;
+    do {
+      w = g->tstack[--g->ntstack];
+      g->comp[w] = g->ncomp;
+    } while (w != v);
+    g->ncomp++;
+  }
 }
 
 static int check_cycles(es_parser *p) {
   es_cascade *c = p->c;
-  size_t n = (size_t)c->neinsums + 1;
-  dfs st = { p, calloc(n, 1), malloc(sizeof(int) * n), 0, malloc(sizeof(int) * n), 0 };
+  int n = c->neinsums;
+  size_t sz = (size_t)n + 1;
+  graph g;
+  memset(&g, 0, sizeof g);
+  g.p = p;
+  g.first = malloc(sizeof(int) * sz);
+  g.color = calloc(sz, 1);
+  g.stack = malloc(sizeof(int) * sz);
+  g.post = malloc(sizeof(int) * sz);
+  g.index = calloc(sz, sizeof(int));
+  g.low = malloc(sizeof(int) * sz);
+  g.comp = malloc(sizeof(int) * sz);
+  g.tstack = malloc(sizeof(int) * sz);
   int rc = 0;
-  if (!st.color || !st.stack || !st.post) rc = at_errf(p->e, "%s: out of memory", p->file);
-  for (int i = 0; !rc && i < c->neinsums; i++)
-    rc = visit(&st, i, c->einsums[i].loc);
-  free(st.color);
-  free(st.stack);
-  if (rc) free(st.post);
-  else c->order = st.post;
+  if (!g.first || !g.color || !g.stack || !g.post || !g.index || !g.low || !g.comp || !g.tstack)
+    rc = at_errf(p->e, "%s: out of memory", p->file);
+  for (int i = 0; !rc && i < n; i++) {
+    g.first[i] = g.ne;
+    rc = collect(&g, step_einsum(c, &c->einsums[i]), c->einsums[i].rhs);
+  }
+  if (!rc) g.first[n] = g.ne;
+  for (int i = 0; !rc && i < n; i++)
+    rc = visit(&g, i, c->einsums[i].loc);
+  for (int i = 0; !rc && i < n; i++)
+    if (!g.index[i]) scc(&g, i);
+  /* a DEP_ALL edge inside a component closes a cycle across the steps */
+  for (int i = 0; !rc && i < n; i++)
+    for (int k = g.first[i]; !rc && k < g.first[i + 1]; k++) {
+      const dep *d = &g.e[k];
+      if (d->kind != DEP_ALL || g.comp[d->to] != g.comp[i]) continue;
+      char a[ES_MAX_NAME + 8], b[ES_MAX_NAME + 8];
+      rc = es_errat(p, d->at, "dependency cycle across the steps of '%s': %s reads every step of %s, which depends on %s",
+                    c->ranks[c->iter_rank].index, einsum_name(c, i, a, sizeof a),
+                    einsum_name(c, d->to, b, sizeof b), a);
+    }
+  free(g.e);
+  free(g.first);
+  free(g.color);
+  free(g.stack);
+  free(g.index);
+  free(g.low);
+  free(g.comp);
+  free(g.tstack);
+  if (rc) free(g.post);
+  else c->order = g.post;
   return rc;
 }
 

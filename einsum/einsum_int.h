@@ -44,6 +44,9 @@ typedef struct es_parser {
   token *tok;                 /* whole file, ending in T_EOF */
   int ntok, pos;
   int depth;                  /* expression nesting, bounded */
+  int tdepth;                 /* operators on the longest root-to-leaf path
+                                 of the expression last parsed; bounded, as
+                                 every walk over an es_expr recurses this deep */
   es_cascade *c;
   es_tinfo *info;             /* parallel to c->tensors */
   int tcap, ecap;             /* capacities of tensors / einsums / info */

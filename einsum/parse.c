@@ -14,6 +14,13 @@
 #include <string.h>
 
 #define MAX_DEPTH 200         /* expression nesting; deeper input is refused */
+#define MAX_TREE  1000        /* expression tree depth, parentheses aside: a
+                                 chain "a+b+c+..." is a left-deep tree, and the
+                                 checker, analyses and interpreter recurse on it */
+/* Cascades have tens of statements.  These bounds keep the linear name
+** lookups and the recursive dependency walk (check.c) cheap on any input. */
+#define MAX_EINSUMS 10000
+#define MAX_TENSORS 10000
 
 int es_errat(es_parser *p, es_loc at, const char *fmt, ...) {
   char msg[400];
@@ -95,7 +102,8 @@ static int lex(es_parser *p, const char *text, size_t len) {
       buf[j - i] = 0;
       char *end;
       k->num = strtod(buf, &end);
-      if (*end || (j < len && isalpha((unsigned char)text[j]))) {
+      /* a digit or '.' after j means the number outgrew buf */
+      if (*end || (j < len && (isalnum((unsigned char)text[j]) || text[j] == '.'))) {
         free(t);
         es_loc at = { line, col };
         return es_errat(p, at, "malformed number");
@@ -159,11 +167,15 @@ static int expect(es_parser *p, tok_kind k, const char *what) {
   next(p);
   return 0;
 }
-static int is_reserved(const token *t) {
+static int is_keyword(const char *s, int len) {
   static const char *const words[] = { "ranks", "input", "output", "split", "iterate",
     "init", "exp", "max", "min", "sum", "inf", NULL };
-  for (int i = 0; words[i]; i++) if (is_word(t, words[i])) return 1;
+  for (int i = 0; words[i]; i++)
+    if ((int)strlen(words[i]) == len && memcmp(s, words[i], (size_t)len) == 0) return 1;
   return 0;
+}
+static int is_reserved(const token *t) {
+  return t->kind == T_IDENT && is_keyword(t->s, t->len);
 }
 
 /* Finds a rank by its index (lower case) or size (upper case) name. */
@@ -180,6 +192,7 @@ int es_tensor_ref(es_parser *p, const char *name, int len, es_loc loc) {
   for (int i = 0; i < c->ntensors; i++)
     if ((int)strlen(c->tensors[i].name) == len && memcmp(c->tensors[i].name, name, (size_t)len) == 0)
       return i;
+  if (c->ntensors == MAX_TENSORS) return es_errat(p, loc, "more than %d tensors in one cascade", MAX_TENSORS);
   if (c->ntensors == p->tcap) {
     int ncap = p->tcap ? p->tcap * 2 : 16;
     es_tensor *nt = realloc(c->tensors, sizeof *nt * (size_t)ncap);
@@ -287,6 +300,15 @@ static int parse_access(es_parser *p, es_access *a) {
 
 static es_expr *parse_expr(es_parser *p);
 
+/* Records d as the depth of the tree just built (p->tdepth), or refuses it. */
+static int tree_depth(es_parser *p, int d, es_loc at) {
+  if (d > MAX_TREE)
+    return es_errat(p, at, "expression too deep: more than %d operations nested or chained "
+                    "(split it into several Einsums)", MAX_TREE);
+  p->tdepth = d;
+  return 0;
+}
+
 static es_expr *node(es_parser *p, es_expr_kind k, es_loc at) {
   es_expr *x = es_arena_new(&p->c->arena);
   if (!x) { at_errf(p->e, "%s: out of memory", p->file); return NULL; }
@@ -320,6 +342,7 @@ static es_expr *parse_reduction(es_parser *p, es_op op, es_loc at) {
     if (next(p)->kind == T_COLON) break;  /* looks_like_reduction saw ',' or ':' */
   }
   if (!(x->a = parse_expr(p))) return NULL;
+  if (tree_depth(p, p->tdepth + 1, at)) return NULL;
   if (expect(p, T_RPAREN, "')'")) return NULL;
   return x;
 }
@@ -331,6 +354,7 @@ static es_expr *parse_primary(es_parser *p) {
     next(p);
     if (!(x = node(p, ES_E_NUM, t->loc))) return NULL;
     x->num = t->num;
+    p->tdepth = 0;
     return x;
   }
   if (t->kind == T_LPAREN) {
@@ -343,6 +367,7 @@ static es_expr *parse_primary(es_parser *p) {
     next(p);
     if (!(x = node(p, ES_E_NUM, t->loc))) return NULL;
     x->num = INFINITY;
+    p->tdepth = 0;
     return x;
   }
   int is_exp = is_word(t, "exp"), is_max = is_word(t, "max");
@@ -358,7 +383,9 @@ static es_expr *parse_primary(es_parser *p) {
     }
     es_expr *a = parse_expr(p);
     if (!a) return NULL;
+    int da = p->tdepth;
     if (is_exp) {
+      if (tree_depth(p, da + 1, t->loc)) return NULL;
       if (expect(p, T_RPAREN, "')' (exp takes one argument)")) return NULL;
       if (!(x = node(p, ES_E_EXP, t->loc))) return NULL;
       x->a = a;
@@ -367,6 +394,7 @@ static es_expr *parse_primary(es_parser *p) {
     if (expect(p, T_COMMA, "',' (max and min take two arguments, or 'index:' to reduce)")) return NULL;
     es_expr *b = parse_expr(p);
     if (!b) return NULL;
+    if (tree_depth(p, (da > p->tdepth ? da : p->tdepth) + 1, t->loc)) return NULL;
     if (expect(p, T_RPAREN, "')'")) return NULL;
     if (!(x = node(p, ES_E_BIN, t->loc))) return NULL;
     x->op = op;
@@ -377,6 +405,7 @@ static es_expr *parse_primary(es_parser *p) {
   if (t->kind == T_IDENT) {
     if (!(x = node(p, ES_E_ACCESS, t->loc))) return NULL;
     if (parse_access(p, &x->acc)) return NULL;
+    p->tdepth = 0;
     return x;
   }
   char b[40];
@@ -393,6 +422,7 @@ static es_expr *parse_unary(es_parser *p) {
   p->depth--;
   if (!a) return NULL;
   if (a->kind == ES_E_NUM) { a->num = -a->num; a->loc = t->loc; return a; }
+  if (tree_depth(p, p->tdepth + 1, t->loc)) return NULL;
   es_expr *x = node(p, ES_E_NEG, t->loc);
   if (!x) return NULL;
   x->a = a;
@@ -401,6 +431,7 @@ static es_expr *parse_unary(es_parser *p) {
 
 static es_expr *parse_term_expr(es_parser *p) {
   es_expr *x = parse_unary(p);
+  int d = p->tdepth;
   while (x && (peek(p)->kind == T_STAR || peek(p)->kind == T_SLASH)) {
     token *t = next(p);
     es_expr *y = node(p, ES_E_BIN, t->loc);
@@ -408,8 +439,11 @@ static es_expr *parse_term_expr(es_parser *p) {
     y->op = t->kind == T_STAR ? ES_MUL : ES_DIV;
     y->a = x;
     if (!(y->b = parse_unary(p))) return NULL;
+    if (tree_depth(p, (d > p->tdepth ? d : p->tdepth) + 1, t->loc)) return NULL;
+    d = p->tdepth;
     x = y;
   }
+  p->tdepth = d;
   return x;
 }
 
@@ -419,6 +453,7 @@ static es_expr *parse_expr(es_parser *p) {
     return NULL;
   }
   es_expr *x = parse_term_expr(p);
+  int d = p->tdepth;
   while (x && (peek(p)->kind == T_PLUS || peek(p)->kind == T_MINUS)) {
     token *t = next(p);
     es_expr *y = node(p, ES_E_BIN, t->loc);
@@ -426,8 +461,11 @@ static es_expr *parse_expr(es_parser *p) {
     y->op = t->kind == T_PLUS ? ES_ADD : ES_SUB;
     y->a = x;
     if (!(y->b = parse_term_expr(p))) return NULL;
+    if (tree_depth(p, (d > p->tdepth ? d : p->tdepth) + 1, t->loc)) return NULL;
+    d = p->tdepth;
     x = y;
   }
+  p->tdepth = d;
   p->depth--;
   return x;
 }
@@ -450,6 +488,9 @@ static int add_rank(es_parser *p, const token *t, int parent) {
     r->name[i] = (char)toupper((unsigned char)t->s[i]);
     r->index[i] = (char)tolower((unsigned char)t->s[i]);
   }
+  /* "ranks SUM" would make `sum` an index and `sum(sum: X[sum])` legal */
+  if (is_keyword(r->index, t->len))
+    return es_errat(p, t->loc, "rank '%s' cannot be declared: its index '%s' is a keyword", r->name, r->index);
   for (int i = 0; i < c->nranks; i++)
     if (strcmp(c->ranks[i].name, r->name) == 0)
       return es_errat(p, t->loc, "rank '%s' declared twice", r->name);
@@ -591,6 +632,7 @@ static int st_einsum(es_parser *p, int is_init, int is_output) {
   if (!rhs) return -1;
   if (end_of_statement(p)) return -1;
   es_einsum *x = NULL;
+  if (p->c->neinsums == MAX_EINSUMS) return es_errat(p, at, "more than %d Einsums in one cascade", MAX_EINSUMS);
   if (new_einsum(p, &x)) return -1;
   x->lhs = lhs;
   x->rhs = rhs;

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run) and as the README's second
+# command.  Stages, each with a header; every stage runs, and the script
+# exits non-zero if any failed:
+#   1. deps      scripts/install-deps.sh (idempotent)
+#   2. build     build/ with -Werror, then every ctest test (RTL included)
+#   3. asan      build-asan/ with ASan+UBSan, RTL off (Verilator is too slow
+#                under ASan; its tests ran in stage 2), ctest minus the
+#                rtl and bench labels
+#   4. valgrind  build/'s einsum unit tests, the fuzz regression replay and
+#                the attnsim command on every shipped cascade and bad input,
+#                under valgrind: no memory error, no definite or indirect leak
+# TEST_BUILD_DIR and TEST_ASAN_DIR override the two build folders.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=2
+build=${TEST_BUILD_DIR:-build}
+asan=${TEST_ASAN_DIR:-build-asan}
+failed=()
+t_all=$SECONDS
+
+header() { printf '\n======== %s ========\n' "$*"; }
+
+# run_stage NAME FUNCTION: runs a stage, records its result and time.
+run_stage() {
+  local name=$1 t0=$SECONDS rc=0
+  header "$name"
+  "$2" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    printf -- '-------- %s: passed (%ds)\n' "$name" $((SECONDS - t0))
+  else
+    printf -- '-------- %s: FAILED (%ds)\n' "$name" $((SECONDS - t0))
+    failed+=("$name")
+  fi
+}
+
+# Stage bodies: bash ignores `set -e` inside a function called from a
+# condition, so every step ends in `|| return 1`.
+stage_build() {
+  cmake -S . -B "$build" -DATTNSIM_WERROR=ON || return 1
+  cmake --build "$build" -j"$jobs" || return 1
+  (cd "$build" && ctest --output-on-failure -j"$jobs") || return 1
+}
+
+stage_asan() {
+  cmake -S . -B "$asan" -DATTNSIM_SANITIZE=ON -DATTNSIM_RTL=OFF || return 1
+  cmake --build "$asan" -j"$jobs" || return 1
+  (cd "$asan" &&
+   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -j"$jobs" -LE 'rtl|bench') || return 1
+}
+
+vg_failures=0
+vg_runs=0
+# vg STATUS DIR COMMAND...: runs COMMAND in DIR under valgrind and expects
+# exit status STATUS (valgrind exits 1 on any error or leak, so STATUS is
+# 0 or 2 here, never 1).
+vg() {
+  local want=$1 dir=$2 got=0 log
+  shift 2
+  log=$(mktemp)
+  (cd "$dir" && valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                         --error-exitcode=1 "$@") >"$log" 2>&1 || got=$?
+  vg_runs=$((vg_runs + 1))
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL (exit $got, expected $want): $*"
+    tail -n 40 "$log"
+    vg_failures=$((vg_failures + 1))
+  fi
+  rm -f "$log"
+}
+
+stage_valgrind() {
+  command -v valgrind >/dev/null || { echo "valgrind not installed"; return 1; }
+  [ -x "$build/attnsim" ] || { echo "$build/attnsim missing (stage build failed?)"; return 1; }
+  local top=$PWD bin t f name args
+  case $build in /*) bin=$build/attnsim ;; *) bin=$PWD/$build/attnsim ;; esac
+  vg_failures=0
+  vg_runs=0
+  for t in "$build"/tests/einsum/test_einsum_*; do
+    [ -x "$t" ] && vg 0 . "$t"
+  done
+  vg 0 . "$build"/tests/fuzz/fuzz_einsum_replay tests/fuzz/regress einsum/cascades tests/einsum/bad
+  # every shipped cascade: analyses with sizes, and evaluation
+  local sizes=(
+    attention-3pass:E=8,F=8,M=64,P=16
+    attention-deferred-div:E=8,F=8,M=64,P=16
+    attention-2pass:E=8,F=8,M=64,P=16,M0=16
+    attention-2pass:E=8,F=8,M=64,P=16,M0=1
+    attention-1pass:E=8,F=8,M=64,P=16,M0=16
+    attention-1pass:E=8,F=8,M=64,P=16,M0=64
+    attention-1pass:E=8,F=8,M=64,P=16,M0=1
+    cascade1:K=16 cascade2:K=16 cascade3:K=16 gemm:K=8,M=8,N=8)
+  for f in "${sizes[@]}"; do
+    name=${f%%:*} args=${f#*:}
+    vg 0 . "$bin" check "einsum/cascades/$name.einsum" --json --set "$args"
+    vg 0 . "$bin" check "einsum/cascades/$name.einsum" --set "$args"
+    vg 0 . "$bin" eval "einsum/cascades/$name.einsum" --set "$args" --seed 3
+  done
+  # every bad input: refused with status 2, nothing leaked
+  for f in tests/einsum/bad/*.einsum; do
+    args=$(sed -n '2s/^# args: //p' "$f")
+    # $args is split into words on purpose
+    # shellcheck disable=SC2086
+    vg 2 "$top/tests/einsum/bad" "$bin" check "$(basename "$f")" $args
+  done
+  echo "valgrind: $vg_runs runs, $vg_failures failed"
+  [ "$vg_failures" -eq 0 ]
+}
+
+header "deps"
+bash scripts/install-deps.sh
+run_stage build stage_build
+run_stage asan stage_asan
+run_stage valgrind stage_valgrind
+
+header "summary"
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "test.sh: FAILED stages: ${failed[*]} ($((SECONDS - t_all))s)"
+  exit 1
+fi
+echo "test.sh: all stages passed ($((SECONDS - t_all))s)"
