@@ -20,14 +20,7 @@
 
 #define CASCADES ATTNSIM_SOURCE_DIR "/einsum/cascades/"
 
-/* cmocka compares floats as float; doubles need their own check. */
-#define assert_near(a, b, tol)                                              \
-  do {                                                                      \
-    double a_ = (a), b_ = (b);                                              \
-    if (!(fabs(a_ - b_) <= (tol)))                                          \
-      fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,     \
-               (double)(tol));                                              \
-  } while (0)
+#include "test_util.h"
 
 /* einsum/cascades/NAME.einsum */
 static inline es_cascade *load_cascade(const char *name) {

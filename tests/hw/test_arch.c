@@ -20,14 +20,7 @@
 
 #define HW ATTNSIM_SOURCE_DIR "/hw/"
 
-/* cmocka's assert_float_equal compares as float; doubles need their own. */
-#define assert_near(a, b, tol)                                              \
-  do {                                                                      \
-    double a_ = (a), b_ = (b);                                              \
-    if (!(fabs(a_ - b_) <= (tol)))                                          \
-      fail_msg("%s = %.17g, expected %.17g (tolerance %g)", #a, a_, b_,     \
-               (double)(tol));                                              \
-  } while (0)
+#include "test_util.h"
 
 static hw_arch *load(const char *path) {
   hw_arch *a;
