@@ -12,14 +12,14 @@
 #include <string.h>
 
 static const char run_help[] =
-  "usage: attnsim run (--design NAME | --mapping FILE [--arch FILE]) --model MODEL --seq LEN\n"
+  "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] --model MODEL --seq LEN\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine.\n"
   "  --design NAME    shipped design: fusemax, arch (+Architecture), cascade (+Cascade),\n"
   "                   flat, unfused, linear-fusemax, linear-flat\n"
   "  --mapping FILE   a mapping file (it names its architecture and cascades)\n"
-  "  --arch FILE      replace the mapping's architecture\n"
+  "  --arch FILE      replace the design's or mapping's architecture\n"
   "  --cascade FILE   accepted for symmetry: the cascade must be the one the\n"
   "                   mapping names (a mapping is written for its cascade)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
@@ -165,7 +165,7 @@ int cmd_run(int argc, char **argv) {
   int64_t len;
   if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
-  if (design ? sim_design_find(design, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
+  if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (cascade) {
     int match = 0;
     for (int i = 0; i < sim_design_ncascades(d); i++) {

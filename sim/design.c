@@ -33,6 +33,10 @@ int sim_design_load(const char *mapping_path, const char *arch_path, sim_design 
 }
 
 int sim_design_find(const char *name, sim_design **out, at_err *e) {
+  return sim_design_find_on(name, NULL, out, e);
+}
+
+int sim_design_find_on(const char *name, const char *arch_path, sim_design **out, at_err *e) {
   int known = 0;
   for (int i = 0; sim_shipped_designs[i]; i++) known |= !strcmp(name, sim_shipped_designs[i]);
   if (!known) {
@@ -45,7 +49,7 @@ int sim_design_find(const char *name, sim_design **out, at_err *e) {
   snprintf(rel, sizeof rel, "mappings/%s.yaml", name);
   char *path = at_path_join(at_data_dir(), rel);
   if (!path) return at_errf(e, "out of memory");
-  int rc = sim_design_load(path, NULL, out, e);
+  int rc = sim_design_load(path, arch_path, out, e);
   free(path);
   return rc;
 }
