@@ -506,6 +506,8 @@ static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
     if (ai < 0) return yt_badval(an_node, b->e, "architecture %s has no such array", b->a->name);
     const hw_array *ar = &b->a->arrays[ai];
     unsigned need = ops_needed(x->rhs, x->nsum > 0);
+    if (x->nsum > 0 && !(x->rhs->kind == ES_E_BIN && x->rhs->op == ES_MUL))
+      need |= 1u << HW_OP_ADD;   /* an implicit sum that is not a MAC */
     for (int op = 0; op < HW_OP_COUNT; op++)
       if ((need & (1u << op)) && !ar->ops[op].supported)
         return yt_errf(an_node, b->e, "Einsum %s needs %s, which array %s of %s does not support", tn,
