@@ -454,26 +454,53 @@ static int bind_spatial(bctx *b, const yt_node *n, const hw_array *ar, int sp[2]
   return 0;
 }
 
-/* Which hw operations an expression needs, as a bit set. */
-static unsigned ops_needed(const es_expr *x, int under_sum) {
-  if (!x) return 0;
+typedef struct opacc {
+  sc_opuse *out;
+  int n;
+} opacc;
+
+static int use(opacc *a, hw_op op, double per_point, int operands) {
+  if (a->n == SC_MAX_OPUSES) return -1;
+  a->out[a->n++] = (sc_opuse){ op, per_point, operands };
+  return 0;
+}
+
+/* Walks an expression executed `per` times per point; mac_body: x is the
+** direct body of a sum, so a product here is a MAC. */
+static int ops_of(const es_cascade *c, const es_expr *x, double per, int mac_body, opacc *a) {
   switch (x->kind) {
-  case ES_E_NUM: case ES_E_ACCESS: return 0;
-  case ES_E_NEG: return (1u << HW_OP_SUB) | ops_needed(x->a, 0);
-  case ES_E_EXP: return (1u << HW_OP_EXP) | ops_needed(x->a, 0);
-  case ES_E_REDUCE: {
-    unsigned r = x->op == ES_ADD ? 0 : x->op == ES_MAX ? 1u << HW_OP_MAX : 1u << HW_OP_MIN;
-    int mac = x->op == ES_ADD && x->a->kind == ES_E_BIN && x->a->op == ES_MUL;
-    if (x->op == ES_ADD && !mac) r |= 1u << HW_OP_ADD;
-    return r | ops_needed(x->a, x->op == ES_ADD);
-  }
+  case ES_E_NUM:
+  case ES_E_ACCESS:
+    return 0;
+  case ES_E_NEG:
+    return use(a, HW_OP_SUB, per, 1) || ops_of(c, x->a, per, 0, a) ? -1 : 0;
+  case ES_E_EXP:
+    return use(a, HW_OP_EXP, per, 1) || ops_of(c, x->a, per, 0, a) ? -1 : 0;
   case ES_E_BIN: {
     static const hw_op of[] = { HW_OP_ADD, HW_OP_SUB, HW_OP_MUL, HW_OP_DIV, HW_OP_MAX, HW_OP_MIN };
-    hw_op op = (x->op == ES_MUL && under_sum) ? HW_OP_MAC : of[x->op];
-    return (1u << op) | ops_needed(x->a, 0) | ops_needed(x->b, 0);
+    int mac = mac_body && x->op == ES_MUL;
+    if (use(a, mac ? HW_OP_MAC : of[x->op], per, mac ? 3 : 2)) return -1;
+    return ops_of(c, x->a, per, 0, a) || ops_of(c, x->b, per, 0, a) ? -1 : 0;
+  }
+  case ES_E_REDUCE: {
+    double inner = per;
+    for (int i = 0; i < x->nred; i++) inner *= (double)c->ranks[x->red[i]].size;
+    int mac = x->op == ES_ADD && x->a->kind == ES_E_BIN && x->a->op == ES_MUL;
+    if (!mac && use(a, x->op == ES_MAX ? HW_OP_MAX : x->op == ES_MIN ? HW_OP_MIN : HW_OP_ADD, inner, 2)) return -1;
+    return ops_of(c, x->a, inner, mac, a);
   }
   }
   return 0;
+}
+
+int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out) {
+  const es_einsum *x = &c->einsums[xi];
+  opacc a = { out, 0 };
+  /* an implicit sum over the whole right-hand side: a MAC if it is a product */
+  int mac = x->nsum > 0 && x->rhs->kind == ES_E_BIN && x->rhs->op == ES_MUL;
+  if (x->nsum > 0 && !mac && use(&a, HW_OP_ADD, 1, 2)) return -1;
+  if (ops_of(c, x->rhs, 1, mac, &a)) return -1;
+  return a.n;
 }
 
 static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
@@ -505,13 +532,13 @@ static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
     int ai = hw_array_index(b->a, an);
     if (ai < 0) return yt_badval(an_node, b->e, "architecture %s has no such array", b->a->name);
     const hw_array *ar = &b->a->arrays[ai];
-    unsigned need = ops_needed(x->rhs, x->nsum > 0);
-    if (x->nsum > 0 && !(x->rhs->kind == ES_E_BIN && x->rhs->op == ES_MUL))
-      need |= 1u << HW_OP_ADD;   /* an implicit sum that is not a MAC */
-    for (int op = 0; op < HW_OP_COUNT; op++)
-      if ((need & (1u << op)) && !ar->ops[op].supported)
+    sc_opuse uses[SC_MAX_OPUSES];
+    int nu = sc_einsum_ops(c, xi, uses);
+    if (nu < 0) return yt_errf(an_node, b->e, "Einsum %s has more than %d operations", tn, SC_MAX_OPUSES);
+    for (int k = 0; k < nu; k++)
+      if (!ar->ops[uses[k].op].supported)
         return yt_errf(an_node, b->e, "Einsum %s needs %s, which array %s of %s does not support", tn,
-                       hw_op_name((hw_op)op), ar->name, b->a->name);
+                       hw_op_name(uses[k].op), ar->name, b->a->name);
     if (ph->ne == SC_MAX_EINSUMS) return yt_errf(n, b->e, "too many Einsums");
     sc_einsum *se = &ph->e[ph->ne];
     memset(se, 0, sizeof *se);

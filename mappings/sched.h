@@ -82,6 +82,22 @@ typedef struct sc_schedule {
   char tiling[96];            /* bound tile sizes for people, "P1=128 P2=32" */
 } sc_schedule;
 
+/* One kind of hardware operation an Einsum performs: `per_point` times per
+** point of its iteration space (more than once inside a reduction), with
+** `operands` register reads each.  A product that is the body of a sum is
+** one MAC and the sum's add is absorbed; subtraction and negation are SUB.
+** The one place the cascade's operators become PE operations: the binder
+** checks them against the array, every engine charges them. */
+typedef struct sc_opuse {
+  hw_op op;
+  double per_point;           /* executions per iteration-space point */
+  int operands;               /* words read per execution */
+} sc_opuse;
+#define SC_MAX_OPUSES 64
+/* Fills out[] for einsum xi of c; returns how many (at most SC_MAX_OPUSES;
+** -1 if the expression has more operations than that). */
+int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out);
+
 /* Whether part p tiles a rank that tensor t has (so moving p moves t's tile). */
 int sc_relevant(const sc_phase *ph, int p, int t);
 /* Whether einsum x (index into ph->e) iterates over part p. */

@@ -35,41 +35,6 @@ static void charge(const hw_arch *a, const hw_array *ar, hw_op op, double n, int
   k->reg_writes += n;
 }
 
-/* Walks an expression executed `pts` times.  A product that is the body of
-** a sum is one MAC; the sum's own add is then absorbed. */
-static void walk(const hw_arch *a, const hw_array *ar, const es_cascade *c, const es_expr *x, double pts,
-                 int mac_body, ecost *k) {
-  switch (x->kind) {
-  case ES_E_NUM:
-  case ES_E_ACCESS:
-    return;
-  case ES_E_NEG:
-    charge(a, ar, HW_OP_SUB, pts, 1, k);
-    walk(a, ar, c, x->a, pts, 0, k);
-    return;
-  case ES_E_EXP:
-    charge(a, ar, HW_OP_EXP, pts, 1, k);
-    walk(a, ar, c, x->a, pts, 0, k);
-    return;
-  case ES_E_BIN: {
-    static const hw_op of[] = { HW_OP_ADD, HW_OP_SUB, HW_OP_MUL, HW_OP_DIV, HW_OP_MAX, HW_OP_MIN };
-    if (mac_body && x->op == ES_MUL) charge(a, ar, HW_OP_MAC, pts, 3, k);
-    else charge(a, ar, of[x->op], pts, 2, k);
-    walk(a, ar, c, x->a, pts, 0, k);
-    walk(a, ar, c, x->b, pts, 0, k);
-    return;
-  }
-  case ES_E_REDUCE: {
-    double inner = pts;
-    for (int i = 0; i < x->nred; i++) inner *= (double)c->ranks[x->red[i]].size;
-    int mac = x->op == ES_ADD && x->a->kind == ES_E_BIN && x->a->op == ES_MUL;
-    if (!mac) charge(a, ar, x->op == ES_MAX ? HW_OP_MAX : x->op == ES_MIN ? HW_OP_MIN : HW_OP_ADD, inner, 2, k);
-    walk(a, ar, c, x->a, inner, mac, k);
-    return;
-  }
-  }
-}
-
 static void einsum_cost(const sc_schedule *s, const sc_phase *ph, const sc_einsum *se, ecost *k) {
   const hw_arch *a = s->arch;
   const hw_array *ar = &a->arrays[se->array];
@@ -78,9 +43,9 @@ static void einsum_cost(const sc_schedule *s, const sc_phase *ph, const sc_einsu
   memset(k, 0, sizeof *k);
   double pts = (double)ph->part[SC_BATCH].size;
   for (int i = 0; i < x->nspace; i++) pts *= (double)c->ranks[x->space[i]].size;
-  int mac = x->nsum > 0 && x->rhs->kind == ES_E_BIN && x->rhs->op == ES_MUL;
-  if (x->nsum > 0 && !mac) charge(a, ar, HW_OP_ADD, pts, 2, k);
-  walk(a, ar, c, x->rhs, pts, mac, k);
+  sc_opuse uses[SC_MAX_OPUSES];
+  int nu = sc_einsum_ops(c, se->einsum, uses);   /* the binder checked nu >= 0 */
+  for (int i = 0; i < nu; i++) charge(a, ar, uses[i].op, pts * uses[i].per_point, uses[i].operands, k);
   if (ar->issue == HW_ISSUE_SERIAL) {
     k->pe_cycles = k->serial_cycles;
   } else {
