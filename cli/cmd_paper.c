@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const char paper_help[] =
-  "usage: attnsim paper [--csv]\n\n"
+  "usage: attnsim paper [--csv] [--energy FILE]\n\n"
   "Reproduces the FuseMax paper (MICRO 2024): the attention study (designs\n"
   "unfused, flat, cascade (+Cascade), arch (+Architecture), fusemax (+Binding)\n"
   "x models bert, trxl, t5, xlm x lengths 1K 4K 16K 64K 256K 1M), the\n"
@@ -21,25 +21,33 @@ static const char paper_help[] =
   "and FFN linear layers, for unfused, flat and fusemax), and a summary:\n"
   "mean per-point speedup and energy ratio of FuseMax over FLAT and over\n"
   "unfused, overall and per model.\n\n"
-  "  --csv   one row per (study, design, model, seq_len); no summary\n";
+  "  --csv          one row per (study, design, model, seq_len); no summary\n"
+  "  --energy FILE  price every design with this energy table instead of the\n"
+  "                 one its architecture names (e.g. hw/energy-45nm-fixed.yaml)\n";
 
 static const char pareto_help[] =
-  "usage: attnsim pareto --model MODEL --seq LEN [--dims 16,32,64,128,256,512] [--csv]\n\n"
+  "usage: attnsim pareto --model MODEL --seq LEN [--dims 16,32,64,128,256,512] [--csv]\n"
+  "                      [--energy FILE]\n\n"
   "FuseMax (+Binding) with square 2D arrays of each size D x D and a 1D array\n"
   "of width D.  The global buffer is resized with the array: it keeps the\n"
   "published 16 MiB per 256x256 PEs, i.e. 16 MiB x (D/256)^2, so each PE\n"
-  "keeps the same share of buffer.  Prints latency, area and utilization.\n";
+  "keeps the same share of buffer (and, with the default energy table, its\n"
+  "energy per access follows its capacity).  Prints latency, area, energy and\n"
+  "utilization.\n"
+  "  --energy FILE  price with this energy table instead of the default\n";
 
 int cmd_paper(int argc, char **argv) {
   int csv = 0;
+  const char *energy = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--csv")) csv = 1;
+    else if (!strcmp(argv[i], "--energy") && i + 1 < argc) energy = argv[++i];
     else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(paper_help, stdout); return AT_EXIT_OK; }
     else { fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[i], paper_help); return AT_EXIT_INPUT; }
   }
   paper_run *p;
   at_err e;
-  if (paper_compute(&p, &e)) return cli_fail(&e);
+  if (paper_compute(&p, energy, &e)) return cli_fail(&e);
   if (csv) {
     cli_csv_header(stdout, 1);
     for (int i = 0; i < p->n; i++) cli_csv_row(stdout, p->pt[i].study, &p->pt[i].r);
@@ -54,8 +62,9 @@ int cmd_pareto(int argc, char **argv) {
   static const struct option lo[] = {
     { "model", required_argument, 0, 'M' }, { "seq", required_argument, 0, 's' },
     { "dims", required_argument, 0, 'd' }, { "csv", no_argument, 0, 'c' },
+    { "energy", required_argument, 0, 'e' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *model = NULL, *seq = NULL, *dims = "16,32,64,128,256,512";
+  const char *model = NULL, *seq = NULL, *dims = "16,32,64,128,256,512", *energy = NULL;
   int csv = 0, ch;
   optind = 1;
   opterr = 0;
@@ -64,6 +73,7 @@ int cmd_pareto(int argc, char **argv) {
     case 'M': model = optarg; break;
     case 's': seq = optarg; break;
     case 'd': dims = optarg; break;
+    case 'e': energy = optarg; break;
     case 'c': csv = 1; break;
     case 'h': fputs(pareto_help, stdout); return AT_EXIT_OK;
     default: fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], pareto_help); return AT_EXIT_INPUT;
@@ -79,10 +89,11 @@ int cmd_pareto(int argc, char **argv) {
   if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
   if (sim_design_find("fusemax", &d, &e)) return cli_fail(&e);
+  if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
   if (csv) printf("dim,latency_s,cycles,area_um2,buffer_bytes,util_2d,util_1d,energy_pj,tiling\n");
   else printf("FuseMax on %s, %lld tokens: square arrays, buffer = 16 MiB x (D/256)^2\n"
-              "%6s %14s %14s %12s %8s %8s  %s\n", w.name, (long long)len, "D", "latency_s", "area_mm2",
-              "buffer", "util_2d", "util_1d", "tiling");
+              "%6s %14s %14s %12s %12s %8s %8s  %s\n", w.name, (long long)len, "D", "latency_s", "area_mm2",
+              "buffer", "energy_J", "util_2d", "util_1d", "tiling");
   const char *s = dims;
   int rc = AT_EXIT_OK;
   while (*s) {
@@ -101,8 +112,8 @@ int cmd_pareto(int argc, char **argv) {
       printf("%lld,%.9g,%llu,%.6g,%lld,%.6f,%.6f,%.9g,%s\n", dim, r.latency_s, (unsigned long long)r.cycles,
              r.area_um2, (long long)ov.buffer_bytes, r.util_2d, r.util_1d, r.energy_pJ, r.tiling);
     else
-      printf("%6lld %14.6g %14.6g %10lldKi %8.4f %8.4f  %s\n", dim, r.latency_s, r.area_um2 / 1e6,
-             (long long)(ov.buffer_bytes >> 10), r.util_2d, r.util_1d, r.tiling);
+      printf("%6lld %14.6g %14.6g %10lldKi %12.6g %8.4f %8.4f  %s\n", dim, r.latency_s, r.area_um2 / 1e6,
+             (long long)(ov.buffer_bytes >> 10), r.energy_pJ * 1e-12, r.util_2d, r.util_1d, r.tiling);
     s = *end ? end + 1 : end;
   }
   sim_design_free(d);

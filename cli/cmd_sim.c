@@ -12,7 +12,8 @@
 #include <string.h>
 
 static const char run_help[] =
-  "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] --model MODEL --seq LEN\n"
+  "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
+  "                   --model MODEL --seq LEN\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine.\n"
@@ -20,6 +21,8 @@ static const char run_help[] =
   "                   flat, unfused, linear-fusemax, linear-flat\n"
   "  --mapping FILE   a mapping file (it names its architecture and cascades)\n"
   "  --arch FILE      replace the design's or mapping's architecture\n"
+  "  --energy FILE    replace the architecture's energy table (e.g.\n"
+  "                   hw/energy-45nm-fixed.yaml, the reference's fixed buffer figure)\n"
   "  --cascade FILE   accepted for symmetry: the cascade must be the one the\n"
   "                   mapping names (a mapping is written for its cascade)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
@@ -118,8 +121,10 @@ int cmd_run(int argc, char **argv) {
     { "rows", required_argument, 0, 'r' }, { "cols", required_argument, 0, 'C' },
     { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
     { "bandwidth", required_argument, 0, 'B' }, { "csv", no_argument, 0, 'v' },
-    { "json", no_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL, *seq = NULL;
+  const char *energy = NULL;
   int csv = 0, json = 0, ch;
   sim_overrides ov = { 0 };
   at_err e;
@@ -132,6 +137,7 @@ int cmd_run(int argc, char **argv) {
     case 'm': mapping = optarg; break;
     case 'a': arch = optarg; break;
     case 'c': cascade = optarg; break;
+    case 'e': energy = optarg; break;
     case 'M': model = optarg; break;
     case 's': seq = optarg; break;
     case 'v': csv = 1; break;
@@ -166,6 +172,7 @@ int cmd_run(int argc, char **argv) {
   if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
+  if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
   if (cascade) {
     int match = 0;
     for (int i = 0; i < sim_design_ncascades(d); i++) {

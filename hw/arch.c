@@ -9,6 +9,7 @@
 #include "arch.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,11 +84,67 @@ static int load_units(const yt_node *root, bool energy, double *out,
   return 0;
 }
 
+/* The SRAM form of the buffer entry: energy per access by capacity. */
+static int load_sram(const yt_node *n, hw_energy *t, at_err *e) {
+  static const char *const pt[] = {"size", "access", NULL};
+  const yt_node *s;
+  if (get_range(n, "access_bits", 8, HW_DIM_MAX, &t->sram_access_bits, e) ||
+      multiple_of_8(n, "access_bits", t->sram_access_bits, e) ||
+      yt_get(n, "by_capacity", &s, e) || yt_expect_seq(s, e))
+    return -1;
+  size_t k = yt_len(s);
+  if (k < 2 || k > HW_SRAM_POINTS)
+    return yt_errf(s, e, "needs 2 to %d (size, access) points, got %zu",
+                   HW_SRAM_POINTS, k);
+  for (size_t i = 0; i < k; i++) {
+    const yt_node *p = yt_at(s, i);
+    int64_t bytes;
+    if (yt_expect_map(p, e) || yt_check_keys(p, pt, e) ||
+        yt_get_bytes(p, "size", &bytes, e) ||
+        yt_get_energy(p, "access", &t->sram_access_pJ[i], e))
+      return -1;
+    if (bytes <= 0) return yt_badval(yt_find(p, "size"), e, "must be positive");
+    if (i > 0 && (double)bytes <= t->sram_bytes[i - 1])
+      return yt_badval(yt_find(p, "size"), e,
+                       "must be larger than the previous point's size");
+    if (!(t->sram_access_pJ[i] > 0))
+      return yt_badval(yt_find(p, "access"), e, "must be positive");
+    t->sram_bytes[i] = (double)bytes;
+  }
+  t->n_sram = (int)k;
+  return 0;
+}
+
+/* The buffer entry: fixed per-row figures or the SRAM form, not both. */
+static int load_buffer(const yt_node *n, hw_energy *t, at_err *e) {
+  t->n_sram = 0;
+  if (yt_find(n, "by_capacity")) {
+    static const char *const fixed[] = {"row_bits", "read", "write", NULL};
+    for (int i = 0; fixed[i]; i++)
+      if (yt_find(n, fixed[i]))
+        return yt_errf(yt_find(n, fixed[i]), e,
+                       "not allowed with by_capacity (give per-row figures "
+                       "or an SRAM model, not both)");
+    return load_sram(n, t, e);
+  }
+  if (yt_find(n, "access_bits"))
+    return yt_errf(yt_find(n, "access_bits"), e,
+                   "only with by_capacity (an SRAM model); per-row figures "
+                   "take row_bits, read and write");
+  if (get_range(n, "row_bits", 8, HW_DIM_MAX, &t->buffer_row_bits, e) ||
+      multiple_of_8(n, "row_bits", t->buffer_row_bits, e) ||
+      yt_get_energy(n, "read", &t->buffer_row_read_pJ, e) ||
+      yt_get_energy(n, "write", &t->buffer_row_write_pJ, e))
+    return -1;
+  return 0;
+}
+
 static int load_energy(const char *path, hw_energy *t, at_err *e) {
   static const char *const top[] = {"name", "description", "word_bits",
                                     "units", "regfile", "buffer", "dram", NULL};
   static const char *const rf[] = {"read", "write", NULL};
-  static const char *const buf[] = {"row_bits", "read", "write", NULL};
+  static const char *const buf[] = {"row_bits", "read", "write",
+                                    "access_bits", "by_capacity", NULL};
   static const char *const dram[] = {"access_bits", "access", NULL};
   yt_doc *d;
   if (yt_load(path, &d, e)) return -1;
@@ -101,10 +158,7 @@ static int load_energy(const char *path, hw_energy *t, at_err *e) {
       yt_get_energy(n, "write", &t->reg_write_pJ, e))
     goto out;
   if (yt_get(r, "buffer", &n, e) || yt_check_keys(n, buf, e) ||
-      get_range(n, "row_bits", 8, HW_DIM_MAX, &t->buffer_row_bits, e) ||
-      multiple_of_8(n, "row_bits", t->buffer_row_bits, e) ||
-      yt_get_energy(n, "read", &t->buffer_row_read_pJ, e) ||
-      yt_get_energy(n, "write", &t->buffer_row_write_pJ, e))
+      load_buffer(n, t, e))
     goto out;
   if (yt_get(r, "dram", &n, e) || yt_check_keys(n, dram, e) ||
       get_range(n, "access_bits", 8, HW_DIM_MAX, &t->dram_access_bits, e) ||
@@ -313,7 +367,7 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   if (a->area.word_bits != a->word_bytes * 8)
     return yt_badval(wb, e, "the area table %s is for %lld-bit words",
                      a->area.path, (long long)a->area.word_bits);
-  if (a->energy.buffer_row_bits != a->buffer.row_bits)
+  if (a->energy.n_sram == 0 && a->energy.buffer_row_bits != a->buffer.row_bits)
     return yt_badval(yt_find(bufn, "row_bits"), e,
                      "the energy table %s prices %lld-bit rows",
                      a->energy.path, (long long)a->energy.buffer_row_bits);
@@ -322,6 +376,32 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
                      "the energy table %s prices %lld-bit accesses",
                      a->energy.path, (long long)a->energy.dram_access_bits);
   return 0;
+}
+
+int hw_set_energy(hw_arch *a, const char *path, at_err *e) {
+  hw_energy t;
+  memset(&t, 0, sizeof t);
+  if (!(t.path = strdup(path))) return at_errf(e, "out of memory");
+  const char *why = NULL;
+  int64_t want = 0, have = 0;
+  if (load_energy(path, &t, e)) goto fail;
+  if (t.word_bits != a->word_bytes * 8)
+    why = "words", want = t.word_bits, have = a->word_bytes * 8;
+  else if (t.n_sram == 0 && t.buffer_row_bits != a->buffer.row_bits)
+    why = "buffer rows", want = t.buffer_row_bits, have = a->buffer.row_bits;
+  else if (t.dram_access_bits != a->dram.access_bits)
+    why = "DRAM accesses", want = t.dram_access_bits, have = a->dram.access_bits;
+  if (why) {
+    at_errf(e, "%s: prices %lld-bit %s, but arch %s has %lld-bit %s", path,
+            (long long)want, why, a->name, (long long)have, why);
+    goto fail;
+  }
+  free(a->energy.path);
+  a->energy = t;
+  return 0;
+fail:
+  free(t.path);
+  return -1;
 }
 
 int hw_load(const char *path, hw_arch **out, at_err *e) {
@@ -431,7 +511,15 @@ int hw_validate(const hw_arch *a, at_err *e) {
   if (a->energy.word_bits != a->word_bytes * 8 || a->area.word_bits != a->word_bytes * 8)
     BAD("arch %s: word_bytes: %lld-byte words, but the energy/area tables are for %lld/%lld-bit words",
         nm, (long long)a->word_bytes, (long long)a->energy.word_bits, (long long)a->area.word_bits);
-  if (a->energy.buffer_row_bits != b->row_bits)
+  const hw_energy *t = &a->energy;
+  if (t->n_sram != 0 && (t->n_sram < 2 || t->n_sram > HW_SRAM_POINTS))
+    BAD("arch %s: energy table: an SRAM model needs 2 to %d points, got %d", nm,
+        HW_SRAM_POINTS, t->n_sram);
+  for (int i = 0; i < t->n_sram; i++)
+    if (!(t->sram_bytes[i] > (i ? t->sram_bytes[i - 1] : 0)) || !(t->sram_access_pJ[i] > 0))
+      BAD("arch %s: energy table: SRAM point %d: sizes must increase and energies be positive",
+          nm, i + 1);
+  if (t->n_sram == 0 && t->buffer_row_bits != b->row_bits)
     BAD("arch %s: buffer.row_bits: %lld, but the energy table prices %lld-bit rows", nm,
         (long long)b->row_bits, (long long)a->energy.buffer_row_bits);
   if (a->energy.dram_access_bits != a->dram.access_bits)
@@ -458,6 +546,19 @@ bool hw_array_has_unit(const hw_array *ar, hw_unit u) {
   for (int op = 0; op < HW_OP_COUNT; op++)
     if (ar->ops[op].supported && ar->ops[op].uses[u] > 0) return true;
   return false;
+}
+
+double hw_buffer_row_pJ(const hw_arch *a, bool write) {
+  const hw_energy *t = &a->energy;
+  if (t->n_sram == 0) return write ? t->buffer_row_write_pJ : t->buffer_row_read_pJ;
+  /* Segment [i-1, i] holding the size, or the end segment beyond it. */
+  double c = (double)a->buffer.bytes;
+  int i = 1;
+  while (i < t->n_sram - 1 && c > t->sram_bytes[i]) i++;
+  double x0 = log(t->sram_bytes[i - 1]), x1 = log(t->sram_bytes[i]);
+  double y0 = log(t->sram_access_pJ[i - 1]), y1 = log(t->sram_access_pJ[i]);
+  double pj = exp(y0 + (log(c) - x0) * (y1 - y0) / (x1 - x0));
+  return pj * (double)a->buffer.row_bits / (double)t->sram_access_bits;
 }
 
 double hw_op_energy_pJ(const hw_arch *a, const hw_array *ar, hw_op op) {

@@ -84,6 +84,8 @@ typedef struct hw_dram {
   int64_t access_bits;            /* bits per access, the unit of DRAM energy */
 } hw_dram;
 
+#define HW_SRAM_POINTS 16         /* most (size, energy) points of an SRAM model */
+
 /* Energy per action, pJ.  Loaded from the file the arch names (default
 ** hw/energy-45nm.yaml). */
 typedef struct hw_energy {
@@ -92,9 +94,19 @@ typedef struct hw_energy {
   double unit_pJ[HW_UNIT_COUNT];  /* per activation of one unit */
   double reg_read_pJ;             /* per word read from a PE register file */
   double reg_write_pJ;            /* per word written */
-  int64_t buffer_row_bits;        /* row width the buffer figures are for */
-  double buffer_row_read_pJ;      /* per row read from the global buffer */
-  double buffer_row_write_pJ;     /* per row written */
+  /* Global buffer, one of two forms (hw/README.md):
+  ** fixed:  per-row figures for one row width (n_sram == 0);
+  ** sram:   energy per access_bits-wide access as a function of the SRAM's
+  **         capacity, from n_sram (size, energy) points interpolated
+  **         log-log and extended beyond the ends along the end segments.
+  ** Use hw_buffer_row_pJ(), which evaluates either at the arch's size. */
+  int64_t buffer_row_bits;        /* fixed: row width the figures are for */
+  double buffer_row_read_pJ;      /* fixed: per row read */
+  double buffer_row_write_pJ;     /* fixed: per row written */
+  int n_sram;                     /* sram: points used (>= 2), else 0 */
+  int64_t sram_access_bits;       /* sram: bits per access the points price */
+  double sram_bytes[HW_SRAM_POINTS];     /* sram: capacities, increasing */
+  double sram_access_pJ[HW_SRAM_POINTS]; /* sram: per access, read or write */
   int64_t dram_access_bits;       /* access width the DRAM figure is for */
   double dram_access_pJ;          /* per DRAM access (read or write) */
 } hw_energy;
@@ -146,6 +158,11 @@ void hw_free(hw_arch *a);                              /* NULL is fine */
 /* A deep copy, so a sweep can vary one loaded architecture per thread. */
 int  hw_copy(const hw_arch *a, hw_arch **out, at_err *e);
 
+/* Replaces a's energy table with the file at path (as `--energy` does),
+** checking it prices a's word, buffer-row (fixed form) and DRAM-access
+** widths; on error a is unchanged. */
+int hw_set_energy(hw_arch *a, const char *path, at_err *e);
+
 /* Checks the invariants stated on the fields above (and that the energy
 ** and area tables match word, row and access widths).  hw_load already
 ** did; call it again after changing fields.  Messages name the arch and
@@ -165,6 +182,9 @@ static inline int64_t hw_array_pes(const hw_array *ar) {
 bool hw_array_has_unit(const hw_array *ar, hw_unit u);
 /* Energy of one element of op on one PE of ar, pJ (0 if unsupported). */
 double hw_op_energy_pJ(const hw_arch *a, const hw_array *ar, hw_op op);
+/* Energy of one global-buffer row of the arch's row width, read or written,
+** pJ: the fixed figure, or the SRAM model at the arch's buffer size. */
+double hw_buffer_row_pJ(const hw_arch *a, bool write);
 
 /* Total area, um^2; fills *bd when bd is not NULL. */
 double hw_area_um2(const hw_arch *a, hw_area_breakdown *bd);

@@ -271,10 +271,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       }
     }
   }
-  double row_bytes = (double)a->energy.buffer_row_bits / 8.0;
+  double row_bytes = (double)a->buffer.row_bits / 8.0;
   r->energy_by[SIM_C_REGS] = regs_pJ;
-  r->energy_by[SIM_C_BUFFER] = bufr / row_bytes * a->energy.buffer_row_read_pJ +
-                               bufw / row_bytes * a->energy.buffer_row_write_pJ;
+  r->energy_by[SIM_C_BUFFER] = bufr / row_bytes * hw_buffer_row_pJ(a, false) +
+                               bufw / row_bytes * hw_buffer_row_pJ(a, true);
   r->energy_by[SIM_C_DRAM] = dram * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
   r->energy_pJ = 0;
   for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];

@@ -54,6 +54,10 @@ int sim_design_find_on(const char *name, const char *arch_path, sim_design **out
   return rc;
 }
 
+int sim_design_set_energy(sim_design *d, const char *path, at_err *e) {
+  return hw_set_energy(d->arch, path, e);
+}
+
 void sim_design_free(sim_design *d) {
   if (!d) return;
   map_free(d->map);

@@ -56,15 +56,22 @@ static int eval_into(sim_design *d, const wl_workload *w, int64_t seq, sim_resul
   return 0;
 }
 
-int paper_compute(paper_run **out, at_err *e) {
+static int find_design(const char *name, const char *energy_path, sim_design **d, at_err *e) {
+  if (sim_design_find(name, d, e)) return -1;
+  return energy_path ? sim_design_set_energy(*d, energy_path, e) : 0;
+}
+
+int paper_compute(paper_run **out, const char *energy_path, at_err *e) {
   paper_run *p = calloc(1, sizeof *p);
   sim_design *d[8] = { 0 }, *lin_flat = NULL, *lin_fm = NULL;
   int nd = 0, rc = -1;
   *out = NULL;
   if (!p) return at_errf(e, "out of memory");
   for (; paper_designs[nd]; nd++)
-    if (sim_design_find(paper_designs[nd], &d[nd], e)) goto done;
-  if (sim_design_find("linear-flat", &lin_flat, e) || sim_design_find("linear-fusemax", &lin_fm, e)) goto done;
+    if (find_design(paper_designs[nd], energy_path, &d[nd], e)) { nd++; goto done; }
+  if (find_design("linear-flat", energy_path, &lin_flat, e) ||
+      find_design("linear-fusemax", energy_path, &lin_fm, e))
+    goto done;
   for (int mi = 0; paper_models[mi]; mi++) {
     wl_workload w;
     if (wl_find(paper_models[mi], NULL, &w, e)) goto done;

@@ -35,7 +35,7 @@ typedef struct paper_ratio {
   int points;
 } paper_ratio;
 
-int paper_compute(paper_run **out, at_err *e);
+int paper_compute(paper_run **out, const char *energy_path, at_err *e);
 void paper_free(paper_run *p);
 const sim_result *paper_find(const paper_run *p, const char *study, const char *design,
                              const char *model, int64_t seq);

@@ -86,6 +86,8 @@ int sim_design_load(const char *mapping_path, const char *arch_path,
 int sim_design_find(const char *name, sim_design **out, at_err *e);
 /* The same on another architecture file (NULL: the mapping's own). */
 int sim_design_find_on(const char *name, const char *arch_path, sim_design **out, at_err *e);
+/* Replaces the design's energy table (the file at path, as `--energy`). */
+int sim_design_set_energy(sim_design *d, const char *path, at_err *e);
 void sim_design_free(sim_design *d);
 const char *sim_design_name(const sim_design *d);
 /* The files a design was loaded from (for provenance hashes). */

@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
   printf("%-16s %12.0f %14.0f %12.2f\n", "all", total_pts, total_pts / total_t, 1e6 * total_t / total_pts);
   double t0 = now();
   paper_run *p;
-  if (paper_compute(&p, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
+  if (paper_compute(&p, NULL, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
   printf("whole paper study (%d results, designs loaded from YAML): %.1f ms\n", p->n, 1e3 * (now() - t0));
   paper_free(p);
   return 0;

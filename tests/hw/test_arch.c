@@ -52,9 +52,13 @@ static void check_default_tables(const hw_arch *a) {
   assert_near(en->unit_pJ[HW_UNIT_EXP], 94.65, 1e-12);
   assert_near(en->reg_read_pJ, 0.65, 1e-12);
   assert_near(en->reg_write_pJ, 0.57, 1e-12);
-  assert_int_equal(en->buffer_row_bits, 4096);
-  assert_near(en->buffer_row_read_pJ, 485, 1e-12);
-  assert_near(en->buffer_row_write_pJ, 451, 1e-12);
+  /* The buffer by SRAM capacity: three (size, pJ per 64-bit access) points. */
+  assert_int_equal(en->n_sram, 3);
+  assert_int_equal(en->sram_access_bits, 64);
+  assert_near(en->sram_bytes[0], 8192, 0);
+  assert_near(en->sram_access_pJ[0], 10, 1e-12);
+  assert_near(en->sram_bytes[2], 1048576, 0);
+  assert_near(en->sram_access_pJ[2], 100, 1e-12);
   assert_int_equal(en->dram_access_bits, 64);
   assert_near(en->dram_access_pJ, 249.6, 1e-12);
   assert_non_null(strstr(en->path, "hw/energy-45nm.yaml"));
@@ -240,11 +244,66 @@ static void test_overrides_and_validate(void **state) {
   c->arrays[1].ops[HW_OP_EXP].cycles = 7;
   c->buffer.row_bits = 2048;
   c->buffer.bytes = 256 * 16;
+  assert_int_equal(hw_validate(c, &e), 0);         /* the SRAM model prices any row */
+  c->energy.n_sram = 0;                            /* the fixed form prices one width */
+  c->energy.buffer_row_bits = 4096;
   assert_int_equal(hw_validate(c, &e), -1);
   assert_string_equal(e.msg, "arch fusemax: buffer.row_bits: 2048, but the energy table prices 4096-bit rows");
+  c->energy.n_sram = 3;
+  c->energy.sram_bytes[1] = c->energy.sram_bytes[0];
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: energy table: SRAM point 2: sizes must increase and energies be positive");
   hw_free(c);
   hw_free(a);
   hw_free(NULL);
+}
+
+/* The buffer's energy per row from the default table's SRAM points
+** (8 KiB: 10 pJ, 32 KiB: 20 pJ, 1 MiB: 100 pJ per 64-bit access), derived
+** by hand.  Above 1 MiB the last segment's slope is ln 5 / ln 32, so
+** 32 MiB (= 1 MiB * 32) costs 100 * 5 = 500 pJ per access and 16 MiB
+** (= 1 MiB * 32^0.8) 100 * 5^0.8 = 362.39 pJ; a 4096-bit row is 64
+** accesses.  Between 8 and 32 KiB the slope is 1/2: 16 KiB costs 10 * 2^0.5;
+** below 8 KiB the first segment extends: 2 KiB costs 10 * (1/4)^0.5 = 5. */
+static void test_sram_model(void **state) {
+  (void)state;
+  hw_arch *f = load(HW "fusemax.yaml"), *l = load(HW "flat.yaml");
+  assert_near(hw_buffer_row_pJ(f, false), 6400.0 * pow(5.0, 0.8), 1e-9);
+  assert_near(hw_buffer_row_pJ(f, true), 6400.0 * pow(5.0, 0.8), 1e-9);
+  assert_near(hw_buffer_row_pJ(l, false), 32000.0, 1e-9);
+  struct { int64_t bytes; double pj_per_access; } pt[] = {
+    {16 << 10, 10.0 * sqrt(2.0)}, {2 << 10, 5.0}, {8 << 10, 10.0},
+    {32 << 10, 20.0}, {1 << 20, 100.0}, {64LL << 20, 100.0 * pow(5.0, 1.2)},
+  };
+  for (size_t i = 0; i < sizeof pt / sizeof pt[0]; i++) {
+    f->buffer.bytes = pt[i].bytes;
+    assert_near(hw_buffer_row_pJ(f, false), 64.0 * pt[i].pj_per_access, 1e-9);
+  }
+  f->buffer.row_bits = 2048;                 /* half a row, half the accesses */
+  f->buffer.bytes = 32LL << 20;
+  assert_near(hw_buffer_row_pJ(f, false), 16000.0, 1e-9);
+  hw_free(f);
+  hw_free(l);
+  /* The reference's fixed table: 485 / 451 pJ per 4096-bit row, any size. */
+  at_err e;
+  hw_arch *x = load(HW "fusemax.yaml");
+  assert_int_equal(hw_set_energy(x, HW "energy-45nm-fixed.yaml", &e), 0);
+  assert_non_null(strstr(x->energy.path, "energy-45nm-fixed.yaml"));
+  assert_near(hw_buffer_row_pJ(x, false), 485.0, 1e-12);
+  assert_near(hw_buffer_row_pJ(x, true), 451.0, 1e-12);
+  x->buffer.bytes = 64LL << 20;
+  assert_near(hw_buffer_row_pJ(x, false), 485.0, 1e-12);
+  assert_near(x->energy.unit_pJ[HW_UNIT_MAC], 17.16, 1e-12);
+  /* A table for other rows is refused, and the arch keeps its own. */
+  x->buffer.row_bits = 2048;
+  x->buffer.bytes = 32LL << 20;
+  assert_int_equal(hw_set_energy(x, HW "energy-45nm-fixed.yaml", &e), -1);
+  assert_non_null(strstr(e.msg, "energy-45nm-fixed.yaml: prices 4096-bit buffer rows, "
+                                "but arch fusemax has 2048-bit buffer rows"));
+  assert_non_null(strstr(x->energy.path, "energy-45nm-fixed.yaml"));  /* unchanged */
+  assert_int_equal(hw_set_energy(x, "/nonexistent/energy.yaml", &e), -1);
+  assert_non_null(strstr(e.msg, "/nonexistent/energy.yaml"));
+  hw_free(x);
 }
 
 static void test_names(void **state) {
@@ -333,6 +392,7 @@ int main(void) {
     cmocka_unit_test(test_flat_edge),
     cmocka_unit_test(test_area_model),
     cmocka_unit_test(test_overrides_and_validate),
+    cmocka_unit_test(test_sram_model),
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_default_tables),
     cmocka_unit_test(test_mutations_do_not_crash),
