@@ -1,5 +1,5 @@
 /*
-** test_points.c: is the timing right?  Per-point values derived by hand
+** test_points.c: are timing and energy right?  Per-point values derived by hand
 ** from the published mechanism (fusemax.md sections 3-5), checked against
 ** the analytical engine running the shipped mapping files.  Each test's
 ** comment is its derivation; none of these numbers is read from the
@@ -133,12 +133,37 @@ static void linear_bert_1k(void **state) {
   assert_int_equal(f.cycles, r.cycles);   /* same time on both; only energy differs */
 }
 
+/* Energy, BERT 1K, from the default table (hw/energy-45nm.yaml).
+** FuseMax's 2D array per score element: BQK and SLNV 64 MACs each, SLN's
+** exp 6 MACs plus its subtraction (an add), SLD an add, LM a max:
+** 134 * 17.16 + 2 * 8.34 + 0.028 = 2316.148 pJ, times T.  FLAT's 2D array:
+** QK and AV, 128 MACs = 2196.48 pJ; its 1D array: GM max 0.028, SN's sub
+** 8.34 and exp unit 94.65, SD add 8.34, A divide 36.25 = 147.608 pJ.
+** DRAM: 249.6 pJ per 8 bytes; FuseMax moves 4u.  The buffer: above 1 MiB
+** the SRAM points' last segment has slope ln 5 / ln 32, so FLAT's 32 MiB
+** costs 100 * 5 = 500 pJ per 64-bit access and FuseMax's 16 MiB
+** 100 * 5^0.8; a 512-byte row is 64 accesses, read or written. */
+static void energy_bert_1k(void **state) {
+  (void)state;
+  sim_result f = run("fusemax", "bert", 1024), l = run("flat", "bert", 1024);
+  assert_true(fabs(f.energy_by[SIM_C_COMPUTE_2D] / (T * 2316.148) - 1) < 1e-9);
+  assert_true(fabs(l.energy_by[SIM_C_COMPUTE_2D] / (T * 2196.48) - 1) < 1e-9);
+  assert_true(fabs(l.energy_by[SIM_C_COMPUTE_1D] / (T * 147.608) - 1) < 1e-9);
+  assert_true(fabs(f.energy_by[SIM_C_DRAM] / (4 * U / 8 * 249.6) - 1) < 1e-9);
+  assert_true(fabs(l.energy_by[SIM_C_BUFFER] / ((double)l.buffer_bytes / 512 * 32000) - 1) < 1e-9);
+  assert_true(fabs(f.energy_by[SIM_C_BUFFER] /
+                   ((double)f.buffer_bytes / 512 * 6400 * pow(5, 0.8)) - 1) < 1e-9);
+  double sum = 0;
+  for (int k = 0; k < SIM_C_COUNT; k++) sum += f.energy_by[k];
+  assert_true(fabs(f.energy_pJ / sum - 1) < 1e-12);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(fusemax_bert_1k), cmocka_unit_test(arch_bert_1k),
     cmocka_unit_test(flat_bert_1k), cmocka_unit_test(flat_bert_1m),
     cmocka_unit_test(unfused_bert_1k), cmocka_unit_test(fusemax_bert_1m_tiling),
-    cmocka_unit_test(linear_bert_1k),
+    cmocka_unit_test(linear_bert_1k), cmocka_unit_test(energy_bert_1k),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
