@@ -379,28 +379,22 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
 }
 
 int hw_set_energy(hw_arch *a, const char *path, at_err *e) {
-  hw_energy t;
-  memset(&t, 0, sizeof t);
-  if (!(t.path = strdup(path))) return at_errf(e, "out of memory");
-  const char *why = NULL;
-  int64_t want = 0, have = 0;
-  if (load_energy(path, &t, e)) goto fail;
-  if (t.word_bits != a->word_bytes * 8)
-    why = "words", want = t.word_bits, have = a->word_bytes * 8;
-  else if (t.n_sram == 0 && t.buffer_row_bits != a->buffer.row_bits)
-    why = "buffer rows", want = t.buffer_row_bits, have = a->buffer.row_bits;
-  else if (t.dram_access_bits != a->dram.access_bits)
-    why = "DRAM accesses", want = t.dram_access_bits, have = a->dram.access_bits;
-  if (why) {
-    at_errf(e, "%s: prices %lld-bit %s, but arch %s has %lld-bit %s", path,
-            (long long)want, why, a->name, (long long)have, why);
-    goto fail;
+  hw_energy old = a->energy;
+  memset(&a->energy, 0, sizeof a->energy);
+  if (!(a->energy.path = strdup(path))) {
+    a->energy = old;
+    return at_errf(e, "out of memory");
+  }
+  if (load_energy(path, &a->energy, e) == 0) {
+    at_err v;
+    if (hw_validate(a, &v) == 0) {
+      free(old.path);
+      return 0;
+    }
+    at_errf(e, "%s: does not fit: %s", path, v.msg);
   }
   free(a->energy.path);
-  a->energy = t;
-  return 0;
-fail:
-  free(t.path);
+  a->energy = old;
   return -1;
 }
 

@@ -298,8 +298,8 @@ static void test_sram_model(void **state) {
   x->buffer.row_bits = 2048;
   x->buffer.bytes = 32LL << 20;
   assert_int_equal(hw_set_energy(x, HW "energy-45nm-fixed.yaml", &e), -1);
-  assert_non_null(strstr(e.msg, "energy-45nm-fixed.yaml: prices 4096-bit buffer rows, "
-                                "but arch fusemax has 2048-bit buffer rows"));
+  assert_non_null(strstr(e.msg, "energy-45nm-fixed.yaml: does not fit: arch fusemax: "
+                                "buffer.row_bits: 2048, but the energy table prices 4096-bit rows"));
   assert_non_null(strstr(x->energy.path, "energy-45nm-fixed.yaml"));  /* unchanged */
   assert_int_equal(hw_set_energy(x, "/nonexistent/energy.yaml", &e), -1);
   assert_non_null(strstr(e.msg, "/nonexistent/energy.yaml"));
