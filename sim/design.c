@@ -68,6 +68,7 @@ void sim_design_free(sim_design *d) {
 const char *sim_design_name(const sim_design *d) { return map_design(d->map); }
 const char *sim_design_mapping_path(const sim_design *d) { return map_path(d->map); }
 const char *sim_design_arch_path(const sim_design *d) { return d->arch->path; }
+const char *sim_design_energy_path(const sim_design *d) { return d->arch->energy.path; }
 int sim_design_ncascades(const sim_design *d) { return map_nphases(d->map); }
 const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cascade_path(d->map, i); }
 const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }

@@ -72,6 +72,13 @@ int paper_compute(paper_run **out, const char *energy_path, at_err *e) {
   if (find_design("linear-flat", energy_path, &lin_flat, e) ||
       find_design("linear-fusemax", energy_path, &lin_fm, e))
     goto done;
+  for (int i = 0; i < nd; i++) {              /* distinct table names, for the summary */
+    const char *path = sim_design_energy_path(d[i]), *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (!strstr(p->energy, base))
+      snprintf(p->energy + strlen(p->energy), sizeof p->energy - strlen(p->energy), "%s%s",
+               *p->energy ? ", " : "", base);
+  }
   for (int mi = 0; paper_models[mi]; mi++) {
     wl_workload w;
     if (wl_find(paper_models[mi], NULL, &w, e)) goto done;
@@ -182,6 +189,7 @@ void paper_print(FILE *f, const paper_run *p) {
       fprintf(f, "%-10s %-8s %15.2fx %15.2fx %17.1f%% %17.1f%%\n", studies[st], m ? m : "all", rf.speedup,
               ru.speedup, 100 * rf.energy, 100 * ru.energy);
     }
-  fprintf(f, "\npublished (FuseMax paper): attention 6.7x over FLAT, 10x over unfused, energy 79%% and 77%%;\n"
+  fprintf(f, "\nenergy table: %s (attnsim paper --energy FILE prices with another)\n", p->energy);
+  fprintf(f, "published (FuseMax paper): attention 6.7x over FLAT, 10x over unfused, energy 79%% and 77%%;\n"
              "end-to-end 5.3x and 7.6x, energy 83%% and 82%%.  See sim/README.md for where and why attnsim differs.\n");
 }

@@ -23,6 +23,7 @@ extern const char *const paper_models[];
 extern const int64_t paper_seqs[];            /* 0-terminated */
 
 typedef struct paper_run {
+  char energy[512];           /* the energy tables used, by file name */
   int n;
   paper_point pt[PAPER_MAX_POINTS];
 } paper_run;

@@ -93,6 +93,7 @@ const char *sim_design_name(const sim_design *d);
 /* The files a design was loaded from (for provenance hashes). */
 const char *sim_design_mapping_path(const sim_design *d);
 const char *sim_design_arch_path(const sim_design *d);
+const char *sim_design_energy_path(const sim_design *d);   /* its energy table */
 int sim_design_ncascades(const sim_design *d);
 const char *sim_design_cascade_path(const sim_design *d, int i);
 /* The mapping's per-point configuration table, or NULL. */
