@@ -327,17 +327,44 @@ static void test_default_tables(void **state) {
   hw_free(a);
 }
 
+/* Reads path into *text and creates the empty temporary file tmpl. */
+static size_t mutation_setup(const char *path, char **text, char *tmpl) {
+  size_t len;
+  at_err e;
+  if (at_read_file(path, text, &len, &e)) fail_msg("%s", e.msg);
+  int fd = mkstemp(tmpl);
+  assert_true(fd >= 0);
+  close(fd);
+  return len;
+}
+
+/* Writes round `round` of a mutation of src[0..n) to path: a truncation
+** every third round, else one to three bytes replaced by YAML-significant
+** junk. */
+static void write_mutation(const char *path, const char *src, size_t n, int round, at_rng *rng) {
+  static const char junk[] = ":-[]{}\"'\n \t&*!#,0189.\xff";
+  char *m = malloc(n);
+  assert_non_null(m);
+  memcpy(m, src, n);
+  size_t mlen = n;
+  if (round % 3 == 0) mlen = (size_t)(at_rng_next(rng) % n);
+  else
+    for (int f = 0; f < 1 + round % 3; f++)
+      m[at_rng_next(rng) % n] = junk[at_rng_next(rng) % (sizeof junk - 1)];
+  FILE *fp = fopen(path, "wb");
+  assert_non_null(fp);
+  fwrite(m, 1, mlen, fp);
+  fclose(fp);
+  free(m);
+}
+
 /* Truncated and mutated copies of hw/fusemax.yaml (with absolute table
 ** paths) must load or fail with a located message, never crash or leak. */
 static void test_mutations_do_not_crash(void **state) {
   (void)state;
   char *text, tmpl[] = "/tmp/attnsim-hw-XXXXXX";
-  size_t len;
   at_err e;
-  if (at_read_file(HW "fusemax.yaml", &text, &len, &e)) fail_msg("%s", e.msg);
-  int fd = mkstemp(tmpl);
-  assert_true(fd >= 0);
-  close(fd);
+  size_t len = mutation_setup(HW "fusemax.yaml", &text, tmpl);
   /* absolute table paths, so mutated copies in /tmp still find them */
   static const char *const rel[] = {"energy: energy-45nm.yaml", "area: area-45nm.yaml"};
   size_t cap = len + 2 * sizeof ATTNSIM_SOURCE_DIR + 64;
@@ -353,21 +380,10 @@ static void test_mutations_do_not_crash(void **state) {
                           hit ? "area-45nm.yaml" : "energy-45nm.yaml");
     p += strlen(rel[hit]);
   }
-  static const char junk[] = ":-[]{}\"'\n \t&*!#,0189.\xff";
   at_rng rng = {7};
-  char *m = malloc(n);
   int loaded = 0;
   for (int round = 0; round < 300; round++) {
-    memcpy(m, src, n);
-    size_t mlen = n;
-    if (round % 3 == 0) mlen = (size_t)(at_rng_next(&rng) % n);
-    else
-      for (int f = 0; f < 1 + round % 3; f++)
-        m[at_rng_next(&rng) % n] = junk[at_rng_next(&rng) % (sizeof junk - 1)];
-    FILE *fp = fopen(tmpl, "wb");
-    assert_non_null(fp);
-    fwrite(m, 1, mlen, fp);
-    fclose(fp);
+    write_mutation(tmpl, src, n, round, &rng);
     hw_arch *a;
     if (hw_load(tmpl, &a, &e) == 0) {
       loaded++;
@@ -380,8 +396,38 @@ static void test_mutations_do_not_crash(void **state) {
   }
   assert_true(loaded > 0);     /* some mutations only touch comments */
   unlink(tmpl);
-  free(m);
   free(src);
+  free(text);
+}
+
+/* Mutated copies of the default energy table (its SRAM model included),
+** swapped into a loaded arch with hw_set_energy: each must load or fail with
+** a message naming the table, never crash or leak, and a failure must leave
+** the arch's own table in place. */
+static void test_energy_mutations(void **state) {
+  (void)state;
+  char *text, tmpl[] = "/tmp/attnsim-energy-XXXXXX";
+  at_err e;
+  size_t len = mutation_setup(HW "energy-45nm.yaml", &text, tmpl);
+  hw_arch *a = load(HW "fusemax.yaml");
+  double row = hw_buffer_row_pJ(a, false);
+  at_rng rng = {11};
+  int loaded = 0;
+  for (int round = 0; round < 300; round++) {
+    write_mutation(tmpl, text, len, round, &rng);
+    if (hw_set_energy(a, tmpl, &e) == 0) {
+      loaded++;
+      (void)hw_buffer_row_pJ(a, false);
+      if (hw_set_energy(a, HW "energy-45nm.yaml", &e)) fail_msg("%s", e.msg);
+    } else {
+      if (strncmp(e.msg, tmpl, strlen(tmpl)) != 0) fail_msg("message without the table: %s", e.msg);
+      assert_non_null(strstr(a->energy.path, "hw/energy-45nm.yaml"));
+      assert_near(hw_buffer_row_pJ(a, false), row, 1e-9);
+    }
+  }
+  assert_true(loaded > 0);     /* some mutations only touch comments */
+  hw_free(a);
+  unlink(tmpl);
   free(text);
 }
 
@@ -396,6 +442,7 @@ int main(void) {
     cmocka_unit_test(test_names),
     cmocka_unit_test(test_default_tables),
     cmocka_unit_test(test_mutations_do_not_crash),
+    cmocka_unit_test(test_energy_mutations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
