@@ -12,7 +12,7 @@ static const cli_command commands[] = {
   { "eval",  cmd_eval,  "evaluate a cascade on seeded random inputs" },
   { "run",   cmd_run,   "evaluate one design point (design, model, sequence length)" },
   { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
-  { "pareto", cmd_pareto, "FuseMax latency and area over square array sizes" },
+  { "pareto", cmd_pareto, "FuseMax latency, area and energy over square array sizes" },
   { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },
   { "sweep",  cmd_sweep,  "run a sweep file into the results database (resumable, sharded)" },
   { "merge",  cmd_merge,  "merge results databases (shards) into one" },
