@@ -789,6 +789,12 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
     c->ranks[r].size = s;     /* visible to later expressions */
     if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;
   }
+  /* Every rank the cascade does not split needs a size here: tiling and the
+  ** footprints divide by them, and es_bind can derive only split parts. */
+  for (int r = 0; r < c->nranks; r++)
+    if (c->ranks[r].parent < 0 && c->ranks[r].size <= 0)
+      return yt_errf(sizes, b->e, "no size for rank %s of %s (every rank the cascade does not split needs one)",
+                     c->ranks[r].name, c->file);
   int64_t batch = 1;
   if ((v = yt_find(n, "batch")) && eval_size(b, v, &batch)) return -1;
   if (add_part(b, n, "batch", -1, batch) < 0) return -1;
