@@ -88,10 +88,15 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   hw_arch *copy = NULL;
   const hw_arch *a = d->arch;
   if (overridden(ov)) {
+    /* checked on the original, before there is a copy to free */
+    int i2 = hw_array_index(d->arch, "2d"), i1 = hw_array_index(d->arch, "1d");
+    if ((ov->rows_2d || ov->cols_2d) && i2 < 0)
+      return at_errf(e, "architecture %s (%s) has no 2d array for --rows/--cols (rows_2d/cols_2d in a sweep)",
+                     d->arch->name, d->arch->path);
+    if (ov->width_1d && i1 < 0)
+      return at_errf(e, "architecture %s (%s) has no 1d array for --width-1d (width_1d in a sweep)", d->arch->name,
+                     d->arch->path);
     if (hw_copy(d->arch, &copy, e)) return -1;
-    int i2 = hw_array_index(copy, "2d"), i1 = hw_array_index(copy, "1d");
-    if ((ov->rows_2d || ov->cols_2d) && i2 < 0) { hw_free(copy); return at_errf(e, "%s has no 2d array to resize", copy->name); }
-    if (ov->width_1d && i1 < 0) { hw_free(copy); return at_errf(e, "%s has no 1d array to resize", copy->name); }
     if (ov->rows_2d) copy->arrays[i2].rows = ov->rows_2d;
     if (ov->cols_2d) copy->arrays[i2].cols = ov->cols_2d;
     if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
