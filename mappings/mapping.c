@@ -154,6 +154,15 @@ static int resolve(bctx *b, const yt_node *n, const yt_node **out) {
   return 0;
 }
 
+/* How deep a nest may be, for messages. */
+#define NEST_LIMIT_S(n) #n
+#define NEST_LIMIT_X(n) NEST_LIMIT_S(n)
+#define NEST_LIMIT "a nest holds at most " NEST_LIMIT_X(SC_MAX_LOOPS) " loops (SC_MAX_LOOPS) with the batch loop"
+/* keep_at: the first choice and sc_storage.fallback's alternatives */
+#define KEEP_CHOICES 5
+#define KEEP_CHOICES_S "5"
+_Static_assert(KEEP_CHOICES == 1 + (int)(sizeof ((sc_storage *)0)->fallback / sizeof(int)), "keep_at choices");
+
 static int find_part(const sc_phase *ph, const char *name) {
   for (int i = 0; i < ph->nparts; i++)
     if (!strcmp(ph->part[i].name, name)) return i;
@@ -419,16 +428,23 @@ static int default_parts(bctx *b, const yt_node *at) {
   return 0;
 }
 
-static int part_list(bctx *b, const yt_node *seq, int *out, int *n) {
+/* A list of loop names, each a part of the phase, none twice, at most cap
+** of them (`limit` says why there are no more); "batch" only if may_batch. */
+static int part_list(bctx *b, const yt_node *seq, int *out, int *n, int cap, int may_batch, const char *limit) {
   const yt_node *s;
   *n = 0;
   if (!seq) return 0;
   if (resolve(b, seq, &s) || yt_expect_seq(s, b->e)) return -1;
+  if (yt_len(s) > (size_t)cap) return yt_errf(s, b->e, "%zu loops, more than %d: %s", yt_len(s), cap, limit);
   for (size_t i = 0; i < yt_len(s); i++) {
-    const char *name = yt_scalar(yt_at(s, i));
+    const yt_node *it = yt_at(s, i);
+    const char *name = yt_scalar(it);
     int p = name ? find_part(b->ph, name) : -1;
-    if (p < 0) return yt_badval(yt_at(s, i), b->e, "not a loop of this phase");
-    if (*n == SC_MAX_LOOPS) return yt_errf(s, b->e, "too many loops");
+    if (p < 0) return yt_badval(it, b->e, "not a loop of this phase");
+    if (p == SC_BATCH && !may_batch)
+      return yt_badval(it, b->e, "the batch loop is always the outermost: do not list it");
+    for (int k = 0; k < *n; k++)
+      if (out[k] == p) return yt_badval(it, b->e, "loop listed twice");
     out[(*n)++] = p;
   }
   return 0;
@@ -503,7 +519,7 @@ int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out) {
   return a.n;
 }
 
-static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
+static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial, const yt_node *loops) {
   static const char *const keys[] = { "array", "loops", "spatial", NULL };
   sc_phase *ph = b->ph;
   es_cascade *c = ph->c;
@@ -560,29 +576,59 @@ static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial) {
     se->in_tile = 1;
     for (int k = 0; k < ph->nshared; k++) {
       int p = ph->shared[k];
-      if (sc_uses(ph, x_idx, p)) { se->loop[se->nloop++] = p; placed |= 1ull << p; }
-      else se->in_tile = 0;
+      if (!sc_uses(ph, x_idx, p)) { se->in_tile = 0; continue; }
+      if (p == se->spatial[0] || p == se->spatial[1])
+        return yt_errf(loops, b->e, "loop %s is spatial for %s, so it cannot be a shared (temporal) loop",
+                       ph->part[p].name, tn);
+      se->loop[se->nloop++] = p;    /* at most 1 + (SC_MAX_LOOPS - 1): part_list's cap */
+      placed |= 1ull << p;
     }
     int own[SC_MAX_LOOPS], nown;
-    if (part_list(b, own_loops, own, &nown)) return -1;
+    if (part_list(b, own_loops, own, &nown, SC_MAX_LOOPS - 1, 0, NEST_LIMIT)) return -1;
     for (int k = 0; k < nown; k++) {
       int p = own[k];
       if (placed & (1ull << p)) return yt_errf(own_loops, b->e, "loop %s is already in %s's nest", ph->part[p].name, tn);
       if (p == se->spatial[0] || p == se->spatial[1])
         return yt_errf(own_loops, b->e, "loop %s is spatial for %s", ph->part[p].name, tn);
       if (!sc_uses(ph, x_idx, p)) continue;   /* not one of its ranks: no loop */
+      if (se->nloop == SC_MAX_LOOPS) return yt_errf(own_loops, b->e, "loop nest of %s: %s", tn, NEST_LIMIT);
       se->loop[se->nloop++] = p;
       placed |= 1ull << p;
     }
     for (int p = 1; p < ph->nparts; p++) {
       if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !sc_uses(ph, x_idx, p)) continue;
-      if (se->nloop == SC_MAX_LOOPS) return yt_errf(n, b->e, "loop nest of %s too deep", tn);
+      if (se->nloop == SC_MAX_LOOPS) return yt_errf(v, b->e, "loop nest of %s: %s", tn, NEST_LIMIT);
       se->loop[se->nloop++] = p;
     }
     for (int k = 0; k < 2; k++)
       if (se->spatial[k] >= 0 && !sc_uses(ph, x_idx, se->spatial[k])) se->spatial[k] = -1;
   }
   if (ph->ne == 0) return yt_errf(n, b->e, "phase %s binds no Einsum to an array", ph->name);
+  return 0;
+}
+
+/* An alias chain must end at a tensor with buffer space of its own: the
+** footprint counts only that root, so a cycle (no root) or a root in
+** registers or streamed from DRAM would leave the chain's tiles uncounted. */
+static int check_aliases(bctx *b, const yt_node *const *alias_at) {
+  const sc_phase *ph = b->ph;
+  const es_cascade *c = ph->c;
+  for (int t = 0; t < c->ntensors; t++) {
+    if (ph->st[t].alias < 0) continue;
+    char chain[256];
+    size_t len = (size_t)snprintf(chain, sizeof chain, "%s", c->tensors[t].name);
+    int r = t, steps = 0;
+    for (; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) {
+      r = ph->st[r].alias;
+      if (len < sizeof chain) len += (size_t)snprintf(chain + len, sizeof chain - len, " -> %s", c->tensors[r].name);
+      if (r == t) return yt_errf(alias_at[t], b->e, "alias cycle: %s", chain);
+    }
+    if (steps > c->ntensors) continue;    /* leads into a cycle: reported at one of its members */
+    const sc_storage *root = &ph->st[r];
+    if (root->home == SC_REGS || (root->home == SC_DRAM && root->keep_at < 0))
+      return yt_errf(alias_at[t], b->e, "%s has no buffer space to share (it is %s)", c->tensors[r].name,
+                     root->home == SC_REGS ? "in registers" : "streamed from DRAM");
+  }
   return 0;
 }
 
@@ -593,6 +639,7 @@ static int bind_storage(bctx *b, const yt_node *sn) {
   const yt_node *n = NULL, *def = NULL;
   if (sn && (resolve(b, sn, &n) || yt_expect_map(n, b->e))) return -1;
   if (n) def = yt_find(n, "default");
+  const yt_node *alias_at[SC_MAX_TENSORS] = { 0 };
   for (size_t i = 0; n && i < yt_len(n); i++)
     if (strcmp(yt_key(n, i), "default") && es_find_tensor(c, yt_key(n, i)) < 0)
       return yt_errf(yt_key_node(n, i), b->e, "cascade %s has no tensor '%s'", c->file, yt_key(n, i));
@@ -632,10 +679,9 @@ static int bind_storage(bctx *b, const yt_node *sn) {
           if (list[0] < 0) return yt_badval(k, b->e, "not a loop of this phase (or none)");
           nl = 1;
         }
-      } else if (part_list(b, k, list, &nl)) {
+      } else if (part_list(b, k, list, &nl, KEEP_CHOICES, 1, "a tensor has at most " KEEP_CHOICES_S " keep_at choices")) {
         return -1;
       }
-      if (nl > 5) return yt_errf(k, b->e, "at most 5 keep_at choices");
       st->keep_at = nl ? list[0] : -1;
       st->nfallback = nl > 1 ? nl - 1 : 0;
       for (int j = 1; j < nl; j++) st->fallback[j - 1] = list[j];
@@ -651,6 +697,7 @@ static int bind_storage(bctx *b, const yt_node *sn) {
       int at = an ? es_find_tensor(c, an) : -1;
       if (at < 0 || at == t) return yt_badval(k, b->e, "expected another tensor of the cascade");
       st->alias = at;
+      alias_at[t] = k;
     }
     if ((k = yt_find(v, "forward"))) {
       if (yt_expect_seq(k, b->e)) return -1;
@@ -665,7 +712,7 @@ static int bind_storage(bctx *b, const yt_node *sn) {
       }
     }
   }
-  return 0;
+  return check_aliases(b, alias_at);
 }
 
 static int bind_pipeline(bctx *b, const yt_node *pn) {
@@ -691,7 +738,9 @@ static int bind_pipeline(bctx *b, const yt_node *pn) {
         const char *name = yt_scalar(yt_at(s, i));
         int p = !name ? -1 : !strcmp(name, "batch") ? SC_BATCH : find_part(ph, name);
         if (p < 0) return yt_badval(yt_at(s, i), b->e, "not a loop of this phase (or batch)");
-        if (ph->nepoch == SC_MAX_LOOPS) return yt_errf(s, b->e, "too many epoch loops");
+        for (int k = 0; k < ph->nepoch; k++)
+          if (ph->epoch[k] == p) return yt_badval(yt_at(s, i), b->e, "loop listed twice");
+        if (ph->nepoch == SC_MAX_LOOPS) return yt_errf(s, b->e, "more than %d epoch loops (SC_MAX_LOOPS)", SC_MAX_LOOPS);
         ph->epoch[ph->nepoch++] = p;
       }
     }
@@ -806,11 +855,11 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   for (int p = 1; p < ph->nparts; p++)
     if (ph->part[p].size == 0 && p != fv.part) ph->part[p].size = c->ranks[ph->part[p].rank].size;
   int shared[SC_MAX_LOOPS], ns;
-  if (part_list(b, yt_find(n, "loops"), shared, &ns)) return -1;
+  if (part_list(b, yt_find(n, "loops"), shared, &ns, SC_MAX_LOOPS - 1, 0, NEST_LIMIT)) return -1;
   ph->nshared = ns;
   memcpy(ph->shared, shared, sizeof(int) * (size_t)ns);
   const yt_node *ens;
-  if (yt_get(n, "einsums", &ens, b->e) || bind_einsums(b, ens, yt_find(n, "spatial"))) return -1;
+  if (yt_get(n, "einsums", &ens, b->e) || bind_einsums(b, ens, yt_find(n, "spatial"), yt_find(n, "loops"))) return -1;
   if (bind_storage(b, yt_find(n, "storage"))) return -1;
   if (bind_pipeline(b, yt_find(n, "pipeline"))) return -1;
   int first_keep[SC_MAX_TENSORS];
