@@ -346,6 +346,7 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
     const yt_node *kn = yt_key_node(tiling, i), *parts = yt_at(tiling, i);
     const char *rname = yt_key(tiling, i);
     char up[ES_MAX_NAME];
+    if (strlen(rname) >= sizeof up) return yt_errf(kn, b->e, "cascade %s has no rank '%s' to tile", c->file, rname);
     snprintf(up, sizeof up, "%s", rname);
     for (char *q = up; *q; q++) *q = (char)toupper((unsigned char)*q);
     int r = es_find_rank(c, up);
@@ -823,6 +824,8 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   const char *name;
   if (yt_opt_str(n, "name", &name, b->e) < 0) return -1;
   if (!yt_find(n, "name")) name = "phase";
+  if (strlen(name) >= sizeof ph->name)
+    return yt_errf(yt_find(n, "name"), b->e, "a phase name has at most %zu characters", sizeof ph->name - 1);
   snprintf(ph->name, sizeof ph->name, "%s", name);
   if (c->ntensors > SC_MAX_TENSORS) return yt_errf(n, b->e, "cascade has more than %d tensors", SC_MAX_TENSORS);
   /* sizes of the cascade's ranks, from the workload */
@@ -888,22 +891,33 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   return 0;
 }
 
+/* Appends " NAME=SIZE" to the tiling summary unless NAME is there already
+** (an earlier phase tiled it); a summary that would not fit ends in "...". */
+static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
+  char item[64];
+  int k = snprintf(item, sizeof item, "%s=", name);
+  size_t n = strlen(t);
+  for (const char *q = t; (q = strstr(q, item)); q++)
+    if (q == t || q[-1] == ' ') return;
+  if (n >= 3 && !strcmp(t + n - 3, "...")) return;
+  snprintf(item + k, sizeof item - (size_t)k, "%lld", (long long)size);
+  if (n + (n > 0) + strlen(item) + 4 < cap) snprintf(t + n, cap - n, "%s%s", n ? " " : "", item);
+  else snprintf(t + n, cap - n, "%s...", n ? " " : "");
+}
+
 int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, at_err *e) {
   memset(s, 0, sizeof *s);
   s->arch = a;
   bctx b = { m, a, w, seq, NULL, NULL, e };
   if (m->config && fc_lookup(m->config, m->platform, w->name, seq, &b.cfg, e)) return -1;
-  size_t n = 0;
   for (int i = 0; i < m->nphases; i++) {
     if (bind_phase(&b, &m->phase[i], &s->phase[i])) return -1;
     s->nphases = i + 1;
     const sc_phase *ph = &s->phase[i];
-    for (int p = 1; p < ph->nparts && n < sizeof s->tiling - 24; p++) {
+    for (int p = 1; p < ph->nparts; p++) {
       const sc_part *pt = &ph->part[p];
-      if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size &&
-          (i == 0 || !strstr(s->tiling, pt->name)))
-        n += (size_t)snprintf(s->tiling + n, sizeof s->tiling - n, "%s%s=%lld", n ? " " : "", pt->name,
-                              (long long)pt->size);
+      if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
+        tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size);
     }
   }
   return 0;
