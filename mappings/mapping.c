@@ -11,10 +11,13 @@
 #include "ytree.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct map_phase {
   const yt_node *node;        /* the phase's map */
@@ -27,6 +30,7 @@ struct map_spec {
   char *path, *dir, *arch_path;
   char *config_path;          /* per-point configuration table, or NULL */
   const char *design;
+  const yt_node *arch_node;   /* the `arch:` value, for errors about its file */
   fc_table *config;           /* per-point configurations, or NULL */
   fc_platform platform;
   int nphases;
@@ -55,6 +59,25 @@ void map_free(map_spec *m) {
   free(m);
 }
 
+/* A file a mapping field names must be a readable regular file; otherwise
+** the error points at the field ("x.yaml:3:7: arch: cannot open ...")
+** rather than only naming the file.  stat, not open: a FIFO would block. */
+static int named_file(const yt_node *at, const char *path, at_err *e) {
+  const char *written = yt_scalar(at);
+  char shown[300] = "";
+  if (written && strcmp(written, path) && !(!strncmp(path, "./", 2) && !strcmp(path + 2, written)))
+    snprintf(shown, sizeof shown, " (%s)", path);
+  struct stat sb;
+  if (stat(path, &sb)) return yt_errf(at, e, "cannot open '%s'%s: %s", written ? written : path, shown, strerror(errno));
+  if (!S_ISREG(sb.st_mode))
+    return yt_errf(at, e, "cannot open '%s'%s: %s", written ? written : path, shown,
+                   S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
+  if (access(path, R_OK)) return yt_errf(at, e, "cannot open '%s'%s: %s", written ? written : path, shown, strerror(errno));
+  return 0;
+}
+
+int map_check_arch(const map_spec *m, at_err *e) { return named_file(m->arch_node, m->arch_path, e); }
+
 static const char *const phase_keys[] = { "name", "cascade", "batch", "sizes", "tiling",
   "loops", "spatial", "einsums", "storage", "pipeline", NULL };
 
@@ -74,6 +97,7 @@ int map_load(const char *path, map_spec **out, at_err *e) {
       yt_get_str(root, "arch", &s, e))
     goto fail;
   if (!(m->arch_path = at_path_join(m->dir, s))) { at_errf(e, "out of memory"); goto fail; }
+  m->arch_node = yt_find(root, "arch");
   if ((cfg = yt_find(root, "config"))) {
     static const char *const ck[] = { "file", "platform", NULL };
     const char *file, *plat;
@@ -85,7 +109,7 @@ int map_load(const char *path, map_spec **out, at_err *e) {
       goto fail;
     }
     if (!(m->config_path = at_path_join(m->dir, file))) { at_errf(e, "out of memory"); goto fail; }
-    if (fc_load(m->config_path, &m->config, e)) goto fail;
+    if (named_file(yt_find(cfg, "file"), m->config_path, e) || fc_load(m->config_path, &m->config, e)) goto fail;
   }
   if (yt_get(root, "phases", &phases, e) || yt_expect_seq(phases, e)) goto fail;
   if (yt_len(phases) == 0 || yt_len(phases) > SC_MAX_PHASES) {
@@ -97,7 +121,8 @@ int map_load(const char *path, map_spec **out, at_err *e) {
     ph->node = yt_at(phases, i);
     if (yt_check_keys(ph->node, phase_keys, e) || yt_get_str(ph->node, "cascade", &s, e)) goto fail;
     if (!(ph->cascade_path = at_path_join(m->dir, s))) { at_errf(e, "out of memory"); goto fail; }
-    if (es_load(ph->cascade_path, &ph->c, e)) goto fail;
+    if (named_file(yt_find(ph->node, "cascade"), ph->cascade_path, e) || es_load(ph->cascade_path, &ph->c, e))
+      goto fail;
   }
   *out = m;
   return 0;

@@ -23,7 +23,7 @@ int sim_design_load(const char *mapping_path, const char *arch_path, sim_design 
   *out = NULL;
   sim_design *d = calloc(1, sizeof *d);
   if (!d) return at_errf(e, "out of memory");
-  if (map_load(mapping_path, &d->map, e) ||
+  if (map_load(mapping_path, &d->map, e) || (!arch_path && map_check_arch(d->map, e)) ||
       hw_load(arch_path ? arch_path : map_arch_path(d->map), &d->arch, e)) {
     sim_design_free(d);
     return -1;
