@@ -143,21 +143,61 @@ typedef struct bctx {
   at_err *e;
 } bctx;
 
+/* The value of a size expression or of one of its operands: exact, as the
+** rational num/den in lowest terms (den > 0), while every operand is whole
+** or a decimal literal; a double once a fractional configuration column
+** (proportion_*) enters, which only `spill` accepts. */
+typedef struct xval {
+  int64_t num, den;           /* exact value, when !real */
+  int real;
+  double r;                   /* the value, when real */
+} xval;
+
+static xval x_int(int64_t v) { return (xval){ v, 1, 0, 0 }; }
+static double x_double(xval v) { return v.real ? v.r : (double)v.num / (double)v.den; }
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  while (b) { int64_t t = a % b; a = b; b = t; }
+  return a;
+}
+
+/* a * b (div: a / b), exact and checked; -1 on overflow.  Operands are
+** non-negative; cross-cancelling first keeps products as small as the
+** result allows.  b must not be 0 when dividing. */
+static int x_apply(xval *a, xval b, int div) {
+  if (a->real || b.real) {
+    double y = x_double(b);
+    a->r = div ? x_double(*a) / y : x_double(*a) * y;
+    a->real = 1;
+    return 0;
+  }
+  int64_t bn = div ? b.den : b.num, bd = div ? b.num : b.den;
+  int64_t g1 = gcd64(a->num, bd), g2 = gcd64(bn, a->den);
+  if (g1 == 0) g1 = 1;
+  if (g2 == 0) g2 = 1;
+  int64_t n, d;
+  if (at_smul64(a->num / g1, bn / g2, &n) || at_smul64(a->den / g2, bd / g1, &d)) return -1;
+  if (n == 0) d = 1;
+  a->num = n;
+  a->den = d;
+  return 0;
+}
+
 /* A configuration column as text (for select) or number (for expressions). */
-static int cfg_column(bctx *b, const yt_node *at, const char *col, const char **txt, double *num) {
+static int cfg_column(bctx *b, const yt_node *at, const char *col, const char **txt, xval *num) {
   const fc_config *c = b->cfg;
   if (!c) return yt_errf(at, b->e, "'%s' needs a per-point configuration (add `config:` to the mapping)", col);
   *txt = NULL;
-  *num = NAN;
+  *num = x_int(0);
 #define LOC(f) if (!strcmp(col, #f "_loc")) { *txt = c->f##_onchip ? "onchip" : "offchip"; return 0; }
   LOC(Q) LOC(K) LOC(V) LOC(QK) LOC(A) LOC(AV)
 #undef LOC
   if (!strcmp(col, "QK_stationarity")) { *txt = c->QK_stationarity == FC_OUTPUT_STATIONARY ? "output" : "weight"; return 0; }
   if (!strcmp(col, "AV_stationarity")) { *txt = c->AV_stationarity == FC_OUTPUT_STATIONARY ? "output" : "weight"; return 0; }
   if (!strcmp(col, "fusion_granularity")) { *txt = c->fusion == FC_FUSE_HEAD ? "head" : "row"; return 0; }
-  if (!strcmp(col, "P1")) { *num = (double)c->P1; return 0; }
-  if (!strcmp(col, "proportion_spilled")) { *num = c->proportion_spilled; return 0; }
-  if (!strcmp(col, "proportion_buffered")) { *num = c->proportion_buffered; return 0; }
+  if (!strcmp(col, "P1")) { *num = x_int(c->P1); return 0; }
+  if (!strcmp(col, "proportion_spilled")) { *num = (xval){ 0, 1, 1, c->proportion_spilled }; return 0; }
+  if (!strcmp(col, "proportion_buffered")) { *num = (xval){ 0, 1, 1, c->proportion_buffered }; return 0; }
   return yt_errf(at, b->e, "unknown configuration column '%s'", col);
 }
 
@@ -165,12 +205,14 @@ static int cfg_column(bctx *b, const yt_node *at, const char *col, const char **
 static int resolve(bctx *b, const yt_node *n, const yt_node **out) {
   for (int depth = 0; n && yt_node_kind(n) == YT_MAP && yt_find(n, "select"); depth++) {
     const char *col, *txt;
-    double num;
+    xval num;
     if (depth > 8) return yt_errf(n, b->e, "select nested too deeply");
     if (yt_get_str(n, "select", &col, b->e)) return -1;
     if (cfg_column(b, yt_find(n, "select"), col, &txt, &num)) return -1;
     char buf[32];
-    if (!txt) { snprintf(buf, sizeof buf, "%g", num); txt = buf; }
+    if (!txt && num.real) snprintf(buf, sizeof buf, "%g", num.r);
+    else if (!txt) snprintf(buf, sizeof buf, "%lld", (long long)num.num);
+    if (!txt) txt = buf;
     const yt_node *c = yt_find(n, txt);
     if (!c) return yt_errf(n, b->e, "select %s: no case for '%s'", col, txt);
     n = c;
@@ -195,13 +237,13 @@ static int find_part(const sc_phase *ph, const char *name) {
 }
 
 /* Value of one identifier in a size expression. */
-static int ident_value(bctx *b, const yt_node *at, const char *id, double *v) {
+static int ident_value(bctx *b, const yt_node *at, const char *id, xval *v) {
   const wl_workload *w = b->w;
-  if (!strcmp(id, "SEQ")) { *v = (double)b->seq; return 0; }
-  if (!strcmp(id, "B")) { *v = (double)w->B; return 0; }
-  if (!strcmp(id, "H")) { *v = (double)w->H; return 0; }
-  if (!strcmp(id, "D")) { *v = (double)w->D; return 0; }
-  if (!strcmp(id, "FFN")) { *v = (double)w->FFN; return 0; }
+  if (!strcmp(id, "SEQ")) { *v = x_int(b->seq); return 0; }
+  if (!strcmp(id, "B")) { *v = x_int(w->B); return 0; }
+  if (!strcmp(id, "H")) { *v = x_int(w->H); return 0; }
+  if (!strcmp(id, "D")) { *v = x_int(w->D); return 0; }
+  if (!strcmp(id, "FFN")) { *v = x_int(w->FFN); return 0; }
   if (!strncmp(id, "config.", 7)) {
     const char *txt;
     if (cfg_column(b, at, id + 7, &txt, v)) return -1;
@@ -217,62 +259,94 @@ static int ident_value(bctx *b, const yt_node *at, const char *id, double *v) {
     an[n] = 0;
     const hw_array *ar = hw_array_find(b->a, an);
     if (!ar) return yt_errf(at, b->e, "architecture %s has no array '%s'", b->a->name, an);
-    if (!strcmp(dot + 1, "rows")) { *v = (double)ar->rows; return 0; }
-    if (!strcmp(dot + 1, "cols")) { *v = (double)ar->cols; return 0; }
+    if (!strcmp(dot + 1, "rows")) { *v = x_int(ar->rows); return 0; }
+    if (!strcmp(dot + 1, "cols")) { *v = x_int(ar->cols); return 0; }
     return yt_errf(at, b->e, "'%s': an array has rows and cols", id);
   }
   if (b->ph && b->ph->c) {
     int r = es_find_rank(b->ph->c, id);
-    if (r >= 0 && b->ph->c->ranks[r].size > 0) { *v = (double)b->ph->c->ranks[r].size; return 0; }
+    if (r >= 0 && b->ph->c->ranks[r].size > 0) { *v = x_int(b->ph->c->ranks[r].size); return 0; }
   }
   /* workload E, F last: inside a phase a rank of that name wins */
-  if (!strcmp(id, "E")) { *v = (double)w->E; return 0; }
-  if (!strcmp(id, "F")) { *v = (double)w->F; return 0; }
+  if (!strcmp(id, "E")) { *v = x_int(w->E); return 0; }
+  if (!strcmp(id, "F")) { *v = x_int(w->F); return 0; }
   return yt_errf(at, b->e, "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN)", id);
 }
 
-/* Evaluates "a * b / c" over numbers and identifiers. */
-static int eval_expr(bctx *b, const yt_node *n, double *out) {
+/* A decimal literal, "12" or "0.25", as an exact rational: 1 if tok is one,
+** 0 if it is not a number at all, -1 (e filled) if it does not fit. */
+static int decimal(bctx *b, const yt_node *n, const char *what, const char *tok, xval *v) {
+  int64_t num = 0, den = 1;
+  const char *q = tok;
+  int frac = 0, digits = 0;
+  if (strspn(tok, "0123456789.") != strlen(tok)) return 0;    /* a name, such as 2d.rows */
+  for (; *q; q++) {
+    if (*q == '.') {
+      if (frac) return yt_errf(n, b->e, "%s: '%s' is not a decimal number", what, tok);
+      frac = 1;
+      continue;
+    }
+    digits++;
+    if (at_smul64(num, 10, &num) || __builtin_add_overflow(num, *q - '0', &num) || (frac && at_smul64(den, 10, &den)))
+      return yt_errf(n, b->e, "%s: the number %s does not fit a 64-bit integer", what, tok);
+  }
+  if (!digits) return yt_errf(n, b->e, "%s: '%s' is not a decimal number", what, tok);
+  int64_t g = gcd64(num, den);
+  *v = (xval){ num / (g ? g : 1), den / (g ? g : 1), 0, 0 };
+  if (v->num == 0) v->den = 1;
+  return 1;
+}
+
+/* Evaluates "a * b / c", left to right, over decimal numbers and names, in
+** checked 64-bit rationals (see xval).  `what` names the quantity for
+** errors: "size of rank M". */
+static int eval_expr(bctx *b, const yt_node *n, const char *what, xval *out) {
   const char *s = yt_scalar(n);
-  if (!s || !*s) return yt_badval(n, b->e, "expected a size expression");
-  double acc = 1;
+  if (!s || !*s) return yt_badval(n, b->e, "%s: expected a size expression", what);
+  xval acc = x_int(1);
   char op = '*';
+  int nop = 0;
   const char *p = s;
   for (;;) {
-    while (*p == ' ') p++;
+    while (*p == ' ' || *p == '\t') p++;
+    const char *t0 = p;
+    while (*p && *p != '*' && *p != '/' && *p != ' ' && *p != '\t') p++;
+    size_t k = (size_t)(p - t0);
     char tok[64];
-    size_t k = 0;
-    while (*p && *p != '*' && *p != '/' && *p != ' ' && k < sizeof tok - 1) tok[k++] = *p++;
+    if (!k) return yt_badval(n, b->e, "%s: malformed size expression", what);
+    if (k >= sizeof tok) return yt_errf(n, b->e, "%s: '%.20s...' is not a number or a name", what, t0);
+    memcpy(tok, t0, k);
     tok[k] = 0;
-    if (!k) return yt_badval(n, b->e, "malformed size expression");
-    double v;
-    char *end;
-    v = strtod(tok, &end);
-    if (*end) {   /* not a number: a name ("2d.rows" starts with a digit) */
-      if (!isalnum((unsigned char)tok[0])) return yt_badval(n, b->e, "malformed size expression");
+    xval v;
+    int isnum = decimal(b, n, what, tok, &v);
+    if (isnum < 0) return -1;
+    if (!isnum) {   /* a name ("2d.rows" starts with a digit) */
+      if (!isalnum((unsigned char)tok[0]))
+        return yt_badval(n, b->e, "%s: '%s' is not a decimal number or a name", what, tok);
       if (ident_value(b, n, tok, &v)) return -1;
     }
-    if (op == '*') acc *= v;
-    else {
-      if (v == 0) return yt_badval(n, b->e, "division by zero");
-      acc /= v;
-    }
-    while (*p == ' ') p++;
+    if (op == '/' && !v.real && v.num == 0) return yt_badval(n, b->e, "%s: division by zero", what);
+    if (x_apply(&acc, v, op == '/'))
+      return yt_errf(n, b->e, "%s: '%s' overflows a 64-bit integer (at operand %d, '%c %s')", what, s, nop + 1, op, tok);
+    nop++;
+    while (*p == ' ' || *p == '\t') p++;
     if (!*p) break;
-    if (*p != '*' && *p != '/') return yt_badval(n, b->e, "malformed size expression");
+    if (*p != '*' && *p != '/') return yt_badval(n, b->e, "%s: malformed size expression", what);
     op = *p++;
   }
   *out = acc;
   return 0;
 }
 
-/* A positive whole-number size. */
-static int eval_size(bctx *b, const yt_node *n, int64_t *out) {
-  double v;
-  if (resolve(b, n, &n) || eval_expr(b, n, &v)) return -1;
-  if (!(v >= 1) || v > 9.2e18 || v != floor(v))
-    return yt_badval(n, b->e, "must be a positive whole number (it is %g here)", v);
-  *out = (int64_t)v;
+/* A positive whole-number size: exact, or refused. */
+static int eval_size(bctx *b, const yt_node *n, const char *what, int64_t *out) {
+  xval v;
+  if (resolve(b, n, &n) || eval_expr(b, n, what, &v)) return -1;
+  if (v.real) return yt_badval(n, b->e, "%s: a fractional configuration column cannot give a size", what);
+  if (v.den != 1)
+    return yt_badval(n, b->e, "%s: not a whole number (%lld/%lld here)", what, (long long)v.num, (long long)v.den);
+  if (v.num < 1) return yt_badval(n, b->e, "%s: must be a positive whole number (it is %lld here)", what, (long long)v.num);
+  *out = v.num;
   return 0;
 }
 
@@ -332,10 +406,10 @@ uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
     for (int p = 1; p < ph->nparts; p++) {
       if (!rank_covers(ph->c, rd, ph->part[p].rank)) continue;
       tiled = 1;
-      if (!(above & (1ull << p))) ext *= (uint64_t)ph->part[p].size;
+      if (!(above & (1ull << p)) && at_mul64(ext, (uint64_t)ph->part[p].size, &ext)) return UINT64_MAX;
     }
     if (!tiled) ext = (uint64_t)ph->c->ranks[rd].size;
-    n *= ext;
+    if (at_mul64(n, ext, &n)) return UINT64_MAX;   /* saturated: no buffer holds it */
   }
   return n;
 }
@@ -404,7 +478,9 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
         fit = ph->nparts;
         fv->at = v;
       } else {
-        if (eval_size(b, v, &ps)) return -1;
+        char what[64];
+        snprintf(what, sizeof what, "tile %s of rank %s", pn, c->ranks[r].name);
+        if (eval_size(b, v, what, &ps)) return -1;
         if (ps > size) ps = size;   /* an array wider than the rank: the spare PEs idle */
         if (at_smul64(known, ps, &known)) return yt_errf(v, b->e, "tile sizes overflow");
       }
@@ -713,8 +789,9 @@ static int bind_storage(bctx *b, const yt_node *sn) {
       for (int j = 1; j < nl; j++) st->fallback[j - 1] = list[j];
     }
     if ((k = yt_find(v, "spill"))) {
-      double sp;
-      if (resolve(b, k, &k) || eval_expr(b, k, &sp)) return -1;
+      xval sx;
+      if (resolve(b, k, &k) || eval_expr(b, k, "spill", &sx)) return -1;
+      double sp = x_double(sx);
       if (!(sp >= 0 && sp <= 1)) return yt_badval(k, b->e, "spill must be between 0 and 1");
       st->spill = sp;
     }
@@ -792,23 +869,38 @@ static int touches(const sc_phase *ph, int x, int t) {
 
 /* Bytes of the tiles resident in the buffer: each buffer- or DRAM-homed
 ** tensor with a keep_at level holds the largest tile any Einsum touching
-** it sees there, less its spilled fraction; aliases share their root's. */
+** it sees there, less its spilled fraction; aliases share their root's.
+** Exact (a spilled fraction rounds up to whole bytes); FP_OVERFLOW when the
+** sum exceeds int64_t, which no buffer holds. */
+#define FP_OVERFLOW INT64_MAX
 static int64_t footprint(const sc_phase *ph, const hw_arch *a) {
   const es_cascade *c = ph->c;
-  double total = 0;
+  uint64_t total = 0;
   for (int t = 0; t < c->ntensors; t++) {
     const sc_storage *st = &ph->st[t];
     if (st->home == SC_REGS || st->alias >= 0) continue;
     if (st->home == SC_DRAM && st->keep_at < 0) continue;   /* streamed */
-    uint64_t best = 0;
+    uint64_t best = 0, bytes;
     for (int x = 0; x < ph->ne; x++) {
       if (!touches(ph, x, t)) continue;
       uint64_t el = sc_tile_elements(ph, x, t, st->keep_at);
       if (el > best) best = el;
     }
-    total += ceil((double)best * (double)a->word_bytes * (1.0 - st->spill));
+    if (at_mul64(best, (uint64_t)a->word_bytes, &bytes)) return FP_OVERFLOW;
+    if (st->spill > 0) {
+      double kept = ceil((double)bytes * (1.0 - st->spill));
+      bytes = kept >= 0x1p63 ? UINT64_MAX : (uint64_t)kept;
+    }
+    if (at_add64(total, bytes, &total) || total > (uint64_t)INT64_MAX) return FP_OVERFLOW;
   }
-  return total > 9e18 ? INT64_MAX : (int64_t)total;
+  return (int64_t)total;
+}
+
+/* A footprint for messages: its bytes, or that it overflows. */
+static const char *fp_text(int64_t fp, char *buf, size_t cap) {
+  if (fp == FP_OVERFLOW) snprintf(buf, cap, "more than %lld", (long long)INT64_MAX);
+  else snprintf(buf, cap, "%lld", (long long)fp);
+  return buf;
 }
 
 /* Tries each tensor's keep_at choices, outermost first, until the phase fits. */
@@ -825,19 +917,114 @@ static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const int *first_keep
   return fp;
 }
 
-/* Divisors of q in descending order; returns how many (at most cap). */
-static int divisors_desc(int64_t q, int64_t *d, int cap) {
-  int lo = 0, hi = 0;
-  int64_t small[128], large[128];
-  for (int64_t i = 1; i * i <= q && lo < 128 && hi < 128; i++) {
-    if (q % i) continue;
-    small[lo++] = i;
-    if (i != q / i) large[hi++] = q / i;
+/* ---- divisors, for `fit` --------------------------------------------------
+** `fit` takes the largest divisor of a quotient q < 2^63 whose tiles fit, so
+** it needs q's divisors in descending order.  Trial division to sqrt(q)
+** would take seconds for a large prime q; factoring with Miller-Rabin and
+** Pollard's rho takes microseconds, and a q < 2^63 has at most 103680
+** divisors. */
+
+static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m) { return (uint64_t)((unsigned __int128)a * b % m); }
+
+static uint64_t powmod(uint64_t a, uint64_t e, uint64_t m) {
+  uint64_t r = 1;
+  for (a %= m; e; e >>= 1, a = mulmod(a, a, m))
+    if (e & 1) r = mulmod(r, a, m);
+  return r;
+}
+
+/* Deterministic for every n < 2^64 with these bases. */
+static int is_prime(uint64_t n) {
+  static const uint64_t base[] = { 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37 };
+  if (n < 2) return 0;
+  for (int i = 0; i < 12; i++)
+    if (n % base[i] == 0) return n == base[i];
+  uint64_t d = n - 1;
+  int r = 0;
+  while (!(d & 1)) { d >>= 1; r++; }
+  for (int i = 0; i < 12; i++) {
+    uint64_t x = powmod(base[i], d, n);
+    if (x == 1 || x == n - 1) continue;
+    int comp = 1;
+    for (int k = 1; k < r && comp; k++) {
+      x = mulmod(x, x, n);
+      if (x == n - 1) comp = 0;
+    }
+    if (comp) return 0;
   }
-  int n = 0;
-  for (int i = 0; i < hi && n < cap; i++) d[n++] = large[i];
-  for (int i = lo - 1; i >= 0 && n < cap; i--) d[n++] = small[i];
-  return n;
+  return 1;
+}
+
+static uint64_t gcdu(uint64_t a, uint64_t b) {
+  while (b) { uint64_t t = a % b; a = b; b = t; }
+  return a;
+}
+
+/* A non-trivial factor of an odd composite n (Pollard's rho). */
+static uint64_t rho(uint64_t n) {
+  for (uint64_t c = 1;; c++) {
+    uint64_t x = 2, y = 2, d = 1;
+    while (d == 1) {
+      x = (mulmod(x, x, n) + c) % n;
+      y = (mulmod(y, y, n) + c) % n;
+      y = (mulmod(y, y, n) + c) % n;
+      d = gcdu(x > y ? x - y : y - x, n);
+    }
+    if (d != n) return d;
+  }
+}
+
+typedef struct factors {
+  int n;
+  uint64_t p[64];             /* primes, unsorted, with repeats merged */
+  int e[64];
+} factors;
+
+static void add_factor(factors *f, uint64_t p) {
+  for (int i = 0; i < f->n; i++)
+    if (f->p[i] == p) { f->e[i]++; return; }
+  f->p[f->n] = p;
+  f->e[f->n++] = 1;
+}
+
+static void factor(factors *f, uint64_t n) {
+  if (n == 1) return;
+  if (is_prime(n)) { add_factor(f, n); return; }
+  uint64_t d = rho(n);
+  factor(f, d);
+  factor(f, n / d);
+}
+
+static int desc64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The divisors of q >= 1 in descending order, in a new array; NULL when
+** out of memory. */
+static int64_t *divisors_desc(int64_t q, int *count) {
+  factors f = { 0 };
+  uint64_t n = (uint64_t)q;
+  for (uint64_t p = 2; p < 64; p++)   /* small primes first: rho needs an odd composite */
+    while (n % p == 0) { add_factor(&f, p); n /= p; }
+  factor(&f, n);
+  size_t total = 1;
+  for (int i = 0; i < f.n; i++) total *= (size_t)f.e[i] + 1;
+  int64_t *d = malloc(total * sizeof *d);
+  if (!d) return NULL;
+  size_t k = 1;
+  d[0] = 1;
+  for (int i = 0; i < f.n; i++) {
+    size_t have = k;
+    uint64_t pw = 1;
+    for (int j = 0; j < f.e[i]; j++) {
+      pw *= f.p[i];               /* divides q, so no overflow */
+      for (size_t t = 0; t < have; t++) d[k++] = (int64_t)((uint64_t)d[t] * pw);
+    }
+  }
+  qsort(d, k, sizeof *d, desc64);
+  *count = (int)k;
+  return d;
 }
 
 static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
@@ -862,7 +1049,9 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
     int r = es_find_rank(c, yt_key(sizes, i));
     if (r < 0) return yt_errf(yt_key_node(sizes, i), b->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
     int64_t s = 0;
-    if (eval_size(b, yt_at(sizes, i), &s)) return -1;
+    char what[64];
+    snprintf(what, sizeof what, "size of rank %s", c->ranks[r].name);
+    if (eval_size(b, yt_at(sizes, i), what, &s)) return -1;
     c->ranks[r].size = s;     /* visible to later expressions */
     if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;
   }
@@ -873,7 +1062,7 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
       return yt_errf(sizes, b->e, "no size for rank %s of %s (every rank the cascade does not split needs one)",
                      c->ranks[r].name, c->file);
   int64_t batch = 1;
-  if ((v = yt_find(n, "batch")) && eval_size(b, v, &batch)) return -1;
+  if ((v = yt_find(n, "batch")) && eval_size(b, v, "batch", &batch)) return -1;
   if (add_part(b, n, "batch", -1, batch) < 0) return -1;
   fitvar fv = { -1, -1, 0, NULL };
   if (bind_tiling(b, yt_find(n, "tiling"), &bind, &fv)) return -1;
@@ -894,25 +1083,31 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   for (int t = 0; t < c->ntensors; t++) first_keep[t] = ph->st[t].keep_at;
   /* fit: the largest divisor of the quotient whose tiles fit */
   if (fv.part >= 0) {
-    int64_t q = fv.quotient, d[256];
-    int nd = divisors_desc(q, d, 256), chosen = 0;
+    int64_t q = fv.quotient;
+    int nd = 0, chosen = 0;
+    int64_t *d = divisors_desc(q, &nd);
+    if (!d) return at_errf(b->e, "out of memory");
     for (int i = 0; i < nd && !chosen; i++) {
       ph->part[fv.part].size = d[i];
       ph->part[fv.rest].size = q / d[i];
       if (settle_keep(ph, b->a, first_keep) <= b->a->buffer.bytes) chosen = 1;
     }
+    free(d);
     if (!chosen) {
       ph->part[fv.part].size = 1;
       ph->part[fv.rest].size = q;
+      char fb[48];
       int64_t fp = settle_keep(ph, b->a, first_keep);
-      return yt_errf(fv.at, b->e, "tile larger than the buffer: even %s = 1 needs %lld bytes; %s has %lld",
-                     ph->part[fv.part].name, (long long)fp, b->a->name, (long long)b->a->buffer.bytes);
+      return yt_errf(fv.at, b->e, "tile larger than the buffer: even %s = 1 needs %s bytes; %s has %lld",
+                     ph->part[fv.part].name, fp_text(fp, fb, sizeof fb), b->a->name, (long long)b->a->buffer.bytes);
     }
   }
   ph->buffer_bytes = settle_keep(ph, b->a, first_keep);
-  if (ph->buffer_bytes > b->a->buffer.bytes)
-    return yt_errf(n, b->e, "tile larger than the buffer: phase %s's resident tiles need %lld bytes, %s has %lld",
-                   ph->name, (long long)ph->buffer_bytes, b->a->name, (long long)b->a->buffer.bytes);
+  if (ph->buffer_bytes > b->a->buffer.bytes) {
+    char fb[48];
+    return yt_errf(n, b->e, "tile larger than the buffer: phase %s's resident tiles need %s bytes, %s has %lld",
+                   ph->name, fp_text(ph->buffer_bytes, fb, sizeof fb), b->a->name, (long long)b->a->buffer.bytes);
+  }
   return 0;
 }
 
