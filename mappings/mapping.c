@@ -327,7 +327,8 @@ static int eval_expr(bctx *b, const yt_node *n, const char *what, xval *out) {
     }
     if (op == '/' && !v.real && v.num == 0) return yt_badval(n, b->e, "%s: division by zero", what);
     if (x_apply(&acc, v, op == '/'))
-      return yt_errf(n, b->e, "%s: '%s' overflows a 64-bit integer (at operand %d, '%c %s')", what, s, nop + 1, op, tok);
+      return yt_errf(n, b->e, "%s: '%.60s%s' overflows a 64-bit integer (at operand %d, '%c %s')", what, s,
+                     strlen(s) > 60 ? "..." : "", nop + 1, op, tok);
     nop++;
     while (*p == ' ' || *p == '\t') p++;
     if (!*p) break;
@@ -563,6 +564,8 @@ static int bind_spatial(bctx *b, const yt_node *n, const hw_array *ar, int sp[2]
     const char *name = yt_scalar(v);
     int p = name ? find_part(b->ph, name) : -1;
     if (p < 0) return yt_badval(v, b->e, "not a loop of this phase");
+    if (p == SC_BATCH) return yt_badval(v, b->e, "the batch loop is temporal (the outermost loop)");
+    if (k == 1 && p == sp[0]) return yt_badval(v, b->e, "already spatial on the rows");
     int64_t dim = k == 0 ? ar->rows : ar->cols;
     if (b->ph->part[p].size > dim)
       return yt_errf(v, b->e, "spatial factor %s = %lld is larger than array %s's %lld %s", name,
@@ -625,8 +628,12 @@ static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial, con
   static const char *const keys[] = { "array", "loops", "spatial", NULL };
   sc_phase *ph = b->ph;
   es_cascade *c = ph->c;
-  const yt_node *n;
+  const yt_node *n, *sres = NULL;
   if (resolve(b, ens, &n) || yt_expect_map(n, b->e)) return -1;
+  if (spatial && (resolve(b, spatial, &sres) || yt_expect_map(sres, b->e))) return -1;
+  for (size_t i = 0; sres && i < yt_len(sres); i++)
+    if (hw_array_index(b->a, yt_key(sres, i)) < 0)
+      return yt_errf(yt_key_node(sres, i), b->e, "architecture %s has no array '%s'", b->a->name, yt_key(sres, i));
   for (size_t i = 0; i < yt_len(n); i++) {
     int t = es_find_tensor(c, yt_key(n, i));
     if (t < 0 || c->tensors[t].def < 0)
@@ -664,11 +671,7 @@ static int bind_einsums(bctx *b, const yt_node *ens, const yt_node *spatial, con
     se->array = ai;
     se->spatial[0] = se->spatial[1] = -1;
     const yt_node *sp = own_spatial;
-    if (!sp && spatial) {
-      const yt_node *sres;
-      if (resolve(b, spatial, &sres) || yt_expect_map(sres, b->e)) return -1;
-      sp = yt_find(sres, an);
-    }
+    if (!sp && sres) sp = yt_find(sres, an);
     if (sp && bind_spatial(b, sp, ar, se->spatial)) return -1;
     int x_idx = ph->ne++;
     /* nest: batch, the shared loops it uses, its own loops, the rest */
@@ -790,7 +793,7 @@ static int bind_storage(bctx *b, const yt_node *sn) {
     }
     if ((k = yt_find(v, "spill"))) {
       xval sx;
-      if (resolve(b, k, &k) || eval_expr(b, k, "spill", &sx)) return -1;
+      if (resolve(b, k, &k) || eval_expr(b, k, "spilled fraction", &sx)) return -1;
       double sp = x_double(sx);
       if (!(sp >= 0 && sp <= 1)) return yt_badval(k, b->e, "spill must be between 0 and 1");
       st->spill = sp;
@@ -1048,6 +1051,9 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
   for (size_t i = 0; i < yt_len(sizes); i++) {
     int r = es_find_rank(c, yt_key(sizes, i));
     if (r < 0) return yt_errf(yt_key_node(sizes, i), b->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
+    if (c->ranks[r].parent >= 0)
+      return yt_errf(yt_key_node(sizes, i), b->e, "%s is a part of the cascade's split of %s: size it under tiling:",
+                     c->ranks[r].name, c->ranks[c->ranks[r].parent].name);
     int64_t s = 0;
     char what[64];
     snprintf(what, sizeof what, "size of rank %s", c->ranks[r].name);
@@ -1062,7 +1068,7 @@ static int bind_phase(bctx *b, map_phase *mp, sc_phase *ph) {
       return yt_errf(sizes, b->e, "no size for rank %s of %s (every rank the cascade does not split needs one)",
                      c->ranks[r].name, c->file);
   int64_t batch = 1;
-  if ((v = yt_find(n, "batch")) && eval_size(b, v, "batch", &batch)) return -1;
+  if ((v = yt_find(n, "batch")) && eval_size(b, v, "batch size", &batch)) return -1;
   if (add_part(b, n, "batch", -1, batch) < 0) return -1;
   fitvar fv = { -1, -1, 0, NULL };
   if (bind_tiling(b, yt_find(n, "tiling"), &bind, &fv)) return -1;

@@ -109,7 +109,13 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }
   if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
-  if (sim_analytic(s, r, e)) goto done;
+  if (sim_analytic(s, r, e)) {
+    /* the engine knows the schedule, not which file and point it came from */
+    at_err inner = *e;
+    at_errf(e, "%s: %s on %s, %lld tokens: %s", map_path(d->map), map_design(d->map), w->name, (long long)seq_len,
+            inner.msg);
+    goto done;
+  }
   r->area_um2 = hw_area_um2(a, NULL);
   const hw_array *a2 = hw_array_find(a, "2d"), *a1 = hw_array_find(a, "1d");
   r->arch_rows_2d = a2 ? a2->rows : 0;
