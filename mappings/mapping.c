@@ -221,13 +221,12 @@ static int resolve(bctx *b, const yt_node *n, const yt_node **out) {
   return 0;
 }
 
-/* How deep a nest may be, for messages. */
-#define NEST_LIMIT_S(n) #n
-#define NEST_LIMIT_X(n) NEST_LIMIT_S(n)
-#define NEST_LIMIT "a nest holds at most " NEST_LIMIT_X(SC_MAX_LOOPS) " loops (SC_MAX_LOOPS) with the batch loop"
+/* Limits, as numbers and as text for messages. */
+#define STR_(n) #n
+#define STR(n) STR_(n)
+#define NEST_LIMIT "a nest holds at most " STR(SC_MAX_LOOPS) " loops (SC_MAX_LOOPS) with the batch loop"
 /* keep_at: the first choice and sc_storage.fallback's alternatives */
 #define KEEP_CHOICES 5
-#define KEEP_CHOICES_S "5"
 _Static_assert(KEEP_CHOICES == 1 + (int)(sizeof ((sc_storage *)0)->fallback / sizeof(int)), "keep_at choices");
 
 static int find_part(const sc_phase *ph, const char *name) {
@@ -483,7 +482,8 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
         snprintf(what, sizeof what, "tile %s of rank %s", pn, c->ranks[r].name);
         if (eval_size(b, v, what, &ps)) return -1;
         if (ps > size) ps = size;   /* an array wider than the rank: the spare PEs idle */
-        if (at_smul64(known, ps, &known)) return yt_errf(v, b->e, "tile sizes overflow");
+        if (at_smul64(known, ps, &known))
+          return yt_errf(v, b->e, "%s: the tile sizes of rank %s multiply past a 64-bit integer", what, c->ranks[r].name);
       }
       if (add_part(b, yt_key_node(parts, j), pn, prank, ps) < 0) return -1;
     }
@@ -784,7 +784,7 @@ static int bind_storage(bctx *b, const yt_node *sn) {
           if (list[0] < 0) return yt_badval(k, b->e, "not a loop of this phase (or none)");
           nl = 1;
         }
-      } else if (part_list(b, k, list, &nl, KEEP_CHOICES, 1, "a tensor has at most " KEEP_CHOICES_S " keep_at choices")) {
+      } else if (part_list(b, k, list, &nl, KEEP_CHOICES, 1, "a tensor has at most " STR(KEEP_CHOICES) " keep_at choices")) {
         return -1;
       }
       st->keep_at = nl ? list[0] : -1;
