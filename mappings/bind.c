@@ -8,6 +8,7 @@
 ** location table only once binding has failed.
 */
 #include "map_int.h"
+#include "mapper.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -26,6 +27,7 @@ typedef struct bctx {
   sc_phase *ph;
   es_cascade *c;
   const uint32_t *opmask;     /* by cascade einsum: bit k, it performs hw_op k */
+  map_rule rule;              /* the pruning rule a failure breaks, if any */
   at_err *e;
 } bctx;
 
@@ -231,13 +233,27 @@ int sc_uses(const sc_phase *ph, int x, int p) {
 uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
   const sc_einsum *se = &ph->e[x];
   const es_tensor *T = &ph->c->tensors[t];
-  /* parts above the tile: the nest down to and including `at` */
+  /* parts above the tile: the nest down to and including `at`.  When
+  ** this Einsum does not iterate `at`, the shared loops down to `at` that
+  ** it does iterate (and only the batch loop if `at` is not shared): the
+  ** tile spans everything it does inside that level, not one element. */
   uint64_t above = 0;         /* bit set of parts */
-  if (at >= 0) {
+  int in_nest = 0;
+  for (int i = 0; at >= 0 && i < se->nloop; i++) in_nest |= se->loop[i] == at;
+  if (at >= 0 && in_nest) {
     for (int i = 0; i < se->nloop; i++) {
       above |= 1ull << se->loop[i];
       if (se->loop[i] == at) break;
     }
+  } else if (at >= 0) {
+    uint64_t outer = 1ull << SC_BATCH;
+    for (int k = 0; k < ph->nshared; k++) {
+      outer |= 1ull << ph->shared[k];
+      if (ph->shared[k] == at) break;
+      if (k == ph->nshared - 1) outer = 1ull << SC_BATCH;    /* not shared */
+    }
+    for (int i = 0; i < se->nloop; i++)
+      if (outer >> se->loop[i] & 1) above |= 1ull << se->loop[i];
   } else {
     for (int i = 0; i < se->nloop; i++) above |= 1ull << se->loop[i];
   }
@@ -591,7 +607,7 @@ static int bind_einsums(bctx *b) {
       int nu = sc_einsum_ops(c, xi, uses);
       for (int k = 0; k < nu; k++)
         if (!ar->ops[uses[k].op].supported)
-          return ERR(pl->ent_array[ei], "Einsum %s needs %s, which array %s of %s does not support", tn,
+          return b->rule = MAP_RULE_OPS, ERR(pl->ent_array[ei], "Einsum %s needs %s, which array %s of %s does not support", tn,
                      hw_op_name(uses[k].op), ar->name, b->a->name);
     }
     sc_einsum *se = &ph->e[ph->ne];
@@ -607,7 +623,7 @@ static int bind_einsums(bctx *b) {
         if (p < 0) continue;
         int64_t dim = k == 0 ? ar->rows : ar->cols;
         if (ph->part[p].size > dim)
-          return ERR(pl->sp_part[si][k], "spatial factor %s = %lld is larger than array %s's %lld %s", mp->part[p].name,
+          return b->rule = MAP_RULE_FANOUT, ERR(pl->sp_part[si][k], "spatial factor %s = %lld is larger than array %s's %lld %s", mp->part[p].name,
                      (long long)ph->part[p].size, ar->name, (long long)dim, k == 0 ? "rows" : "cols");
         se->spatial[k] = p;
       }
@@ -802,14 +818,14 @@ static int bind_phase(bctx *b) {
       ph->part[fv.rest].size = q;
       char fb[48];
       int64_t fp = settle_keep(ph, b->a, first_keep);
-      return ERR(fv.at, "tile larger than the buffer: even %s = 1 needs %s bytes; %s has %lld", ph->part[fv.part].name,
+      return b->rule = MAP_RULE_BUFFER, ERR(fv.at, "tile larger than the buffer: even %s = 1 needs %s bytes; %s has %lld", ph->part[fv.part].name,
                  fp_text(fp, fb, sizeof fb), b->a->name, (long long)b->a->buffer.bytes);
     }
   }
   ph->buffer_bytes = settle_keep(ph, b->a, first_keep);
   if (ph->buffer_bytes > b->a->buffer.bytes) {
     char fb[48];
-    return ERR(b->pl->phase, "tile larger than the buffer: phase %s's resident tiles need %s bytes, %s has %lld", ph->name,
+    return b->rule = MAP_RULE_BUFFER, ERR(b->pl->phase, "tile larger than the buffer: phase %s's resident tiles need %s bytes, %s has %lld", ph->name,
                fp_text(ph->buffer_bytes, fb, sizeof fb), b->a->name, (long long)b->a->buffer.bytes);
   }
   return 0;
@@ -830,9 +846,15 @@ static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
 }
 
 int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, at_err *e) {
+  return map_bind_rule(m, a, w, seq, s, NULL, e);
+}
+
+int map_bind_rule(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
+                  at_err *e) {
   memset(s, 0, sizeof *s);
   s->arch = a;
-  bctx b = { .m = m, .a = a, .w = w, .seq = seq, .e = e };
+  bctx b = { .m = m, .a = a, .w = w, .seq = seq, .rule = MAP_RULE_NONE, .e = e };
+  if (rule) *rule = MAP_RULE_NONE;
   if (m->config && fc_lookup(m->config, m->platform, w->name, seq, &b.cfg, e)) return -1;
   for (int i = 0; i < m->nphases; i++) {
     b.mp = m->ph[i];
@@ -840,7 +862,10 @@ int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, s
     b.c = m->c[i];
     b.ph = &s->phase[i];
     b.opmask = m->opmask[i];
-    if (bind_phase(&b)) return -1;
+    if (bind_phase(&b)) {
+      if (rule) *rule = b.rule;
+      return -1;
+    }
     s->nphases = i + 1;
     const sc_phase *ph = &s->phase[i];
     for (int p = 1; p < ph->nparts; p++) {

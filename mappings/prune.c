@@ -1,0 +1,250 @@
+/*
+** prune.c: the pruning rules a bound schedule can break, and the key that
+** finds duplicates.  Binding itself refuses the other rules (operations an
+** array lacks, spatial fan-out, buffer capacity: map_bind_rule).  Each rule
+** says why the engine's numbers for such a mapping would mean nothing.
+*/
+#include "map_int.h"
+#include "mapper.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const map_rule_name[MAP_RULE_COUNT] = {
+  "operations", "spatial fan-out", "buffer capacity", "registers", "dependences", "duplicates"
+};
+
+static int covers(const es_cascade *c, int have, int part_rank) {
+  return have == part_rank || c->ranks[part_rank].parent == have;
+}
+
+static int reduces_in(const es_cascade *c, const es_expr *x, int pr) {
+  if (!x) return 0;
+  if (x->kind == ES_E_REDUCE)
+    for (int i = 0; i < x->nred; i++)
+      if (covers(c, x->red[i], pr)) return 1;
+  return reduces_in(c, x->a, pr) || reduces_in(c, x->b, pr);
+}
+
+/* Whether einsum xi reduces over a rank that part rank pr tiles. */
+static int reduces(const es_cascade *c, int xi, int pr) {
+  const es_einsum *x = &c->einsums[xi];
+  for (int k = x->nspace - x->nsum; k < x->nspace; k++)
+    if (covers(c, x->space[k], pr)) return 1;
+  return reduces_in(c, x->rhs, pr);
+}
+
+static int reads(const es_expr *x, int t) {
+  if (!x) return 0;
+  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
+  return reads(x->a, t) || reads(x->b, t);
+}
+
+/* Pass structure: a shared loop over part p is a fusion of every Einsum
+** that uses it; if X reduces over p's rank and Y, which reads X, also
+** iterates over it, Y would read X's reduction before its last tile. */
+static int check_passes(const sc_phase *ph, map_rule *rule, at_err *e) {
+  const es_cascade *c = ph->c;
+  for (int k = 0; k < ph->nshared; k++) {
+    int p = ph->shared[k], pr = ph->part[p].rank;
+    if (ph->part[p].size <= 1) continue;
+    for (int x = 0; x < ph->ne; x++) {
+      int xi = ph->e[x].einsum;
+      if (!sc_uses(ph, x, p) || !reduces(c, xi, pr)) continue;
+      int t = c->einsums[xi].lhs.tensor;
+      for (int y = 0; y < ph->ne; y++) {
+        if (y == x || !sc_uses(ph, y, p) || !reads(c->einsums[ph->e[y].einsum].rhs, t)) continue;
+        *rule = MAP_RULE_DEPEND;
+        return at_errf(e, "phase %s: loop %s is shared, but %s reduces over %s before %s reads it (different passes)",
+                       ph->name, ph->part[p].name, c->tensors[t].name, c->ranks[pr].name,
+                       c->tensors[c->einsums[ph->e[y].einsum].lhs.tensor].name);
+      }
+    }
+  }
+  return 0;
+}
+
+/* Ranks reduced on the way to each tensor: by its producer and, through
+** what that reads, by theirs (bit r: rank r).  Depends on the cascade
+** alone; one sweep in dependency order (producers first), plus one more
+** for the iterative tensors' own earlier slices. */
+static void reduced_into(const es_cascade *c, uint64_t *m) {
+  memset(m, 0, sizeof(uint64_t) * (size_t)c->ntensors);
+  for (int pass = 0; pass < 2; pass++)
+    for (int k = 0; k < c->neinsums; k++) {
+      int xi = c->order[k];
+      const es_einsum *x = &c->einsums[xi];
+      uint64_t v = 0;
+      for (int r = 0; r < c->nranks; r++)
+        if (reduces(c, xi, r)) v |= 1ull << r;
+      for (int u = 0; u < c->ntensors; u++)
+        if (u != x->lhs.tensor && reads(x->rhs, u)) v |= m[u];
+      m[x->lhs.tensor] |= v;
+    }
+}
+
+static int has_rank(const es_cascade *c, int t, uint64_t ranks) {
+  const es_tensor *T = &c->tensors[t];
+  for (int d = 0; d < T->ndims; d++)
+    for (int r = 0; r < c->nranks; r++)
+      if ((ranks >> r & 1) && covers(c, T->dim[d], r)) return 1;
+  return 0;
+}
+
+/* Whether an Einsum reads t and also the result of a reduction over one
+** of t's ranks (SN = exp(QK - GM), GM = max over m of QK): t is then read
+** in a later pass over that rank than the one that made it. */
+static int held_across_pass(const sc_phase *ph, const uint64_t *red, int t) {
+  const es_cascade *c = ph->c;
+  for (int y = 0; y < ph->ne; y++) {
+    const es_expr *rhs = c->einsums[ph->e[y].einsum].rhs;
+    if (!reads(rhs, t)) continue;
+    for (int u = 0; u < c->ntensors; u++)
+      if (u != t && reads(rhs, u) && has_rank(c, t, red[u])) return 1;
+  }
+  return 0;
+}
+
+/* The innermost shared loop in einsum x's nest (the batch loop if none). */
+static int innermost_shared(const sc_phase *ph, int x) {
+  for (int k = ph->nshared - 1; k >= 0; k--)
+    for (int i = 0; i < ph->e[x].nloop; i++)
+      if (ph->e[x].loop[i] == ph->shared[k]) return ph->shared[k];
+  return SC_BATCH;
+}
+
+/* Registers.  Most tensors homed in registers stream from PE to PE: each
+** value is consumed as it is made.  Two kinds must be held, and their
+** words per PE (summed per array) must fit regs_per_pe:
+**  - carried: an iterative tensor (a running max, sum, numerator) holds,
+**    across the iterative loop, its tile inside that loop if the loop is
+**    shared, else inside the innermost shared loop;
+**  - across a pass: a tensor read by an Einsum that also reads the result
+**    of a reduction over one of the tensor's ranks (SN = exp(QK - GM) with
+**    GM = max over m of QK) is held whole over that rank, its tile inside
+**    the innermost shared loop. */
+static int check_regs(const sc_schedule *s, const sc_phase *ph, const uint64_t *red, map_rule *rule, at_err *e) {
+  const es_cascade *c = ph->c;
+  int64_t words[HW_MAX_ARRAYS] = { 0 };
+  int iter_at = -1;
+  for (int k = 0; k < ph->nshared; k++)
+    if (c->iter_rank >= 0 && ph->part[ph->shared[k]].rank == c->iter_rank) iter_at = ph->shared[k];
+  for (int t = 0; t < c->ntensors; t++) {
+    if (ph->st[t].home != SC_REGS || c->tensors[t].def < 0) continue;
+    int x = -1;
+    for (int q = 0; q < ph->ne; q++)
+      if (c->einsums[ph->e[q].einsum].lhs.tensor == t) x = q;
+    if (x < 0) continue;
+    int carried = c->tensors[t].iter_dim >= 0, at = carried && iter_at >= 0 ? iter_at : innermost_shared(ph, x);
+    if (!carried && !held_across_pass(ph, red, t)) continue;
+    const hw_array *ar = &s->arch->arrays[ph->e[x].array];
+    uint64_t el = sc_tile_elements(ph, x, t, at), pes = (uint64_t)hw_array_pes(ar);
+    uint64_t per = el / pes + (el % pes != 0);
+    words[ph->e[x].array] += per > (uint64_t)INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)per;
+    if (words[ph->e[x].array] > ar->regs_per_pe) {
+      *rule = MAP_RULE_REGS;
+      return at_errf(e, "phase %s: values held in registers need %lld words per PE of array %s (%s among them), it has %lld",
+                     ph->name, (long long)words[ph->e[x].array], ar->name, c->tensors[t].name, (long long)ar->regs_per_pe);
+    }
+  }
+  return 0;
+}
+
+static int held_across_pass(const sc_phase *ph, const uint64_t *red, int t);
+
+/* A tensor held across a pass in the buffer (not staged from DRAM) must
+** be resident whole over the reduced rank: its tile (its alias root's)
+** spans the innermost shared loop, so keep_at is the batch loop or a
+** shared loop, not a loop inside the Einsums' own nests. */
+static int check_held_buffer(const sc_phase *ph, const uint64_t *red, map_rule *rule, at_err *e) {
+  const es_cascade *c = ph->c;
+  for (int t = 0; t < c->ntensors; t++) {
+    if (ph->st[t].home != SC_BUFFER || !held_across_pass(ph, red, t)) continue;
+    int r = t;
+    for (int steps = 0; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) r = ph->st[r].alias;
+    const sc_storage *root = &ph->st[r];
+    if (root->home != SC_BUFFER || root->keep_at == SC_BATCH) continue;
+    int shared = 0;
+    for (int k = 0; k < ph->nshared; k++) shared |= ph->shared[k] == root->keep_at;
+    if (shared) continue;
+    *rule = MAP_RULE_DEPEND;
+    return at_errf(e, "phase %s: %s is read after a reduction over one of its ranks, so its buffer tile must span the "
+                   "innermost shared loop; keep_at %s (of %s) lies inside the Einsums' nests", ph->name, c->tensors[t].name,
+                   root->keep_at >= 0 ? ph->part[root->keep_at].name : "none", c->tensors[r].name);
+  }
+  return 0;
+}
+
+int map_check_schedule(const sc_schedule *s, map_rule *rule, at_err *e) {
+  *rule = MAP_RULE_NONE;
+  for (int i = 0; i < s->nphases; i++) {
+    uint64_t red[SC_MAX_TENSORS];
+    reduced_into(s->phase[i].c, red);
+    if (check_passes(&s->phase[i], rule, e) || check_held_buffer(&s->phase[i], red, rule, e) ||
+        check_regs(s, &s->phase[i], red, rule, e))
+      return -1;
+  }
+  return 0;
+}
+
+/* FNV-1a */
+static void mix(uint64_t *h, int64_t v) {
+  for (int i = 0; i < 8; i++) {
+    *h ^= (uint64_t)(v >> (8 * i)) & 0xff;
+    *h *= 0x100000001b3ull;
+  }
+}
+
+/* Effective loops (more than one iteration) of a nest down to and
+** including part `at` (all of it when at < 0 or absent). */
+static int64_t depth_of(const sc_phase *ph, const sc_einsum *se, int at) {
+  int64_t d = 0;
+  for (int i = 0; i < se->nloop; i++) {
+    if (ph->part[se->loop[i]].size > 1) d++;
+    if (se->loop[i] == at) return d;
+  }
+  return at < 0 ? -1 : -2;
+}
+
+uint64_t map_schedule_key(const sc_schedule *s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  mix(&h, s->nphases);
+  for (int i = 0; i < s->nphases; i++) {
+    const sc_phase *ph = &s->phase[i];
+    mix(&h, ph->policy);
+    mix(&h, ph->part[SC_BATCH].size);
+    for (int k = 0; k < ph->nshared; k++)
+      if (ph->part[ph->shared[k]].size > 1) { mix(&h, ph->part[ph->shared[k]].rank); mix(&h, ph->part[ph->shared[k]].size); }
+    int64_t epochs = 1;
+    for (int k = 0; k < ph->nepoch; k++) epochs *= ph->part[ph->epoch[k]].size;
+    mix(&h, epochs);
+    for (int x = 0; x < ph->ne; x++) {
+      const sc_einsum *se = &ph->e[x];
+      mix(&h, se->einsum);
+      mix(&h, se->array);
+      mix(&h, se->in_tile);
+      for (int k = 0; k < 2; k++) {
+        int p = se->spatial[k];
+        mix(&h, p >= 0 && ph->part[p].size > 1 ? ph->part[p].size * 64 + ph->part[p].rank : 0);
+      }
+      for (int k = 0; k < se->nloop; k++)
+        if (ph->part[se->loop[k]].size > 1) { mix(&h, ph->part[se->loop[k]].rank); mix(&h, ph->part[se->loop[k]].size); }
+      mix(&h, -7);
+    }
+    for (int t = 0; t < ph->c->ntensors; t++) {
+      const sc_storage *st = &ph->st[t];
+      mix(&h, st->home);
+      mix(&h, st->alias);
+      mix(&h, (int64_t)(st->spill * 1e9));
+      mix(&h, (int64_t)st->forward);
+      /* keep_at by its depth in the nest of the first Einsum touching it */
+      int64_t d = -1;
+      for (int x = 0; x < ph->ne && st->keep_at >= 0; x++) {
+        const es_einsum *E = &ph->c->einsums[ph->e[x].einsum];
+        if (E->lhs.tensor == t || reads(E->rhs, t)) { d = depth_of(ph, &ph->e[x], st->keep_at); break; }
+      }
+      mix(&h, st->keep_at < 0 ? -1 : d);
+    }
+  }
+  return h;
+}
