@@ -27,12 +27,17 @@ typedef struct bctx {
   sc_phase *ph;
   es_cascade *c;
   const uint32_t *opmask;     /* by cascade einsum: bit k, it performs hw_op k */
+  const uint64_t *use;        /* by cascade einsum: bit r, it iterates rank r (map_spec.usemask) */
+  const uint64_t *touch;      /* by cascade einsum: bit t, it reads or writes tensor t */
+  int quiet;                  /* a failure needs no message (the mapper's candidates) */
   map_rule rule;              /* the pruning rule a failure breaks, if any */
   at_err *e;
 } bctx;
 
-#define ERR(at, ...) map_errf(b->m, (at), b->e, 0, __VA_ARGS__)
-#define BADVAL(at, ...) map_errf(b->m, (at), b->e, 1, __VA_ARGS__)
+#define ERR(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 0, __VA_ARGS__))
+#define BADVAL(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 1, __VA_ARGS__))
+/* einsum xi of the phase iterates over part p (sc_uses, from the mask) */
+#define USES(xi, p) ((p) == SC_BATCH || (b->use[xi] >> ph->part[p].rank & 1))
 
 /* A configuration column's value as select compares it. */
 static const char *col_text(const fc_config *c, int col, char *buf, size_t cap) {
@@ -225,6 +230,26 @@ static int einsum_uses_rank(const es_cascade *c, int ei, int pr) {
   return expr_has_rank(c, x->rhs, pr);
 }
 
+static int expr_reads(const es_expr *x, int t);
+
+void map_phase_ops(map_spec *m, int phase) {
+  const es_cascade *c = m->c[phase];
+  for (int xi = 0; xi < c->neinsums && xi < MAP_MAX_CEINSUMS; xi++) {
+    sc_opuse uses[SC_MAX_OPUSES];
+    int nu = sc_einsum_ops(c, xi, uses);
+    uint32_t mask = nu < 0 ? MAP_OPS_TOO_MANY : 0;
+    for (int k = 0; k < nu; k++) mask |= 1u << uses[k].op;
+    m->opmask[phase][xi] = mask;
+    uint64_t use = 0, touch = 1ull << c->einsums[xi].lhs.tensor;
+    for (int r = 0; r < c->nranks; r++)
+      if (einsum_uses_rank(c, xi, r)) use |= 1ull << r;
+    for (int t = 0; t < c->ntensors; t++)
+      if (expr_reads(c->einsums[xi].rhs, t)) touch |= 1ull << t;
+    m->usemask[phase][xi] = use;
+    m->touchmask[phase][xi] = touch;
+  }
+}
+
 int sc_uses(const sc_phase *ph, int x, int p) {
   if (p == SC_BATCH) return 1;
   return einsum_uses_rank(ph->c, ph->e[x].einsum, ph->part[p].rank);
@@ -330,19 +355,13 @@ static int expr_reads(const es_expr *x, int t) {
   return expr_reads(x->a, t) || expr_reads(x->b, t);
 }
 
-/* Whether einsum x of the phase reads or writes tensor t. */
-static int touches(const sc_phase *ph, int x, int t) {
-  const es_einsum *E = &ph->c->einsums[ph->e[x].einsum];
-  return E->lhs.tensor == t || expr_reads(E->rhs, t);
-}
-
 /* Bytes of the tiles resident in the buffer: each buffer- or DRAM-homed
 ** tensor with a keep_at level holds the largest tile any Einsum touching
 ** it sees there, less its spilled fraction; aliases share their root's.
 ** Exact (a spilled fraction rounds up to whole bytes); FP_OVERFLOW when the
 ** sum exceeds int64_t, which no buffer holds. */
 #define FP_OVERFLOW INT64_MAX
-static int64_t footprint(const sc_phase *ph, const hw_arch *a) {
+static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch) {
   const es_cascade *c = ph->c;
   uint64_t total = 0;
   for (int t = 0; t < c->ntensors; t++) {
@@ -351,7 +370,7 @@ static int64_t footprint(const sc_phase *ph, const hw_arch *a) {
     if (st->home == SC_DRAM && st->keep_at < 0) continue;   /* streamed */
     uint64_t best = 0, bytes;
     for (int x = 0; x < ph->ne; x++) {
-      if (!touches(ph, x, t)) continue;
+      if (!(touch[ph->e[x].einsum] >> t & 1)) continue;
       uint64_t el = sc_tile_elements(ph, x, t, st->keep_at);
       if (el > best) best = el;
     }
@@ -373,14 +392,14 @@ static const char *fp_text(int64_t fp, char *buf, size_t cap) {
 }
 
 /* Tries each tensor's keep_at choices, outermost first, until the phase fits. */
-static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const int *first_keep) {
+static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const uint64_t *touch, const int *first_keep) {
   for (int t = 0; t < ph->c->ntensors; t++) ph->st[t].keep_at = first_keep[t];
-  int64_t fp = footprint(ph, a);
+  int64_t fp = footprint(ph, a, touch);
   for (int t = 0; t < ph->c->ntensors && fp > a->buffer.bytes; t++) {
     sc_storage *st = &ph->st[t];
     for (int j = 0; j < st->nfallback && fp > a->buffer.bytes; j++) {
       st->keep_at = st->fallback[j];
-      fp = footprint(ph, a);
+      fp = footprint(ph, a, touch);
     }
   }
   return fp;
@@ -628,14 +647,14 @@ static int bind_einsums(bctx *b) {
         se->spatial[k] = p;
       }
     }
-    int x_idx = ph->ne++;
+    ph->ne++;
     /* nest: batch, the shared loops it uses, its own loops, the rest */
     uint64_t placed = 1;
     se->loop[se->nloop++] = SC_BATCH;
     se->in_tile = 1;
     for (int k = 0; k < ph->nshared; k++) {
       int p = ph->shared[k];
-      if (!sc_uses(ph, x_idx, p)) { se->in_tile = 0; continue; }
+      if (!USES(xi, p)) { se->in_tile = 0; continue; }
       if (p == se->spatial[0] || p == se->spatial[1])
         return ERR(pl->loops, "loop %s is spatial for %s, so it cannot be a shared (temporal) loop", mp->part[p].name, tn);
       se->loop[se->nloop++] = p;    /* at most 1 + (SC_MAX_LOOPS - 1): the reader's cap */
@@ -649,19 +668,19 @@ static int bind_einsums(bctx *b) {
         int p = l->part[k];
         if (placed & (1ull << p)) return ERR(pl->list[li], "loop %s is already in %s's nest", mp->part[p].name, tn);
         if (p == se->spatial[0] || p == se->spatial[1]) return ERR(pl->list[li], "loop %s is spatial for %s", mp->part[p].name, tn);
-        if (!sc_uses(ph, x_idx, p)) continue;   /* not one of its ranks: no loop */
+        if (!USES(xi, p)) continue;   /* not one of its ranks: no loop */
         if (se->nloop == SC_MAX_LOOPS) return ERR(pl->list[li], "loop nest of %s: %s", tn, NEST_LIMIT);
         se->loop[se->nloop++] = p;
         placed |= 1ull << p;
       }
     }
     for (int p = 1; p < ph->nparts; p++) {
-      if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !sc_uses(ph, x_idx, p)) continue;
+      if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !USES(xi, p)) continue;
       if (se->nloop == SC_MAX_LOOPS) return ERR(pl->ent[ei], "loop nest of %s: %s", tn, NEST_LIMIT);
       se->loop[se->nloop++] = p;
     }
     for (int k = 0; k < 2; k++)
-      if (se->spatial[k] >= 0 && !sc_uses(ph, x_idx, se->spatial[k])) se->spatial[k] = -1;
+      if (se->spatial[k] >= 0 && !USES(xi, se->spatial[k])) se->spatial[k] = -1;
   }
   return 0;
 }
@@ -810,19 +829,19 @@ static int bind_phase(bctx *b) {
     for (int i = 0; i < nd && !chosen; i++) {
       ph->part[fv.part].size = d[i];
       ph->part[fv.rest].size = q / d[i];
-      if (settle_keep(ph, b->a, first_keep) <= b->a->buffer.bytes) chosen = 1;
+      if (settle_keep(ph, b->a, b->touch, first_keep) <= b->a->buffer.bytes) chosen = 1;
     }
     free(d);
     if (!chosen) {
       ph->part[fv.part].size = 1;
       ph->part[fv.rest].size = q;
       char fb[48];
-      int64_t fp = settle_keep(ph, b->a, first_keep);
+      int64_t fp = settle_keep(ph, b->a, b->touch, first_keep);
       return b->rule = MAP_RULE_BUFFER, ERR(fv.at, "tile larger than the buffer: even %s = 1 needs %s bytes; %s has %lld", ph->part[fv.part].name,
                  fp_text(fp, fb, sizeof fb), b->a->name, (long long)b->a->buffer.bytes);
     }
   }
-  ph->buffer_bytes = settle_keep(ph, b->a, first_keep);
+  ph->buffer_bytes = settle_keep(ph, b->a, b->touch, first_keep);
   if (ph->buffer_bytes > b->a->buffer.bytes) {
     char fb[48];
     return b->rule = MAP_RULE_BUFFER, ERR(b->pl->phase, "tile larger than the buffer: phase %s's resident tiles need %s bytes, %s has %lld", ph->name,
@@ -849,11 +868,25 @@ int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, s
   return map_bind_rule(m, a, w, seq, s, NULL, e);
 }
 
+static int bind_all(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
+                    int quiet, at_err *e);
+
 int map_bind_rule(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
                   at_err *e) {
-  memset(s, 0, sizeof *s);
+  return bind_all(m, a, w, seq, s, rule, 0, e);
+}
+
+int map_bind_quiet(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
+                   at_err *e) {
+  return bind_all(m, a, w, seq, s, rule, 1, e);
+}
+
+static int bind_all(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
+                    int quiet, at_err *e) {
   s->arch = a;
-  bctx b = { .m = m, .a = a, .w = w, .seq = seq, .rule = MAP_RULE_NONE, .e = e };
+  s->nphases = 0;
+  s->tiling[0] = 0;
+  bctx b = { .m = m, .a = a, .w = w, .seq = seq, .quiet = quiet, .rule = MAP_RULE_NONE, .e = e };
   if (rule) *rule = MAP_RULE_NONE;
   if (m->config && fc_lookup(m->config, m->platform, w->name, seq, &b.cfg, e)) return -1;
   for (int i = 0; i < m->nphases; i++) {
@@ -862,6 +895,8 @@ int map_bind_rule(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t s
     b.c = m->c[i];
     b.ph = &s->phase[i];
     b.opmask = m->opmask[i];
+    b.use = m->usemask[i];
+    b.touch = m->touchmask[i];
     if (bind_phase(&b)) {
       if (rule) *rule = b.rule;
       return -1;

@@ -14,6 +14,7 @@
 
 #include "mapping.h"
 #include "flatcfg.h"
+#include "mapper.h"
 
 #define MAP_MAX_TERMS   12    /* operands of one size expression */
 #define MAP_MAX_EXPRS   96    /* size expressions of one phase, select cases included */
@@ -201,13 +202,34 @@ struct map_spec {
   ** cascade alone, so binding need not walk expressions to check arrays);
   ** MAP_OPS_TOO_MANY when it has more than SC_MAX_OPUSES operations */
   uint32_t opmask[SC_MAX_PHASES][MAP_MAX_CEINSUMS];
+  /* by phase and cascade einsum: bit r, it iterates over (a part of) rank
+  ** r (sc_uses); bit t, it reads or writes tensor t */
+  uint64_t usemask[SC_MAX_PHASES][MAP_MAX_CEINSUMS];
+  uint64_t touchmask[SC_MAX_PHASES][MAP_MAX_CEINSUMS];
   size_t nlocs, caplocs;
   map_locrec *locs;           /* locs[0] unused */
 };
 
 #define MAP_OPS_TOO_MANY 0x80000000u
 
-/* Fills m->opmask[phase] from its cascade. */
+/* What the pruning rules and the duplicate key need of a cascade, worked
+** out once (prune.c). */
+typedef struct map_cinfo {
+  uint64_t reads[MAP_MAX_CEINSUMS];   /* by cascade einsum: bit t, it reads tensor t */
+  uint64_t reduces[MAP_MAX_CEINSUMS]; /* bit r: it reduces over rank r (or the rank r is a part of) */
+  uint64_t red[SC_MAX_TENSORS];       /* bit r: ranks reduced on the way to tensor t */
+  uint64_t dims[SC_MAX_TENSORS];      /* bit r: tensor t has rank r or the rank r is a part of */
+} map_cinfo;
+void map_cinfo_init(const es_cascade *c, map_cinfo *ci);
+/* map_check_schedule and map_schedule_key with ci[i] for phase i; quiet:
+** no message (e is not written). */
+int map_check_schedule_ci(const sc_schedule *s, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e);
+uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci);
+/* map_bind_rule without messages when quiet (the mapper's candidates) */
+int map_bind_quiet(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
+                   at_err *e);
+
+/* Fills m->opmask, usemask, touchmask of a phase from its cascade. */
 void map_phase_ops(map_spec *m, int phase);
 
 /* A size expression or one of its terms as written back ("SEQ / 3 * 3");

@@ -127,17 +127,6 @@ int map_find_part(const map_phase *ph, const char *name) {
   return -1;
 }
 
-void map_phase_ops(map_spec *m, int phase) {
-  const es_cascade *c = m->c[phase];
-  for (int xi = 0; xi < c->neinsums && xi < MAP_MAX_CEINSUMS; xi++) {
-    sc_opuse uses[SC_MAX_OPUSES];
-    int nu = sc_einsum_ops(c, xi, uses);
-    uint32_t mask = nu < 0 ? MAP_OPS_TOO_MANY : 0;
-    for (int k = 0; k < nu; k++) mask |= 1u << uses[k].op;
-    m->opmask[phase][xi] = mask;
-  }
-}
-
 static void phase_init(map_phase *ph) {
   memset(ph, 0, sizeof *ph);
   ph->batch = ph->loops = ph->store_default = ph->pipe = -1;

@@ -43,18 +43,19 @@ static int reads(const es_expr *x, int t) {
 /* Pass structure: a shared loop over part p is a fusion of every Einsum
 ** that uses it; if X reduces over p's rank and Y, which reads X, also
 ** iterates over it, Y would read X's reduction before its last tile. */
-static int check_passes(const sc_phase *ph, map_rule *rule, at_err *e) {
+static int check_passes(const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
   for (int k = 0; k < ph->nshared; k++) {
     int p = ph->shared[k], pr = ph->part[p].rank;
     if (ph->part[p].size <= 1) continue;
     for (int x = 0; x < ph->ne; x++) {
       int xi = ph->e[x].einsum;
-      if (!sc_uses(ph, x, p) || !reduces(c, xi, pr)) continue;
+      if (!(ci->reduces[xi] >> pr & 1) || !sc_uses(ph, x, p)) continue;
       int t = c->einsums[xi].lhs.tensor;
       for (int y = 0; y < ph->ne; y++) {
-        if (y == x || !sc_uses(ph, y, p) || !reads(c->einsums[ph->e[y].einsum].rhs, t)) continue;
+        if (y == x || !(ci->reads[ph->e[y].einsum] >> t & 1) || !sc_uses(ph, y, p)) continue;
         *rule = MAP_RULE_DEPEND;
+        if (quiet) return -1;
         return at_errf(e, "phase %s: loop %s is shared, but %s reduces over %s before %s reads it (different passes)",
                        ph->name, ph->part[p].name, c->tensors[t].name, c->ranks[pr].name,
                        c->tensors[c->einsums[ph->e[y].einsum].lhs.tensor].name);
@@ -64,43 +65,42 @@ static int check_passes(const sc_phase *ph, map_rule *rule, at_err *e) {
   return 0;
 }
 
-/* Ranks reduced on the way to each tensor: by its producer and, through
-** what that reads, by theirs (bit r: rank r).  Depends on the cascade
-** alone; one sweep in dependency order (producers first), plus one more
-** for the iterative tensors' own earlier slices. */
-static void reduced_into(const es_cascade *c, uint64_t *m) {
-  memset(m, 0, sizeof(uint64_t) * (size_t)c->ntensors);
+void map_cinfo_init(const es_cascade *c, map_cinfo *ci) {
+  memset(ci, 0, sizeof *ci);
+  for (int xi = 0; xi < c->neinsums && xi < MAP_MAX_CEINSUMS; xi++) {
+    for (int t = 0; t < c->ntensors; t++)
+      if (reads(c->einsums[xi].rhs, t)) ci->reads[xi] |= 1ull << t;
+    for (int r = 0; r < c->nranks; r++)
+      if (reduces(c, xi, r)) ci->reduces[xi] |= 1ull << r;
+  }
+  for (int t = 0; t < c->ntensors; t++)
+    for (int d = 0; d < c->tensors[t].ndims; d++)
+      for (int r = 0; r < c->nranks; r++)
+        if (covers(c, c->tensors[t].dim[d], r)) ci->dims[t] |= 1ull << r;
+  /* ranks reduced on the way to each tensor: by its producer and, through
+  ** what that reads, by theirs; one sweep in dependency order (producers
+  ** first), one more for the iterative tensors' own earlier slices */
   for (int pass = 0; pass < 2; pass++)
     for (int k = 0; k < c->neinsums; k++) {
       int xi = c->order[k];
-      const es_einsum *x = &c->einsums[xi];
-      uint64_t v = 0;
-      for (int r = 0; r < c->nranks; r++)
-        if (reduces(c, xi, r)) v |= 1ull << r;
+      if (xi >= MAP_MAX_CEINSUMS) continue;
+      int lhs = c->einsums[xi].lhs.tensor;
+      uint64_t v = ci->reduces[xi];
       for (int u = 0; u < c->ntensors; u++)
-        if (u != x->lhs.tensor && reads(x->rhs, u)) v |= m[u];
-      m[x->lhs.tensor] |= v;
+        if (u != lhs && (ci->reads[xi] >> u & 1)) v |= ci->red[u];
+      ci->red[lhs] |= v;
     }
-}
-
-static int has_rank(const es_cascade *c, int t, uint64_t ranks) {
-  const es_tensor *T = &c->tensors[t];
-  for (int d = 0; d < T->ndims; d++)
-    for (int r = 0; r < c->nranks; r++)
-      if ((ranks >> r & 1) && covers(c, T->dim[d], r)) return 1;
-  return 0;
 }
 
 /* Whether an Einsum reads t and also the result of a reduction over one
 ** of t's ranks (SN = exp(QK - GM), GM = max over m of QK): t is then read
 ** in a later pass over that rank than the one that made it. */
-static int held_across_pass(const sc_phase *ph, const uint64_t *red, int t) {
-  const es_cascade *c = ph->c;
+static int held_across_pass(const sc_phase *ph, const map_cinfo *ci, int t) {
   for (int y = 0; y < ph->ne; y++) {
-    const es_expr *rhs = c->einsums[ph->e[y].einsum].rhs;
-    if (!reads(rhs, t)) continue;
-    for (int u = 0; u < c->ntensors; u++)
-      if (u != t && reads(rhs, u) && has_rank(c, t, red[u])) return 1;
+    uint64_t rd = ci->reads[ph->e[y].einsum];
+    if (!(rd >> t & 1)) continue;
+    for (int u = 0; u < ph->c->ntensors; u++)
+      if (u != t && (rd >> u & 1) && (ci->dims[t] & ci->red[u])) return 1;
   }
   return 0;
 }
@@ -123,7 +123,7 @@ static int innermost_shared(const sc_phase *ph, int x) {
 **    of a reduction over one of the tensor's ranks (SN = exp(QK - GM) with
 **    GM = max over m of QK) is held whole over that rank, its tile inside
 **    the innermost shared loop. */
-static int check_regs(const sc_schedule *s, const sc_phase *ph, const uint64_t *red, map_rule *rule, at_err *e) {
+static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
   int64_t words[HW_MAX_ARRAYS] = { 0 };
   int iter_at = -1;
@@ -136,13 +136,14 @@ static int check_regs(const sc_schedule *s, const sc_phase *ph, const uint64_t *
       if (c->einsums[ph->e[q].einsum].lhs.tensor == t) x = q;
     if (x < 0) continue;
     int carried = c->tensors[t].iter_dim >= 0, at = carried && iter_at >= 0 ? iter_at : innermost_shared(ph, x);
-    if (!carried && !held_across_pass(ph, red, t)) continue;
+    if (!carried && !held_across_pass(ph, ci, t)) continue;
     const hw_array *ar = &s->arch->arrays[ph->e[x].array];
     uint64_t el = sc_tile_elements(ph, x, t, at), pes = (uint64_t)hw_array_pes(ar);
     uint64_t per = el / pes + (el % pes != 0);
     words[ph->e[x].array] += per > (uint64_t)INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)per;
     if (words[ph->e[x].array] > ar->regs_per_pe) {
       *rule = MAP_RULE_REGS;
+      if (quiet) return -1;
       return at_errf(e, "phase %s: values held in registers need %lld words per PE of array %s (%s among them), it has %lld",
                      ph->name, (long long)words[ph->e[x].array], ar->name, c->tensors[t].name, (long long)ar->regs_per_pe);
     }
@@ -150,16 +151,16 @@ static int check_regs(const sc_schedule *s, const sc_phase *ph, const uint64_t *
   return 0;
 }
 
-static int held_across_pass(const sc_phase *ph, const uint64_t *red, int t);
+static int held_across_pass(const sc_phase *ph, const map_cinfo *ci, int t);
 
 /* A tensor held across a pass in the buffer (not staged from DRAM) must
 ** be resident whole over the reduced rank: its tile (its alias root's)
 ** spans the innermost shared loop, so keep_at is the batch loop or a
 ** shared loop, not a loop inside the Einsums' own nests. */
-static int check_held_buffer(const sc_phase *ph, const uint64_t *red, map_rule *rule, at_err *e) {
+static int check_held_buffer(const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
   for (int t = 0; t < c->ntensors; t++) {
-    if (ph->st[t].home != SC_BUFFER || !held_across_pass(ph, red, t)) continue;
+    if (ph->st[t].home != SC_BUFFER || !held_across_pass(ph, ci, t)) continue;
     int r = t;
     for (int steps = 0; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) r = ph->st[r].alias;
     const sc_storage *root = &ph->st[r];
@@ -168,6 +169,7 @@ static int check_held_buffer(const sc_phase *ph, const uint64_t *red, map_rule *
     for (int k = 0; k < ph->nshared; k++) shared |= ph->shared[k] == root->keep_at;
     if (shared) continue;
     *rule = MAP_RULE_DEPEND;
+    if (quiet) return -1;
     return at_errf(e, "phase %s: %s is read after a reduction over one of its ranks, so its buffer tile must span the "
                    "innermost shared loop; keep_at %s (of %s) lies inside the Einsums' nests", ph->name, c->tensors[t].name,
                    root->keep_at >= 0 ? ph->part[root->keep_at].name : "none", c->tensors[r].name);
@@ -175,24 +177,26 @@ static int check_held_buffer(const sc_phase *ph, const uint64_t *red, map_rule *
   return 0;
 }
 
-int map_check_schedule(const sc_schedule *s, map_rule *rule, at_err *e) {
+int map_check_schedule_ci(const sc_schedule *s, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   *rule = MAP_RULE_NONE;
-  for (int i = 0; i < s->nphases; i++) {
-    uint64_t red[SC_MAX_TENSORS];
-    reduced_into(s->phase[i].c, red);
-    if (check_passes(&s->phase[i], rule, e) || check_held_buffer(&s->phase[i], red, rule, e) ||
-        check_regs(s, &s->phase[i], red, rule, e))
+  for (int i = 0; i < s->nphases; i++)
+    if (check_passes(&s->phase[i], &ci[i], quiet, rule, e) || check_held_buffer(&s->phase[i], &ci[i], quiet, rule, e) ||
+        check_regs(s, &s->phase[i], &ci[i], quiet, rule, e))
       return -1;
-  }
   return 0;
 }
 
-/* FNV-1a */
+int map_check_schedule(const sc_schedule *s, map_rule *rule, at_err *e) {
+  map_cinfo ci[SC_MAX_PHASES];
+  for (int i = 0; i < s->nphases; i++) map_cinfo_init(s->phase[i].c, &ci[i]);
+  return map_check_schedule_ci(s, ci, 0, rule, e);
+}
+
+/* One 64-bit value into the hash (multiply and shift: a good enough mix
+** for deduplication, a few cycles a value). */
 static void mix(uint64_t *h, int64_t v) {
-  for (int i = 0; i < 8; i++) {
-    *h ^= (uint64_t)(v >> (8 * i)) & 0xff;
-    *h *= 0x100000001b3ull;
-  }
+  *h = (*h ^ (uint64_t)v) * 0x9e3779b97f4a7c15ull;
+  *h ^= *h >> 29;
 }
 
 /* Effective loops (more than one iteration) of a nest down to and
@@ -206,7 +210,7 @@ static int64_t depth_of(const sc_phase *ph, const sc_einsum *se, int at) {
   return at < 0 ? -1 : -2;
 }
 
-uint64_t map_schedule_key(const sc_schedule *s) {
+uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
   uint64_t h = 0xcbf29ce484222325ull;
   mix(&h, s->nphases);
   for (int i = 0; i < s->nphases; i++) {
@@ -240,11 +244,17 @@ uint64_t map_schedule_key(const sc_schedule *s) {
       /* keep_at by its depth in the nest of the first Einsum touching it */
       int64_t d = -1;
       for (int x = 0; x < ph->ne && st->keep_at >= 0; x++) {
-        const es_einsum *E = &ph->c->einsums[ph->e[x].einsum];
-        if (E->lhs.tensor == t || reads(E->rhs, t)) { d = depth_of(ph, &ph->e[x], st->keep_at); break; }
+        int xi = ph->e[x].einsum;
+        if (ph->c->einsums[xi].lhs.tensor == t || (ci[i].reads[xi] >> t & 1)) { d = depth_of(ph, &ph->e[x], st->keep_at); break; }
       }
       mix(&h, st->keep_at < 0 ? -1 : d);
     }
   }
   return h;
+}
+
+uint64_t map_schedule_key(const sc_schedule *s) {
+  map_cinfo ci[SC_MAX_PHASES];
+  for (int i = 0; i < s->nphases; i++) map_cinfo_init(s->phase[i].c, &ci[i]);
+  return map_schedule_key_ci(s, ci);
 }

@@ -68,6 +68,8 @@ typedef struct space {
   int alias[SC_MAX_TENSORS];  /* a buffer tensor it may overwrite, or -1 */
   int nst[SC_MAX_TENSORS];    /* storage choices */
   int nlev;                   /* keep_at levels: every part of the phase */
+  char pname[MAX_R][3][MAP_NAME];   /* the parts' names, outer to inner */
+  char tkey[MAX_R][MAP_NAME];       /* the tiling keys (rank names in lower case) */
 } space;
 
 typedef struct cand {
@@ -189,7 +191,15 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
     S->npair[x] = n + 1;
   }
   S->nlev = 1;
-  for (int i = 0; i < S->nr; i++) S->nlev += S->split[i] ? 2 : 3;
+  for (int i = 0; i < S->nr; i++) {
+    const es_rank *R = &c->ranks[S->rank[i]];
+    S->nlev += S->split[i] ? 2 : 3;
+    for (int q = 0; R->name[q] && q < MAP_NAME - 1; q++) S->tkey[i][q] = (char)tolower((unsigned char)R->name[q]);
+    for (int j = 0; j < (S->split[i] ? 2 : 3); j++) {
+      if (S->split[i]) snprintf(S->pname[i][j], MAP_NAME, "%s", c->ranks[j == 0 ? R->outer : R->inner].index);
+      else snprintf(S->pname[i][j], MAP_NAME, "%.13s%d", R->index, 2 - j);
+    }
+  }
   S->nt = c->ntensors;
   for (int t = 0; t < c->ntensors; t++) {
     const es_tensor *T = &c->tensors[t];
@@ -262,7 +272,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
   ph->batch = ph->loops = ph->store_default = ph->pipe = -1;
   for (int i = 0; i < MAP_MAX_CEINSUMS; i++) ph->entry[i] = -1;
   for (int i = 0; i < SC_MAX_TENSORS; i++) ph->store[i] = -1;
-  snprintf(ph->name, sizeof ph->name, "mapped");
+  memcpy(ph->name, "mapped", 7);
   ph->named = 1;
   ph->has_storage = 1;
   for (int i = 0; i < S->nr; i++) {
@@ -279,22 +289,21 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     b->t[1] = (map_term){ .op = '*', .kind = MX_H };
     ph->batch = x;
   }
-  snprintf(ph->part[0].name, MAP_NAME, "batch");
+  memcpy(ph->part[0].name, "batch", 6);
   ph->part[0].rank = -1;
   ph->part[0].expr = ph->part[0].tiled = -1;
   ph->nparts = 1;
   for (int i = 0; i < S->nr; i++) {
     const es_rank *R = &c->ranks[S->rank[i]];
     map_tiled *t = &ph->tiled[ph->ntiled];
-    for (int q = 0; R->name[q] && q < MAP_NAME - 1; q++) t->key[q] = (char)tolower((unsigned char)R->name[q]);
+    memcpy(t->key, S->tkey[i], MAP_NAME);
     t->rank = S->rank[i];
     t->first = ph->nparts;
     int nparts = S->split[i] ? 2 : 3;
     for (int j = 0; j < nparts; j++) {
       map_part *p = &ph->part[ph->nparts];
       int x = map_new_expr(ph);
-      if (S->split[i]) snprintf(p->name, MAP_NAME, "%s", c->ranks[j == 0 ? R->outer : R->inner].index);
-      else snprintf(p->name, MAP_NAME, "%.13s%d", R->index, 2 - j);
+      memcpy(p->name, S->pname[i][j], MAP_NAME);
       p->rank = S->split[i] ? (j == 0 ? R->outer : R->inner) : S->rank[i];
       p->expr = x;
       p->tiled = ph->ntiled;
@@ -330,7 +339,8 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     map_entry *en = &ph->ent[ei];
     const hw_array *ar = &o->arch->arrays[S->arr[x][k->arr[x]]];
     en->full = 1;
-    snprintf(en->array, sizeof en->array, "%s", ar->name);
+    memcpy(en->array, ar->name, sizeof en->array < sizeof ar->name ? sizeof en->array : sizeof ar->name);
+    en->array[sizeof en->array - 1] = 0;
     en->loops = -1;
     en->spatial = si;
     for (int d = 0; d < 2; d++) {
@@ -496,6 +506,7 @@ static void start_cand(const space *S, cand *k) {
 
 typedef struct worker {
   map_spec *m;                /* its own mapping (binding writes the cascade's sizes) */
+  map_cinfo ci;               /* its cascade, analysed once */
   sc_schedule s;
 } worker;
 
@@ -558,13 +569,17 @@ static void run_one(search *s, worker *w, int i, int evaluate) {
   oc->rule = MAP_RULE_NONE;
   oc->failed = 0;
   build(&s->S, &s->batch[i], w->m->ph[0]);
-  if (map_bind_rule(w->m, s->o->arch, s->o->w, s->o->seq, &w->s, &rule, &e)) {
-    if (rule == MAP_RULE_NONE) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); }
+  if (map_bind_quiet(w->m, s->o->arch, s->o->w, s->o->seq, &w->s, &rule, &e)) {
+    if (rule == MAP_RULE_NONE) {   /* no pruning rule: bind again for the message */
+      oc->failed = 1;
+      map_bind_rule(w->m, s->o->arch, s->o->w, s->o->seq, &w->s, &rule, &e);
+      snprintf(oc->why, sizeof oc->why, "%s", e.msg);
+    }
     oc->rule = rule;
     return;
   }
-  if (map_check_schedule(&w->s, &rule, &e)) { oc->rule = rule; return; }
-  oc->key = map_schedule_key(&w->s);
+  if (map_check_schedule_ci(&w->s, &w->ci, 1, &rule, &e)) { oc->rule = rule; return; }
+  oc->key = map_schedule_key_ci(&w->s, &w->ci);
   if (!evaluate) return;
   if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
   describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
@@ -722,6 +737,7 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
   for (int k = 0; k < nw; k++) {
     map_phase *ph;
     if (map_new(o->design, o->arch_path, &s->w[k].m, e) || map_add_phase(s->w[k].m, o->cascade_path, &ph, e)) goto done;
+    map_cinfo_init(s->w[k].m->c[0], &s->w[k].ci);
     s->nworkers++;
   }
   if (space_init(&s->S, o, s->w[0].m->c[0], e)) goto done;
