@@ -101,12 +101,23 @@ static int bad(const char *help, const char *fmt, const char *arg) {
   return AT_EXIT_INPUT;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *v) {
-  char *end;
-  long x = strtol(s, &end, 10);
-  if (!*s || *end || x < lo || x > hi) return -1;
-  *v = (int)x;
-  return 0;
+/* --shard I/N: two strict whole numbers, 0 <= I < N <= MAX_SHARDS. */
+#define MAX_SHARDS (1 << 20)
+static int parse_shard(const char *arg, opts *o, at_err *e) {
+  const char *slash = strchr(arg, '/');
+  char i[24];
+  size_t n = slash ? (size_t)(slash - arg) : 0;
+  uint64_t si, sn;
+  if (slash && n < sizeof i) {
+    memcpy(i, arg, n);
+    i[n] = 0;
+    if (!at_parse_u64(i, 0, &si) && !at_parse_u64(slash + 1, 0, &sn) && si < sn && sn <= MAX_SHARDS) {
+      o->shard = (int)si;
+      o->nshards = (int)sn;
+      return 0;
+    }
+  }
+  return at_errf(e, "--shard: must be I/N, whole numbers with 0 <= I < N <= %d, got '%.64s'", MAX_SHARDS, arg);
 }
 
 /* Returns -1 when the command should go on, else its exit status. */
@@ -124,7 +135,9 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
   optind = 1;
   opterr = 0;
   int ch;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+  at_err e;
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    if (ch == ':') return bad(help, "option '%s' needs a value", argv[optind - 1]);
     int flag = ch == 'd' ? O_DB : ch == 'j' ? O_JOBS : ch == 's' ? O_SHARD : ch == 'e' ? O_ENGINE
              : ch == 'n' ? O_DRY : ch == 'c' ? O_CSV : ch == 'J' ? O_JSON : ch == 'o' ? O_OUT : 0;
     if (ch == 'h') { fputs(help, stdout); return AT_EXIT_OK; }
@@ -136,24 +149,15 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
     case 'n': o->dry_run = 1; break;
     case 'c': o->csv = 1; break;
     case 'J': o->json = 1; break;
-    case 'j':
-      if (parse_int(optarg, 1, RS_MAX_JOBS, &o->jobs))
-        return bad(help, "--jobs needs a number of processes from 1 to 256, got '%s'", optarg);
+    case 'j': {
+      int64_t v;
+      if (cli_opt_int("--jobs", optarg, 1, RS_MAX_JOBS, &v, &e)) return cli_fail(&e);
+      o->jobs = (int)v;
       break;
-    case 's': {
-      const char *slash = strchr(optarg, '/');
-      char i[24];
-      size_t n = slash ? (size_t)(slash - optarg) : 0;
-      if (!slash || n == 0 || n >= sizeof i) goto bad_shard;
-      memcpy(i, optarg, n);
-      i[n] = 0;
-      if (parse_int(slash + 1, 1, 1 << 20, &o->nshards) ||
-          parse_int(i, 0, o->nshards - 1, &o->shard))
-        goto bad_shard;
-      break;
-    bad_shard:
-      return bad(help, "--shard needs I/N with 0 <= I < N, got '%s'", optarg);
     }
+    case 's':
+      if (parse_shard(optarg, o, &e)) return cli_fail(&e);
+      break;
     }
   }
   o->nargs = argc - optind;

@@ -358,7 +358,11 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   /* Test hook: a delay per point stands in for a slow engine, so tests can
   ** interrupt a sweep part-way or overlap two of them (results/README.md). */
   const char *delay = getenv("ATTNSIM_SWEEP_DELAY_US");
-  if (delay && *delay) x.delay_us = strtol(delay, NULL, 10);
+  uint64_t us = 0;
+  if (delay && *delay && (at_parse_u64(delay, 0, &us) || us > 60000000))
+    return at_errf(e, "ATTNSIM_SWEEP_DELAY_US: must be a whole number of microseconds up to 60000000, "
+                   "got '%.64s'", delay);
+  x.delay_us = (long)us;
   rs_store *s = NULL;
   int64_t *todo = NULL, ntodo = 0;
   int rc = -1;
