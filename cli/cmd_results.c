@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,10 +28,15 @@ static const char sweep_help[] =
   "database.  A point the engine rejects (say, a tile larger than the buffer)\n"
   "is stored with status 'error' and its message; it is counted on stderr and\n"
   "does not make the sweep fail.  On a terminal, a progress line shows points\n"
-  "done, rate and ETA; otherwise the command is silent unless something fails.\n\n"
-  "  --db FILE     results database (default: results/attnsim.db in the data\n"
+  "done, rate and ETA; otherwise the command is silent unless something fails.\n"
+  "Points are evaluated in worker processes and stored by this one: a point\n"
+  "that crashes the engine, or SIGINT, SIGTERM or SIGHUP, stops the sweep after\n"
+  "the point being stored, with the database consistent and closed (no -wal or\n"
+  "-shm file left beside it); rerun to resume.\n\n"
+  "  --db FILE     results database: a regular file, or a new one in an\n"
+  "                existing directory (default: results/attnsim.db in the data\n"
   "                directory, $ATTNSIM_DATA_DIR or the source tree)\n"
-  "  --jobs N      evaluate in N worker processes (default 1; at most 256)\n"
+  "  --jobs N      worker processes, a whole number from 1 to 256 (default 1)\n"
   "  --shard I/N   only the points whose configuration hash mod N is I\n"
   "                (0 <= I < N): N processes with I = 0..N-1 cover the sweep\n"
   "                once, on any number of machines; merge their databases with\n"
@@ -39,7 +45,7 @@ static const char sweep_help[] =
   "  --dry-run     print the number of points (of this shard) and stop; no\n"
   "                database is opened\n\n"
   "Exit status: 0 success, 2 bad input (options, sweep file, database) or a\n"
-  "worker process that died.\n";
+  "worker process that died; stopped by a signal, the command dies of it.\n";
 
 static const char merge_help[] =
   "usage: attnsim merge OUT.db IN.db...\n\n"
@@ -205,6 +211,13 @@ int cmd_sweep(int argc, char **argv) {
   free(full);
   free(owned);
   rs_sweep_free(sw);
+  if (rc && st.signal) {
+    /* The store is closed; now die of the signal, as the caller (a shell,
+    ** Slurm) expects of a process it interrupted. */
+    fprintf(stderr, "%s\n", e.msg);
+    signal(st.signal, SIG_DFL);
+    raise(st.signal);
+  }
   if (rc) return cli_fail(&e);
   if (o.dry_run) {
     printf("%lld\n", (long long)st.points);
