@@ -63,10 +63,12 @@ int cli_opt_real(const char *opt, const char *arg, const char *unit, double *v, 
 int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64_t *v, int max,
                  int *n, at_err *e);
 
-/* For getopt_long's '?' or ':' (with an optstring starting ':'): prints
-** "attnsim: bad option 'X'" or "attnsim: option 'X' needs a value", then
-** help, on stderr, and returns AT_EXIT_INPUT. */
-int cli_bad_option(int ch, char **argv, const char *help);
+/* For getopt_long's '?' or ':' (with an optstring starting ':'), or with
+** known set to the long name of an option this command does not take:
+** prints "attnsim: bad option 'X'" or "attnsim: option 'X' needs a value",
+** then help, on stderr, and returns AT_EXIT_INPUT.  (argv[optind - 1] is
+** the option itself only for '?' and ':'; after "--opt VALUE" it is VALUE.) */
+int cli_bad_option(int ch, const char *known, char **argv, const char *help);
 
 /* Prints e's message on stderr and returns AT_EXIT_INPUT. */
 int cli_fail(const at_err *e);

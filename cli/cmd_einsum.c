@@ -83,7 +83,8 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
   int ch;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  int li = -1;
+  while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
     switch (ch) {
     case 's':
       if (set_parse(optarg, &o->bind, &e)) return cli_fail(&e);
@@ -111,7 +112,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       exit(AT_EXIT_OK);
     default:
     bad:
-      return cli_bad_option(ch, argv, help);
+      return cli_bad_option(ch, ch == '?' || ch == ':' ? NULL : lo[li].name, argv, help);
     }
   }
   if (optind != argc - 1) {

@@ -42,13 +42,24 @@ static const char pareto_help[] =
   CLI_HELP_NUMBERS;
 
 int cmd_paper(int argc, char **argv) {
-  int csv = 0;
+  static const struct option lo[] = {
+    { "csv", no_argument, 0, 'c' }, { "energy", required_argument, 0, 'e' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  int csv = 0, ch;
   const char *energy = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--csv")) csv = 1;
-    else if (!strcmp(argv[i], "--energy") && i + 1 < argc) energy = argv[++i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(paper_help, stdout); return AT_EXIT_OK; }
-    else { fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[i], paper_help); return AT_EXIT_INPUT; }
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'c': csv = 1; break;
+    case 'e': energy = optarg; break;
+    case 'h': fputs(paper_help, stdout); return AT_EXIT_OK;
+    default: return cli_bad_option(ch, NULL, argv, paper_help);
+    }
+  }
+  if (optind != argc) {
+    fprintf(stderr, "attnsim: unexpected argument '%s'\n%s", argv[optind], paper_help);
+    return AT_EXIT_INPUT;
   }
   paper_run *p;
   at_err e;
@@ -88,7 +99,7 @@ int cmd_pareto(int argc, char **argv) {
     case 'e': energy = optarg; break;
     case 'c': csv = 1; break;
     case 'h': fputs(pareto_help, stdout); return AT_EXIT_OK;
-    default: return cli_bad_option(ch, argv, pareto_help);
+    default: return cli_bad_option(ch, NULL, argv, pareto_help);
     }
   }
   if (optind != argc || !model || !len) {

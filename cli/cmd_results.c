@@ -142,12 +142,14 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
   opterr = 0;
   int ch;
   at_err e;
-  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+  int li = -1;
+  while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
     if (ch == ':') return bad(help, "option '%s' needs a value", argv[optind - 1]);
     int flag = ch == 'd' ? O_DB : ch == 'j' ? O_JOBS : ch == 's' ? O_SHARD : ch == 'e' ? O_ENGINE
              : ch == 'n' ? O_DRY : ch == 'c' ? O_CSV : ch == 'J' ? O_JSON : ch == 'o' ? O_OUT : 0;
     if (ch == 'h') { fputs(help, stdout); return AT_EXIT_OK; }
-    if (!flag || !(allowed & flag)) return bad(help, "bad option '%s'", argv[optind - 1]);
+    if (!flag) return bad(help, "bad option '%s'", argv[optind - 1]);
+    if (!(allowed & flag)) return bad(help, "bad option '--%s'", lo[li].name);
     switch (ch) {
     case 'd': o->db = optarg; break;
     case 'e': o->engine = optarg; break;

@@ -156,7 +156,7 @@ int cmd_run(int argc, char **argv) {
       break;
     }
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
-    default: return cli_bad_option(ch, argv, run_help);
+    default: return cli_bad_option(ch, NULL, argv, run_help);
     }
   }
   if (optind != argc || (!design == !mapping) || !model || !len || (csv && json)) {

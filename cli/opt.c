@@ -87,9 +87,9 @@ int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64
   }
 }
 
-int cli_bad_option(int ch, char **argv, const char *help) {
-  const char *what = argv[optind - 1];
-  if (ch == ':') fprintf(stderr, "attnsim: option '%s' needs a value\n%s", what, help);
-  else fprintf(stderr, "attnsim: bad option '%s'\n%s", what, help);
+int cli_bad_option(int ch, const char *known, char **argv, const char *help) {
+  if (known) fprintf(stderr, "attnsim: bad option '--%s'\n%s", known, help);
+  else if (ch == ':') fprintf(stderr, "attnsim: option '%s' needs a value\n%s", argv[optind - 1], help);
+  else fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], help);
   return AT_EXIT_INPUT;
 }
