@@ -137,8 +137,7 @@ static void print_space(FILE *f, const es_cascade *c, const es_einsum *x, int js
   }
 }
 
-static int print_json(const es_cascade *c, at_err *e) {
-  FILE *f = stdout;
+static int print_json(FILE *f, const es_cascade *c, at_err *e) {
   int n = c->neinsums;
   int *pass = malloc(sizeof(int) * (size_t)c->nranks * (size_t)(n ? n : 1));
   if (!pass) return at_errf(e, "out of memory");
@@ -224,8 +223,7 @@ static int print_json(const es_cascade *c, at_err *e) {
   return 0;
 }
 
-static int print_text(const es_cascade *c, at_err *e) {
-  FILE *f = stdout;
+static int print_text(FILE *f, const es_cascade *c, at_err *e) {
   int ninit = 0;
   for (int i = 0; i < c->neinsums; i++) ninit += c->einsums[i].is_init;
   fprintf(f, "%s: ok: %d ranks, %d tensors, %d Einsums (+%d init)\n", c->file, c->nranks,
@@ -291,8 +289,19 @@ int cmd_check(int argc, char **argv) {
   if (rc) return rc;
   es_cascade *c;
   if ((rc = load(&o, &c))) return rc;
+  /* Printed into memory first: an error met part-way (a count that
+  ** overflows at these sizes) leaves stdout empty, never a torn table or
+  ** half a JSON object. */
   at_err e;
-  if (o.json ? print_json(c, &e) : print_text(c, &e)) rc = cli_fail(&e);
+  char *out = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&out, &len);
+  if (!m) { es_free(c); fprintf(stderr, "attnsim: out of memory\n"); return AT_EXIT_FAIL; }
+  int bad = o.json ? print_json(m, c, &e) : print_text(m, c, &e);
+  if (fclose(m) && !bad) bad = at_errf(&e, "attnsim: out of memory");
+  if (bad) rc = cli_fail(&e);
+  else fwrite(out, 1, len, stdout);
+  free(out);
   es_free(c);
   return rc;
 }

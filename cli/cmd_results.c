@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -241,11 +242,17 @@ int cmd_merge(int argc, char **argv) {
   if (rc < 0 && o.nargs < 2) rc = bad(merge_help, "%s", "expected OUT.db and at least one IN.db");
   at_err e;
   rs_store *out = NULL;
-  /* Every input is checked before OUT is created or touched. */
+  /* Every input is checked before OUT is created or touched, and before
+  ** anything is printed: an input that is OUT itself is refused here, not
+  ** after the inputs before it were merged and reported. */
+  struct stat so, si;
+  int out_exists = rc < 0 && stat(o.args[0], &so) == 0;
   for (int i = 1; rc < 0 && i < o.nargs; i++) {
     rs_store *in;
     if (rs_store_open(o.args[i], RS_READ, &in, &e)) rc = cli_fail(&e);
     rs_store_close(in);
+    if (rc < 0 && out_exists && stat(o.args[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+      rc = bad(merge_help, "%s: is the output database itself", o.args[i]);
   }
   if (rc < 0 && rs_store_open(o.args[0], RS_WRITE, &out, &e)) rc = cli_fail(&e);
   if (rc < 0 && full && rs_store_set_command(out, argc + 1, full, &e)) rc = cli_fail(&e);
