@@ -69,6 +69,10 @@ int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64
 ** then help, on stderr, and returns AT_EXIT_INPUT.  (argv[optind - 1] is
 ** the option itself only for '?' and ':'; after "--opt VALUE" it is VALUE.) */
 int cli_bad_option(int ch, const char *known, char **argv, const char *help);
+/* Prints "attnsim: " fmt (with at most one %s, arg) and help on stderr;
+** returns AT_EXIT_INPUT. */
+int cli_usage_error(const char *help, const char *fmt, const char *arg)
+  __attribute__((format(printf, 2, 0)));
 
 /* Prints e's message on stderr and returns AT_EXIT_INPUT. */
 int cli_fail(const at_err *e);

@@ -57,10 +57,7 @@ int cmd_paper(int argc, char **argv) {
     default: return cli_bad_option(ch, NULL, argv, paper_help);
     }
   }
-  if (optind != argc) {
-    fprintf(stderr, "attnsim: unexpected argument '%s'\n%s", argv[optind], paper_help);
-    return AT_EXIT_INPUT;
-  }
+  if (optind != argc) return cli_usage_error(paper_help, "unexpected argument '%s'", argv[optind]);
   paper_run *p;
   at_err e;
   if (paper_compute(&p, energy, &e)) return cli_fail(&e);
@@ -102,10 +99,9 @@ int cmd_pareto(int argc, char **argv) {
     default: return cli_bad_option(ch, NULL, argv, pareto_help);
     }
   }
-  if (optind != argc || !model || !len) {
-    fprintf(stderr, "attnsim: pareto needs --model and --seq\n%s", pareto_help);
-    return AT_EXIT_INPUT;
-  }
+  const char *why = optind != argc ? "unexpected argument '%s'" : !model ? "pareto needs --model"
+                  : !len ? "pareto needs --seq" : NULL;
+  if (why) return cli_usage_error(pareto_help, why, argv[optind < argc ? optind : 0]);
   if (cli_opt_list("--dims", dims, 1, PARETO_MAX_DIM, dim, PARETO_MAX_DIMS, &ndims, &e)) return cli_fail(&e);
   wl_workload w;
   if (cli_load_model(model, &w, &e)) return cli_fail(&e);

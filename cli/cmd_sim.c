@@ -159,10 +159,11 @@ int cmd_run(int argc, char **argv) {
     default: return cli_bad_option(ch, NULL, argv, run_help);
     }
   }
-  if (optind != argc || (!design == !mapping) || !model || !len || (csv && json)) {
-    fprintf(stderr, "attnsim: run needs exactly one of --design or --mapping, plus --model and --seq\n%s", run_help);
-    return AT_EXIT_INPUT;
-  }
+  const char *why = optind != argc ? "unexpected argument '%s'"
+                  : !design == !mapping ? "run needs exactly one of --design and --mapping"
+                  : !model ? "run needs --model" : !len ? "run needs --seq"
+                  : csv && json ? "give at most one of --csv and --json" : NULL;
+  if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   wl_workload w;
   if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;

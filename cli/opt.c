@@ -88,8 +88,13 @@ int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64
 }
 
 int cli_bad_option(int ch, const char *known, char **argv, const char *help) {
-  if (known) fprintf(stderr, "attnsim: bad option '--%s'\n%s", known, help);
-  else if (ch == ':') fprintf(stderr, "attnsim: option '%s' needs a value\n%s", argv[optind - 1], help);
-  else fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], help);
+  if (known) return cli_usage_error(help, "bad option '--%s'", known);
+  return cli_usage_error(help, ch == ':' ? "option '%s' needs a value" : "bad option '%s'", argv[optind - 1]);
+}
+
+int cli_usage_error(const char *help, const char *fmt, const char *arg) {
+  fputs("attnsim: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n%s", help);
   return AT_EXIT_INPUT;
 }

@@ -55,4 +55,18 @@ g=einsum/cascades/gemm.einsum
 [ "$(first paper --energy)" = "attnsim: option '--energy' needs a value" ] || fail "paper --energy: $(first paper --energy)"
 [ "$(first sweep --jobs)" = "attnsim: option '--jobs' needs a value (see attnsim sweep --help)" ] \
   || fail "sweep --jobs: $(first sweep --jobs)"
+# What is missing or extra is said precisely.
+for c in "run --design fusemax --model bert --seq 1K x|attnsim: unexpected argument 'x'" \
+         "run --model bert --seq 1K|attnsim: run needs exactly one of --design and --mapping" \
+         "run --design fusemax --mapping m.yaml --model bert --seq 1K|attnsim: run needs exactly one of --design and --mapping" \
+         "run --design fusemax --seq 1K|attnsim: run needs --model" \
+         "run --design fusemax --model bert|attnsim: run needs --seq" \
+         "run --design fusemax --model bert --seq 1K --csv --json|attnsim: give at most one of --csv and --json" \
+         "pareto --seq 1K|attnsim: pareto needs --model" \
+         "pareto --model bert|attnsim: pareto needs --seq" \
+         "paper z|attnsim: unexpected argument 'z'"; do
+  args=${c%%|*} want=${c#*|}
+  # shellcheck disable=SC2086
+  [ "$(first $args)" = "$want" ] || fail "$args: '$(first $args)', want '$want'"
+done
 finish help
