@@ -38,14 +38,14 @@ for jobs in 1 2; do
   for sig in TERM INT; do
     db=$T/$sig-$jobs.db
     if [ $sig = TERM ]; then
-      ATTNSIM_SWEEP_DELAY_US=20000 "$A" sweep "$sweep" --db "$db" --jobs $jobs 2> "$T/err" &
+      ATTNSIM_SWEEP_DELAY_US=50000 "$A" sweep "$sweep" --db "$db" --jobs $jobs 2> "$T/err" &
       pid=$!
       wait_points "$db" 3
       kill -TERM $pid
       want=143
     else
       # A terminal's ^C reaches every process of the foreground group.
-      ATTNSIM_SWEEP_DELAY_US=20000 setsid "$A" sweep "$sweep" --db "$db" --jobs $jobs 2> "$T/err" &
+      ATTNSIM_SWEEP_DELAY_US=50000 setsid "$A" sweep "$sweep" --db "$db" --jobs $jobs 2> "$T/err" &
       pid=$!
       wait_points "$db" 3
       kill -INT -- -$pid
