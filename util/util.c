@@ -57,18 +57,32 @@ int at_read_file(const char *path, char **buf, size_t *len, at_err *e) {
   return 0;
 }
 
+int at_parse_u64(const char *s, int flags, uint64_t *v) {
+  if (!s || !(*s >= '0' && *s <= '9')) return AT_NUM_BAD;
+  uint64_t x = 0;
+  bool over = false;
+  for (; *s >= '0' && *s <= '9'; s++)
+    over |= at_mul64(x, 10, &x) || at_add64(x, (uint64_t)(*s - '0'), &x);
+  uint64_t mult = 1;
+  if (flags & AT_NUM_SUFFIX) {
+    if (*s == 'K' || *s == 'k') mult = 1ull << 10;
+    else if (*s == 'M') mult = 1ull << 20;
+    else if (*s == 'G') mult = 1ull << 30;
+    if (mult > 1) s++;
+  }
+  if (*s) return AT_NUM_BAD;   /* checked before overflow: "99999999999x" is malformed */
+  if (over || at_mul64(x, mult, &x)) return AT_NUM_RANGE;
+  *v = x;
+  return 0;
+}
+
 int at_parse_size(const char *s, int64_t *v) {
-  if (!s || !*s) return -1;
-  errno = 0;
-  char *end;
-  long long x = strtoll(s, &end, 10);
-  if (errno || end == s || x < 0) return -1;
-  int64_t mult = 1;
-  if (*end == 'K' || *end == 'k') { mult = 1024; end++; }
-  else if (*end == 'M') { mult = 1024 * 1024; end++; }
-  else if (*end == 'G') { mult = 1024LL * 1024 * 1024; end++; }
-  if (*end) return -1;
-  return at_smul64((int64_t)x, mult, v);
+  uint64_t x;
+  int rc = at_parse_u64(s, AT_NUM_SUFFIX, &x);
+  if (rc) return rc;
+  if (x > (uint64_t)INT64_MAX) return AT_NUM_RANGE;
+  *v = (int64_t)x;
+  return 0;
 }
 
 #ifndef ATTNSIM_SOURCE_DIR

@@ -48,8 +48,19 @@ int at_read_file(const char *path, char **buf, size_t *len, at_err *e);
 /* Writes s as a JSON string literal (quotes, escapes) to f. */
 void at_json_str(FILE *f, const char *s);
 
-/* Parses a size such as "4096", "1K", "64K", "1M" (K = 1024) into *v.
-** Returns 0, or -1 on a malformed or overflowing value. */
+/* Strict whole numbers, for command lines and spec cells alike: one or
+** more decimal digits and nothing else (no sign, no spaces, no 0x, no
+** exponent), then with AT_NUM_SUFFIX optionally one binary multiplier
+** K or k (2^10), M (2^20) or G (2^30).  Returns 0 with *v set, AT_NUM_BAD
+** when s is malformed (or NULL or empty), AT_NUM_RANGE when the value does
+** not fit (after the multiplier).  *v is untouched on failure. */
+#define AT_NUM_SUFFIX 1
+#define AT_NUM_BAD   (-1)
+#define AT_NUM_RANGE (-2)
+int at_parse_u64(const char *s, int flags, uint64_t *v);
+
+/* A size such as "4096", "1K", "64K", "1M": at_parse_u64 with
+** AT_NUM_SUFFIX, at most INT64_MAX.  Same returns. */
 int at_parse_size(const char *s, int64_t *v);
 
 /* Root of the shipped data files (hw/, experiments/workloads/, mappings/data/):
