@@ -247,6 +247,17 @@ static int table_path(const yt_node *root, const char *key, const char *dflt,
   return 0;   /* a missing default shows up as a read error when loaded */
 }
 
+/* A table named by `field` failed to load with e.  An error about the
+** file as a whole ("PATH: is a FIFO ...", "PATH: N bytes, over the 16 MiB
+** limit") is moved to the field that named it; one located inside the
+** table ("PATH:LINE:COL: ...") is already precise and kept.  Returns -1. */
+static int at_field(const yt_node *field, const char *path, at_err *e) {
+  size_t pl = strlen(path);
+  if (!field || strncmp(e->msg, path, pl) || strncmp(e->msg + pl, ": ", 2)) return -1;
+  at_err whole = *e;
+  return yt_errf(field, e, "cannot read \"%s\": %s", path, whole.msg + pl + 2);
+}
+
 /* ------------------------------------------------------------------ */
 /* The architecture file                                                */
 
@@ -397,8 +408,10 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
            table_path(r, "area", "area-45nm.yaml", dir, &a->area.path, e);
   free(dir);
   if (rc) return -1;
-  if (load_energy(a->energy.path, &a->energy, e)) return -1;
-  if (load_area(a->area.path, &a->area, e)) return -1;
+  if (load_energy(a->energy.path, &a->energy, e))
+    return at_field(yt_find(r, "energy"), a->energy.path, e);
+  if (load_area(a->area.path, &a->area, e))
+    return at_field(yt_find(r, "area"), a->area.path, e);
   const yt_node *wb = yt_find(r, "word_bytes");
   if (a->energy.word_bits != a->word_bytes * 8)
     return yt_badval(wb, e, "the energy table %s is for %lld-bit words",

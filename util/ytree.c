@@ -125,8 +125,10 @@ static size_t path_write(const yt_node *n, char *buf, size_t o, size_t cap) {
     bool cut = n->slen > YT_SEG_MAX;
     if (o + 1 + sl + 3 >= cap) return o;   /* cannot happen: YT_PATH_MAX */
     if (o) buf[o++] = '.';
-    memcpy(buf + o, n->str, sl);
-    o += sl;
+    for (size_t i = 0; i < sl; i++) {   /* no terminal control codes in messages */
+      unsigned char ch = (unsigned char)n->str[i];
+      buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
     if (cut) { memcpy(buf + o, "...", 3); o += 3; }
     return o;
   }

@@ -86,6 +86,11 @@ static const bad_case cases[] = {
    "bad/does-not-exist.yaml: No such file or directory"},
   {CSV, "bad/does-not-exist.csv",
    "bad/does-not-exist.csv: No such file or directory"},
+  /* a table that is not a regular file: refused without reading, at the field */
+  {ARCH, "bad/energy-device.yaml",
+   "bad/energy-device.yaml:4:9: energy: cannot read \"/dev/zero\": is a character device; spec files must be regular files"},
+  {ARCH, "bad/area-directory.yaml",
+   "bad/area-directory.yaml:4:7: area: cannot read \"bad/.\": is a directory; spec files must be regular files"},
   /* negative or zero sizes */
   {ARCH, "bad/negative-size.yaml",
    "bad/negative-size.yaml:15:9: buffer.size: must not be negative, got \"-16 KiB\""},
