@@ -59,7 +59,7 @@ struct yt_node {
 struct yt_doc {
   char *file;
   yt_node *root;
-  yt_stats stats;         /* counted while building and by yt_path */
+  yt_stats stats;         /* counted while building */
 };
 
 /* Path segments longer than this are cut, so a pathological key cannot make
