@@ -7,8 +7,10 @@
 #   3. asan      build-asan/ with ASan+UBSan, RTL off (Verilator is too slow
 #                under ASan; its tests ran in stage 2), ctest minus the
 #                rtl, bench and slurm labels (slurm: the real-cluster test,
-#                ~15 s of Slurm scheduling; the same sweep and merge code
-#                runs under ASan in results_slurm and results_shards)
+#                ~15 s, mostly Slurm scheduling and its deliberately slow
+#                points; the sweep.sbatch/merge.sbatch paths it drives,
+#                the SIGTERM save and resume included, run under ASan in
+#                results_slurm and results_shards)
 #   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every

@@ -130,7 +130,10 @@ munged --socket="$T/munge/sock" --key-file="$T/key/munge.key" \
 # The node as slurmd sees it (CPUs, sockets, cores, memory), on 127.0.0.1.
 node=$(slurmd -C | head -n 1) || fail "slurmd -C failed"
 case $node in NodeName=*) ;; *) fail "slurmd -C printed '$node'" ;; esac
-host=$(hostname)
+# The name slurmd goes by (the short host name) names the node and the
+# controller's host.
+host=${node%% *}
+host=${host#NodeName=}
 node="NodeName=$host NodeAddr=127.0.0.1 ${node#NodeName=* }"
 # proctrack/linuxproc and task/none: no cgroups or systemd needed, so it
 # runs in a container.  cred_expire=5: a requeued job waits that long
