@@ -127,14 +127,18 @@ munged --socket="$T/munge/sock" --key-file="$T/key/munge.key" \
   --pid-file="$T/munge/munged.pid" --log-file="$T/munge/munged.log" \
   --seed-file="$T/munge/seed" || fail "munged did not start"
 
-# The node as slurmd sees it (CPUs, sockets, cores, memory), on 127.0.0.1.
+# The node: named as slurmd names itself (the short host name), on
+# 127.0.0.1, with 2 CPUs (1 socket, 2 cores) whatever the machine has, so
+# that the 2-CPU array tasks run one at a time everywhere; its memory as
+# slurmd -C finds it.
 node=$(slurmd -C | head -n 1) || fail "slurmd -C failed"
-case $node in NodeName=*) ;; *) fail "slurmd -C printed '$node'" ;; esac
-# The name slurmd goes by (the short host name) names the node and the
-# controller's host.
+case $node in NodeName=*' '*RealMemory=*) ;; *) fail "slurmd -C printed '$node'" ;; esac
 host=${node%% *}
 host=${host#NodeName=}
-node="NodeName=$host NodeAddr=127.0.0.1 ${node#NodeName=* }"
+mem=${node##*RealMemory=}
+mem=${mem%% *}
+case $(nproc) in 1) fail "needs 2 CPUs, this machine has 1" ;; esac
+node="NodeName=$host NodeAddr=127.0.0.1 CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=$mem"
 # proctrack/linuxproc and task/none: no cgroups or systemd needed, so it
 # runs in a container.  cred_expire=5: a requeued job waits that long
 # (default 120 s) before it may start again.  NoCtldInAddrAny and
@@ -191,8 +195,8 @@ t_up=$((SECONDS - t_start))
 
 # small.yaml's 18 points in 4 shards of 7, 4, 3 and 4 points, each point
 # 0.5 s longer: task 0 runs a few seconds, long enough to be cancelled
-# part-way while the other tasks wait (so the merge cannot start before the
-# requeue; with more CPUs they run alongside but longer than that takes).
+# part-way while the other tasks wait for the node's 2 CPUs (so the merge
+# cannot start before the requeue).
 cd "$T/work"
 out=$(ATTNSIM=$A TMPDIR=$T/scratch ATTNSIM_SWEEP_DELAY_US=500000 \
       bash "$slurm/submit.sh" "$sweep" 4 "$T/shards" "$T/merged.db") || fail "submit.sh failed: $out"
@@ -210,6 +214,7 @@ stored() { [ -s "$scratch0" ] && [ "$(q "$scratch0" 'SELECT count(*) FROM points
 running() { [ "$(state "${jid}_0")" = RUNNING ]; }
 wait_until "task ${jid}_0 to run" running
 wait_until "task ${jid}_0 to store 2 points" stored 2
+[ -n "$(squeue -h -j "$jid" -t PENDING -o %i)" ] || fail "no task of $jid waits while task 0 runs"
 scancel "${jid}_0" || fail "scancel ${jid}_0 failed"
 ended() { [ -z "$(state "${jid}_0")" ] || [ "$(state "${jid}_0")" = CANCELLED ]; }
 wait_until "task ${jid}_0 to end" ended
