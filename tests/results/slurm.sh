@@ -61,5 +61,13 @@ ATTNSIM=$A bash "$slurm/merge.sbatch" "$T/shards-43" "$T/few.db" 3 2> "$T/err" |
 grep -qF "$T/shards-43: no shard-I.db for I = 0 1 (of 0..2)" "$T/err" || fail "merge message: $(cat "$T/err")"
 [ -e "$T/few.db" ] && fail "merge with missing shards wrote its database"
 
+# A task whose sweep fails: its status, and nothing left in scratch.
+rc=0
+env "${common[@]}" SLURM_ARRAY_JOB_ID=44 SLURM_ARRAY_TASK_ID=1 bash "$slurm/sweep.sbatch" \
+  "$T/no-such.yaml" "$T/shards-44" 2> "$T/err" || rc=$?
+[ "$rc" = 2 ] || fail "a task whose sweep file is missing exited $rc, want 2"
+left=$(find "$T/scratch" "$T/shards-44" -mindepth 1)
+[ -z "$left" ] || fail "a failed task left files: $left"
+
 bash -n "$slurm/submit.sh" || fail "submit.sh does not parse"
 echo "slurm: ok"
