@@ -55,7 +55,7 @@ logs() {
   done >&2
 }
 # Stops the daemons by their pid files (TERM, then KILL after 10 s), then
-# checks nothing of this cluster still runs.
+# checks nothing of this cluster still runs (and kills what does).
 pids=()
 stop_cluster() {
   local rc=$? f p k left
@@ -95,8 +95,10 @@ stop_cluster() {
   done
   for p in "${pids[@]}"; do alive "$p" && left="$left $p"; done
   if [ -n "$left" ]; then
-    echo "FAIL: still running after the test:" >&2
+    echo "FAIL: still running after the test (now killed):" >&2
     ps -o pid,stat,cmd -p "${left# }" >&2 || true
+    # shellcheck disable=SC2086  # a list of pids
+    kill -KILL $left 2> /dev/null
     rc=1
   fi
   rm -rf "$T"
