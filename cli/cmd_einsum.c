@@ -33,7 +33,8 @@ static const char eval_help[] =
   "K[e,m], V[f,m] and output AV[f,p] (or with head ranks between, such as\n"
   "Q[e,g,h,p] K[e,h,m] V[f,h,m] AV[f,g,h,p]; AV[f,p1,p0] counts as AV[f,p]),\n"
   "compares AV head by head with softmax attention (no 1/sqrt(E) scale),\n"
-  "masked by the cascade's predicates and masks if it has any, and prints\n"
+  "or if no Einsum uses exp with linear attention, sum_m (Q.K) V, masked by\n"
+  "the cascade's where lines and masks (else its suffixes), and prints\n"
   "max_abs_err=X; exit status 1 if X > 1e-9.  Prints each output's element\n"
   "count, sum and extremes first.\n\n"
   "  --set SPEC          rank sizes (required; as for attnsim check)\n"
@@ -344,7 +345,12 @@ typedef struct att {
   int e, f, m, p;
   int nh, h[ES_MAX_DIMS];     /* Q's head ranks */
   int nkh, kh[ES_MAX_DIMS];   /* K's and V's head ranks, each one of h[] */
+  int linear;                 /* no exp anywhere: linear attention */
 } att;
+
+static int has_exp(const es_expr *x) {
+  return x && (x->kind == ES_E_EXP || has_exp(x->a) || has_exp(x->b));
+}
 
 static int is_attention(const es_cascade *c, att *a) {
   a->q = es_find_tensor(c, "Q"), a->k = es_find_tensor(c, "K"), a->v = es_find_tensor(c, "V");
@@ -372,6 +378,8 @@ static int is_attention(const es_cascade *c, att *a) {
     if (j++ == a->nh) return 0;
     a->kh[i] = dk[i + 1];
   }
+  a->linear = 1;
+  for (int i = 0; i < c->neinsums; i++) a->linear &= !has_exp(c->einsums[i].rhs);
   return 1;
 }
 
@@ -412,7 +420,8 @@ static int compare_attention(const es_cascade *c, const att *a, const es_values 
         val[a->m] = m, val[a->p] = p;
         allow[m * P + p] = (unsigned char)es_point_allowed(c, -1, val);
       }
-    es_attention_ref_masked(q, k, vv, E, F, M, P, es_has_preds(c) ? allow : NULL, ref);
+    if (a->linear) es_linear_attention_ref(q, k, vv, E, F, M, P, es_has_preds(c) ? allow : NULL, ref);
+    else es_attention_ref_masked(q, k, vv, E, F, M, P, es_has_preds(c) ? allow : NULL, ref);
     for (int64_t f = 0; f < F; f++)
       for (int64_t p = 0; p < P; p++) {
         double d = fabs(ref[f * P + p] - v->data[a->av][(f * hq + qoff) * P + p]);
@@ -450,7 +459,7 @@ int cmd_eval(int argc, char **argv) {
   }
   es_values v;
   if (es_eval(c, o.seed, o.max_elements, &v, &e)) { es_free(c); return cli_fail(&e); }
-  att a;
+  att a = { 0 };
   int attention = is_attention(c, &a);
   for (int t = 0; t < c->ntensors; t++) {
     if (!c->tensors[t].is_output) continue;
@@ -478,8 +487,8 @@ int cmd_eval(int argc, char **argv) {
     }
     printf("max_abs_err=%.3e\n", err);
     if (!(err <= 1e-9)) {
-      fprintf(stderr, "attnsim: %s disagrees with %s softmax attention (max_abs_err %.3e > 1e-9)\n", c->file,
-              es_has_preds(c) ? "masked" : "plain", err);
+      fprintf(stderr, "attnsim: %s disagrees with %s %s attention (max_abs_err %.3e > 1e-9)\n", c->file,
+              es_has_preds(c) ? "masked" : "plain", a.linear ? "linear" : "softmax", err);
       rc = AT_EXIT_FAIL;
     }
   }

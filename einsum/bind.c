@@ -97,10 +97,13 @@ static int not_size(at_err *e, const es_binding *b, int i) {
   return at_errf(e, "--set: %s=%g is not a positive size (examples: 64, 4K, 1M)", b->name[i], b->real[i]);
 }
 
-/* A seeded block mask with round(density * blocks) blocks set (at least
-** one): the first of a Fisher-Yates shuffle of the blocks drawn from
-** splitmix64 seeded with ES_MASK_SEED, so check, eval and the engines see
-** the same pattern. */
+/* A seeded block mask: for each value of its other dims (each query tile
+** of BM[m1,p1]), k = round(density * size of the first dim) blocks of the
+** first dim are set, at least one, drawn by a partial Fisher-Yates shuffle
+** from splitmix64 seeded with ES_MASK_SEED.  So every query tile keeps
+** some key tile (softmax over nothing is 0/0), the active blocks number
+** exactly k * (blocks / size of the first dim), and check, eval and the
+** engines see the same pattern. */
 #define ES_MASK_SEED 0x6d61736bu   /* "mask" */
 static int make_mask(es_cascade *c, int t, double density, at_err *e) {
   const es_tensor *T = &c->tensors[t];
@@ -108,18 +111,21 @@ static int make_mask(es_cascade *c, int t, double density, at_err *e) {
   for (int d = 0; d < T->ndims; d++)
     if (at_mul64(n, (uint64_t)c->ranks[T->dim[d]].size, &n) || n > ((uint64_t)1 << 30))
       return at_errloc(e, c->file, T->loc.line, T->loc.col, "mask %s has more than 2^30 blocks", T->name);
-  uint64_t on = (uint64_t)floor(density * (double)n + 0.5);
-  if (on < 1) on = 1;
-  if (on > n) on = n;
-  uint32_t *perm = malloc(sizeof *perm * (size_t)n);
+  uint64_t first = (uint64_t)c->ranks[T->dim[0]].size, rows = n / first;
+  uint64_t k = (uint64_t)floor(density * (double)first + 0.5);
+  if (k < 1) k = 1;
+  if (k > first) k = first;
+  uint32_t *perm = malloc(sizeof *perm * (size_t)first);
   unsigned char *bits = calloc((size_t)n, 1);
   if (!perm || !bits) { free(perm); free(bits); return at_errf(e, "out of memory"); }
-  for (uint64_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
   at_rng rng = { ES_MASK_SEED };
-  for (uint64_t i = 0; i < on; i++) {
-    uint64_t j = i + at_rng_next(&rng) % (n - i);
-    uint32_t x = perm[i]; perm[i] = perm[j]; perm[j] = x;
-    bits[perm[i]] = 1;
+  for (uint64_t row = 0; row < rows; row++) {
+    for (uint64_t i = 0; i < first; i++) perm[i] = (uint32_t)i;
+    for (uint64_t i = 0; i < k; i++) {
+      uint64_t j = i + at_rng_next(&rng) % (first - i);
+      uint32_t x = perm[i]; perm[i] = perm[j]; perm[j] = x;
+      bits[(uint64_t)perm[i] * rows + row] = 1;
+    }
   }
   free(perm);
   free(c->maskbits[t]);

@@ -251,8 +251,9 @@ int es_points(const es_cascade *c, int i, const es_range *range,
 int es_has_preds(const es_cascade *c);
 /* Whether every predicate and mask holds at a point given by the value of
 ** each original (unsplit) rank in val[] (split parts are derived); ranks a
-** predicate does not name are ignored.  `einsum` -1 checks every predicate
-** of the cascade; i checks those that apply to einsum i.  Needs sizes. */
+** predicate does not name are ignored.  `einsum` i checks those that apply
+** to einsum i; -1 the cascade's mask as a whole: its `where` lines and
+** masks, or if it has none, every statement suffix.  Needs sizes. */
 int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val);
 
 /* Passes over an original (unsplit, non-derived) rank r, as defined in the
@@ -296,6 +297,11 @@ void es_attention_ref(const double *Q, const double *K, const double *V,
 /* The same, masked: key m takes part in query p's softmax only if
 ** allow[m * P + p] is non-zero (allow NULL: every key). */
 void es_attention_ref_masked(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV);
+/* Linear attention in its quadratic form, (Q^T K o allow) V:
+** AV[f,p] = sum over allowed m of (sum_e Q[e,p] K[e,m]) V[f,m]. */
+void es_linear_attention_ref(const double *Q, const double *K, const double *V,
                              int64_t E, int64_t F, int64_t M, int64_t P,
                              const unsigned char *allow, double *AV);
 

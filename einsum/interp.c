@@ -290,3 +290,16 @@ void es_attention_ref_masked(const double *Q, const double *K, const double *V,
   }
   free(s);
 }
+
+void es_linear_attention_ref(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV) {
+  for (int64_t i = 0; i < F * P; i++) AV[i] = 0;
+  for (int64_t p = 0; p < P; p++)
+    for (int64_t m = 0; m < M; m++) {
+      if (allow && !allow[m * P + p]) continue;
+      double d = 0;
+      for (int64_t e = 0; e < E; e++) d += Q[e * P + p] * K[e * M + m];
+      for (int64_t f = 0; f < F; f++) AV[f * P + p] += d * V[f * M + m];
+    }
+}

@@ -123,9 +123,11 @@ int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val) {
       var[R->inner] = var[r] % in;
     }
   }
+  int global = 0;
+  for (int i = 0; i < c->npreds; i++) global |= c->preds[i].einsum < 0;
   for (int i = 0; i < c->npreds; i++) {
     const es_pred *p = &c->preds[i];
-    if (einsum >= 0 && !es_pred_of(c, p, einsum)) continue;
+    if (einsum >= 0 ? !es_pred_of(c, p, einsum) : global && p->einsum >= 0) continue;
     if (!es_pred_holds(c, p, all, var)) return 0;
   }
   return 1;
