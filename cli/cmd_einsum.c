@@ -21,8 +21,9 @@ static const char check_help[] =
   "counts are exact and count only the points a cascade's predicates keep\n"
   "(`where`, masks); --set also binds params (W=4096) and densities\n"
   "(DENSITY=0.1).  --json adds run_points, the points that run, per Einsum.\n\n"
-  "  --set SPEC   rank sizes, positive (repeatable; each name once over all of\n"
-  "               them; split parts left out are derived)\n"
+  "  --set SPEC   sizes of ranks, params and heads (positive) and mask\n"
+  "               densities (in (0, 1]); repeatable, each name once over all\n"
+  "               of them; split parts left out are derived\n"
   "  --json       print one JSON object instead of tables\n\n"
   CLI_HELP_NUMBERS;
 
@@ -37,7 +38,7 @@ static const char eval_help[] =
   "the cascade's where lines and masks (else its suffixes), and prints\n"
   "max_abs_err=X; exit status 1 if X > 1e-9.  Prints each output's element\n"
   "count, sum and extremes first.\n\n"
-  "  --set SPEC          rank sizes (required; as for attnsim check)\n"
+  "  --set SPEC          sizes, as for attnsim check (required)\n"
   "  --seed S            random seed, 0 to 2^64-1, no suffix (default 1)\n"
   "  --max-elements N    refuse cascades needing more elements (a positive\n"
   "                      size; default 64M)\n"
