@@ -538,6 +538,28 @@ static int st_ranks(es_parser *p) {
   return end_of_statement(p);
 }
 
+/* NAME '*' NAME, both lower case (split parts) or upper case (`upper`,
+** head ranks); what[]: the messages for a bad first name, a bad second
+** name, and a name whose other letters have the wrong case. */
+static int parse_product(es_parser *p, int upper, const char *const what[3], const token **a, const token **b) {
+  for (int k = 0; k < 2; k++) {
+    if (k && expect(p, T_STAR, "'*'")) return -1;
+    token *t = peek(p);
+    int c0 = (unsigned char)t->s[0];
+    if (t->kind != T_IDENT || (upper ? is_reserved(t) || !isupper(c0) : !islower(c0)))
+      return es_errat(p, t->loc, "%s", what[k]);
+    next(p);
+    *(k ? b : a) = t;
+  }
+  for (int k = 0; k < 2; k++) {
+    const token *x = k ? *b : *a;
+    for (int i = 0; i < x->len; i++)
+      if (upper ? islower((unsigned char)x->s[i]) : isupper((unsigned char)x->s[i]))
+        return es_errat(p, x->loc, what[2], x->len, x->s);
+  }
+  return 0;
+}
+
 /* split m = m1 * m0 */
 static int st_split(es_parser *p) {
   token *t = peek(p);
@@ -548,21 +570,10 @@ static int st_split(es_parser *p) {
   if (p->c->ranks[r].iterative) return es_errat(p, t->loc, "an iterative rank cannot be split");
   next(p);
   if (expect(p, T_EQ, "'='")) return -1;
-  token *a = peek(p);
-  if (a->kind != T_IDENT || !islower((unsigned char)a->s[0]))
-    return es_errat(p, a->loc, "expected a lower-case index for the outer part");
-  next(p);
-  if (expect(p, T_STAR, "'*'")) return -1;
-  token *b = peek(p);
-  if (b->kind != T_IDENT || !islower((unsigned char)b->s[0]))
-    return es_errat(p, b->loc, "expected a lower-case index for the inner part");
-  next(p);
-  for (const token *x = a; ; x = b) {
-    for (int i = 0; i < x->len; i++)
-      if (isupper((unsigned char)x->s[i]))
-        return es_errat(p, x->loc, "index '%.*s' must be lower case", x->len, x->s);
-    if (x == b) break;
-  }
+  const token *a, *b;
+  static const char *const what[] = { "expected a lower-case index for the outer part",
+    "expected a lower-case index for the inner part", "index '%.*s' must be lower case" };
+  if (parse_product(p, 0, what, &a, &b)) return -1;
   int o = add_rank(p, a, r);
   if (o < 0) return -1;
   int in = add_rank(p, b, r);
@@ -663,21 +674,11 @@ static int st_heads(es_parser *p) {
   int qi = add_param(p, q, ES_P_HEADS, -1, -1);
   if (qi < 0) return -1;
   if (expect(p, T_EQ, "'='")) return -1;
-  token *h = peek(p);
-  if (h->kind != T_IDENT || is_reserved(h) || !isupper((unsigned char)h->s[0]))
-    return es_errat(p, h->loc, "expected the upper-case name of the KV-head rank");
-  next(p);
-  if (expect(p, T_STAR, "'*'")) return -1;
-  token *g = peek(p);
-  if (g->kind != T_IDENT || is_reserved(g) || !isupper((unsigned char)g->s[0]))
-    return es_errat(p, g->loc, "expected the upper-case name of the query-group rank");
-  next(p);
-  for (const token *x = h; ; x = g) {
-    for (int i = 0; i < x->len; i++)
-      if (islower((unsigned char)x->s[i]))
-        return es_errat(p, x->loc, "rank '%.*s' must be upper case (sizes are upper case, indices lower case)", x->len, x->s);
-    if (x == g) break;
-  }
+  const token *h, *g;
+  static const char *const what[] = { "expected the upper-case name of the KV-head rank",
+    "expected the upper-case name of the query-group rank",
+    "rank '%.*s' must be upper case (sizes are upper case, indices lower case)" };
+  if (parse_product(p, 1, what, &h, &g)) return -1;
   int hr = add_rank(p, h, -1);
   if (hr < 0) return -1;
   int gr = add_rank(p, g, -1);
@@ -689,16 +690,21 @@ static int st_heads(es_parser *p) {
   return end_of_statement(p);
 }
 
+/* Makes room for element n of the array *arr of capacity *cap. */
+static int grow(es_parser *p, void **arr, int *cap, int n, size_t elem, int first) {
+  if (n < *cap) return 0;
+  int ncap = *cap ? *cap * 2 : first;
+  void *na = realloc(*arr, elem * (size_t)ncap);
+  if (!na) return at_errf(p->e, "%s: out of memory", p->file);
+  *arr = na;
+  *cap = ncap;
+  return 0;
+}
+
 static int new_pred(es_parser *p, es_loc at, es_pred **out) {
   es_cascade *c = p->c;
   if (c->npreds == MAX_PREDS) return es_errat(p, at, "more than %d predicates and masks", MAX_PREDS);
-  if (c->npreds == p->pcap) {
-    int ncap = p->pcap ? p->pcap * 2 : 8;
-    es_pred *np = realloc(c->preds, sizeof *np * (size_t)ncap);
-    if (!np) return at_errf(p->e, "%s: out of memory", p->file);
-    c->preds = np;
-    p->pcap = ncap;
-  }
+  if (grow(p, (void **)&c->preds, &p->pcap, c->npreds, sizeof *c->preds, 8)) return -1;
   *out = &c->preds[c->npreds++];
   memset(*out, 0, sizeof **out);
   (*out)->mask = -1;
@@ -818,13 +824,7 @@ static int st_mask(es_parser *p) {
 
 static int new_einsum(es_parser *p, es_einsum **out) {
   es_cascade *c = p->c;
-  if (c->neinsums == p->ecap) {
-    int ncap = p->ecap ? p->ecap * 2 : 16;
-    es_einsum *ne = realloc(c->einsums, sizeof *ne * (size_t)ncap);
-    if (!ne) return at_errf(p->e, "%s: out of memory", p->file);
-    c->einsums = ne;
-    p->ecap = ncap;
-  }
+  if (grow(p, (void **)&c->einsums, &p->ecap, c->neinsums, sizeof *c->einsums, 16)) return -1;
   *out = &c->einsums[c->neinsums++];
   memset(*out, 0, sizeof **out);
   return 0;

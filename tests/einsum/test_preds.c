@@ -14,12 +14,6 @@
 
 #define BIG (64u << 20)
 
-static uint64_t ops_of(const es_cascade *c, const char *t, es_kind k) {
-  uint64_t n[ES_K_COUNT];
-  at_err e;
-  if (es_op_counts(c, einsum_of(c, t), n, &e)) fail_msg("%s", e.msg);
-  return n[k];
-}
 
 static uint64_t points_of(const es_cascade *c, const char *t, const es_range *r) {
   uint64_t n;
