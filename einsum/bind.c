@@ -105,19 +105,34 @@ static int not_size(at_err *e, const es_binding *b, int i) {
 ** exactly k * (blocks / size of the first dim), and check, eval and the
 ** engines see the same pattern. */
 #define ES_MASK_SEED 0x6d61736bu   /* "mask" */
-static int make_mask(es_cascade *c, int t, double density, at_err *e) {
+static int make_mask(es_cascade *c, const es_pred *q, at_err *e) {
+  int t = q->mask;
   const es_tensor *T = &c->tensors[t];
   uint64_t n = 1;
   for (int d = 0; d < T->ndims; d++)
     if (at_mul64(n, (uint64_t)c->ranks[T->dim[d]].size, &n) || n > ((uint64_t)1 << 30))
       return at_errloc(e, c->file, T->loc.line, T->loc.col, "mask %s has more than 2^30 blocks", T->name);
   uint64_t first = (uint64_t)c->ranks[T->dim[0]].size, rows = n / first;
-  uint64_t k = (uint64_t)floor(density * (double)first + 0.5);
+  unsigned char *bits = calloc((size_t)n, 1);
+  if (!bits) return at_errf(e, "out of memory");
+  free(c->maskbits[t]);
+  c->maskbits[t] = bits;
+  if (q->pattern != ES_M_RANDOM) {
+    /* two dims: key tile m1 (first), query tile p1 (rows) */
+    int64_t a = c->params[q->pa].size, w = q->pb >= 0 ? c->params[q->pb].size : 0;
+    for (uint64_t m1 = 0; m1 < first; m1++)
+      for (uint64_t p1 = 0; p1 < rows; p1++) {
+        int64_t d = (int64_t)p1 - (int64_t)m1;
+        bits[m1 * rows + p1] = q->pattern == ES_M_STRIDE ? d >= 0 && d % a == 0
+                                                         : (int64_t)m1 < a || (d >= 0 && d < w);
+      }
+    return 0;
+  }
+  uint64_t k = (uint64_t)floor(c->params[q->pa].density * (double)first + 0.5);
   if (k < 1) k = 1;
   if (k > first) k = first;
   uint32_t *perm = malloc(sizeof *perm * (size_t)first);
-  unsigned char *bits = calloc((size_t)n, 1);
-  if (!perm || !bits) { free(perm); free(bits); return at_errf(e, "out of memory"); }
+  if (!perm) return at_errf(e, "out of memory");
   at_rng rng = { ES_MASK_SEED };
   for (uint64_t row = 0; row < rows; row++) {
     for (uint64_t i = 0; i < first; i++) perm[i] = (uint32_t)i;
@@ -128,8 +143,6 @@ static int make_mask(es_cascade *c, int t, double density, at_err *e) {
     }
   }
   free(perm);
-  free(c->maskbits[t]);
-  c->maskbits[t] = bits;
   return 0;
 }
 
@@ -240,11 +253,11 @@ int es_bind(es_cascade *c, const es_binding *b, at_err *e) {
                        P->kind == ES_P_DENSITY ? "density" : "param", P->name,
                        P->kind == ES_P_DENSITY ? "value" : "size", P->name, P->kind == ES_P_DENSITY ? "0.1" : "N");
   }
-  for (int i = 0; i < c->nparams; i++)
-    if (c->params[i].kind == ES_P_DENSITY) {
+  for (int i = 0; i < c->npreds; i++)
+    if (c->preds[i].mask >= 0) {
       if (!c->maskbits && !(c->maskbits = calloc((size_t)c->ntensors, sizeof *c->maskbits)))
         return at_errf(e, "out of memory");
-      if (make_mask(c, c->params[i].r1, c->params[i].density, e)) return -1;
+      if (make_mask(c, &c->preds[i], e)) return -1;
     }
   c->bound = 1;
   return 0;

@@ -70,6 +70,13 @@ typedef struct es_pterm {
 
 typedef enum es_cmp { ES_C_LT, ES_C_LE, ES_C_GT, ES_C_GE, ES_C_EQ, ES_C_NE } es_cmp;
 
+/* A block mask's pattern (README "Masks"): which blocks es_bind() sets. */
+typedef enum es_mask_kind {
+  ES_M_RANDOM,              /* `density D`: round(D * first dim) per row, seeded */
+  ES_M_SINK_WINDOW,         /* `sink S window W`: key tile m1 < S, or 0 <= p1 - m1 < W */
+  ES_M_STRIDE               /* `stride S`: m1 <= p1 and (p1 - m1) % S == 0 */
+} es_mask_kind;
+
 /* An iteration-space predicate, `sum(terms) CMP 0` (the right side moved
 ** left), or a block mask (`mask` >= 0: the point runs if the mask tensor's
 ** element at the point's tile indices is set).  `einsum` -1: a `where`
@@ -80,6 +87,8 @@ typedef struct es_pred {
   es_pterm term[ES_MAX_PTERMS];
   es_cmp cmp;
   int mask;                 /* mask tensor, or -1 for a comparison */
+  es_mask_kind pattern;     /* a mask's pattern */
+  int pa, pb;               /* its params: DENSITY; SINK, WINDOW; STRIDE; else -1 */
   int einsum;               /* -1: every Einsum; else that one only */
   uint32_t ranks;           /* bit r: the predicate names rank r */
   es_loc loc;

@@ -176,7 +176,7 @@ static int expect(es_parser *p, tok_kind k, const char *what) {
 static int is_keyword(const char *s, int len) {
   static const char *const words[] = { "ranks", "input", "output", "split", "iterate",
     "init", "exp", "max", "min", "sum", "inf", "where", "param", "heads", "mask",
-    "density", NULL };
+    "density", "sink", "window", "stride", NULL };
   for (int i = 0; words[i]; i++)
     if ((int)strlen(words[i]) == len && memcmp(s, words[i], (size_t)len) == 0) return 1;
   return 0;
@@ -812,13 +812,35 @@ static int st_mask(es_parser *p) {
     t->dim[i] = ix->rank;
     q->ranks |= (uint32_t)1 << ix->rank;
   }
+  q->pa = q->pb = -1;
   token *d = peek(p);
-  if (!is_word(d, "density")) {
-    char b[40];
-    return es_errat(p, d->loc, "expected 'density NAME' after the mask, found %s", describe(d, b, sizeof b));
+  if (is_word(d, "density")) {
+    next(p);
+    q->pattern = ES_M_RANDOM;
+    if ((q->pa = add_param(p, next(p), ES_P_DENSITY, a.tensor, -1)) < 0) return -1;
+    return end_of_statement(p);
   }
+  int sink = is_word(d, "sink"), stride = is_word(d, "stride");
+  if (!sink && !stride) {
+    char b[40];
+    return es_errat(p, d->loc, "expected 'density NAME', 'sink NAME window NAME' or 'stride NAME' after the mask, found %s",
+                    describe(d, b, sizeof b));
+  }
+  if (a.n != 2)
+    return es_errat(p, d->loc, "a %s mask has two dims, the key tile then the query tile (mask %s[m1,p1])",
+                    sink ? "sink/window" : "stride", t->name);
   next(p);
-  if (add_param(p, next(p), ES_P_DENSITY, a.tensor, -1) < 0) return -1;
+  q->pattern = sink ? ES_M_SINK_WINDOW : ES_M_STRIDE;
+  if ((q->pa = add_param(p, next(p), ES_P_SIZE, -1, -1)) < 0) return -1;
+  if (sink) {
+    token *w = peek(p);
+    if (!is_word(w, "window")) {
+      char b[40];
+      return es_errat(p, w->loc, "expected 'window NAME' after the sink, found %s", describe(w, b, sizeof b));
+    }
+    next(p);
+    if ((q->pb = add_param(p, next(p), ES_P_SIZE, -1, -1)) < 0) return -1;
+  }
   return end_of_statement(p);
 }
 

@@ -165,7 +165,9 @@ typedef struct counter {
   cset a;                     /* A_S: what each point of the scope must satisfy */
   cset x;                     /* the step's block must hold a point satisfying these */
   int exist;                  /* check x */
-  int vars[ES_MAX_RANKS], nvars;    /* scope ranks enumerated */
+  int vars[ES_MAX_RANKS], nvars;    /* scope ranks enumerated, those masks
+                                       read first */
+  int nmvars;                 /* vars[0..nmvars): every rank a mask reads */
   int solve;                  /* scope rank solved in closed form, or -1 */
   int evars[ES_MAX_RANKS], nevars;  /* block ranks enumerated */
   int esolve;                 /* block rank solved in closed form, or -1 */
@@ -257,11 +259,16 @@ static int rest_of(counter *q, const lcons *l, int s, int64_t *out) {
 /* Points x_s in [lo, hi) satisfying every constraint of cs at val[], the
 ** other ranks fixed; s < 0: 1 or 0 for the point val[] itself.  Masks
 ** never read s. */
+static int masks_hold(counter *q, const cset *cs, es_rset scope) {
+  for (int i = 0; i < cs->nm; i++)
+    if (!mask_holds(q->c, cs->m[i], scope, q->val)) return 0;
+  return 1;
+}
+
 static int64_t solve_count(counter *q, const cset *cs, int s, int64_t lo, int64_t hi, es_rset scope) {
   int64_t L = lo, H = hi - 1, excl[MAXC];
   int nex = 0;
-  for (int i = 0; i < cs->nm; i++)
-    if (!mask_holds(q->c, cs->m[i], scope, q->val)) return 0;
+  if (!masks_hold(q, cs, scope)) return 0;
   for (int i = 0; i < cs->n; i++) {
     const lcons *l = &cs->c[i];
     int64_t r;
@@ -331,6 +338,8 @@ static uint64_t enumerate(counter *q, int k, es_rset scope, es_rset xscope) {
   uint64_t total = 0;
   for (int64_t v = q->lo[r]; v < q->hi[r] && !q->failed; v++) {
     q->val[r] = v;
+    /* once the masks' ranks are set, a block that is off prunes the rest */
+    if (k + 1 == q->nmvars && !masks_hold(q, &q->a, scope)) continue;
     if (at_add64(total, enumerate(q, k + 1, scope, xscope), &total)) q->failed = 1;
   }
   return total;
@@ -375,8 +384,12 @@ static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *ra
   int64_t ext[ES_MAX_RANKS] = { 0 };
   for (int r = 0; r < c->nranks; r++) ext[r] = q->hi[r] - q->lo[r];
   q->solve = pick_solve(q, q->a.vars & s, q->a.mvars | enum_l, ext);
+  es_rset mv = q->a.mvars & s;
   for (int r = 0; r < c->nranks; r++)
-    if ((involved & ((es_rset)1 << r)) && r != q->solve) q->vars[q->nvars++] = r;
+    if (mv & ((es_rset)1 << r)) q->vars[q->nvars++] = r;
+  q->nmvars = q->a.nm ? q->nvars : -1;
+  for (int r = 0; r < c->nranks; r++)
+    if ((involved & ~mv & ((es_rset)1 << r)) && r != q->solve) q->vars[q->nvars++] = r;
   if (q->exist) {
     es_rset bv = (q->x.vars | q->x.mvars) & block;
     int64_t bext[ES_MAX_RANKS] = { 0 };

@@ -210,8 +210,9 @@ static void test_linear_counts(void **s) {
 
 /* ---- block sparse -------------------------------------------------------- */
 
-/* Softmax over the keys of the key tiles the mask keeps for p's tile. */
-static double sparse_err(const es_cascade *c, const es_values *v) {
+/* Softmax over the keys of the key tiles the mask keeps for p's tile,
+** and with `causal` only keys m <= p. */
+static double sparse_err_with(const es_cascade *c, const es_values *v, int causal) {
   int64_t E = size_of(c, "E"), F = size_of(c, "F"), M = size_of(c, "M"), P = size_of(c, "P");
   int64_t M0 = size_of(c, "M0"), P0 = size_of(c, "P0"), P1 = P / P0;
   const unsigned char *bm = c->maskbits[tensor_of(c, "BM")];
@@ -221,7 +222,7 @@ static double sparse_err(const es_cascade *c, const es_values *v) {
   for (int64_t p = 0; p < P; p++) {
     double sc[64], mx = -INFINITY;
     for (int64_t m = 0; m < M; m++) {
-      if (!bm[(m / M0) * P1 + p / P0]) continue;
+      if (!bm[(m / M0) * P1 + p / P0] || (causal && m > p)) continue;
       sc[m] = 0;
       for (int64_t e = 0; e < E; e++) sc[m] += Q[e * P + p] * K[e * M + m];
       if (sc[m] > mx) mx = sc[m];
@@ -229,7 +230,7 @@ static double sparse_err(const es_cascade *c, const es_values *v) {
     for (int64_t f = 0; f < F; f++) {
       double num = 0, den = 0;
       for (int64_t m = 0; m < M; m++) {
-        if (!bm[(m / M0) * P1 + p / P0]) continue;
+        if (!bm[(m / M0) * P1 + p / P0] || (causal && m > p)) continue;
         num += exp(sc[m] - mx) * V[f * M + m];
         den += exp(sc[m] - mx);
       }
@@ -238,6 +239,9 @@ static double sparse_err(const es_cascade *c, const es_values *v) {
   }
   return err;
 }
+
+static double sparse_err(const es_cascade *c, const es_values *v) { return sparse_err_with(c, v, 0); }
+static double causal_sparse_err(const es_cascade *c, const es_values *v) { return sparse_err_with(c, v, 1); }
 
 static uint64_t active_blocks(const es_cascade *c) {
   uint64_t n = 0, blocks = (uint64_t)(size_of(c, "M1") * size_of(c, "P1"));
@@ -278,6 +282,45 @@ static void test_sparse_work(void **s) {
   es_free(c);
 }
 
+/* The fixed patterns, causal inside the diagonal tile (M0 = P0 = B). */
+static void test_pattern_values(void **s) {
+  (void)s;
+  static const char *const streaming[] = {
+    "E=3,F=2,M=16,P=16,M0=4,P0=4,SINK=1,WIN=2", "E=2,F=2,M=24,P=24,M0=3,P0=3,SINK=2,WIN=1",
+    "E=2,F=2,M=12,P=12,M0=4,P0=4,SINK=5,WIN=9",
+  };
+  static const char *const strided[] = {
+    "E=3,F=2,M=16,P=16,M0=4,P0=4,STRIDE=2", "E=2,F=2,M=27,P=27,M0=3,P0=3,STRIDE=4",
+    "E=2,F=2,M=8,P=8,M0=1,P0=1,STRIDE=3",
+  };
+  check_values("streaming-1pass", streaming, sizeof streaming / sizeof streaming[0], causal_sparse_err);
+  check_values("strided-1pass", strided, sizeof strided / sizeof strided[0], causal_sparse_err);
+}
+
+/* T = 4 tiles of B = 4 tokens.  Streaming, SINK = 1, WIN = 2: query tile
+** p1 keeps key tiles {0}, {0,1}, {0,1,2}, {0,2,3}: 9 blocks, each full
+** (16 scores) but the diagonal one, cut by m <= p to B(B+1)/2 = 10, so
+** 10 + (16+10) + (2*16+10) + (2*16+10) = 120 scores.  Strided, STRIDE = 2:
+** {0}, {1}, {0,2}, {1,3}: 6 blocks, 10 + 10 + 26 + 26 = 72 scores. */
+static void test_pattern_work(void **s) {
+  (void)s;
+  es_cascade *c = load_cascade("streaming-1pass");
+  bind_sizes(c, "E=1,F=1,M=16,P=16,M0=4,P0=4,SINK=1,WIN=2");
+  assert_int_equal(active_blocks(c), 9);
+  assert_int_equal(ops_of(c, "BQK", ES_K_MUL), 120);
+  /* 128K tokens in tiles of 64, SINK = 1, WIN = 4: tiles p1 >= 4 keep the
+     sink, 3 full window tiles and the diagonal (4*4096 + 2080 scores);
+     p1 = 0..3 keep p1 full tiles and the diagonal */
+  bind_sizes(c, "E=1,F=1,M=128K,P=128K,M0=64,P0=64,SINK=1,WIN=4");
+  assert_int_equal(ops_of(c, "SLN", ES_K_EXP), 2044ull * (4 * 4096 + 2080) + 4 * 2080 + 6 * 4096);
+  es_free(c);
+  c = load_cascade("strided-1pass");
+  bind_sizes(c, "E=1,F=1,M=16,P=16,M0=4,P0=4,STRIDE=2");
+  assert_int_equal(active_blocks(c), 6);
+  assert_int_equal(ops_of(c, "BQK", ES_K_MUL), 72);
+  es_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gqa_values),
@@ -288,6 +331,8 @@ int main(void) {
     cmocka_unit_test(test_linear_counts),
     cmocka_unit_test(test_sparse_values),
     cmocka_unit_test(test_sparse_work),
+    cmocka_unit_test(test_pattern_values),
+    cmocka_unit_test(test_pattern_work),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
