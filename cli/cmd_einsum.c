@@ -167,7 +167,21 @@ static int print_json(FILE *f, const es_cascade *c, at_err *e) {
     if (c->bound) fprintf(f, ",\"size\":%lld", (long long)R->size);
     fputc('}', f);
   }
-  fprintf(f, "],\"passes\":{");
+  fprintf(f, "]");
+  if (c->nparams) {
+    /* sizes that are not ranks: `param`, heads, mask densities */
+    fprintf(f, ",\"params\":{");
+    for (int i = 0; i < c->nparams; i++) {
+      const es_param *P = &c->params[i];
+      fprintf(f, "%s", i ? "," : "");
+      cli_json_str(f, P->name);
+      if (!c->bound) fputs(":null", f);
+      else if (P->kind == ES_P_DENSITY) fprintf(f, ":%.17g", P->density);
+      else fprintf(f, ":%lld", (long long)P->size);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, ",\"passes\":{");
   int first = 1;
   for (int r = 0; r < c->nranks; r++) {
     if (!is_original(c, r)) continue;
@@ -253,6 +267,11 @@ static int print_text(FILE *f, const es_cascade *c, at_err *e) {
   }
   fprintf(f, "sizes:");
   for (int r = 0; r < c->nranks; r++) fprintf(f, " %s=%lld", c->ranks[r].name, (long long)c->ranks[r].size);
+  for (int i = 0; i < c->nparams; i++) {
+    const es_param *P = &c->params[i];
+    if (P->kind == ES_P_DENSITY) fprintf(f, " %s=%g", P->name, P->density);
+    else fprintf(f, " %s=%lld", P->name, (long long)P->size);
+  }
   fprintf(f, "\n\n%-10s %5s  %-22s", "einsum", "line", "space | summed");
   for (int j = 0; j < ES_K_COUNT; j++) fprintf(f, " %14s", es_kind_name[j]);
   fputc('\n', f);
