@@ -345,6 +345,69 @@ static uint64_t enumerate(counter *q, int k, es_rset scope, es_rset xscope) {
   return total;
 }
 
+/* lo - hi, coefficient by coefficient, as the constraint lo - hi <= 0. */
+static int bound_pair(const es_cascade *c, const lcons *lo, const lcons *hi, lcons *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = L_LE;
+  for (int r = 0; r < c->nranks; r++)
+    if (__builtin_sub_overflow(lo->k[r], hi->k[r], &out->k[r])) return -1;
+  return __builtin_sub_overflow(lo->c0, hi->c0, &out->c0) ? -1 : 0;
+}
+
+/* Whether the block holds a point satisfying x, as constraints on the left
+** ranks alone, appended to a: exact (Fourier-Motzkin over the integers)
+** when one block rank b is involved, only in <= constraints, with
+** coefficient +1 or -1 (a composite m1*M0 + m0 gives m0 coefficient 1):
+** b exists in [0, B) iff every lower bound is at most every upper bound.
+** Returns 1 if done, 0 if x is not of that form (enumerate instead), -1 on
+** overflow. */
+static int eliminate(const es_cascade *c, const cset *x, es_rset block, cset *a) {
+  es_rset bv = (x->vars | x->mvars) & block;
+  if (!bv || (bv & (bv - 1)) || (x->mvars & bv)) return 0;
+  int b = __builtin_ctz(bv);
+  lcons lo[MAXC + 1], hi[MAXC + 1];
+  int nlo = 1, nhi = 1, nrest = 0;
+  memset(&lo[0], 0, sizeof lo[0]);                     /* b >= 0 */
+  memset(&hi[0], 0, sizeof hi[0]);                     /* b <= B - 1 */
+  hi[0].c0 = c->ranks[b].size - 1;
+  for (int i = 0; i < x->n; i++) {
+    const lcons *l = &x->c[i];
+    if (!l->k[b]) { nrest++; continue; }
+    if (l->kind != L_LE || (l->k[b] != 1 && l->k[b] != -1)) return 0;
+  }
+  for (int i = 0; i < x->n; i++) {
+    const lcons *l = &x->c[i];
+    if (!l->k[b]) continue;
+    /* -b + R <= 0: b >= R;  b + R <= 0: b <= -R */
+    lcons *t = l->k[b] < 0 ? &lo[nlo++] : &hi[nhi++];
+    *t = *l;
+    t->k[b] = 0;
+    if (l->k[b] > 0) {
+      for (int r = 0; r < c->nranks; r++) t->k[r] = -t->k[r];
+      t->c0 = -t->c0;
+    }
+  }
+  if (a->n + nrest + nlo * nhi > MAXC || a->nm + x->nm > MAXC) return 0;
+  for (int i = 0; i < x->n; i++)
+    if (!x->c[i].k[b]) a->c[a->n++] = x->c[i];
+  for (int i = 0; i < nlo; i++)
+    for (int j = 0; j < nhi; j++) {
+      lcons *t = &a->c[a->n];
+      if (bound_pair(c, &lo[i], &hi[j], t)) return -1;
+      int any = 0;
+      for (int r = 0; r < c->nranks; r++)
+        if (t->k[r]) a->vars |= (es_rset)1 << r, any = 1;
+      /* a constant pair (0 <= B - 1) always holds; keep only live ones */
+      if (any || t->c0 > 0) a->n++;
+    }
+  for (int i = 0; i < x->nm; i++) a->m[a->nm++] = x->m[i];
+  a->mvars |= x->mvars;
+  for (int i = 0; i < x->n; i++)
+    for (int r = 0; r < c->nranks; r++)
+      if (x->c[i].k[r] && r != b) a->vars |= (es_rset)1 << r;
+  return 1;
+}
+
 /* Picks the widest rank of `from` that no mask reads and `avoid` lacks. */
 static int pick_solve(const counter *q, es_rset from, es_rset avoid, const int64_t *ext) {
   int best = -1;
@@ -368,6 +431,9 @@ static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *ra
   if (block) {
     if (collect_preds(c, i, xscope, &q->x)) goto overflow;
     q->exist = q->x.n + q->x.nm > 0;
+    int el = q->exist ? eliminate(c, &q->x, block, &q->a) : 0;
+    if (el < 0) goto overflow;
+    if (el) q->exist = 0;
   }
   uint64_t mult = 1;
   es_rset enum_l = q->exist ? ((q->x.vars | q->x.mvars) & left) : 0;

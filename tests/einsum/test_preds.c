@@ -188,6 +188,62 @@ static void test_operators(void **s) {
   }
 }
 
+/* Steps and reductions against brute force, over tile ranges: a step
+** (m1, p) of R runs iff some m0 of its block satisfies the predicate at
+** m = m1*M0 + m0; S's sum over m0 adds once per satisfying m0.  The
+** predicates cover both ways es_points counts: bounds of coefficient 1 on
+** m0 (solved in closed form) and == / != (enumerated). */
+static int brute_pred(int n, int64_t m, int64_t p) {
+  switch (n) {
+  case 0: return m <= p;
+  case 1: return p - m < 4 && m <= p;
+  case 2: return m + 2 != p;
+  case 3: return m == p;
+  case 4: return m >= p - 3 && 2 <= m;
+  default: return p + 1 > m && m + 5 > 2 + p;
+  }
+}
+
+static void test_steps_brute_force(void **s) {
+  (void)s;
+  static const char *const preds[] = { "m <= p", "p - m < W, m <= p", "m + 2 != p", "m == p",
+    "m >= p - 3, 2 <= m", "p + 1 > m, m + 5 > 2 + p" };
+  for (int n = 0; n < 6; n++) {
+    char text[400];
+    snprintf(text, sizeof text, "ranks M P\ninput A[m,p]\nsplit m = m1 * m0\niterate m1\nparam W\nwhere %s\n"
+             "init R[0,p] = 0\nS[m1,p] = sum(m0: A[m1,m0,p])\nR[m1+1,p] = R[m1,p] + S[m1,p]\noutput Z[p] = R[M1,p]\n",
+             preds[n]);
+    es_cascade *c = parse_text(text);
+    bind_sizes(c, "M=12,M0=3,P=10,W=4");
+    int m1 = rank_of(c, "M1"), pr = rank_of(c, "P");
+    for (int64_t a = 0; a < 4; a++)
+      for (int64_t b = a + 1; b <= 4; b++)
+        for (int64_t pa = 0; pa < 10; pa += 3)
+          for (int64_t pb = pa + 1; pb <= 10; pb += 2) {
+            es_range r;
+            es_range_full(c, &r);
+            r.lo[m1] = a, r.hi[m1] = b, r.lo[pr] = pa, r.hi[pr] = pb;
+            uint64_t steps = 0, adds = 0;
+            for (int64_t x = a; x < b; x++)
+              for (int64_t p = pa; p < pb; p++) {
+                int any = 0;
+                for (int64_t m0 = 0; m0 < 3; m0++) {
+                  int ok = brute_pred(n, x * 3 + m0, p);
+                  any |= ok;
+                  adds += (uint64_t)ok;
+                }
+                steps += (uint64_t)any;
+              }
+            uint64_t k[ES_K_COUNT];
+            at_err e;
+            assert_int_equal(points_of(c, "R", &r), steps);
+            if (es_op_counts_range(c, einsum_of(c, "S"), &r, k, &e)) fail_msg("%s", e.msg);
+            assert_int_equal(k[ES_K_ADD], adds);
+          }
+    es_free(c);
+  }
+}
+
 /* Two ranks of 2^62 keep about 2^123 points: an error, not a wrapped count. */
 static void test_overflow(void **s) {
   (void)s;
@@ -320,6 +376,7 @@ int main(void) {
     cmocka_unit_test(test_decode_counts),
     cmocka_unit_test(test_tile_ranges),
     cmocka_unit_test(test_operators),
+    cmocka_unit_test(test_steps_brute_force),
     cmocka_unit_test(test_overflow),
     cmocka_unit_test(test_passes),
     cmocka_unit_test(test_values),
