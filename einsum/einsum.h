@@ -262,7 +262,8 @@ int es_has_preds(const es_cascade *c);
 ** each original (unsplit) rank in val[] (split parts are derived); ranks a
 ** predicate does not name are ignored.  `einsum` i checks those that apply
 ** to einsum i; -1 the cascade's mask as a whole: its `where` lines and
-** masks, or if it has none, every statement suffix.  Needs sizes. */
+** masks, or if it has none, every statement suffix.  Needs sizes: -1 on
+** a cascade es_bind() has not bound. */
 int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val);
 
 /* Passes over an original (unsplit, non-derived) rank r, as defined in the

@@ -110,6 +110,7 @@ int es_pred_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_
 int es_has_preds(const es_cascade *c) { return c->npreds > 0; }
 
 int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val) {
+  if (!c->bound) return -1;
   int64_t var[ES_MAX_RANKS] = { 0 };
   es_rset all = 0;
   /* parts are declared after their parent: derive them in order */
@@ -422,6 +423,7 @@ static int pick_solve(const counter *q, es_rset from, es_rset avoid, const int64
 ** run: see es_points. */
 static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
                        uint64_t *points, at_err *e) {
+  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
   counter *q = calloc(1, sizeof *q);
   if (!q) return at_errf(e, "out of memory");
   q->c = c;
@@ -485,6 +487,5 @@ int es_points_scope(const es_cascade *c, int i, es_rset s, const es_range *range
 }
 
 int es_points(const es_cascade *c, int i, const es_range *range, uint64_t *points, at_err *e) {
-  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
   return count_scope(c, i, es_space_set(c, i), range, points, e);
 }
