@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char check_help[] =
-  "usage: attnsim check FILE [--set NAME=SIZE,...] [--json]\n\n"
+  "usage: attnsim check FILE [--set NAME=SIZE,...] [--mask NAME=FILE] [--json]\n\n"
   "Parses and checks a cascade of Einsums.  Errors are printed as\n"
   "FILE:LINE:COL: message, with exit status 2.  With --set (sizes such as\n"
   "E=64,F=64,M=4096,P=4096,M0=256; 4K and 1M are accepted), also prints per\n"
@@ -24,11 +24,14 @@ static const char check_help[] =
   "  --set SPEC   sizes of ranks, params and heads (positive) and mask\n"
   "               densities (in (0, 1]); repeatable, each name once over all\n"
   "               of them; split parts left out are derived\n"
+  "  --mask NAME=FILE  the pattern of `mask NAME[..] file`: a line of 0 and 1\n"
+  "               per key tile, one character per query tile (repeatable)\n"
   "  --json       print one JSON object instead of tables\n\n"
   CLI_HELP_NUMBERS;
 
 static const char eval_help[] =
-  "usage: attnsim eval FILE --set NAME=SIZE,... [--seed S] [--max-elements N] [--max-ops N]\n\n"
+  "usage: attnsim eval FILE --set NAME=SIZE,... [--mask NAME=FILE] [--seed S]\n"
+  "                   [--max-elements N] [--max-ops N]\n\n"
   "Evaluates the cascade in double precision on inputs filled with uniform\n"
   "values in [-1,1) from seed S (default 1).  If the cascade has inputs Q[e,p],\n"
   "K[e,m], V[f,m] and output AV[f,p] (or with head ranks between, such as\n"
@@ -39,6 +42,7 @@ static const char eval_help[] =
   "max_abs_err=X; exit status 1 if X > 1e-9.  Prints each output's element\n"
   "count, sum and extremes first.\n\n"
   "  --set SPEC          sizes, as for attnsim check (required)\n"
+  "  --mask NAME=FILE    a file mask's pattern, as for attnsim check\n"
   "  --seed S            random seed, 0 to 2^64-1, no suffix (default 1)\n"
   "  --max-elements N    refuse cascades needing more elements (a positive\n"
   "                      size; default 64M)\n"
@@ -51,6 +55,9 @@ typedef struct opts {
   es_binding bind;
   int have_bind, json;
   uint64_t seed, max_elements, max_ops;
+  int nmask;                  /* --mask NAME=FILE, in order */
+  char mask[8][ES_MAX_NAME];
+  const char *mask_file[8];
 } opts;
 
 /* One --set value into b.  Each NAME=SIZE goes through es_binding_parse
@@ -82,7 +89,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
   static const struct option lo[] = {
     { "set", required_argument, 0, 's' }, { "json", no_argument, 0, 'j' },
     { "seed", required_argument, 0, 'S' }, { "max-elements", required_argument, 0, 'X' },
-    { "max-ops", required_argument, 0, 'O' },
+    { "max-ops", required_argument, 0, 'O' }, { "mask", required_argument, 0, 'M' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   memset(o, 0, sizeof *o);
   o->seed = 1;
@@ -99,6 +106,17 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       if (set_parse(optarg, &o->bind, &e)) return cli_fail(&e);
       o->have_bind = 1;
       break;
+    case 'M': {
+      const char *eq = strchr(optarg, '=');
+      if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= ES_MAX_NAME || o->nmask == 8) {
+        fprintf(stderr, "attnsim: --mask needs NAME=FILE (at most 8), got '%s'\n", optarg);
+        return AT_EXIT_INPUT;
+      }
+      memcpy(o->mask[o->nmask], optarg, (size_t)(eq - optarg));
+      o->mask[o->nmask][eq - optarg] = 0;
+      o->mask_file[o->nmask++] = eq + 1;
+      break;
+    }
     case 'j':
       if (is_eval) goto bad;
       o->json = 1;
@@ -309,7 +327,9 @@ static int print_text(FILE *f, const es_cascade *c, at_err *e) {
 static int load(const opts *o, es_cascade **c) {
   at_err e;
   if (es_load(o->file, c, &e)) return cli_fail(&e);
-  if (o->have_bind && es_bind(*c, &o->bind, &e)) {
+  int bad = o->have_bind && es_bind(*c, &o->bind, &e);
+  for (int i = 0; i < o->nmask && !bad; i++) bad = es_mask_load(*c, o->mask[i], o->mask_file[i], &e);
+  if (bad) {
     es_free(*c);
     *c = NULL;
     return cli_fail(&e);

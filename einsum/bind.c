@@ -97,6 +97,14 @@ static int not_size(at_err *e, const es_binding *b, int i) {
   return at_errf(e, "--set: %s=%g is not a positive size (examples: 64, 4K, 1M)", b->name[i], b->real[i]);
 }
 
+/* The blocks of mask t at the bound sizes, or 0 if more than 2^30. */
+static uint64_t mask_blocks(const es_cascade *c, const es_tensor *T) {
+  uint64_t n = 1;
+  for (int d = 0; d < T->ndims; d++)
+    if (at_mul64(n, (uint64_t)c->ranks[T->dim[d]].size, &n) || n > ((uint64_t)1 << 30)) return 0;
+  return n;
+}
+
 /* A seeded block mask: for each value of its other dims (each query tile
 ** of BM[m1,p1]), k = round(density * size of the first dim) blocks of the
 ** first dim are set, at least one, drawn by a partial Fisher-Yates shuffle
@@ -105,14 +113,21 @@ static int not_size(at_err *e, const es_binding *b, int i) {
 ** exactly k * (blocks / size of the first dim), and check, eval and the
 ** engines see the same pattern. */
 #define ES_MASK_SEED 0x6d61736bu   /* "mask" */
-static int make_mask(es_cascade *c, const es_pred *q, at_err *e) {
+static int make_mask(es_cascade *c, es_pred *q, at_err *e) {
   int t = q->mask;
   const es_tensor *T = &c->tensors[t];
-  uint64_t n = 1;
-  for (int d = 0; d < T->ndims; d++)
-    if (at_mul64(n, (uint64_t)c->ranks[T->dim[d]].size, &n) || n > ((uint64_t)1 << 30))
-      return at_errloc(e, c->file, T->loc.line, T->loc.col, "mask %s has more than 2^30 blocks", T->name);
+  uint64_t n = mask_blocks(c, T);
+  if (!n) return at_errloc(e, c->file, T->loc.line, T->loc.col, "mask %s has more than 2^30 blocks", T->name);
   uint64_t first = (uint64_t)c->ranks[T->dim[0]].size, rows = n / first;
+  if (q->pattern == ES_M_FILE) {
+    /* a loaded pattern survives a rebind at the same sizes */
+    if (q->loaded != n || !c->maskbits[t]) {
+      free(c->maskbits[t]);
+      c->maskbits[t] = NULL;
+      q->loaded = 0;
+    }
+    return 0;
+  }
   unsigned char *bits = calloc((size_t)n, 1);
   if (!bits) return at_errf(e, "out of memory");
   free(c->maskbits[t]);
@@ -261,4 +276,68 @@ int es_bind(es_cascade *c, const es_binding *b, at_err *e) {
     }
   c->bound = 1;
   return 0;
+}
+
+int es_mask_load(es_cascade *c, const char *mask, const char *path, at_err *e) {
+  int t = es_find_tensor(c, mask);
+  es_pred *q = NULL;
+  for (int i = 0; i < c->npreds && t >= 0; i++)
+    if (c->preds[i].mask == t) q = &c->preds[i];
+  if (!q) return at_errf(e, "--mask: %s has no mask named '%s'", c->file, mask);
+  if (q->pattern != ES_M_FILE)
+    return at_errf(e, "--mask: mask %s of %s is not declared 'mask %s[..] file'", mask, c->file, mask);
+  if (!c->bound) return at_errf(e, "--mask: %s needs sizes before its pattern (--set)", c->file);
+  const es_tensor *T = &c->tensors[t];
+  uint64_t n = mask_blocks(c, T);
+  if (!n) return at_errloc(e, c->file, T->loc.line, T->loc.col, "mask %s has more than 2^30 blocks", T->name);
+  uint64_t rows = (uint64_t)c->ranks[T->dim[0]].size, cols = n / rows;
+  char *buf;
+  size_t len;
+  if (at_read_file(path, &buf, &len, e)) return -1;
+  unsigned char *bits = calloc((size_t)n, 1);
+  if (!bits) { free(buf); return at_errf(e, "out of memory"); }
+  uint64_t row = 0;
+  int line = 1, rc = -1;
+  for (size_t i = 0; i <= len; line++) {
+    size_t j = i;
+    while (j < len && buf[j] != '\n') j++;
+    size_t end = j > i && buf[j - 1] == '\r' ? j - 1 : j;
+    if (end > i && buf[i] != '#') {
+      if (row == rows) {
+        at_errloc(e, path, line, 1, "more than %llu rows: mask %s has %llu %s tiles", (unsigned long long)rows,
+                  T->name, (unsigned long long)rows, c->ranks[T->dim[0]].index);
+        goto done;
+      }
+      for (size_t k = i; k < end; k++) {
+        if (buf[k] != '0' && buf[k] != '1') {
+          unsigned char ch = (unsigned char)buf[k];
+          if (ch > 32 && ch < 127) at_errloc(e, path, line, (int)(k - i + 1), "expected 0 or 1, found '%c'", ch);
+          else at_errloc(e, path, line, (int)(k - i + 1), "expected 0 or 1, found byte 0x%02x", ch);
+          goto done;
+        }
+        if ((uint64_t)(k - i) < cols) bits[row * cols + (k - i)] = buf[k] == '1';
+      }
+      if ((uint64_t)(end - i) != cols) {
+        at_errloc(e, path, line, 1, "row of %llu blocks: mask %s has %llu per row", (unsigned long long)(end - i),
+                  T->name, (unsigned long long)cols);
+        goto done;
+      }
+      row++;
+    }
+    i = j + 1;
+  }
+  if (row != rows) {
+    at_errloc(e, path, line - 1, 1, "%llu rows: mask %s has %llu %s tiles", (unsigned long long)row, T->name,
+              (unsigned long long)rows, c->ranks[T->dim[0]].index);
+    goto done;
+  }
+  free(c->maskbits[t]);
+  c->maskbits[t] = bits;
+  bits = NULL;
+  q->loaded = n;
+  rc = 0;
+done:
+  free(bits);
+  free(buf);
+  return rc;
 }

@@ -74,7 +74,8 @@ typedef enum es_cmp { ES_C_LT, ES_C_LE, ES_C_GT, ES_C_GE, ES_C_EQ, ES_C_NE } es_
 typedef enum es_mask_kind {
   ES_M_RANDOM,              /* `density D`: round(D * first dim) per row, seeded */
   ES_M_SINK_WINDOW,         /* `sink S window W`: key tile m1 < S, or 0 <= p1 - m1 < W */
-  ES_M_STRIDE               /* `stride S`: m1 <= p1 and (p1 - m1) % S == 0 */
+  ES_M_STRIDE,              /* `stride S`: m1 <= p1 and (p1 - m1) % S == 0 */
+  ES_M_FILE                 /* `file`: loaded with es_mask_load() after es_bind() */
 } es_mask_kind;
 
 /* An iteration-space predicate, `sum(terms) CMP 0` (the right side moved
@@ -89,6 +90,7 @@ typedef struct es_pred {
   int mask;                 /* mask tensor, or -1 for a comparison */
   es_mask_kind pattern;     /* a mask's pattern */
   int pa, pb;               /* its params: DENSITY; SINK, WINDOW; STRIDE; else -1 */
+  uint64_t loaded;          /* FILE: blocks of the pattern loaded, 0 if none */
   int einsum;               /* -1: every Einsum; else that one only */
   uint32_t ranks;           /* bit r: the predicate names rank r */
   es_loc loc;
@@ -211,6 +213,14 @@ typedef struct es_binding {
 int es_binding_parse(const char *spec, es_binding *b, at_err *e);
 int es_binding_set(es_binding *b, const char *name, int64_t value, at_err *e);
 int es_bind(es_cascade *c, const es_binding *b, at_err *e);
+
+/* Loads the pattern of `mask NAME[..] file` from a text file: one line per
+** element of the mask's first dim (key tile), each a string of 0 and 1,
+** one per element of the other dims row-major (query tiles); blank lines
+** and lines starting with # are skipped.  Needs a bound cascade; kept over
+** later es_bind() calls while the mask's sizes stay the same.  Returns 0,
+** or -1 with e = "FILE:LINE:COL: message". */
+int es_mask_load(es_cascade *c, const char *mask, const char *path, at_err *e);
 
 /* Lookups by name; -1 if absent. */
 int es_find_rank(const es_cascade *c, const char *size_name);

@@ -86,6 +86,8 @@ es_rset es_block_of(const es_cascade *c, int i);
 int64_t es_rank_value(const es_cascade *c, int r, es_rset s, const int64_t *var);
 /* Whether p holds at var[] in scope s (p computable there).  Needs sizes. */
 int es_pred_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_t *var);
+/* -1 with e filled (e may be NULL) if a mask has no pattern yet. */
+int es_masks_missing(const es_cascade *c, at_err *e);
 /* es_points for scope s of einsum i (its space plus reduction ranks). */
 int es_points_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
                     uint64_t *points, at_err *e);

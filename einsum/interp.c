@@ -197,6 +197,7 @@ void es_values_free(es_values *v) {
 int es_eval(const es_cascade *c, uint64_t seed, uint64_t max_elements, es_values *out, at_err *e) {
   memset(out, 0, sizeof *out);
   if (!c->bound) return at_errf(e, "%s: eval needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
   ictx x = { c, calloc((size_t)c->ntensors, sizeof(tstore)), 0, e };
   if (!x.t) return at_errf(e, "out of memory");
   int rc = -1;

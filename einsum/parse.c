@@ -176,7 +176,7 @@ static int expect(es_parser *p, tok_kind k, const char *what) {
 static int is_keyword(const char *s, int len) {
   static const char *const words[] = { "ranks", "input", "output", "split", "iterate",
     "init", "exp", "max", "min", "sum", "inf", "where", "param", "heads", "mask",
-    "density", "sink", "window", "stride", NULL };
+    "density", "sink", "window", "stride", "file", NULL };
   for (int i = 0; words[i]; i++)
     if ((int)strlen(words[i]) == len && memcmp(s, words[i], (size_t)len) == 0) return 1;
   return 0;
@@ -820,10 +820,15 @@ static int st_mask(es_parser *p) {
     if ((q->pa = add_param(p, next(p), ES_P_DENSITY, a.tensor, -1)) < 0) return -1;
     return end_of_statement(p);
   }
+  if (is_word(d, "file")) {
+    next(p);
+    q->pattern = ES_M_FILE;
+    return end_of_statement(p);
+  }
   int sink = is_word(d, "sink"), stride = is_word(d, "stride");
   if (!sink && !stride) {
     char b[40];
-    return es_errat(p, d->loc, "expected 'density NAME', 'sink NAME window NAME' or 'stride NAME' after the mask, found %s",
+    return es_errat(p, d->loc, "expected 'density NAME', 'sink NAME window NAME', 'stride NAME' or 'file' after the mask, found %s",
                     describe(d, b, sizeof b));
   }
   if (a.n != 2)

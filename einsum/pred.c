@@ -109,8 +109,18 @@ int es_pred_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_
 
 int es_has_preds(const es_cascade *c) { return c->npreds > 0; }
 
+int es_masks_missing(const es_cascade *c, at_err *e) {
+  for (int i = 0; i < c->npreds; i++) {
+    const es_pred *p = &c->preds[i];
+    if (p->mask >= 0 && (!c->maskbits || !c->maskbits[p->mask]))
+      return !e ? -1 : at_errloc(e, c->file, p->loc.line, p->loc.col, "mask %s has no pattern (load one: --mask %s=FILE)",
+                       c->tensors[p->mask].name, c->tensors[p->mask].name);
+  }
+  return 0;
+}
+
 int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val) {
-  if (!c->bound) return -1;
+  if (!c->bound || es_masks_missing(c, NULL)) return -1;
   int64_t var[ES_MAX_RANKS] = { 0 };
   es_rset all = 0;
   /* parts are declared after their parent: derive them in order */
@@ -424,6 +434,7 @@ static int pick_solve(const counter *q, es_rset from, es_rset avoid, const int64
 static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
                        uint64_t *points, at_err *e) {
   if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
   counter *q = calloc(1, sizeof *q);
   if (!q) return at_errf(e, "out of memory");
   q->c = c;

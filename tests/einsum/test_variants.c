@@ -321,6 +321,38 @@ static void test_pattern_work(void **s) {
   es_free(c);
 }
 
+/* A mask read from a pattern file: tests/einsum/patterns/causal4x4.txt
+** sets the 4+3+2+1 = 10 blocks on and above the tile diagonal, each
+** M0*P0 = 16 scores; the values match masked softmax over those blocks.
+** A rebind at the same sizes keeps the pattern; at others it must be
+** loaded again. */
+static void test_file_mask(void **s) {
+  (void)s;
+  const char *dir = ATTNSIM_SOURCE_DIR "/tests/einsum/patterns/";
+  char path[512];
+  snprintf(path, sizeof path, "%sfile-mask.einsum", dir);
+  es_cascade *c;
+  at_err e;
+  if (es_load(path, &c, &e)) fail_msg("%s", e.msg);
+  bind_sizes(c, "E=3,F=2,M=16,P=16,M0=4,P0=4");
+  uint64_t n;
+  assert_int_equal(es_points(c, einsum_of(c, "BQK"), NULL, &n, &e), -1);
+  assert_non_null(strstr(e.msg, "mask BM has no pattern"));
+  snprintf(path, sizeof path, "%scausal4x4.txt", dir);
+  if (es_mask_load(c, "BM", path, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(active_blocks(c), 10);
+  assert_int_equal(ops_of(c, "SLN", ES_K_EXP), 160);
+  es_values v = eval(c, 4);
+  double err = sparse_err(c, &v);
+  if (!(err <= 1e-9)) fail_msg("file mask: error %g", err);
+  es_values_free(&v);
+  bind_sizes(c, "E=2,F=2,M=16,P=16,M0=4,P0=4");
+  assert_int_equal(ops_of(c, "SLN", ES_K_EXP), 160);
+  bind_sizes(c, "E=2,F=2,M=16,P=8,M0=4,P0=4");
+  assert_int_equal(es_points(c, einsum_of(c, "BQK"), NULL, &n, &e), -1);
+  es_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gqa_values),
@@ -333,6 +365,7 @@ int main(void) {
     cmocka_unit_test(test_sparse_work),
     cmocka_unit_test(test_pattern_values),
     cmocka_unit_test(test_pattern_work),
+    cmocka_unit_test(test_file_mask),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
