@@ -20,23 +20,26 @@
 static const char map_help[] =
   "usage: attnsim map --cascade FILE --arch FILE (--model MODEL --seq LEN | --set R=N,...)\n"
   "                   [--objective latency|energy|edp] [--budget N] [--seed S] [--jobs N]\n"
-  "                   --out MAPPING.yaml\n"
+  "                   --out MAPPING.yaml\n\n"
   "Searches the mappings of a cascade on an architecture for one point and writes the best.\n"
   "  --cascade FILE   the cascade (.einsum), fused into one phase\n"
   "  --arch FILE      the architecture (hw/*.yaml)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML: batch B x H, ranks E and F\n"
-  "  --seq LEN        sequence length: ranks M and P (1024, 1K, 64K, 1M ...)\n"
-  "  --set R=N,...    rank sizes, over the model's (needed for ranks other than E F M P)\n"
+  "  --seq LEN        sequence length, ranks M and P: a positive size (1024, 1K, 64K, 1M)\n"
+  "  --set R=N,...    rank sizes over the model's (needed for ranks other than E F M P)\n"
   "  --objective O    latency (default), energy, or edp (energy x latency)\n"
-  "  --budget N       most mappings to consider (default 100000); a mapspace no larger is\n"
-  "                   searched exhaustively, a larger one sampled (a quarter of the budget)\n"
-  "                   then improved by coordinate descent (mappings/README.md, The mapper)\n"
+  "  --budget N       most mappings to consider (default 100000, at most 10^9); a mapspace\n"
+  "                   no larger is searched exhaustively, a larger one sampled (an eighth\n"
+  "                   of the budget) then improved by iterated coordinate descent\n"
+  "                   (mappings/README.md, The mapper)\n"
   "  --seed S         the search's seed (default 1): the same seed, the same result\n"
-  "  --jobs N         threads evaluating (default 1); the result does not depend on it\n"
-  "  --out FILE       where to write the best mapping\n"
-  "Prints the mapspace size, mappings considered, pruned by rule and evaluated, the rate,\n"
-  "and the best five with latency, energy and what bounds them.  Exit status 2 when no\n"
-  "mapping exists (an Einsum no array can run, nothing legal in the mapspace).\n";
+  "  --jobs N         threads evaluating, 1 to 64 (default 1); the result does not depend on it\n"
+  "  --out FILE       where to write the best mapping (written whole or not at all)\n"
+  "Prints the mapspace size, the mappings considered, pruned by rule and evaluated, the\n"
+  "rate, and the best five with latency, energy and what bounds them; progress on a\n"
+  "terminal.  Exit status 2 when no mapping exists (an Einsum no array can run, nothing\n"
+  "legal in the mapspace).\n\n"
+  CLI_HELP_NUMBERS;
 
 static int eval_cb(const sc_schedule *s, map_figures *f, at_err *e) {
   sim_result r;
@@ -54,11 +57,6 @@ static void progress(void *ctx, int64_t considered, int64_t evaluated, double be
           best);
 }
 
-static int bad(const char *msg, const char *arg) {
-  fprintf(stderr, "attnsim: map: %s%s%s\n%s", msg, arg ? " " : "", arg ? arg : "", map_help);
-  return AT_EXIT_INPUT;
-}
-
 int cmd_map(int argc, char **argv) {
   static const struct option lo[] = {
     { "cascade", required_argument, 0, 'c' }, { "arch", required_argument, 0, 'a' },
@@ -67,54 +65,49 @@ int cmd_map(int argc, char **argv) {
     { "budget", required_argument, 0, 'b' }, { "seed", required_argument, 0, 'r' },
     { "jobs", required_argument, 0, 'j' }, { "out", required_argument, 0, 'O' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *cascade = NULL, *arch = NULL, *model = NULL, *seq = NULL, *set = NULL, *out = NULL;
+  const char *cascade = NULL, *arch = NULL, *model = NULL, *set = NULL, *out = NULL;
   map_search_opts o = { 0 };
   o.budget = 100000;
   o.seed = 1;
   o.jobs = 1;
   int ch;
+  int64_t v;
   at_err e;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-    char *end;
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'c': cascade = optarg; break;
     case 'a': arch = optarg; break;
     case 'M': model = optarg; break;
-    case 's': seq = optarg; break;
+    case 's': if (cli_opt_size("--seq", optarg, 1, INT64_MAX, &o.seq, &e)) return cli_fail(&e); break;
     case 'S': set = optarg; break;
     case 'O': out = optarg; break;
     case 'o':
       if (!strcmp(optarg, "latency")) o.objective = MAP_OBJ_LATENCY;
       else if (!strcmp(optarg, "energy")) o.objective = MAP_OBJ_ENERGY;
       else if (!strcmp(optarg, "edp")) o.objective = MAP_OBJ_EDP;
-      else return bad("--objective is latency, energy or edp, got", optarg);
+      else return cli_usage_error(map_help, "--objective: must be latency, energy or edp, got '%s'", optarg);
       break;
-    case 'b':
-      o.budget = strtoll(optarg, &end, 10);
-      if (*end || o.budget < 1) return bad("--budget needs a positive whole number, got", optarg);
-      break;
-    case 'r':
-      o.seed = strtoull(optarg, &end, 10);
-      if (*end || !*optarg || *optarg == '-') return bad("--seed needs a whole number, got", optarg);
-      break;
+    case 'b': if (cli_opt_int("--budget", optarg, 1, 1000000000, &o.budget, &e)) return cli_fail(&e); break;
+    case 'r': if (cli_opt_u64("--seed", optarg, &o.seed, &e)) return cli_fail(&e); break;
     case 'j':
-      o.jobs = (int)strtol(optarg, &end, 10);
-      if (*end || o.jobs < 1 || o.jobs > 64) return bad("--jobs needs 1 to 64, got", optarg);
+      if (cli_opt_int("--jobs", optarg, 1, 64, &v, &e)) return cli_fail(&e);
+      o.jobs = (int)v;
       break;
     case 'h': fputs(map_help, stdout); return AT_EXIT_OK;
-    default: return bad("bad option", argv[optind - 1]);
+    default: return cli_bad_option(ch, NULL, argv, map_help);
     }
   }
-  if (optind != argc) return bad("unexpected argument", argv[optind]);
-  if (!cascade || !arch || !out) return bad("needs --cascade, --arch and --out", NULL);
-  if (!!model != !!seq) return bad("--model and --seq go together", NULL);
-  if (!model && !set) return bad("needs --model and --seq, or --set", NULL);
+  const char *why = optind != argc ? "unexpected argument '%s'"
+                  : !cascade ? "map needs --cascade" : !arch ? "map needs --arch" : !out ? "map needs --out"
+                  : !model != !o.seq ? "map: --model and --seq go together"
+                  : !model && !set ? "map needs --model and --seq, or --set" : NULL;
+  if (why) return cli_usage_error(map_help, why, argv[optind < argc ? optind : 0]);
   wl_workload w;
   hw_arch *a = NULL;
   if (model) {
-    if (wl_parse_seq(seq, &o.seq, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
+    if (cli_load_model(model, &w, &e)) return cli_fail(&e);
     o.w = &w;
   }
   if (set && es_binding_parse(set, &o.sizes, &e)) return cli_fail(&e);
