@@ -28,7 +28,7 @@ static const char map_help[] =
   "  --seq LEN        sequence length, ranks M and P: a positive size (1024, 1K, 64K, 1M)\n"
   "  --set R=N,...    rank sizes over the model's (needed for ranks other than E F M P)\n"
   "  --objective O    latency (default), energy, or edp (energy x latency)\n"
-  "  --budget N       most mappings to consider (default 100000, at most 10^9); a mapspace\n"
+  "  --budget N       most mappings to consider (default 200000, at most 10^9); a mapspace\n"
   "                   no larger is searched exhaustively, a larger one sampled (an eighth\n"
   "                   of the budget) then improved by iterated coordinate descent\n"
   "                   (mappings/README.md, The mapper)\n"
@@ -67,7 +67,7 @@ int cmd_map(int argc, char **argv) {
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *cascade = NULL, *arch = NULL, *model = NULL, *set = NULL, *out = NULL;
   map_search_opts o = { 0 };
-  o.budget = 100000;
+  o.budget = 200000;
   o.seed = 1;
   o.jobs = 1;
   int ch;

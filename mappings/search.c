@@ -465,6 +465,9 @@ static void random_cand(const space *S, at_rng *r, cand *k) {
       set_dim(S, k, &d[i], able[at_rng_next(r) % (uint64_t)na]);
       continue;
     }
+    /* half of the storage choices the plainest one (registers or
+    ** streamed), so that fewer samples overflow the buffer */
+    if (d[i].kind == D_ST && at_rng_next(r) % 2) { set_dim(S, k, &d[i], 0); continue; }
     set_dim(S, k, &d[i], (int)(at_rng_next(r) % (uint64_t)d[i].n));
   }
 }
@@ -500,6 +503,22 @@ static void start_cand(const space *S, cand *k) {
     k->arr[x] = best < 0 ? 0 : best;
   }
   k->policy = SC_PIPELINED;
+}
+
+/* Structured starts, variant v of S->nouter * 3: outer part v / 3 first,
+** the others by size, v % 3 + 1 of them shared, intermediates in the
+** buffer at the innermost shared loop. */
+static void start_variant(const space *S, int v, cand *k) {
+  start_cand(S, k);
+  int first = v / 3, j = 0;
+  int order[MAX_O];
+  order[j++] = k->perm[first];
+  for (int i = 0; i < S->nouter; i++)
+    if (i != first) order[j++] = k->perm[i];
+  memcpy(k->perm, order, sizeof order);
+  k->nshared = v % 3 + 1 < S->nouter ? v % 3 + 1 : S->nouter;
+  for (int t = 0; t < S->nt; t++)
+    if (S->kind[t]) k->st[t] = 1 + k->nshared;
 }
 
 /* ---- evaluation --------------------------------------------------------------------- */
@@ -762,7 +781,7 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
   }
   r->space = size;
   best b = { 0 };
-  int64_t budget = o->budget > 0 ? o->budget : 100000;
+  int64_t budget = o->budget > 0 ? o->budget : 200000;
   if (size <= (double)budget) {
     r->exhaustive = 1;
     for (double v = 0; v < size;) {
@@ -773,11 +792,13 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
   } else {
     at_rng rng = { o->seed ^ 0x9e3779b97f4a7c15ull };
     /* sample: the plain start and random candidates, an eighth of the budget */
-    int64_t nsample = budget / 8;
-    for (int64_t done = 0; done < nsample;) {
+    int64_t nsample = budget / 8, nstart = 1 + 3 * (int64_t)s->S.nouter;
+    /* (and on until something legal turns up) */
+    for (int64_t done = 0; done < budget && (done < nsample || !b.have);) {
       int n = 0;
-      for (; n < BATCH && done < nsample; n++, done++) {
+      for (; n < BATCH && done < budget && (done < nsample || !b.have); n++, done++) {
         if (done == 0) start_cand(&s->S, &s->batch[n]);
+        else if (done < nstart) start_variant(&s->S, (int)done - 1, &s->batch[n]);
         else random_cand(&s->S, &rng, &s->batch[n]);
       }
       best bb = { 0 };
@@ -786,10 +807,22 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
     }
     /* then iterated local search: coordinate descent to a local optimum,
     ** a random kick of a few choices of the best so far, descent again */
-    while (b.have && r->considered < budget) {
+    for (int round = 0; b.have && r->considered < budget; round++) {
       cand cur = b.k;
       double cur_score = b.score;
-      if (r->evaluated > 0 && cur_score == b.score && r->considered > nsample) {
+      if (round % 3 == 2) {
+        /* every third round a fresh start, so one bad basin cannot hold the search */
+        best bb = { 0 };
+        while (!bb.have && r->considered < budget) {
+          int n = 0;
+          for (; n < 64; n++) random_cand(&s->S, &rng, &s->batch[n]);
+          eval_batch(s, r, n, &bb, &why);
+        }
+        if (!bb.have) break;
+        cur = bb.k;
+        cur_score = bb.score;
+        if (bb.score < b.score) b = bb;
+      } else if (round > 0) {
         int kicks = 2 + (int)(at_rng_next(&rng) % 5);
         for (int q = 0; q < kicks; q++) {
           const dim *dd = &d[at_rng_next(&rng) % (uint64_t)nd];
