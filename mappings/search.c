@@ -166,14 +166,18 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
       S->arr[x][S->narr[x]++] = k;
     }
     if (!able) {
-      const char *miss = "?";
-      for (int u = 0; u < nu; u++) {
+      const char *miss = NULL;
+      for (int u = 0; u < nu && !miss; u++) {
         int any = 0;
         for (int k = 0; k < a->n_arrays; k++) any |= a->arrays[k].ops[uses[u].op].supported;
-        if (!any) { miss = hw_op_name(uses[u].op); break; }
+        if (!any) miss = hw_op_name(uses[u].op);
       }
-      return at_errf(e, "no array of %s can run Einsum %s of %s (its PEs lack %s, or no one array has all its operations): no mapping exists",
-                     a->name, c->tensors[c->einsums[xi].lhs.tensor].name, c->file, miss);
+      const char *tn = c->tensors[c->einsums[xi].lhs.tensor].name;
+      if (miss)
+        return at_errf(e, "no array of %s can run Einsum %s of %s: it needs %s, which no PE there has, so no mapping exists",
+                       a->name, tn, c->file, miss);
+      return at_errf(e, "no array of %s can run Einsum %s of %s: no one array's PEs have all its operations, so no mapping exists",
+                     a->name, tn, c->file);
     }
     /* spatial choices: ordered pairs of its ranks, the two largest first, then one rank, then none */
     int rs[MAX_R], nrs = 0;
@@ -863,8 +867,12 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
     size_t n = 0;
     for (int k = 0; k < MAP_RULE_COUNT; k++)
       n += (size_t)snprintf(counts + n, sizeof counts - n, "%s%s %lld", k ? ", " : "", map_rule_name[k], (long long)r->pruned[k]);
-    at_errf(e, "no legal mapping of %s on %s in the mapspace: %lld considered, pruned by %s%s%s", o->cascade_path,
-            o->arch->name, (long long)r->considered, counts, why.msg[0] ? "; e.g. " : "", why.msg);
+    if (r->exhaustive)
+      at_errf(e, "no legal mapping of %s on %s: the whole mapspace (%lld mappings) is pruned, by %s%s%s", o->cascade_path,
+              o->arch->name, (long long)r->considered, counts, why.msg[0] ? "; e.g. " : "", why.msg);
+    else
+      at_errf(e, "no legal mapping of %s on %s among the %lld considered (--budget %lld): pruned by %s%s%s", o->cascade_path,
+              o->arch->name, (long long)r->considered, (long long)budget, counts, why.msg[0] ? "; e.g. " : "", why.msg);
     goto done;
   }
   /* the best, built into a fresh mapping of its own */
