@@ -41,15 +41,6 @@ static const char map_help[] =
   "legal in the mapspace).\n\n"
   CLI_HELP_NUMBERS;
 
-static int eval_cb(const sc_schedule *s, map_figures *f, at_err *e) {
-  sim_result r;
-  if (sim_eval_schedule(s, &r, e)) return -1;
-  f->cycles = r.cycles;
-  f->latency_s = r.latency_s;
-  f->energy_pJ = r.energy_pJ;
-  snprintf(f->bound, sizeof f->bound, "%s", r.bound);
-  return 0;
-}
 
 static void progress(void *ctx, int64_t considered, int64_t evaluated, double best) {
   (void)ctx;
@@ -117,12 +108,11 @@ int cmd_map(int argc, char **argv) {
   free(dup);
   char *dot = strrchr(design, '.');
   if (dot && dot != design) *dot = 0;
-  static const map_engine engine = { eval_cb };
   o.cascade_path = cascade;
   o.arch_path = arch;
   o.arch = a;
   o.design = design;
-  o.engine = &engine;
+  o.engine = &sim_map_engine;
   if (isatty(2)) o.progress = progress;
   map_search_result r;
   int rc = map_search(&o, &r, &e);

@@ -203,7 +203,7 @@ static int eval_size(bctx *b, int xi, what wh, int64_t *out) {
 
 /* ---- relevance, tiles ---------------------------------------------------- */
 
-static int rank_covers(const es_cascade *c, int have, int part_rank) {
+int map_rank_covers(const es_cascade *c, int have, int part_rank) {
   return have == part_rank || c->ranks[part_rank].parent == have;
 }
 
@@ -211,26 +211,25 @@ int sc_relevant(const sc_phase *ph, int p, int t) {
   if (p == SC_BATCH) return 1;
   const es_tensor *T = &ph->c->tensors[t];
   for (int d = 0; d < T->ndims; d++)
-    if (rank_covers(ph->c, T->dim[d], ph->part[p].rank)) return 1;
+    if (map_rank_covers(ph->c, T->dim[d], ph->part[p].rank)) return 1;
   return 0;
 }
 
-static int expr_has_rank(const es_cascade *c, const es_expr *x, int pr) {
+int map_expr_reduces(const es_cascade *c, const es_expr *x, int pr) {
   if (!x) return 0;
   if (x->kind == ES_E_REDUCE)
     for (int i = 0; i < x->nred; i++)
-      if (rank_covers(c, x->red[i], pr)) return 1;
-  return expr_has_rank(c, x->a, pr) || expr_has_rank(c, x->b, pr);
+      if (map_rank_covers(c, x->red[i], pr)) return 1;
+  return map_expr_reduces(c, x->a, pr) || map_expr_reduces(c, x->b, pr);
 }
 
 static int einsum_uses_rank(const es_cascade *c, int ei, int pr) {
   const es_einsum *x = &c->einsums[ei];
   for (int k = 0; k < x->nspace; k++)
-    if (rank_covers(c, x->space[k], pr)) return 1;
-  return expr_has_rank(c, x->rhs, pr);
+    if (map_rank_covers(c, x->space[k], pr)) return 1;
+  return map_expr_reduces(c, x->rhs, pr);
 }
 
-static int expr_reads(const es_expr *x, int t);
 
 void map_phase_ops(map_spec *m, int phase) {
   const es_cascade *c = m->c[phase];
@@ -244,7 +243,7 @@ void map_phase_ops(map_spec *m, int phase) {
     for (int r = 0; r < c->nranks; r++)
       if (einsum_uses_rank(c, xi, r)) use |= 1ull << r;
     for (int t = 0; t < c->ntensors; t++)
-      if (expr_reads(c->einsums[xi].rhs, t)) touch |= 1ull << t;
+      if (map_expr_reads(c->einsums[xi].rhs, t)) touch |= 1ull << t;
     m->usemask[phase][xi] = use;
     m->touchmask[phase][xi] = touch;
   }
@@ -289,7 +288,7 @@ uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
     uint64_t ext = 1;
     int tiled = 0;
     for (int p = 1; p < ph->nparts; p++) {
-      if (!rank_covers(ph->c, rd, ph->part[p].rank)) continue;
+      if (!map_rank_covers(ph->c, rd, ph->part[p].rank)) continue;
       tiled = 1;
       if (!(above & (1ull << p)) && at_mul64(ext, (uint64_t)ph->part[p].size, &ext)) return UINT64_MAX;
     }
@@ -349,10 +348,10 @@ int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out) {
   return a.n;
 }
 
-static int expr_reads(const es_expr *x, int t) {
+int map_expr_reads(const es_expr *x, int t) {
   if (!x) return 0;
   if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
-  return expr_reads(x->a, t) || expr_reads(x->b, t);
+  return map_expr_reads(x->a, t) || map_expr_reads(x->b, t);
 }
 
 /* Bytes of the tiles resident in the buffer: each buffer- or DRAM-homed

@@ -212,6 +212,13 @@ struct map_spec {
 
 #define MAP_OPS_TOO_MANY 0x80000000u
 
+/* Cascade structure (bind.c): whether a rank `have` is part rank
+** part_rank or the rank it was split from; whether expression x reduces
+** over a rank part_rank covers; whether it reads tensor t. */
+int map_rank_covers(const es_cascade *c, int have, int part_rank);
+int map_expr_reduces(const es_cascade *c, const es_expr *x, int part_rank);
+int map_expr_reads(const es_expr *x, int t);
+
 /* What the pruning rules and the duplicate key need of a cascade, worked
 ** out once (prune.c). */
 typedef struct map_cinfo {

@@ -14,31 +14,15 @@ const char *const map_rule_name[MAP_RULE_COUNT] = {
   "operations", "spatial fan-out", "buffer capacity", "registers", "dependences", "duplicates"
 };
 
-static int covers(const es_cascade *c, int have, int part_rank) {
-  return have == part_rank || c->ranks[part_rank].parent == have;
-}
-
-static int reduces_in(const es_cascade *c, const es_expr *x, int pr) {
-  if (!x) return 0;
-  if (x->kind == ES_E_REDUCE)
-    for (int i = 0; i < x->nred; i++)
-      if (covers(c, x->red[i], pr)) return 1;
-  return reduces_in(c, x->a, pr) || reduces_in(c, x->b, pr);
-}
 
 /* Whether einsum xi reduces over a rank that part rank pr tiles. */
 static int reduces(const es_cascade *c, int xi, int pr) {
   const es_einsum *x = &c->einsums[xi];
   for (int k = x->nspace - x->nsum; k < x->nspace; k++)
-    if (covers(c, x->space[k], pr)) return 1;
-  return reduces_in(c, x->rhs, pr);
+    if (map_rank_covers(c, x->space[k], pr)) return 1;
+  return map_expr_reduces(c, x->rhs, pr);
 }
 
-static int reads(const es_expr *x, int t) {
-  if (!x) return 0;
-  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
-  return reads(x->a, t) || reads(x->b, t);
-}
 
 /* Pass structure: a shared loop over part p is a fusion of every Einsum
 ** that uses it; if X reduces over p's rank and Y, which reads X, also
@@ -69,14 +53,14 @@ void map_cinfo_init(const es_cascade *c, map_cinfo *ci) {
   memset(ci, 0, sizeof *ci);
   for (int xi = 0; xi < c->neinsums && xi < MAP_MAX_CEINSUMS; xi++) {
     for (int t = 0; t < c->ntensors; t++)
-      if (reads(c->einsums[xi].rhs, t)) ci->reads[xi] |= 1ull << t;
+      if (map_expr_reads(c->einsums[xi].rhs, t)) ci->reads[xi] |= 1ull << t;
     for (int r = 0; r < c->nranks; r++)
       if (reduces(c, xi, r)) ci->reduces[xi] |= 1ull << r;
   }
   for (int t = 0; t < c->ntensors; t++)
     for (int d = 0; d < c->tensors[t].ndims; d++)
       for (int r = 0; r < c->nranks; r++)
-        if (covers(c, c->tensors[t].dim[d], r)) ci->dims[t] |= 1ull << r;
+        if (map_rank_covers(c, c->tensors[t].dim[d], r)) ci->dims[t] |= 1ull << r;
   /* ranks reduced on the way to each tensor: by its producer and, through
   ** what that reads, by theirs; one sweep in dependency order (producers
   ** first), one more for the iterative tensors' own earlier slices */

@@ -100,11 +100,6 @@ static int rank_in_einsum(const es_cascade *c, int xi, int r) {
   return 0;
 }
 
-static int reads_expr(const es_expr *x, int t) {
-  if (!x) return 0;
-  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
-  return reads_expr(x->a, t) || reads_expr(x->b, t);
-}
 
 /* A rank's size for this search: --set, else the workload (E, F; SEQ for
 ** M and P). */
@@ -222,7 +217,7 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
         int upos = -1, late = 0;
         for (int k = 0; k < c->neinsums; k++) {
           if (c->order[k] == U->def) upos = k;
-          if (reads_expr(c->einsums[c->order[k]].rhs, u) && k > pos) late = 1;
+          if (map_expr_reads(c->einsums[c->order[k]].rhs, u) && k > pos) late = 1;
         }
         if (same && upos >= 0 && upos < pos && !late) S->alias[t] = u;
       }

@@ -11,7 +11,7 @@
 #                points; the sweep.sbatch/merge.sbatch paths it drives,
 #                the SIGTERM save and resume included, run under ASan in
 #                results_slurm and results_shards)
-#   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
+#   4. valgrind  every module's C unit tests (einsum, hw, sim, mappings, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every
 #                shipped design (run), the paper study, the bad spec files and
@@ -115,12 +115,21 @@ stage_valgrind() {
   for t in "$bdir"/tests/hw/test_hw_*; do [ -x "$t" ] && vg 0 tests/hw "$t"; done
   for t in "$bdir"/tests/results/test_results_*; do [ -x "$t" ] && vg 0 tests/results "$t"; done
   for t in "$build"/tests/sim/test_sim_*; do [ -x "$t" ] && vg 0 . "$t"; done
+  for t in "$build"/tests/mappings/test_mapping_*; do [ -x "$t" ] && vg 0 . "$t"; done
   [ -x "$build/tests/rtl/test_pe_step" ] && vg 0 . "$build/tests/rtl/test_pe_step"
   # the engine through the command line
   local d
   for d in fusemax arch cascade flat unfused linear-fusemax linear-flat; do
     vg 0 . "$bin" run --design "$d" --model xlm --seq 64K --json
   done
+  # the mapper: a small search on two threads, and a cascade it cannot map
+  local mo
+  mo=$(mktemp -d)
+  vg 0 . "$bin" map --cascade einsum/cascades/attention-1pass.einsum --arch hw/fusemax.yaml --model bert --seq 4K \
+    --budget 3000 --jobs 2 --out "$mo/m.yaml"
+  vg 2 . "$bin" map --cascade einsum/cascades/attention-1pass.einsum --arch tests/mappings/bad/arch-no-div.yaml \
+    --model bert --seq 4K --out "$mo/m.yaml"
+  rm -rf "$mo"
   vg 0 . "$bin" paper
   vg 0 . "$bin" pareto --model bert --seq 256K
   vg 0 . "$bin" area

@@ -13,14 +13,6 @@
 #include "mapper.h"
 #include "sim_bound.h"
 
-static int eval_cb(const sc_schedule *s, map_figures *f, at_err *e) {
-  sim_result r;
-  if (sim_eval_schedule(s, &r, e)) return -1;
-  f->cycles = r.cycles;
-  f->latency_s = r.latency_s;
-  f->energy_pJ = r.energy_pJ;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   at_err e;
@@ -32,13 +24,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s\n", cascade && arch ? e.msg : "out of memory");
     return 1;
   }
-  static const map_engine engine = { eval_cb };
   printf("%-8s %10s %10s %10s %14s %14s %10s\n", "threads", "budget", "considered", "evaluated", "considered/s",
          "evaluated/s", "seconds");
   for (int jobs = 1; jobs <= 2; jobs++) {
     map_search_opts o = { .cascade_path = cascade, .arch_path = arch, .arch = a, .w = &w, .seq = 65536,
                           .design = "bench", .objective = MAP_OBJ_LATENCY, .budget = argc > 1 ? atoll(argv[1]) : 200000,
-                          .seed = 1, .jobs = jobs, .engine = &engine };
+                          .seed = 1, .jobs = jobs, .engine = &sim_map_engine };
     map_search_result r;
     if (map_search(&o, &r, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     printf("%-8d %10lld %10lld %10lld %14.0f %14.0f %10.3f\n", jobs, (long long)o.budget, (long long)r.considered,

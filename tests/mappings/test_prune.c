@@ -37,23 +37,28 @@ static int teardown(void **state) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
-/* The 1-pass cascade on FuseMax's arrays; %s: the tiling of p, the loops,
-** the binding of SLN, the storage of RM, RD and RNV. */
+/* The 1-pass cascade; %s: the architecture, the size of m0, of p1, the
+** loops, the storage of RM, RD and RNV (see one()). */
 static const char one_pass[] =
   "design: t\narch: %s/hw/%s.yaml\nphases:\n"
   "  - cascade: %s/einsum/cascades/attention-1pass.einsum\n"
   "    batch: B*H\n"
   "    sizes: {E: E, F: F, M: SEQ, P: SEQ}\n"
-  "    tiling:\n      m: {m1: rest, m0: %s}\n      p: {%s}\n"
+  "    tiling:\n      m: {m1: rest, m0: %s}\n      p: {p2: rest, p1: %s, p0: 2d.cols}\n"
   "    loops: [%s]\n"
   "    spatial:\n      2d: {rows: m0, cols: p0}\n      1d: {cols: p0}\n"
-  "    einsums: {BQK: 2d, LM: 2d, SLN: %s, SLD: 2d, SLNV: 2d, RM: 1d, PRM: 1d, SPD: 1d, RD: 1d, SPNV: 1d, RNV: 1d, AV: 1d}\n"
+  "    einsums: {BQK: 2d, LM: 2d, SLN: 2d, SLD: 2d, SLNV: 2d, RM: 1d, PRM: 1d, SPD: 1d, RD: 1d, SPNV: 1d, RNV: 1d, AV: 1d}\n"
   "    storage:\n      default: regs\n      Q: {home: dram, keep_at: p2}\n      K: {home: dram, keep_at: m1}\n"
   "      V: {home: dram, keep_at: m1}\n      AV: dram\n%s"
   "    pipeline: interleaved\n";
 
 static const char buffered_state[] =
   "      RM: {home: buffer, keep_at: p2}\n      RD: {home: buffer, keep_at: p2}\n      RNV: {home: buffer, keep_at: p2}\n";
+
+/* The 1-pass mapping on architecture arch (hw/ARCH.yaml) into t. */
+static void one(char *t, size_t cap, const char *arch, const char *m0, const char *p1, const char *loops, const char *state) {
+  snprintf(t, cap, one_pass, ATTNSIM_SOURCE_DIR, arch, ATTNSIM_SOURCE_DIR, m0, p1, loops, state);
+}
 
 /* The 3-pass cascade on FLAT's arrays; %s: the tiling of m and p, the
 ** loops, the storage of QK. */
@@ -109,58 +114,51 @@ static void expect(map_rule got, map_rule want, const at_err *e, const char *why
 
 #define SRC ATTNSIM_SOURCE_DIR
 
-static void operations(void **state) {
+/* The 1-pass rules, one case a row: the mapping (one()), where it is
+** judged (architecture, buffer override), the rule and the reason. */
+static void one_pass_rules(void **state) {
   (void)state;
-  char t[4096];
-  at_err e;
-  /* LM = max and SLN = exp on FLAT's 2D array, whose PEs only multiply and add */
-  snprintf(t, sizeof t, one_pass, SRC, "flat", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", buffered_state);
-  expect(judge(t, "flat", 0, 1024, &e), MAP_RULE_OPS, &e, "Einsum LM needs max, which array 2d of flat does not support");
-  /* the same mapping on FuseMax's arrays, whose 2D PEs have both */
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_NONE, &e, "");
+  static const struct {
+    const char *arch, *m0, *p1, *loops;
+    int buffered;
+    const char *on;
+    int64_t buffer;
+    map_rule rule;
+    const char *why;
+  } cases[] = {
+    /* LM = max and SLN = exp on FLAT's 2D array, whose PEs only multiply and add */
+    { "flat", "2d.rows", "4", "p2, m1, p1", 1, "flat", 0, MAP_RULE_OPS,
+      "Einsum LM needs max, which array 2d of flat does not support" },
+    /* the same mapping on FuseMax's arrays, whose 2D PEs have both */
+    { "flat", "2d.rows", "4", "p2, m1, p1", 1, "fusemax", 0, MAP_RULE_NONE, "" },
+    { "fusemax", "512", "4", "p2, m1, p1", 1, "fusemax", 0, MAP_RULE_FANOUT,
+      "spatial factor m0 = 512 is larger than array 2d's 256 rows" },
+    { "fusemax", "256", "4", "p2, m1, p1", 1, "fusemax", 0, MAP_RULE_NONE, "" },
+    { "fusemax", "2d.rows", "4", "p2, m1, p1", 1, "fusemax", 16384, MAP_RULE_BUFFER, "tile larger than the buffer" },
+    /* the running max, sum and numerator of P1 x P0 = 4 x 256 queries in
+    ** registers across the m1 loop: 4 + 4 + 4 x 64 words per 1D PE, 32 there */
+    { "fusemax", "2d.rows", "4", "p2, m1, p1", 0, "fusemax", 0, MAP_RULE_REGS, "words per PE of array 1d" },
+    /* with m1 innermost, one tile's state at a time: 1 + 1 + 64 words, still too many for RNV */
+    { "fusemax", "2d.rows", "4", "p2, p1, m1", 0, "fusemax", 0, MAP_RULE_REGS, "RNV" },
+    { "fusemax", "2d.rows", "4", "p2, m1, p1", 1, "fusemax", 0, MAP_RULE_NONE, "" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char t[4096];
+    at_err e;
+    one(t, sizeof t, cases[i].arch, cases[i].m0, cases[i].p1, cases[i].loops, cases[i].buffered ? buffered_state : "");
+    expect(judge(t, cases[i].on, cases[i].buffer, 1024, &e), cases[i].rule, &e, cases[i].why);
+  }
 }
 
 static void operations_missing(void **state) {
   (void)state;
   char t[4096];
   at_err e;
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", buffered_state);
+  one(t, sizeof t, "fusemax", "2d.rows", "4", "p2, m1, p1", buffered_state);
   char *at = strstr(t, "AV: 1d");
   assert_non_null(at);
   memcpy(at, "AV: 2d", 6);   /* the final division on the 2D array, which has no divider */
   expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_OPS, &e, "Einsum AV needs div, which array 2d of fusemax does not support");
-}
-
-static void fanout(void **state) {
-  (void)state;
-  char t[4096];
-  at_err e;
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "512", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", buffered_state);
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_FANOUT, &e, "spatial factor m0 = 512 is larger than array 2d's 256 rows");
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "256", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", buffered_state);
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_NONE, &e, "");
-}
-
-static void buffer(void **state) {
-  (void)state;
-  char t[4096];
-  at_err e;
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", buffered_state);
-  expect(judge(t, "fusemax", 16384, 1024, &e), MAP_RULE_BUFFER, &e, "tile larger than the buffer");
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_NONE, &e, "");
-}
-
-static void registers(void **state) {
-  (void)state;
-  char t[4096];
-  at_err e;
-  /* the running max, sum and numerator of P1 x P0 = 4 x 256 queries in
-  ** registers across the m1 loop: 4 + 4 + 4 x 64 words per 1D PE, 32 there */
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", "");
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_REGS, &e, "words per PE of array 1d");
-  /* with m1 innermost, one tile's state at a time: 1 + 1 + 64 words, still too many for RNV */
-  snprintf(t, sizeof t, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, p1, m1", "2d", "");
-  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_REGS, &e, "RNV");
 }
 
 static void dependences(void **state) {
@@ -199,9 +197,9 @@ static void duplicates(void **state) {
   ** (as long as nothing is kept at p2: a tile kept there moves with it) */
   static const char at_m1[] =
     "      RM: {home: buffer, keep_at: m1}\n      RD: {home: buffer, keep_at: m1}\n      RNV: {home: buffer, keep_at: m1}\n";
-  snprintf(a, sizeof a, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "p2, m1, p1", "2d", at_m1);
-  snprintf(b, sizeof b, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 4, p0: 2d.cols", "m1, p2, p1", "2d", at_m1);
-  snprintf(c, sizeof c, one_pass, SRC, "fusemax", SRC, "2d.rows", "p2: rest, p1: 2, p0: 2d.cols", "p2, m1, p1", "2d", at_m1);
+  one(a, sizeof a, "fusemax", "2d.rows", "4", "p2, m1, p1", at_m1);
+  one(b, sizeof b, "fusemax", "2d.rows", "4", "m1, p2, p1", at_m1);
+  one(c, sizeof c, "fusemax", "2d.rows", "2", "p2, m1, p1", at_m1);
   /* Q kept at m1 too, so that no keep_at names p2 */
   for (char *t = a; t; t = t == a ? b : t == b ? c : NULL) {
     char *q = strstr(t, "Q: {home: dram, keep_at: p2}");
@@ -216,8 +214,7 @@ static void duplicates(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(operations), cmocka_unit_test(operations_missing), cmocka_unit_test(fanout),
-    cmocka_unit_test(buffer), cmocka_unit_test(registers), cmocka_unit_test(dependences),
+    cmocka_unit_test(one_pass_rules), cmocka_unit_test(operations_missing), cmocka_unit_test(dependences),
     cmocka_unit_test(duplicates),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
