@@ -23,6 +23,7 @@ int cmd_paper(int argc, char **argv);
 int cmd_pareto(int argc, char **argv);
 int cmd_area(int argc, char **argv);
 int cmd_map(int argc, char **argv);      /* the mapper (cmd_map.c) */
+int cmd_explore(int argc, char **argv);  /* architecture search (cmd_explore.c) */
 /* The results store, sweeps and reports (cmd_results.c). */
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -3,7 +3,8 @@
 #                                    the shipped fusemax mapping's latency (or better)
 #   map.sh ATTNSIM rediscover-3pass  the 3-pass cascade on hw/flat.yaml: at least as good
 #                                    as the shipped flat mapping (FLAT's own per-point choices)
-#   map.sh ATTNSIM cli               round trip, determinism, --jobs, exhaustive search, bad input
+#   map.sh ATTNSIM cli               round trip, determinism, --jobs, exhaustive search, bad input,
+#                                    and attnsim explore (a small grid, a budget below every design)
 # Rediscovery runs at BERT and XLM, 1K, 64K and 1M tokens; every written
 # mapping must evaluate, through `attnsim run --mapping`, to the latency
 # the mapper printed.
@@ -84,6 +85,16 @@ cli)
   refuse "rank K of einsum/cascades/gemm.einsum has no size: give it with --set K=N (ranks E and F come from --model, M and P from --seq)" \
     map --cascade einsum/cascades/gemm.einsum --arch hw/fusemax.yaml --model bert --seq 1K --out "$T/x.yaml"
   [ ! -e "$T/x.yaml" ] || fail "a failed search wrote its --out file"
+  # explore: a small grid under FLAT's area; an area budget below every design
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 504.69 --model bert --seq 4K --dims 128,256 \
+    --capacities 16M --budget 3000 > "$T/ex.txt" || fail "explore: exit $?"
+  grep -q '^\* ' "$T/ex.txt" || fail "explore: no Pareto front: $(head -3 "$T/ex.txt")"
+  grep -q '^best: 256x256 2D' "$T/ex.txt" || fail "explore: $(tail -1 "$T/ex.txt")"
+  status=0
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 1 --model bert --seq 4K --dims 128 --capacities 16M \
+    > "$T/out" 2> "$T/err" || status=$?
+  [ "$status" = 2 ] && grep -q '^attnsim: explore: the area budget 1 mm^2 is below every design of the grid (the smallest is ' "$T/err" \
+    || fail "explore under 1 mm^2: status $status, $(cat "$T/err")"
   status=0
   "$A" map --cascade $c1 --arch hw/fusemax.yaml --model bert --seq 1K > "$T/out" 2> "$T/err" || status=$?
   [ "$status" = 2 ] && [ "$(head -1 "$T/err")" = "attnsim: map needs --out" ] && [ ! -s "$T/out" ] \
