@@ -850,17 +850,30 @@ static int bind_phase(bctx *b) {
 }
 
 /* Appends " NAME=SIZE" to the tiling summary unless NAME is there already
-** (an earlier phase tiled it); a summary that would not fit ends in "...". */
+** (an earlier phase tiled it); a summary that would not fit ends in "...".
+** By hand, not snprintf: it runs on every bind. */
 static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
   char item[64];
-  int k = snprintf(item, sizeof item, "%s=", name);
-  size_t n = strlen(t);
+  size_t k = strlen(name), n = strlen(t);
+  if (k > 40) k = 40;
+  memcpy(item, name, k);
+  item[k++] = '=';
+  item[k] = 0;
   for (const char *q = t; (q = strstr(q, item)); q++)
     if (q == t || q[-1] == ' ') return;
   if (n >= 3 && !strcmp(t + n - 3, "...")) return;
-  snprintf(item + k, sizeof item - (size_t)k, "%lld", (long long)size);
-  if (n + (n > 0) + strlen(item) + 4 < cap) snprintf(t + n, cap - n, "%s%s", n ? " " : "", item);
-  else snprintf(t + n, cap - n, "%s...", n ? " " : "");
+  char digits[24];
+  int nd = 0;
+  uint64_t v = size < 0 ? 0 : (uint64_t)size;
+  do { digits[nd++] = (char)('0' + v % 10); v /= 10; } while (v);
+  while (nd) item[k++] = digits[--nd];
+  item[k] = 0;
+  if (n + (n > 0) + k + 4 < cap) {
+    if (n) t[n++] = ' ';
+    memcpy(t + n, item, k + 1);
+  } else if (n + 5 <= cap) {
+    memcpy(t + n, n ? " ..." : "...", n ? 5 : 4);
+  }
 }
 
 int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, at_err *e) {

@@ -249,7 +249,8 @@ const char *map_term_str(const map_term *t, char *buf, size_t cap);
 int map_errf(const map_spec *m, mloc at, at_err *e, int got, const char *fmt, ...)
   __attribute__((format(printf, 5, 6)));
 
-/* Pools: a new zeroed node (sel -1), or -1 when the pool is full. */
+/* Pools: a new zeroed node (sel -1; an expression's terms untouched), or
+** -1 when the pool is full. */
 int map_new_expr(map_phase *ph);
 int map_new_list(map_phase *ph);
 int map_new_spatial(map_phase *ph);
@@ -257,7 +258,7 @@ int map_new_entry(map_phase *ph);
 int map_new_store(map_phase *ph);
 int map_new_pipe(map_phase *ph);
 
-/* An expression of one literal whole number. */
+/* Makes x (a node just made by map_new_expr) one literal whole number. */
 void map_expr_int(map_expr *x, int64_t v);
 
 /* The part of a phase named `name`, or -1. */

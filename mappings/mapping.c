@@ -107,7 +107,16 @@ static mloc loc_of(map_spec *m, const yt_node *n) {
     x->sel = -1;                                            \
     return ph->count++;                                     \
   }
-POOL_NEW(map_new_expr, map_expr, expr, nexpr, MAP_MAX_EXPRS)
+/* An expression's terms are left as they are: zero in a phase just
+** initialised (reading, map_add_phase), and past nterm never read. */
+int map_new_expr(map_phase *ph) {
+  if (ph->nexpr == MAP_MAX_EXPRS) return -1;
+  map_expr *x = &ph->expr[ph->nexpr];
+  x->sel = -1;
+  x->special = MAP_EXPR;
+  x->nterm = 0;
+  return ph->nexpr++;
+}
 POOL_NEW(map_new_list, map_list, list, nlist, MAP_MAX_LISTS)
 POOL_NEW(map_new_spatial, map_spatial, sp, nsp, MAP_MAX_SPATIAL)
 POOL_NEW(map_new_entry, map_entry, ent, nent, MAP_MAX_ENTRIES)
@@ -115,8 +124,9 @@ POOL_NEW(map_new_store, map_store, sto, nsto, MAP_MAX_STORES)
 POOL_NEW(map_new_pipe, map_pipe, pip, npipe, 8)
 
 void map_expr_int(map_expr *x, int64_t v) {
-  memset(x, 0, sizeof *x);
+  /* terms past the first stay as they were: zero on a node just made */
   x->sel = -1;
+  x->special = MAP_EXPR;
   x->nterm = 1;
   x->t[0] = (map_term){ .op = '*', .kind = MX_NUM, .num = v, .den = 1 };
 }

@@ -550,6 +550,7 @@ typedef struct search {
   /* seen keys */
   uint64_t *seen;
   size_t seen_cap, seen_n;
+  double desc_below;          /* describe only what may enter the top list */
 } search;
 
 static int seen_add(search *s, uint64_t key) {      /* 1 if it was there */
@@ -578,6 +579,12 @@ static int seen_add(search *s, uint64_t key) {      /* 1 if it was there */
   return 0;
 }
 
+static double score(const map_search_opts *o, const map_figures *f) {
+  if (o->objective == MAP_OBJ_ENERGY) return f->energy_pJ;
+  if (o->objective == MAP_OBJ_EDP) return f->energy_pJ * f->latency_s;
+  return (double)f->cycles;
+}
+
 /* Builds, binds and checks candidate i on worker w; with evaluate, also
 ** evaluates it. */
 static void run_one(search *s, worker *w, int i, int evaluate) {
@@ -600,7 +607,7 @@ static void run_one(search *s, worker *w, int i, int evaluate) {
   oc->key = map_schedule_key_ci(&w->s, &w->ci);
   if (!evaluate) return;
   if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
-  describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
+  if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
 }
 
 typedef struct slice {
@@ -636,11 +643,6 @@ static void run_parallel(search *s, const int *todo, int n, int evaluate) {
     if (started & (1 << k)) pthread_join(th[k], NULL);
 }
 
-static double score(const map_search_opts *o, const map_figures *f) {
-  if (o->objective == MAP_OBJ_ENERGY) return f->energy_pJ;
-  if (o->objective == MAP_OBJ_EDP) return f->energy_pJ * f->latency_s;
-  return (double)f->cycles;
-}
 
 typedef struct best {
   int have;
@@ -654,6 +656,8 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
   int *todo = malloc(sizeof(int) * (size_t)n);
   int nt = 0;
   if (!todo) return;
+  /* only a mapping better than the fifth best so far can enter the list */
+  s->desc_below = r->ntop < MAP_TOP ? INFINITY : r->top_score[MAP_TOP - 1];
   if (s->nworkers > 1) {
     run_parallel(s, NULL, n, 0);
     for (int i = 0; i < n; i++) {
@@ -676,7 +680,7 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
       if (seen_add(s, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
       at_err e;
       if (s->o->engine->eval(&s->w[0].s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); }
-      else describe(&s->S, &s->batch[i], &s->w[0].s, oc->desc, sizeof oc->desc);
+      else if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &s->w[0].s, oc->desc, sizeof oc->desc);
       todo[nt++] = i;
     }
   }
