@@ -537,6 +537,11 @@ typedef struct outcome {
   char why[512];              /* the first failure's message */
 } outcome;
 
+typedef struct keyset {
+  uint64_t *v;
+  size_t cap, n;
+} keyset;
+
 typedef struct search {
   space S;
   const map_search_opts *o;
@@ -547,36 +552,49 @@ typedef struct search {
   outcome *out;
   int n;
   int stage;                  /* 1: bind and check; 2: bind and evaluate */
-  /* seen keys */
-  uint64_t *seen;
-  size_t seen_cap, seen_n;
+  keyset seen;                /* schedule keys */
+  keyset tried;               /* candidates (their bytes), to skip exact repeats unbuilt */
   double desc_below;          /* describe only what may enter the top list */
 } search;
 
-static int seen_add(search *s, uint64_t key) {      /* 1 if it was there */
+/* Adds key; 1 if it was there.  Open addressing, 0 marks a free slot. */
+static int seen_add(keyset *k, uint64_t key) {
   if (key == 0) key = 1;
-  if (2 * (s->seen_n + 1) > s->seen_cap) {
-    size_t cap = s->seen_cap ? s->seen_cap * 2 : 4096;
+  if (2 * (k->n + 1) > k->cap) {
+    size_t cap = k->cap ? k->cap * 2 : 4096;
     uint64_t *t = calloc(cap, sizeof *t);
     if (!t) return 0;
-    for (size_t i = 0; i < s->seen_cap; i++)
-      if (s->seen[i]) {
-        size_t j = s->seen[i] & (cap - 1);
+    for (size_t i = 0; i < k->cap; i++)
+      if (k->v[i]) {
+        size_t j = k->v[i] & (cap - 1);
         while (t[j]) j = (j + 1) & (cap - 1);
-        t[j] = s->seen[i];
+        t[j] = k->v[i];
       }
-    free(s->seen);
-    s->seen = t;
-    s->seen_cap = cap;
+    free(k->v);
+    k->v = t;
+    k->cap = cap;
   }
-  size_t j = key & (s->seen_cap - 1);
-  while (s->seen[j]) {
-    if (s->seen[j] == key) return 1;
-    j = (j + 1) & (s->seen_cap - 1);
+  size_t j = key & (k->cap - 1);
+  while (k->v[j]) {
+    if (k->v[j] == key) return 1;
+    j = (j + 1) & (k->cap - 1);
   }
-  s->seen[j] = key;
-  s->seen_n++;
+  k->v[j] = key;
+  k->n++;
   return 0;
+}
+
+/* A hash of a candidate's bytes (every cand is built from zeroed memory). */
+static uint64_t cand_key(const cand *k) {
+  const unsigned char *p = (const unsigned char *)k;
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 31;
+  }
+  return h;
 }
 
 static double score(const map_search_opts *o, const map_figures *f) {
@@ -658,14 +676,24 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
   if (!todo) return;
   /* only a mapping better than the fifth best so far can enter the list */
   s->desc_below = r->ntop < MAP_TOP ? INFINITY : r->top_score[MAP_TOP - 1];
+  /* an exact repeat of a candidate already considered is a duplicate
+  ** without building it (in order, so the counts do not depend on --jobs) */
+  int *fresh = calloc((size_t)n, sizeof(int)), nf = 0;
+  if (!fresh) { free(todo); return; }
+  for (int i = 0; i < n; i++) {
+    if (seen_add(&s->tried, cand_key(&s->batch[i]))) { s->out[i].rule = -2; continue; }
+    s->out[i].rule = MAP_RULE_NONE;
+    fresh[nf++] = i;
+  }
   if (s->nworkers > 1) {
-    run_parallel(s, NULL, n, 0);
+    run_parallel(s, fresh, nf, 0);
     for (int i = 0; i < n; i++) {
       outcome *oc = &s->out[i];
       r->considered++;
+      if (oc->rule == -2) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
       if (oc->failed) { r->failed++; if (!why->msg[0]) snprintf(why->msg, sizeof why->msg, "%s", oc->why); continue; }
       if (oc->rule != MAP_RULE_NONE) { r->pruned[oc->rule]++; continue; }
-      if (seen_add(s, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
+      if (seen_add(&s->seen, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
       todo[nt++] = i;
     }
     run_parallel(s, todo, nt, 1);
@@ -673,11 +701,12 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
     /* one worker: bind once, dedup before evaluating */
     for (int i = 0; i < n; i++) {
       outcome *oc = &s->out[i];
-      run_one(s, &s->w[0], i, 0);
       r->considered++;
+      if (oc->rule == -2) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
+      run_one(s, &s->w[0], i, 0);
       if (oc->failed) { r->failed++; if (!why->msg[0]) snprintf(why->msg, sizeof why->msg, "%s", oc->why); continue; }
       if (oc->rule != MAP_RULE_NONE) { r->pruned[oc->rule]++; continue; }
-      if (seen_add(s, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
+      if (seen_add(&s->seen, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
       at_err e;
       if (s->o->engine->eval(&s->w[0].s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); }
       else if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &s->w[0].s, oc->desc, sizeof oc->desc);
@@ -707,6 +736,7 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
     }
   }
   free(todo);
+  free(fresh);
   if (s->o->progress) s->o->progress(s->o->progress_ctx, r->considered, r->evaluated, r->ntop ? r->top_score[0] : 0);
 }
 
@@ -887,7 +917,8 @@ done:
   free(s->w);
   free(s->batch);
   free(s->out);
-  free(s->seen);
+  free(s->seen.v);
+  free(s->tried.v);
   free(s);
   return rc;
 }
