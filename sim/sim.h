@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "util.h"
 #include "workload.h"
+#include "arch.h"
 
 #define SIM_NAME_MAX     48
 #define SIM_MAX_EINSUMS  48
@@ -34,6 +35,24 @@ typedef struct sim_einsum_result {
   double util;                /* its busy PE-cycles / (array PEs x total cycles) */
   double energy_pJ;           /* its arithmetic and register energy */
 } sim_einsum_result;
+
+/* Exact action counts of one array (every engine fills them from the same
+** rule, sim/README.md "Action counts"; two engines must agree on every one). */
+typedef struct sim_array_actions {
+  uint64_t ops[HW_OP_COUNT];  /* operations executed, by hw_op */
+  uint64_t pe_cycles;         /* PE-cycles the operations occupy */
+  uint64_t rf_reads;          /* operand words read from a PE's register file */
+  uint64_t edge_operands;     /* operand words arriving from a neighbour PE or the array edge */
+  uint64_t rf_writes;         /* result words written back to a PE's register file */
+  uint64_t forwarded;         /* result words passed on (neighbour, edge, buffer, another array) */
+} sim_array_actions;
+
+typedef struct sim_actions {
+  sim_array_actions array[SIM_MAX_ARRAYS];  /* as sim_result.array_name */
+  uint64_t buffer_read_bytes, buffer_write_bytes;   /* global buffer, bytes */
+  uint64_t buffer_row_reads, buffer_row_writes;     /* rows: bytes / row bytes, rounded up per tensor */
+  uint64_t dram_read_bytes, dram_write_bytes;       /* bytes */
+} sim_actions;
 
 typedef struct sim_result {
   char design[SIM_NAME_MAX];
@@ -64,6 +83,7 @@ typedef struct sim_result {
   double array_util[SIM_MAX_ARRAYS];
   int n_einsums;
   sim_einsum_result einsum[SIM_MAX_EINSUMS];
+  sim_actions act;            /* exact action counts */
 } sim_result;
 
 /* Architecture overrides for sweeps; 0 keeps the file's value. */

@@ -12,4 +12,18 @@
 ** (design, model, engine, seq_len, area). */
 int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e);
 
+/* Counts of one Einsum (sim_array_actions' fields). */
+typedef sim_array_actions sim_ecount;
+/* Action counts of einsum x (index into ph->e) for 1/div of its points
+** (div = 1: all of them; the cycle engine passes its firings).  Errors:
+** a count past 2^64, or points that do not divide by div. */
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e);
+/* acc += k, checked. */
+int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
+/* Times einsum x fires: the batch loop times the shared loops it uses
+** (every tile for an in-tile Einsum). */
+uint64_t sim_firings(const sc_phase *ph, int x);
+/* Register-file energy of counts k, pJ (the accounting rule's one home). */
+double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
+
 #endif
