@@ -157,9 +157,10 @@ uint64_t sim_firings(const sc_phase *ph, int x) {
   return n;
 }
 
-/* Step 1 keeps the old charge: every operand read and every result written
-** costs a register-file access, wherever it comes from or goes to. */
+/* Only words that touch a PE's register file cost a register access: an
+** operand arriving from a neighbour or the edge is latched in the PE's
+** input register, and a forwarded result leaves through its output
+** register (sim/README.md "Action counts"). */
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k) {
-  return (double)(k->rf_reads + k->edge_operands) * a->energy.reg_read_pJ +
-         (double)(k->rf_writes + k->forwarded) * a->energy.reg_write_pJ;
+  return (double)k->rf_reads * a->energy.reg_read_pJ + (double)k->rf_writes * a->energy.reg_write_pJ;
 }

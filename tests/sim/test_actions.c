@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <math.h>
 #include <cmocka.h>
 #include <unistd.h>
 
@@ -55,6 +56,24 @@ static void fusemax_bert_1k_2d(void **state) {
   assert_int_equal(a->rf_reads, 198 * T);
   assert_int_equal(a->forwarded, 66 * T / 256);
   assert_int_equal(a->rf_writes, 132 * T - 66 * T / 256);
+}
+
+/* Register-file energy charges only words that touch a register file:
+** 2D at FuseMax BERT 1K, 198T reads x 0.65 pJ + (132T - 66T/256) writes x
+** 0.57 pJ (hw/energy-45nm.yaml); the component sums every array's. */
+static void regs_energy(void **state) {
+  (void)state;
+  sim_result r;
+  at_err e;
+  if (eval("fusemax", "bert", 1024, NULL, &r, &e)) fail_msg("%s", e.msg);
+  const double T = 805306368.0;
+  double want2d = 198 * T * 0.65 + (132 * T - 66 * T / 256) * 0.57, sum = 0;
+  double got2d = (double)r.act.array[0].rf_reads * 0.65 + (double)r.act.array[0].rf_writes * 0.57;
+  assert_true(fabs(got2d - want2d) <= 1e-9 * want2d);
+  for (int k = 0; k < r.n_arrays; k++)
+    sum += (double)r.act.array[k].rf_reads * 0.65 + (double)r.act.array[k].rf_writes * 0.57;
+  assert_true(fabs(r.energy_by[SIM_C_REGS] - sum) <= 1e-9 * sum);
+  assert_true(r.energy_by[SIM_C_REGS] > want2d);
 }
 
 /* XLM at 1M tokens: the 2D MAC count is B*H*M*P*(E+F) = 64*16*2^40*256 =
@@ -114,6 +133,7 @@ static void infinite_energy_refused(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(fusemax_bert_1k_2d),
+    cmocka_unit_test(regs_energy),
     cmocka_unit_test(xlm_1m_exact),
     cmocka_unit_test(overflow_refused),
     cmocka_unit_test(infinite_energy_refused),
