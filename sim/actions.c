@@ -164,3 +164,90 @@ uint64_t sim_firings(const sc_phase *ph, int x) {
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k) {
   return (double)k->rf_reads * a->energy.reg_read_pJ + (double)k->rf_writes * a->energy.reg_write_pJ;
 }
+
+int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e) {
+  if (at_add64(tr->dram_read_bytes, tr->dram_write_bytes, dram) ||
+      at_add64(acc->dram_read_bytes, tr->dram_read_bytes, &acc->dram_read_bytes) ||
+      at_add64(acc->dram_write_bytes, tr->dram_write_bytes, &acc->dram_write_bytes) ||
+      at_add64(acc->buffer_read_bytes, tr->buffer_read_bytes, &acc->buffer_read_bytes) ||
+      at_add64(acc->buffer_write_bytes, tr->buffer_write_bytes, &acc->buffer_write_bytes) ||
+      at_add64(acc->buffer_row_reads, tr->buffer_row_reads, &acc->buffer_row_reads) ||
+      at_add64(acc->buffer_row_writes, tr->buffer_row_writes, &acc->buffer_row_writes))
+    return at_errf(e, "DRAM or buffer traffic overflows 64 bits");
+  return 0;
+}
+
+/* Arithmetic energy of one Einsum's counted operations, pJ. */
+static double ops_energy_pJ(const hw_arch *a, const hw_array *ar, const sim_ecount *k) {
+  double pJ = 0;
+  for (int o = 0; o < HW_OP_COUNT; o++) pJ += (double)k->ops[o] * hw_op_energy_pJ(a, ar, (hw_op)o);
+  return pJ;
+}
+
+/* Energy as a number, never inf or NaN: an energy table of 1e300 pJ makes
+** a product overflow, which must be an error naming what overflowed. */
+static int finite_energy(const sim_result *r, const hw_arch *a, at_err *e) {
+  const char *t = a->energy.path ? a->energy.path : "?";
+  for (int k = 0; k < SIM_C_COUNT; k++)
+    if (!isfinite(r->energy_by[k]))
+      return at_errf(e, "%s energy is not a finite number of pJ (energy table %s)", sim_component_name[k], t);
+  if (!isfinite(r->energy_pJ)) return at_errf(e, "total energy is not a finite number of pJ (energy table %s)", t);
+  if (!isfinite(r->latency_s)) return at_errf(e, "latency is not a finite number of seconds");
+  return 0;
+}
+
+int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t busy[][SC_MAX_EINSUMS],
+               double total, sim_result *r, at_err *e) {
+  const hw_arch *a = s->arch;
+  uint64_t arr_busy[HW_MAX_ARRAYS] = { 0 };
+  if (at_add64(r->act.dram_read_bytes, r->act.dram_write_bytes, &r->traffic_bytes))
+    return at_errf(e, "DRAM traffic (bytes read + written) overflows 64 bits");
+  if (at_add64(r->act.buffer_read_bytes, r->act.buffer_write_bytes, &r->buffer_bytes))
+    return at_errf(e, "global-buffer traffic (bytes read + written) overflows 64 bits");
+  for (int i = 0; i < s->nphases; i++)
+    for (int x = 0; x < s->phase[i].ne; x++)
+      if (at_add64(arr_busy[s->phase[i].e[x].array], busy[i][x], &arr_busy[s->phase[i].e[x].array]))
+        return at_errf(e, "busy cycles overflow 64 bits");
+  r->cycles = (uint64_t)ceil(total);
+  r->latency_s = total / a->clock_hz;
+  r->n_arrays = a->n_arrays;
+  for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++) {
+    const hw_array *ar = &a->arrays[k];
+    snprintf(r->array_name[k], sizeof r->array_name[k], "%s", ar->name);
+    r->array_busy[k] = arr_busy[k];
+    r->array_util[k] = total > 0 ? (double)r->act.array[k].pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
+    if (!strcmp(ar->name, "2d")) r->util_2d = r->array_util[k];
+    if (!strcmp(ar->name, "1d")) r->util_1d = r->array_util[k];
+  }
+  double regs_pJ = 0;
+  r->n_einsums = 0;
+  for (int i = 0; i < s->nphases; i++) {
+    const sc_phase *ph = &s->phase[i];
+    for (int x = 0; x < ph->ne; x++) {
+      const sim_ecount *k = &cost[i][x];
+      const hw_array *ar = &a->arrays[ph->e[x].array];
+      double ops_pJ = ops_energy_pJ(a, ar, k);
+      double rg = sim_regs_pJ(a, k);
+      regs_pJ += rg;
+      r->energy_by[strcmp(ar->name, "1d") ? SIM_C_COMPUTE_2D : SIM_C_COMPUTE_1D] += ops_pJ;
+      if (r->n_einsums < SIM_MAX_EINSUMS) {
+        sim_einsum_result *er = &r->einsum[r->n_einsums++];
+        snprintf(er->name, sizeof er->name, "%s/%s", ph->name,
+                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
+        snprintf(er->array, sizeof er->array, "%s", ar->name);
+        er->busy_cycles = busy[i][x];
+        er->util = total > 0 ? (double)k->pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
+        er->energy_pJ = ops_pJ + rg;
+      }
+    }
+  }
+  double row_bytes = (double)a->buffer.row_bits / 8.0;
+  r->energy_by[SIM_C_REGS] = regs_pJ;
+  r->energy_by[SIM_C_BUFFER] = (double)r->act.buffer_read_bytes / row_bytes * hw_buffer_row_pJ(a, false) +
+                               (double)r->act.buffer_write_bytes / row_bytes * hw_buffer_row_pJ(a, true);
+  r->energy_by[SIM_C_DRAM] = (double)r->traffic_bytes * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
+  r->energy_pJ = 0;
+  for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
+  snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
+  return finite_energy(r, a, e);
+}

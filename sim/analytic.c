@@ -17,13 +17,6 @@ const char *const sim_component_name[SIM_C_COUNT] = {
   "compute_2d", "compute_1d", "regs", "buffer", "dram"
 };
 
-/* Arithmetic energy of one Einsum's counted operations, pJ. */
-static double ops_energy_pJ(const hw_arch *a, const hw_array *ar, const sim_ecount *k) {
-  double pJ = 0;
-  for (int o = 0; o < HW_OP_COUNT; o++) pJ += (double)k->ops[o] * hw_op_energy_pJ(a, ar, (hw_op)o);
-  return pJ;
-}
-
 /* PEs an Einsum keeps busy: the product of the spatial parts it uses. */
 static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
   uint64_t n = 1;   /* at most the array's PEs, which hw_validate bounds */
@@ -73,7 +66,7 @@ static uint64_t rows_of(uint64_t bytes, uint64_t row_bytes) {
 }
 
 /* Adds one phase's DRAM and buffer bytes (and buffer rows) to a. */
-static int phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
+int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
   const es_cascade *c = ph->c;
   uint64_t wb = (uint64_t)s->arch->word_bytes, batch = (uint64_t)ph->part[SC_BATCH].size;
   uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
@@ -181,23 +174,10 @@ static double tile_makespan(const sc_phase *ph, const double *busy, double tiles
 ** a reduction across its rows takes `rows` cycles to reach the edge. */
 static double drain_cycles(const hw_array *ar) { return ar->rows > 1 ? (double)ar->rows : 0; }
 
-/* Energy as a number, never inf or NaN: an energy table of 1e300 pJ makes
-** a product overflow, which must be an error naming what overflowed. */
-static int finite_energy(const sim_result *r, const hw_arch *a, at_err *e) {
-  for (int k = 0; k < SIM_C_COUNT; k++)
-    if (!isfinite(r->energy_by[k]))
-      return at_errf(e, "%s energy is not a finite number of pJ (energy table %s)", sim_component_name[k],
-                     a->energy.path ? a->energy.path : "?");
-  if (!isfinite(r->energy_pJ))
-    return at_errf(e, "total energy is not a finite number of pJ (energy table %s)", a->energy.path ? a->energy.path : "?");
-  return 0;
-}
-
 int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   const hw_arch *a = s->arch;
   double bpc = a->dram.bandwidth_Bps / a->clock_hz;      /* bytes per cycle */
   double total = 0, total_compute = 0, total_mem = 0;
-  double pe_busy[HW_MAX_ARRAYS] = { 0 }, arr_busy_all[HW_MAX_ARRAYS] = { 0 };
   double ebusy[SC_MAX_PHASES][SC_MAX_EINSUMS];
   sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
   int mem_phases = 0, arr_phases[HW_MAX_ARRAYS] = { 0 };
@@ -215,14 +195,12 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);
       ebusy[i][x] = (double)(pc / par + (pc % par != 0));
       arr_busy[se->array] += ebusy[i][x];
-      pe_busy[se->array] += (double)pc;
       double d = drain_cycles(&a->arrays[se->array]);
       if (d > drain) drain = d;
     }
     double compute = 0;
     int top = 0;
     for (int k = 0; k < a->n_arrays; k++) {
-      arr_busy_all[k] += arr_busy[k];
       if (arr_busy[k] > compute) { compute = arr_busy[k]; top = k; }
     }
     if (ph->policy == SC_SEQUENTIAL) {
@@ -235,16 +213,8 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       compute += drain;
     }
     sim_actions tr = { 0 };
-    if (phase_traffic(s, ph, &tr, e)) return -1;
     uint64_t phase_dram;
-    if (at_add64(tr.dram_read_bytes, tr.dram_write_bytes, &phase_dram) ||
-        at_add64(r->act.dram_read_bytes, tr.dram_read_bytes, &r->act.dram_read_bytes) ||
-        at_add64(r->act.dram_write_bytes, tr.dram_write_bytes, &r->act.dram_write_bytes) ||
-        at_add64(r->act.buffer_read_bytes, tr.buffer_read_bytes, &r->act.buffer_read_bytes) ||
-        at_add64(r->act.buffer_write_bytes, tr.buffer_write_bytes, &r->act.buffer_write_bytes) ||
-        at_add64(r->act.buffer_row_reads, tr.buffer_row_reads, &r->act.buffer_row_reads) ||
-        at_add64(r->act.buffer_row_writes, tr.buffer_row_writes, &r->act.buffer_row_writes))
-      return at_errf(e, "DRAM or buffer traffic overflows 64 bits");
+    if (sim_phase_traffic(s, ph, &tr, e) || sim_add_traffic(&r->act, &tr, &phase_dram, e)) return -1;
     double mem = ceil((double)phase_dram / bpc);
     total_compute += compute;
     total_mem += mem;
@@ -253,54 +223,12 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     else arr_phases[top]++;
   }
   if (!(total < 1.8e19)) return at_errf(e, "latency overflows 64-bit cycles");
-  if (at_add64(r->act.dram_read_bytes, r->act.dram_write_bytes, &r->traffic_bytes))
-    return at_errf(e, "DRAM traffic (bytes read + written) overflows 64 bits");
-  if (at_add64(r->act.buffer_read_bytes, r->act.buffer_write_bytes, &r->buffer_bytes))
-    return at_errf(e, "global-buffer traffic (bytes read + written) overflows 64 bits");
-  r->cycles = (uint64_t)ceil(total);
   r->compute_cycles = (uint64_t)ceil(total_compute);
   r->memory_cycles = (uint64_t)ceil(total_mem);
-  r->latency_s = total / a->clock_hz;
-  r->n_arrays = a->n_arrays;
-  for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++) {
-    const hw_array *ar = &a->arrays[k];
-    snprintf(r->array_name[k], sizeof r->array_name[k], "%s", ar->name);
-    r->array_busy[k] = (uint64_t)arr_busy_all[k];
-    r->array_util[k] = total > 0 ? pe_busy[k] / ((double)hw_array_pes(ar) * total) : 0;
-    if (!strcmp(ar->name, "2d")) r->util_2d = r->array_util[k];
-    if (!strcmp(ar->name, "1d")) r->util_1d = r->array_util[k];
-  }
-  /* energy */
-  double regs_pJ = 0;
-  r->n_einsums = 0;
-  for (int i = 0; i < s->nphases; i++) {
-    const sc_phase *ph = &s->phase[i];
-    for (int x = 0; x < ph->ne; x++) {
-      const sim_ecount *k = &cost[i][x];
-      const hw_array *ar = &a->arrays[ph->e[x].array];
-      double ops_pJ = ops_energy_pJ(a, ar, k);
-      double rg = sim_regs_pJ(a, k);
-      regs_pJ += rg;
-      r->energy_by[strcmp(ar->name, "1d") ? SIM_C_COMPUTE_2D : SIM_C_COMPUTE_1D] += ops_pJ;
-      if (r->n_einsums < SIM_MAX_EINSUMS) {
-        sim_einsum_result *er = &r->einsum[r->n_einsums++];
-        snprintf(er->name, sizeof er->name, "%s/%s", ph->name,
-                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
-        snprintf(er->array, sizeof er->array, "%s", ar->name);
-        er->busy_cycles = (uint64_t)ebusy[i][x];
-        er->util = total > 0 ? (double)k->pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
-        er->energy_pJ = ops_pJ + rg;
-      }
-    }
-  }
-  double row_bytes = (double)a->buffer.row_bits / 8.0;
-  r->energy_by[SIM_C_REGS] = regs_pJ;
-  r->energy_by[SIM_C_BUFFER] = (double)r->act.buffer_read_bytes / row_bytes * hw_buffer_row_pJ(a, false) +
-                               (double)r->act.buffer_write_bytes / row_bytes * hw_buffer_row_pJ(a, true);
-  r->energy_by[SIM_C_DRAM] = (double)r->traffic_bytes * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
-  r->energy_pJ = 0;
-  for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
-  if (finite_energy(r, a, e)) return -1;
+  uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
+  for (int i = 0; i < s->nphases; i++)
+    for (int x = 0; x < s->phase[i].ne; x++) busy[i][x] = (uint64_t)ebusy[i][x];
+  if (sim_report(s, cost, busy, total, r, e)) return -1;
   /* what bounds latency */
   int kinds = (mem_phases > 0);
   const char *b = "memory";

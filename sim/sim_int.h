@@ -26,4 +26,17 @@ uint64_t sim_firings(const sc_phase *ph, int x);
 /* Register-file energy of counts k, pJ (the accounting rule's one home). */
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
 
+/* One phase's DRAM and buffer bytes and rows, added to a (reuse analysis,
+** analytic.c). */
+int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e);
+/* acc += tr (checked); *dram = tr's DRAM bytes read + written. */
+int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e);
+/* Fills r from counts every engine produces: r->act (already summed),
+** per-Einsum counts cost[phase][einsum] and busy cycles, and the total
+** latency in cycles: traffic, cycles, per-array and per-Einsum figures,
+** energy (an error if not finite) and tiling.  Not: bound, compute and
+** memory cycles. */
+int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t busy[][SC_MAX_EINSUMS],
+               double total, sim_result *r, at_err *e);
+
 #endif
