@@ -251,3 +251,30 @@ int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t
   snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
   return finite_energy(r, a, e);
 }
+
+/* Walks einsum x's reads, adding the producers that `kind` selects. */
+static int deps_of(const sc_phase *ph, const es_expr *x, sim_dep_kind kind, int *dep, int n) {
+  if (!x) return n;
+  if (x->kind == ES_E_ACCESS) {
+    const es_tensor *T = &ph->c->tensors[x->acc.tensor];
+    if (T->def < 0) return n;
+    int carried = 0, initial = 0;
+    if (T->iter_dim >= 0) {
+      const es_index *ix = &x->acc.ix[T->iter_dim];
+      initial = ix->kind == ES_IX_ZERO;
+      carried = ix->kind == ES_IX_VAR && !ix->offset;
+    }
+    int want = kind == SIM_DEP_ALL ? !initial
+             : kind == SIM_DEP_CARRIED ? carried
+             : !initial && !carried && !(T->iter_dim >= 0 && x->acc.ix[T->iter_dim].kind == ES_IX_LAST);
+    for (int q = 0; want && q < ph->ne; q++)
+      if (ph->e[q].einsum == T->def && n < SC_MAX_EINSUMS) dep[n++] = q;
+    return n;
+  }
+  n = deps_of(ph, x->a, kind, dep, n);
+  return deps_of(ph, x->b, kind, dep, n);
+}
+
+int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep) {
+  return deps_of(ph, ph->c->einsums[ph->e[x].einsum].rhs, kind, dep, 0);
+}
