@@ -100,16 +100,12 @@ static int external_reads(const sc_phase *ph, int x, const es_expr *ex, uint64_t
   return external_reads(ph, x, ex->a, per, n, e) || external_reads(ph, x, ex->b, per, n, e) ? -1 : 0;
 }
 
-static int count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e) {
+static int count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
   const hw_array *ar = &s->arch->arrays[ph->e[x].array];
   const sc_einsum *se = &ph->e[x];
   memset(k, 0, sizeof *k);
   uint64_t pts, outs, ext = 0, operands = 0, results = 0, serial = 0, unit[HW_UNIT_COUNT] = { 0 };
   if (points(ph, se, 0, &pts, e) || points(ph, se, 1, &outs, e)) return -1;
-  if (div == 0 || pts % div || outs % div)
-    return at_errf(e, "%llu points do not divide into %llu firings", (unsigned long long)pts, (unsigned long long)div);
-  pts /= div;
-  outs /= div;
   sc_opuse uses[SC_MAX_OPUSES];
   int nu = sc_einsum_ops(ph->c, se->einsum, uses);   /* the binder checked nu >= 0 */
   for (int i = 0; i < nu; i++) {
@@ -142,8 +138,8 @@ static int count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, 
 }
 
 /* Bounded by the Einsum's points, which sim_einsum_count checked. */
-int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e) {
-  if (!count(s, ph, x, div, k, e)) return 0;
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
+  if (!count(s, ph, x, k, e)) return 0;
   char why[sizeof e->msg];
   snprintf(why, sizeof why, "%s", e->msg);
   return at_errf(e, "Einsum %s/%s: %s at this size", ph->name,

@@ -171,7 +171,7 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     for (int k = 0; k < ph->nshared; k++) tiles *= (double)ph->part[ph->shared[k]].size;
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
-      if (sim_einsum_count(s, ph, x, 1, &cost[i][x], e) ||
+      if (sim_einsum_count(s, ph, x, &cost[i][x], e) ||
           sim_add_counts(&r->act.array[se->array], &cost[i][x], e))
         return -1;
       uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);

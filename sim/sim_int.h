@@ -17,10 +17,9 @@ extern const sim_engine sim_engine_analytical, sim_engine_cycle;
 
 /* Counts of one Einsum (sim_array_actions' fields). */
 typedef sim_array_actions sim_ecount;
-/* Action counts of einsum x (index into ph->e) for 1/div of its points
-** (div = 1: all of them; the cycle engine passes its firings).  Errors:
-** a count past 2^64, or points that do not divide by div. */
-int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e);
+/* Action counts of einsum x (index into ph->e), all its points.  Errors:
+** a count past 2^64, naming the Einsum and the quantity. */
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e);
 /* acc += k, checked. */
 int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
 /* Times einsum x fires: the batch loop times the shared loops it uses

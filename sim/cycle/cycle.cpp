@@ -44,6 +44,9 @@ struct Ein {
   bool in_tile = true;
   uint64_t firings = 1;
   sim_ecount cnt{};         /* action counts of one firing */
+  sim_ecount cnt_last{};    /* ... of a firing that completes its outputs (the
+                               last of the shared loops it reduces over) */
+  std::vector<int> reduced; /* levels it iterates that its output is not indexed by */
   int64_t occ = 1;          /* cycles its array is occupied per firing */
   int64_t busy = 1;         /* of which PE work: ceil(PE-cycles / PEs used) */
   uint64_t pe_per = 0;      /* PE-cycles per firing */
@@ -315,7 +318,9 @@ int Phase::materialise() {
         Task task;
         task.x = (int)x;
         tl.t.push_back(task);
-        if (sim_add_counts(&cnt[x], &ein[x].cnt, e)) return fail(e->msg);
+        bool completes = true;
+        for (int l : ein[x].reduced) completes &= idx(k, l) == size[l] - 1;
+        if (sim_add_counts(&cnt[x], completes ? &ein[x].cnt_last : &ein[x].cnt, e)) return fail(e->msg);
         if (at_add64(busy[x], (uint64_t)ein[x].busy, &busy[x])) return fail("busy cycles overflow 64 bits");
       }
     }
@@ -448,6 +453,41 @@ void Ctrl::step() {
   else if (P->next_k < P->ntiles) next_trigger(P->kick_ctrl());
 }
 
+/* Splits einsum x's counts over its firings: every count divides evenly
+** (the binder's tiles divide the ranks) except the forwarded results,
+** which leave only at the firings that complete an output. */
+static int per_firing(Phase &P, int x, Ein &E) {
+  const sc_phase *ph = P.ph;
+  sim_ecount tot;
+  if (sim_einsum_count(P.s, ph, x, &tot, P.e)) return -1;
+  uint64_t f = E.firings, nc = f;
+  int t = ph->c->einsums[ph->e[x].einsum].lhs.tensor;
+  for (int k = 0; k < ph->nshared; k++)
+    if (sc_uses(ph, x, ph->shared[k]) && !sc_relevant(ph, ph->shared[k], t) && ph->part[ph->shared[k]].size > 1) {
+      E.reduced.push_back(k + 1);
+      nc /= (uint64_t)ph->part[ph->shared[k]].size;
+    }
+  bool even = true;
+  uint64_t results = tot.rf_writes + tot.forwarded;
+  for (int op = 0; op < HW_OP_COUNT; op++) { even &= tot.ops[op] % f == 0; E.cnt.ops[op] = tot.ops[op] / f; }
+  even &= tot.pe_cycles % f == 0 && tot.rf_reads % f == 0 && tot.edge_operands % f == 0 && results % f == 0 &&
+          nc > 0 && tot.forwarded % nc == 0;
+  if (!even)
+    return at_errf(P.e, "cycle engine: Einsum %s/%s: its counts do not divide into its %llu firings", ph->name,
+                   ph->c->tensors[t].name, (unsigned long long)f);
+  E.cnt.pe_cycles = tot.pe_cycles / f;
+  E.cnt.rf_reads = tot.rf_reads / f;
+  E.cnt.edge_operands = tot.edge_operands / f;
+  E.cnt.rf_writes = results / f;
+  E.cnt.forwarded = 0;
+  E.cnt_last = E.cnt;
+  E.cnt_last.forwarded = tot.forwarded / nc;
+  if (E.cnt_last.forwarded > E.cnt.rf_writes)
+    return at_errf(P.e, "cycle engine: Einsum %s/%s forwards more results than a firing writes", ph->name, ph->c->tensors[t].name);
+  E.cnt_last.rf_writes = E.cnt.rf_writes - E.cnt_last.forwarded;
+  return 0;
+}
+
 /* Builds the per-Einsum costs of a phase; -1 with e if the engine cannot
 ** execute it. */
 static int setup(Phase &P) {
@@ -487,7 +527,7 @@ static int setup(Phase &P) {
     E.array = se->array;
     E.in_tile = se->in_tile;
     E.firings = sim_firings(ph, x);
-    if (sim_einsum_count(s, ph, x, E.firings, &E.cnt, P.e)) return -1;
+    if (per_firing(P, x, E)) return -1;
     E.pe_per = E.cnt.pe_cycles;
     E.par = 1;
     for (int k = 0; k < 2; k++) if (se->spatial[k] >= 0) E.par *= (uint64_t)ph->part[se->spatial[k]].size;
@@ -578,14 +618,9 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped) 
     P.kick_ctrl_ev.reset();
   }
   if (P.failed) return -1;
-  if (getenv("ATTNSIM_CYCLE_DEBUG")) {
-    fprintf(stderr, "next_k %llu ntiles %llu tiles %zu now %lld\n", (unsigned long long)P.next_k, (unsigned long long)P.ntiles, P.tiles.size(), (long long)P.final_logical);
-    for (const Tile &tl : P.tiles) {
-      fprintf(stderr, " tile %llu rel %lld arr %lld started %d/%zu:", (unsigned long long)tl.k, (long long)tl.rel, (long long)tl.arr, tl.nstarted, tl.t.size());
-      for (const Task &t : tl.t) fprintf(stderr, " x%d@%lld", t.x, (long long)t.S);
-      fprintf(stderr, "\n");
-    }
-  }
+  if (getenv("ATTNSIM_CYCLE_DEBUG"))
+    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %lld cycles\n", P.ph->name,
+            (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated, (long long)P.final_logical);
   for (const Tile &tl : P.tiles)
     if (tl.nstarted < (int)tl.t.size()) return at_errf(P.e, "cycle engine: phase %s deadlocked (a task never became ready)", P.ph->name);
   if (P.next_k < P.ntiles) return at_errf(P.e, "cycle engine: phase %s stopped before its last tile", P.ph->name);
