@@ -13,7 +13,7 @@
 
 static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
-  "                   --model MODEL --seq LEN\n"
+  "                   [--model MODEL] [--seq LEN] [--set NAME=N,...]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
   "                   [--csv | --json]\n\n"
@@ -29,6 +29,8 @@ static const char run_help[] =
   "                   mapping names (a mapping is written for its cascade)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
   "  --seq LEN        sequence length M = P: 1024, 1K, 64K, 1M ...\n"
+  "                   (--model and --seq are needed when the mapping uses them)\n"
+  "  --set NAME=N,... bind sizes a mapping's expressions name (GEMM: M=..,N=..,K=..)\n"
   "  --rows/--cols/--width-1d/--buffer/--bandwidth  override the architecture\n"
   "                   (buffer in bytes or 16M-style sizes, bandwidth in GiB/s)\n"
   "  --engine NAME    analytical (closed form) or cycle (SystemC, tile by tile)\n"
@@ -120,6 +122,28 @@ int cli_load_model(const char *name, wl_workload *w, at_err *e) {
   return wl_find(name, NULL, w, e);
 }
 
+/* --set M=1000,N=64,K=8: names a mapping's size expressions may use. */
+static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
+  char buf[512];
+  if (strlen(arg) >= sizeof buf) return at_errf(e, "--set: too long");
+  memcpy(buf, arg, strlen(arg) + 1);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    size_t n = eq ? (size_t)(eq - tok) : 0;
+    if (!eq || n == 0 || n >= sizeof w->set[0].name || strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") != n)
+      return at_errf(e, "--set: expected NAME=SIZE, got '%s'", tok);
+    if (w->nset == WL_MAX_SET) return at_errf(e, "--set: at most %d sizes", WL_MAX_SET);
+    wl_size *z = &w->set[w->nset];
+    memcpy(z->name, tok, n);
+    z->name[n] = 0;
+    for (int i = 0; i < w->nset; i++)
+      if (!strcmp(w->set[i].name, z->name)) return at_errf(e, "--set: %s given twice", z->name);
+    if (wl_parse_seq(eq + 1, &z->value, e)) return at_errf(e, "--set %s: expected a positive size, got '%s'", z->name, eq + 1);
+    w->nset++;
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv) {
   static const struct option lo[] = {
     { "design", required_argument, 0, 'd' }, { "mapping", required_argument, 0, 'm' },
@@ -131,9 +155,10 @@ int cmd_run(int argc, char **argv) {
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
     { "engine", required_argument, 0, 'E' }, { "full", no_argument, 0, 'F' },
     { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
+    { "set", required_argument, 0, 'S' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL, *seq = NULL;
-  const char *energy = NULL;
+  const char *energy = NULL, *sets = NULL;
   int csv = 0, json = 0, ch, full = 0, ff = 0;
   const sim_engine *eng = sim_engine_find(NULL);
   sim_engine_opts eo = { 0, 0 };
@@ -174,6 +199,7 @@ int cmd_run(int argc, char **argv) {
         return AT_EXIT_INPUT;
       }
       break;
+    case 'S': sets = optarg; break;
     case 'F': full = 1; break;
     case 'f': ff = 1; break;
     case 'W':
@@ -189,8 +215,8 @@ int cmd_run(int argc, char **argv) {
       return AT_EXIT_INPUT;
     }
   }
-  if (optind != argc || (!design == !mapping) || !model || !seq || (csv && json)) {
-    fprintf(stderr, "attnsim: run needs exactly one of --design or --mapping, plus --model and --seq\n%s", run_help);
+  if (optind != argc || (!design == !mapping) || (csv && json)) {
+    fprintf(stderr, "attnsim: run needs exactly one of --design or --mapping\n%s", run_help);
     return AT_EXIT_INPUT;
   }
   if (full && ff) {
@@ -203,8 +229,12 @@ int cmd_run(int argc, char **argv) {
   }
   eo.full = full;
   wl_workload w;
-  int64_t len;
-  if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
+  int64_t len = 0;
+  memset(&w, 0, sizeof w);
+  snprintf(w.name, sizeof w.name, "none");
+  if ((seq && wl_parse_seq(seq, &len, &e)) || (model && cli_load_model(model, &w, &e)) ||
+      (sets && parse_sets(sets, &w, &e)))
+    return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }

@@ -101,7 +101,7 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   snprintf(r->model, sizeof r->model, "%s", w->name);
   snprintf(r->engine, sizeof r->engine, "%s", eng->name);
   r->seq_len = seq_len;
-  if (seq_len <= 0) return at_errf(e, "sequence length must be positive");
+  if (seq_len < 0) return at_errf(e, "sequence length must be positive");   /* 0: not given */
   hw_arch *copy = NULL;
   const hw_arch *a = d->arch;
   if (overridden(ov)) {
