@@ -578,12 +578,12 @@ static int setup(Phase &P) {
       for (int p = 1; p < ph->nparts; p++) has_ceil |= ph->part[p].rank == r && ph->part[p].block;
       if (!has_ceil) continue;
       if (shared_used[(size_t)r] > 1)
-        return at_errf(P.e, "cycle engine cannot execute %s: rank %s has a 'ceil' part and another shared loop (Einsum %s)",
+        return at_errf(P.e, "cycle engine cannot execute phase %s: rank %s has a 'ceil' part and another shared loop (Einsum %s)",
                        ph->name, ph->c->ranks[r].name, tn);
       if (!shared_used[(size_t)r]) E.ext[(size_t)r] = ph->c->ranks[r].size;   /* the whole rank in every tile */
     }
     if (E.ceil_lv.size() > 3)
-      return at_errf(P.e, "cycle engine cannot execute %s: Einsum %s runs under more than 3 'ceil' loops", ph->name, tn);
+      return at_errf(P.e, "cycle engine cannot execute phase %s: Einsum %s runs under more than 3 'ceil' loops", ph->name, tn);
     int dep[SC_MAX_EINSUMS];
     int nd = sim_deps(ph, x, se->in_tile ? SIM_DEP_TILE : SIM_DEP_ALL, dep);
     for (int i = 0; i < nd; i++)
