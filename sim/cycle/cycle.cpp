@@ -89,7 +89,7 @@ struct Tile {
 struct Snap {
   bool valid = false;
   uint64_t k = 0;
-  int64_t t = 0;
+  int64_t t = 0;            /* logical cycle of the tile's window entry */
   std::vector<int64_t> sig;
   std::vector<sim_ecount> cnt;   /* per Einsum, enumerated so far */
   std::vector<uint64_t> busy;    /* per Einsum, occupancy so far */
@@ -398,7 +398,7 @@ void Phase::check(Tile *t) {
       uint64_t n = size[l] >= i + 2 ? size[l] - 2 - i : 0;
       if (n >= 1) {
         uint64_t dk = n * stride[l];
-        int64_t D = t->rel - sn.t;
+        int64_t D = t->rel + offset - sn.t;   /* logical cycles per iteration */
         uint64_t add;
         if (at_mul64(n, (uint64_t)D, &add) || (int64_t)add < 0 || offset + (int64_t)add < offset) {
           fail("extrapolated cycles overflow 64 bits");
@@ -425,7 +425,7 @@ void Phase::check(Tile *t) {
         next_k += dk;
         extrapolated += dk;
         k = t->k;
-        for (Snap &s2 : snap) s2.valid = false;
+        for (int l2 = l + 1; l2 < nlev; l2++) snap[(size_t)l2].valid = false;
         break;
       }
     }
@@ -435,7 +435,7 @@ void Phase::check(Tile *t) {
     Snap &sn = snap[l];
     sn.valid = true;
     sn.k = k;
-    sn.t = t->rel;
+    sn.t = t->rel + offset;
     sn.sig = sig;
     sn.cnt = cnt;
     sn.busy = busy;
