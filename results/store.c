@@ -361,21 +361,49 @@ static int set_wal(rs_store *s, at_err *e) {
   return 0;
 }
 
+static const char *file_kind(mode_t m) {
+  return S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+       : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* A store is a regular file, or (RS_WRITE) a new file in an existing
+** directory.  SQLite would open /dev/null or a FIFO, and then create its
+** journal, WAL and shared-memory files beside it ("/dev/null-journal"). */
+static int check_path(const char *path, rs_mode mode, at_err *e) {
+  struct stat sb;
+  if (!*path) return at_errf(e, "results database: empty path");
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return at_errf(e, "%s: is a directory, not a results database", path);
+    if (!S_ISREG(sb.st_mode))
+      return at_errf(e, "%s: is %s, not a results database (a store is a regular file); left untouched",
+                     path, file_kind(sb.st_mode));
+    return 0;
+  }
+  if (errno != ENOENT) return at_errf(e, "%s: cannot open results database: %s", path, strerror(errno));
+  if (mode == RS_READ) return at_errf(e, "%s: no such results database", path);
+  char *dir = at_dirname(path);
+  if (!dir) return at_errf(e, "out of memory");
+  int rc = 0;
+  if (stat(dir, &sb) != 0)
+    rc = at_errf(e, "%s: cannot create results database: %s: %s", path, dir, strerror(errno));
+  else if (!S_ISDIR(sb.st_mode))
+    rc = at_errf(e, "%s: cannot create results database: %s is not a directory", path, dir);
+  free(dir);
+  return rc;
+}
+
 int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
   *out = NULL;
-  struct stat sb;
-  bool exists = stat(path, &sb) == 0;
-  if (!exists && errno != ENOENT)
-    return at_errf(e, "%s: cannot open results database: %s", path, strerror(errno));
-  if (exists && S_ISDIR(sb.st_mode))
-    return at_errf(e, "%s: is a directory, not a results database", path);
-  if (!exists && mode == RS_READ)
-    return at_errf(e, "%s: no such results database", path);
+  if (check_path(path, mode, e)) return -1;
   rs_store *s = calloc(1, sizeof *s);
   if (!s || !(s->path = strdup(path))) { free(s); return at_errf(e, "out of memory"); }
   s->mode = mode;
-  int flags = mode == RS_READ ? SQLITE_OPEN_READONLY
-                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  /* A reader opens read-write when it may (and is kept from writing by
+  ** query_only below): a read-only connection cannot remove the -wal and
+  ** -shm files a WAL store grows when opened, so every export would leave
+  ** them behind; the last read-write connection to close removes them. */
+  int flags = mode == RS_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
     at_errf(e, "%s: cannot open results database: %s", path,
             s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -407,6 +435,7 @@ int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
     if (set_wal(s, e)) goto fail;
   }
   if (mode == RS_WRITE && exec(s, "PRAGMA synchronous = NORMAL", e)) goto fail;
+  if (mode == RS_READ && exec(s, "PRAGMA query_only = ON", e)) goto fail;
   if (exec(s, "PRAGMA foreign_keys = ON", e)) goto fail;
   time_t now = time(NULL);
   struct tm tm;
@@ -531,6 +560,16 @@ static int bind_u64(rs_store *s, sqlite3_stmt *st, int i, uint64_t v, const char
   return 0;
 }
 
+/* A metric that is not finite is an engine's bug or an input no engine
+** should have accepted; storing it as NULL would read back as "no value"
+** under status ok, so it is refused, naming the metric. */
+static int bind_f64(rs_store *s, sqlite3_stmt *st, int i, double v, const char *what, at_err *e) {
+  if (!isfinite(v))
+    return at_errf(e, "%s: %s is not a finite number (%g): refusing to store it", s->path, what, v);
+  sqlite3_bind_double(st, i, v);
+  return 0;
+}
+
 static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v) {
   if (v) sqlite3_bind_int64(st, i, v); else sqlite3_bind_null(st, i);
 }
@@ -588,7 +627,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     } else if (m->type == RS_F64) {
       double v;
       memcpy(&v, p, sizeof v);
-      if (isfinite(v)) sqlite3_bind_double(st, k, v);
+      if (bind_f64(s, st, k, v, m->column, e)) return -1;
     } else {
       sqlite3_bind_text(st, k, p, -1, SQLITE_STATIC);
     }
@@ -603,7 +642,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
   for (int k = 0; k < SIM_C_COUNT; k++) {
     sqlite3_bind_int64(s->st_energy, 1, pid);
     sqlite3_bind_text(s->st_energy, 2, sim_component_name[k], -1, SQLITE_STATIC);
-    sqlite3_bind_double(s->st_energy, 3, r->energy_by[k]);
+    if (bind_f64(s, s->st_energy, 3, r->energy_by[k], sim_component_name[k], e)) return -1;
     if (step_done(s, s->st_energy, e)) return -1;
   }
   if (prepare(s, &s->st_array, "INSERT INTO point_arrays(point_id, idx, name, busy_cycles, "
@@ -614,7 +653,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     sqlite3_bind_int(s->st_array, 2, k);
     sqlite3_bind_text(s->st_array, 3, r->array_name[k], -1, SQLITE_STATIC);
     if (bind_u64(s, s->st_array, 4, r->array_busy[k], "array_busy", e)) return -1;
-    sqlite3_bind_double(s->st_array, 5, r->array_util[k]);
+    if (bind_f64(s, s->st_array, 5, r->array_util[k], "array_util", e)) return -1;
     if (step_done(s, s->st_array, e)) return -1;
   }
   if (prepare(s, &s->st_einsum, "INSERT INTO point_einsums(point_id, idx, name, array, "
@@ -627,8 +666,9 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     sqlite3_bind_text(s->st_einsum, 3, x->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->st_einsum, 4, x->array, -1, SQLITE_STATIC);
     if (bind_u64(s, s->st_einsum, 5, x->busy_cycles, "busy_cycles", e)) return -1;
-    sqlite3_bind_double(s->st_einsum, 6, x->util);
-    sqlite3_bind_double(s->st_einsum, 7, x->energy_pJ);
+    if (bind_f64(s, s->st_einsum, 6, x->util, "einsum util", e) ||
+        bind_f64(s, s->st_einsum, 7, x->energy_pJ, "einsum energy_pj", e))
+      return -1;
     if (step_done(s, s->st_einsum, e)) return -1;
   }
   return 0;
@@ -736,7 +776,11 @@ int rs_store_merge(rs_store *dst, const char *src_path, int64_t *added,
 /* ---- export ----------------------------------------------------------- */
 
 /* Shortest %g rendering that reads back as the same double. */
+/* Shortest text that reads back as v.  A non-finite value (only a database
+** written by something else can hold one) is written as no value: empty in
+** CSV, null in JSON, never "inf" or "nan". */
 static void fmt_double(char *b, size_t n, double v) {
+  if (!isfinite(v)) { b[0] = 0; return; }
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(b, n, "%.*g", prec, v);
     if (strtod(b, NULL) == v) return;
@@ -767,7 +811,7 @@ static void value(FILE *f, sqlite3_stmt *st, int i, rs_format fmt) {
     break;
   case SQLITE_FLOAT:
     fmt_double(b, sizeof b, sqlite3_column_double(st, i));
-    fputs(b, f);
+    fputs(*b ? b : fmt == RS_JSON ? "null" : "", f);
     break;
   default: {
     const char *t = (const char *)sqlite3_column_text(st, i);
@@ -834,7 +878,7 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
       for (int k = 0; k < SIM_C_COUNT; k++)
         if (name && !strcmp(name, sim_component_name[k])) {
           fmt_double(energy[k], sizeof energy[k], sqlite3_column_double(en, 1));
-          have[k] = true;
+          have[k] = energy[k][0] != 0;
         }
     }
     if (fmt == RS_CSV) {
