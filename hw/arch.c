@@ -297,10 +297,28 @@ static int load_op(const yt_node *key, const yt_node *v, hw_op_cost *c,
   return 0;
 }
 
+/* The cycle engine's timing fields of an array; absent fields keep the
+** defaults every shipped file relies on. */
+static int load_array_timing(const yt_node *m, hw_array *ar, at_err *e) {
+  ar->pipeline_depth = 1;
+  ar->edge_registers = 0;
+  ar->results = HW_RESULTS_SHIFT;
+  if (yt_find(m, "pipeline_depth") && get_range(m, "pipeline_depth", 0, 64, &ar->pipeline_depth, e)) return -1;
+  if (yt_find(m, "edge_registers") && get_range(m, "edge_registers", 0, 64, &ar->edge_registers, e)) return -1;
+  const yt_node *r = yt_find(m, "results");
+  if (r) {
+    const char *v = yt_scalar(r);
+    if (v && !strcmp(v, "parallel")) ar->results = HW_RESULTS_PARALLEL;
+    else if (!v || strcmp(v, "shift")) return yt_badval(r, e, "expected shift or parallel");
+  }
+  return 0;
+}
+
 static int load_array(const yt_node *key, const yt_node *m, hw_array *ar,
                       at_err *e) {
   static const char *const keys[] = {"rows", "cols", "width", "regs_per_pe",
-                                     "issue", "ops", NULL};
+                                     "issue", "ops", "pipeline_depth",
+                                     "edge_registers", "results", NULL};
   static const char *const ops[] = {"mac", "mul", "add", "sub", "max", "min",
                                     "exp", "div", NULL};
   const char *name = yt_scalar(key);
@@ -320,6 +338,7 @@ static int load_array(const yt_node *key, const yt_node *m, hw_array *ar,
     return -1;
   }
   if (get_range(m, "regs_per_pe", 0, HW_DIM_MAX, &ar->regs_per_pe, e)) return -1;
+  if (load_array_timing(m, ar, e)) return -1;
   const yt_node *is = yt_find(m, "issue");
   ar->issue = HW_ISSUE_SERIAL;
   if (is) {
@@ -351,7 +370,7 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
                                     "word_bytes", "energy", "area", "arrays",
                                     "buffer", "dram", NULL};
   static const char *const buf[] = {"size", "row_bits", "banks", NULL};
-  static const char *const dram[] = {"bandwidth", "access_bits", NULL};
+  static const char *const dram[] = {"bandwidth", "access_bits", "latency", NULL};
   const yt_node *n, *arrays, *bufn, *dramn;
   const char *s;
 
@@ -398,6 +417,8 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
     return -1;
   if (get_range(dramn, "access_bits", 8, HW_DIM_MAX, &a->dram.access_bits, e) ||
       multiple_of_8(dramn, "access_bits", a->dram.access_bits, e))
+    return -1;
+  if (yt_find(dramn, "latency") && get_range(dramn, "latency", 0, HW_DIM_MAX, &a->dram.latency_cycles, e))
     return -1;
 
   /* The tables: load, then check they price the widths this arch uses,
@@ -565,6 +586,9 @@ int hw_validate(const hw_arch *a, at_err *e) {
       BAD("arch %s: arrays.%s.cols: must be 1 to %lld, got %lld", nm, an, HW_DIM_MAX, (long long)ar->cols);
     if (ar->regs_per_pe < 0 || ar->regs_per_pe > HW_DIM_MAX)
       BAD("arch %s: arrays.%s.regs_per_pe: must be 0 to %lld, got %lld", nm, an, HW_DIM_MAX, (long long)ar->regs_per_pe);
+    if (ar->pipeline_depth < 0 || ar->pipeline_depth > 64 || ar->edge_registers < 0 || ar->edge_registers > 64)
+      BAD("arch %s: arrays.%s: pipeline_depth and edge_registers must be 0 to 64, got %lld and %lld", nm, an,
+          (long long)ar->pipeline_depth, (long long)ar->edge_registers);
     int nops = 0;
     for (int op = 0; op < HW_OP_COUNT; op++) {
       const hw_op_cost *c = &ar->ops[op];

@@ -77,6 +77,11 @@ typedef struct hw_op_cost {
 ** its exp unit at one element per cycle). */
 typedef enum hw_issue { HW_ISSUE_SERIAL, HW_ISSUE_UNITS } hw_issue;
 
+/* How an array's results leave it (the cycle engine's drain).  SHIFT:
+** shifted out along the columns one row per cycle, so a result reaches the
+** edge `rows` cycles after its last operand; PARALLEL: read out at once. */
+typedef enum hw_results { HW_RESULTS_SHIFT, HW_RESULTS_PARALLEL } hw_results;
+
 typedef struct hw_array {
   char name[HW_NAME_MAX];         /* "2d", "1d": the key in the arch file */
   hw_issue issue;                 /* default serial */
@@ -84,6 +89,12 @@ typedef struct hw_array {
   int64_t cols;                   /* PEs; the width of a 1D array (sweepable) */
   int64_t regs_per_pe;            /* words of register file per PE */
   hw_op_cost ops[HW_OP_COUNT];    /* indexed by hw_op */
+  /* timing the cycle engine uses (hw/README.md "Timing fields") */
+  int64_t pipeline_depth;         /* cycles from an operand pair entering a PE to its
+                                     accumulator update; default 1, 0 = combinational */
+  int64_t edge_registers;         /* register stages an operand crosses at the array's
+                                     edge before the first PE; default 0 */
+  hw_results results;             /* default shift */
 } hw_array;
 
 typedef struct hw_buffer {
@@ -95,6 +106,7 @@ typedef struct hw_buffer {
 typedef struct hw_dram {
   double bandwidth_Bps;           /* bytes per second (sweepable) */
   int64_t access_bits;            /* bits per access, the unit of DRAM energy */
+  int64_t latency_cycles;         /* request to first byte, clock cycles; default 0 */
 } hw_dram;
 
 #define HW_SRAM_POINTS 16         /* most (size, energy) points of an SRAM model */

@@ -128,8 +128,31 @@ static const char *what_text(const bctx *b, what w, char *buf, size_t cap) {
   return buf;
 }
 
+static int term_value0(bctx *b, int xi, const map_term *t, xval *v);
+
+/* A term's value: a size bound with --set first; a workload size or SEQ
+** that is 0 was not given. */
 static int term_value(bctx *b, int xi, const map_term *t, xval *v) {
-  const wl_workload *w = b->w;
+  if (b->w && b->w->nset && t->kind != MX_NUM) {
+    char id[40];
+    map_term_str(t, id, sizeof id);
+    for (int i = 0; i < b->w->nset; i++)
+      if (!strcmp(id, b->w->set[i].name)) { *v = x_int(b->w->set[i].value); return 0; }
+  }
+  if (term_value0(b, xi, t, v)) return -1;
+  int named = t->kind >= MX_SEQ && t->kind <= MX_F;
+  if (t->kind == MX_RANK && (!strcmp(t->name, "E") || !strcmp(t->name, "F"))) named = 1;
+  if (named && !v->real && v->num == 0) {
+    char id[40];
+    map_term_str(t, id, sizeof id);
+    return ERR(b->pl->expr[xi], "'%s' is not given: this mapping needs %s", id, t->kind == MX_SEQ ? "--seq" : "--model");
+  }
+  return 0;
+}
+
+static int term_value0(bctx *b, int xi, const map_term *t, xval *v) {
+  static const wl_workload none = { .name = "none" };
+  const wl_workload *w = b->w ? b->w : &none;
   switch (t->kind) {
   case MX_NUM: *v = (xval){ t->num, t->den, 0, 0 }; return 0;
   case MX_SEQ: *v = x_int(b->seq); return 0;
@@ -150,6 +173,9 @@ static int term_value(bctx *b, int xi, const map_term *t, xval *v) {
     *v = x_int(t->kind == MX_ROWS ? ar->rows : ar->cols);
     return 0;
   }
+  case MX_SET:
+    return ERR(b->pl->expr[xi], "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN, "
+               "or a name given with --set)", t->name);
   default:    /* MX_RANK: sized by now, or the workload's E / F */
     if (b->c->ranks[t->idx].size > 0) { *v = x_int(b->c->ranks[t->idx].size); return 0; }
     if (!strcmp(t->name, "E")) { *v = x_int(w->E); return 0; }
@@ -537,15 +563,17 @@ static int bind_tiling(bctx *b, es_binding *bind, fitvar *fv) {
     const map_tiled *t = &mp->tiled[ti];
     int r = t->rank;
     int64_t size = c->ranks[r].size, known = 1;
-    int rest = -1, fit = -1;
+    int rest = -1, fit = -1, ceil_up = 0;
     for (int p = t->first; p < t->first + t->n; p++) {
       int xi = mp->part[p].expr;
       RESOLVE(expr, xi);
       const map_expr *x = &mp->expr[xi];
       int64_t ps = 0;
-      if (x->special == MAP_REST) {
-        if (rest >= 0) return ERR(b->pl->expr[xi], "only one part of a rank may be 'rest'");
+      if (x->special == MAP_REST || x->special == MAP_CEIL) {
+        if (rest >= 0) return ERR(b->pl->expr[xi], "only one part of a rank may be 'rest' or 'ceil'");
         rest = p;
+        ceil_up = x->special == MAP_CEIL;   /* rounded up: the last iteration covers what is left */
+        if (ceil_up && c->ranks[r].outer >= 0) return ERR(b->pl->expr[xi], "'ceil' cannot tile a rank the cascade splits");
       } else if (x->special == MAP_FIT) {
         if (fv->part >= 0 || fit >= 0) return ERR(b->pl->expr[xi], "only one part of a phase may be 'fit'");
         fit = p;
@@ -563,10 +591,15 @@ static int bind_tiling(bctx *b, es_binding *bind, fitvar *fv) {
       ph->part[p].size = ps;
     }
     mloc at = b->pl->tiled[ti];
-    if (size % known)
-      return ERR(at, "%s (%lld) is not a multiple of its tile sizes (%lld)", c->ranks[r].name, (long long)size,
-                 (long long)known);
-    int64_t q = size / known;
+    if (size % known && !ceil_up)
+      return ERR(at, "%s (%lld) is not a multiple of its tile sizes (%lld) (a 'ceil' part allows that)", c->ranks[r].name,
+                 (long long)size, (long long)known);
+    int64_t q = size / known + (size % known != 0);
+    if (ceil_up && fit >= 0) return ERR(at, "a rank with a 'ceil' part cannot have a 'fit' part");
+    if (ceil_up) {
+      ph->part[rest].block = known;
+      ph->part[rest].tail = size % known ? size - (q - 1) * known : 0;
+    }
     if (fit >= 0 && rest < 0) return ERR(at, "a rank with a 'fit' part needs a 'rest' part");
     if (rest < 0 && q != 1)
       return ERR(at, "tiles of %s multiply to %lld, not %lld (add a 'rest' part)", c->ranks[r].name, (long long)known,

@@ -59,7 +59,8 @@ typedef enum mx_kind {
   MX_SEQ, MX_B, MX_H, MX_D, MX_FFN, MX_E, MX_F,   /* workload (MX_E/F: when no rank E/F is sized) */
   MX_CFG,                     /* configuration column `col` */
   MX_ROWS, MX_COLS,           /* dimension of array `name` */
-  MX_RANK                     /* size of cascade rank `rank`; E or F fall back to the workload's */
+  MX_RANK,                    /* size of cascade rank `rank`; E or F fall back to the workload's */
+  MX_SET                      /* a name only --set gives (wl_workload.set), `name` */
 } mx_kind;
 
 typedef struct map_term {
@@ -67,14 +68,14 @@ typedef struct map_term {
   uint8_t kind;               /* mx_kind */
   int16_t idx;                /* MX_RANK: rank; MX_CFG: column */
   int64_t num, den;           /* MX_NUM: exact value, lowest terms */
-  char name[MAP_NAME];        /* MX_ROWS/MX_COLS: array; MX_RANK: rank name */
+  char name[MAP_NAME];        /* MX_ROWS/MX_COLS: array; MX_RANK, MX_SET: the name */
 } map_term;
 
-enum { MAP_EXPR, MAP_REST, MAP_FIT };
+enum { MAP_EXPR, MAP_REST, MAP_FIT, MAP_CEIL };   /* MAP_CEIL: rest rounded up (partial last tile) */
 
 typedef struct map_expr {
   int sel;                    /* map_sel index, or -1 */
-  int special;                /* MAP_EXPR, or a tiling value's `rest` / `fit` */
+  int special;                /* MAP_EXPR, or a tiling value's `rest` / `fit` / `ceil` */
   int nterm;
   map_term t[MAP_MAX_TERMS];
 } map_expr;

@@ -290,6 +290,12 @@ static int name_term(rctx *r, const yt_node *n, const char *id, int real, map_te
   }
   if (!strcmp(id, "E")) { t->kind = MX_E; return 0; }
   if (!strcmp(id, "F")) { t->kind = MX_F; return 0; }
+  /* any other plain name may come from --set at bind time */
+  if (strlen(id) < MAP_NAME && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(id)) {
+    t->kind = MX_SET;
+    snprintf(t->name, sizeof t->name, "%s", id);
+    return 0;
+  }
   return yt_errf(n, r->e, "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN)", id);
 }
 
@@ -304,6 +310,7 @@ static int read_expr(rctx *r, const yt_node *n, const void *argp) {
   if (!s || !*s) return yt_badval(n, r->e, "%s: expected a size expression", a->what);
   if (a->special && !strcmp(s, "rest")) { x->special = MAP_REST; return xi; }
   if (a->special && !strcmp(s, "fit")) { x->special = MAP_FIT; return xi; }
+  if (a->special && !strcmp(s, "ceil")) { x->special = MAP_CEIL; return xi; }
   char op = '*';
   const char *p = s;
   for (;;) {

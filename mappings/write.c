@@ -38,7 +38,8 @@ const char *map_term_str(const map_term *t, char *buf, size_t cap) {
   case MX_CFG: snprintf(buf, cap, "config.%s", map_col_name[t->idx]); break;
   case MX_ROWS: snprintf(buf, cap, "%s.rows", t->name); break;
   case MX_COLS: snprintf(buf, cap, "%s.cols", t->name); break;
-  case MX_RANK: snprintf(buf, cap, "%s", t->name); break;
+  case MX_RANK:
+  case MX_SET: snprintf(buf, cap, "%s", t->name); break;
   default: snprintf(buf, cap, "%s", wl[t->kind]); break;
   }
   return buf;
@@ -46,7 +47,10 @@ const char *map_term_str(const map_term *t, char *buf, size_t cap) {
 
 const char *map_expr_str(const map_phase *ph, const map_expr *x, char *buf, size_t cap) {
   (void)ph;
-  if (x->special) { snprintf(buf, cap, "%s", x->special == MAP_REST ? "rest" : "fit"); return buf; }
+  if (x->special) {
+    snprintf(buf, cap, "%s", x->special == MAP_REST ? "rest" : x->special == MAP_FIT ? "fit" : "ceil");
+    return buf;
+  }
   size_t n = 0;
   buf[0] = 0;
   for (int i = 0; i < x->nterm && n < cap; i++) {

@@ -17,48 +17,11 @@ const char *const sim_component_name[SIM_C_COUNT] = {
   "compute_2d", "compute_1d", "regs", "buffer", "dram"
 };
 
-/* What one Einsum costs, summed over all its points and batch items. */
-typedef struct ecost {
-  double pe_cycles;           /* PE-cycles occupied */
-  double unit_busy[HW_UNIT_COUNT];
-  double serial_cycles;
-  double energy_pJ;           /* arithmetic */
-  double reg_reads, reg_writes;  /* words */
-} ecost;
-
-static void charge(const hw_arch *a, const hw_array *ar, hw_op op, double n, int operands, ecost *k) {
-  const hw_op_cost *oc = &ar->ops[op];
-  k->serial_cycles += n * (double)oc->cycles;
-  for (int u = 0; u < HW_UNIT_COUNT; u++) k->unit_busy[u] += n * (double)oc->uses[u];
-  k->energy_pJ += n * hw_op_energy_pJ(a, ar, op);
-  k->reg_reads += n * operands;
-  k->reg_writes += n;
-}
-
-static void einsum_cost(const sc_schedule *s, const sc_phase *ph, const sc_einsum *se, ecost *k) {
-  const hw_arch *a = s->arch;
-  const hw_array *ar = &a->arrays[se->array];
-  const es_cascade *c = ph->c;
-  const es_einsum *x = &c->einsums[se->einsum];
-  memset(k, 0, sizeof *k);
-  double pts = (double)ph->part[SC_BATCH].size;
-  for (int i = 0; i < x->nspace; i++) pts *= (double)c->ranks[x->space[i]].size;
-  sc_opuse uses[SC_MAX_OPUSES];
-  int nu = sc_einsum_ops(c, se->einsum, uses);   /* the binder checked nu >= 0 */
-  for (int i = 0; i < nu; i++) charge(a, ar, uses[i].op, pts * uses[i].per_point, uses[i].operands, k);
-  if (ar->issue == HW_ISSUE_SERIAL) {
-    k->pe_cycles = k->serial_cycles;
-  } else {
-    for (int u = 0; u < HW_UNIT_COUNT; u++)
-      if (k->unit_busy[u] > k->pe_cycles) k->pe_cycles = k->unit_busy[u];
-  }
-}
-
 /* PEs an Einsum keeps busy: the product of the spatial parts it uses. */
-static double parallelism(const sc_phase *ph, const sc_einsum *se) {
-  double n = 1;
+static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
+  uint64_t n = 1;   /* at most the array's PEs, which hw_validate bounds */
   for (int k = 0; k < 2; k++)
-    if (se->spatial[k] >= 0) n *= (double)ph->part[se->spatial[k]].size;
+    if (se->spatial[k] >= 0) n *= (uint64_t)ph->part[se->spatial[k]].size;
   return n;
 }
 
@@ -66,7 +29,7 @@ static double parallelism(const sc_phase *ph, const sc_einsum *se) {
 ** nest down to `at` (all of them if at < 0 or absent) sit above the tile:
 ** the product of the irrelevant loops outside the innermost relevant one.
 ** A loop of one iteration is no loop: it neither moves nor keeps a tile. */
-static double refetch(const sc_phase *ph, const sc_einsum *se, int t, int at) {
+static int refetch(const sc_phase *ph, const sc_einsum *se, int t, int at, uint64_t *f, at_err *e) {
   int n = se->nloop;
   if (at >= 0)
     for (int i = 0; i < se->nloop; i++)
@@ -74,10 +37,11 @@ static double refetch(const sc_phase *ph, const sc_einsum *se, int t, int at) {
   int inner = -1;
   for (int i = 0; i < n; i++)
     if (ph->part[se->loop[i]].size > 1 && sc_relevant(ph, se->loop[i], t)) inner = i;
-  double f = 1;
+  *f = 1;
   for (int i = 0; i < inner; i++)
-    if (!sc_relevant(ph, se->loop[i], t)) f *= (double)ph->part[se->loop[i]].size;
-  return f;
+    if (!sc_relevant(ph, se->loop[i], t) && at_mul64(*f, (uint64_t)ph->part[se->loop[i]].size, f))
+      return at_errf(e, "re-fetches of %s overflow 64 bits", ph->c->tensors[t].name);
+  return 0;
 }
 
 static int reads(const es_expr *x, int t) {
@@ -86,66 +50,75 @@ static int reads(const es_expr *x, int t) {
   return reads(x->a, t) || reads(x->b, t);
 }
 
-typedef struct traffic {
-  double dram_bytes, buf_read_bytes, buf_write_bytes;
-} traffic;
+/* The bytes of `bytes` that a spilled proportion p sends to DRAM: p taken
+** to 32 fractional bits, the product rounded to nearest (half up), exactly
+** in 64 bits (bytes = q 2^32 + r). */
+static int spilled(uint64_t bytes, double p, uint64_t *out, const char *t, at_err *e) {
+  uint64_t s32 = (uint64_t)llround(p * 4294967296.0), q = bytes >> 32, r = bytes & 0xffffffffu;
+  if (at_mul64(q, s32, out) || at_add64(*out, (r * s32 + 0x80000000u) >> 32, out))
+    return at_errf(e, "spilled bytes of %s overflow 64 bits", t);
+  return 0;
+}
 
-static void phase_traffic(const sc_schedule *s, const sc_phase *ph, traffic *tr) {
+/* Ceiling of bytes / row bytes, the rows a tensor's accesses touch. */
+static uint64_t rows_of(uint64_t bytes, uint64_t row_bytes) {
+  return bytes / row_bytes + (bytes % row_bytes != 0);
+}
+
+/* Adds one phase's DRAM and buffer bytes (and buffer rows) to a. */
+int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
   const es_cascade *c = ph->c;
-  double wb = (double)s->arch->word_bytes, batch = (double)ph->part[SC_BATCH].size;
-  memset(tr, 0, sizeof *tr);
+  uint64_t wb = (uint64_t)s->arch->word_bytes, batch = (uint64_t)ph->part[SC_BATCH].size;
+  uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
   for (int t = 0; t < c->ntensors; t++) {
     const sc_storage *st = &ph->st[t];
-    uint64_t el = 0, live = 0;
+    const char *tn = c->tensors[t].name;
+    uint64_t el = 0, live = 0, bytes, f;
     at_err ignore;
     if (es_footprint(c, t, &el, &live, &ignore)) continue;
-    double bytes = (double)el * wb * batch;
-    double dram_r = 0, dram_w = 0, buf_r = 0, buf_w = 0, shared = 0;
+    if (at_mul64(el, wb, &bytes) || at_mul64(bytes, batch, &bytes))
+      return at_errf(e, "bytes of tensor %s overflow 64 bits", tn);
+    uint64_t dram_r = 0, dram_w = 0, buf_r = 0, buf_w = 0, shared = 0;
+    int staged = st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0);
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
       const es_einsum *E = &c->einsums[se->einsum];
       if (E->lhs.tensor == t) {
-        if (st->home == SC_DRAM) dram_w += bytes;
-        if (st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0)) buf_w += bytes;
+        if (st->home == SC_DRAM && at_add64(dram_w, bytes, &dram_w)) goto overflow;
+        if (staged && at_add64(buf_w, bytes, &buf_w)) goto overflow;
       }
       if (!reads(E->rhs, t)) continue;
       int fwd = (st->forward >> x) & 1;
       if (st->home == SC_DRAM) {
-        double f = refetch(ph, se, t, st->keep_at) * bytes;
+        if (refetch(ph, se, t, st->keep_at, &f, e)) return -1;
+        if (at_mul64(f, bytes, &f)) goto overflow;
         if (st->keep_at >= 0) { if (f > shared) shared = f; }
-        else dram_r += f;
+        else if (at_add64(dram_r, f, &dram_r)) goto overflow;
       }
-      if (!fwd && (st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0)))
-        buf_r += refetch(ph, se, t, -1) * bytes;
+      if (!fwd && staged) {
+        if (refetch(ph, se, t, -1, &f, e)) return -1;
+        if (at_mul64(f, bytes, &f) || at_add64(buf_r, f, &buf_r)) goto overflow;
+      }
     }
-    dram_r += shared;
-    if (st->home == SC_DRAM && st->keep_at >= 0) buf_w += shared;   /* fills */
+    if (at_add64(dram_r, shared, &dram_r)) goto overflow;
+    if (st->home == SC_DRAM && st->keep_at >= 0 && at_add64(buf_w, shared, &buf_w)) goto overflow;   /* fills */
     if (st->home == SC_BUFFER && st->spill > 0) {
-      dram_r += st->spill * buf_r;
-      dram_w += st->spill * buf_w;
+      uint64_t sr, sw;
+      if (spilled(buf_r, st->spill, &sr, tn, e) || spilled(buf_w, st->spill, &sw, tn, e)) return -1;
+      if (at_add64(dram_r, sr, &dram_r) || at_add64(dram_w, sw, &dram_w)) goto overflow;
     }
-    tr->dram_bytes += dram_r + dram_w;
-    tr->buf_read_bytes += buf_r;
-    tr->buf_write_bytes += buf_w;
+    if (at_add64(a->dram_read_bytes, dram_r, &a->dram_read_bytes) ||
+        at_add64(a->dram_write_bytes, dram_w, &a->dram_write_bytes) ||
+        at_add64(a->buffer_read_bytes, buf_r, &a->buffer_read_bytes) ||
+        at_add64(a->buffer_write_bytes, buf_w, &a->buffer_write_bytes) ||
+        at_add64(a->buffer_row_reads, rows_of(buf_r, row_bytes), &a->buffer_row_reads) ||
+        at_add64(a->buffer_row_writes, rows_of(buf_w, row_bytes), &a->buffer_row_writes))
+      return at_errf(e, "total DRAM or buffer traffic overflows 64 bits");
+    continue;
+  overflow:
+    return at_errf(e, "DRAM or buffer bytes of tensor %s overflow 64 bits", tn);
   }
-}
-
-/* Loop-independent predecessor of einsum x inside one tile, via tensor t. */
-static int tile_dep(const sc_phase *ph, const es_expr *x, int *dep, int n) {
-  if (!x) return n;
-  if (x->kind == ES_E_ACCESS) {
-    const es_tensor *T = &ph->c->tensors[x->acc.tensor];
-    if (T->def < 0) return n;
-    if (T->iter_dim >= 0) {
-      const es_index *ix = &x->acc.ix[T->iter_dim];
-      if (ix->kind == ES_IX_ZERO || ix->kind == ES_IX_LAST || (ix->kind == ES_IX_VAR && !ix->offset)) return n;
-    }
-    for (int q = 0; q < ph->ne; q++)
-      if (ph->e[q].einsum == T->def && n < SC_MAX_EINSUMS) dep[n++] = q;
-    return n;
-  }
-  n = tile_dep(ph, x->a, dep, n);
-  return tile_dep(ph, x->b, dep, n);
+  return 0;
 }
 
 /* Critical path of one tile: arrays run one Einsum at a time, Einsums that
@@ -167,7 +140,7 @@ static double tile_makespan(const sc_phase *ph, const double *busy, double tiles
     for (int q = 0; q < ph->ne; q++) if (ph->e[q].einsum == c->order[k]) x = q;
     if (x < 0 || done[x]) continue;
     int dep[SC_MAX_EINSUMS];
-    int nd = tile_dep(ph, c->einsums[ph->e[x].einsum].rhs, dep, 0);
+    int nd = sim_deps(ph, x, SIM_DEP_TILE, dep);
     double start = free_at[ph->e[x].array];
     for (int i = 0; i < nd; i++)
       if (ph->e[dep[i]].in_tile && end[dep[i]] > start) start = end[dep[i]];
@@ -187,11 +160,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   const hw_arch *a = s->arch;
   double bpc = a->dram.bandwidth_Bps / a->clock_hz;      /* bytes per cycle */
   double total = 0, total_compute = 0, total_mem = 0;
-  double pe_busy[HW_MAX_ARRAYS] = { 0 }, arr_busy_all[HW_MAX_ARRAYS] = { 0 };
   double ebusy[SC_MAX_PHASES][SC_MAX_EINSUMS];
-  ecost cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
-  double dram = 0, bufr = 0, bufw = 0;
+  sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
   int mem_phases = 0, arr_phases[HW_MAX_ARRAYS] = { 0 };
+  memset(&r->act, 0, sizeof r->act);
   for (int i = 0; i < s->nphases; i++) {
     const sc_phase *ph = &s->phase[i];
     double arr_busy[HW_MAX_ARRAYS] = { 0 };
@@ -199,17 +171,18 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     for (int k = 0; k < ph->nshared; k++) tiles *= (double)ph->part[ph->shared[k]].size;
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
-      einsum_cost(s, ph, se, &cost[i][x]);
-      ebusy[i][x] = ceil(cost[i][x].pe_cycles / parallelism(ph, se));
+      if (sim_einsum_count(s, ph, x, &cost[i][x], e) ||
+          sim_add_counts(&r->act.array[se->array], &cost[i][x], e))
+        return -1;
+      uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);
+      ebusy[i][x] = (double)(pc / par + (pc % par != 0));
       arr_busy[se->array] += ebusy[i][x];
-      pe_busy[se->array] += cost[i][x].pe_cycles;
       double d = drain_cycles(&a->arrays[se->array]);
       if (d > drain) drain = d;
     }
     double compute = 0;
     int top = 0;
     for (int k = 0; k < a->n_arrays; k++) {
-      arr_busy_all[k] += arr_busy[k];
       if (arr_busy[k] > compute) { compute = arr_busy[k]; top = k; }
     }
     if (ph->policy == SC_SEQUENTIAL) {
@@ -221,12 +194,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     } else {
       compute += drain;
     }
-    traffic tr;
-    phase_traffic(s, ph, &tr);
-    double mem = ceil(tr.dram_bytes / bpc);
-    dram += tr.dram_bytes;
-    bufr += tr.buf_read_bytes;
-    bufw += tr.buf_write_bytes;
+    sim_actions tr = { 0 };
+    uint64_t phase_dram;
+    if (sim_phase_traffic(s, ph, &tr, e) || sim_add_traffic(&r->act, &tr, &phase_dram, e)) return -1;
+    double mem = ceil((double)phase_dram / bpc);
     total_compute += compute;
     total_mem += mem;
     total += mem > compute ? mem : compute;
@@ -234,50 +205,12 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     else arr_phases[top]++;
   }
   if (!(total < 1.8e19)) return at_errf(e, "latency overflows 64-bit cycles");
-  r->cycles = (uint64_t)ceil(total);
   r->compute_cycles = (uint64_t)ceil(total_compute);
   r->memory_cycles = (uint64_t)ceil(total_mem);
-  r->latency_s = total / a->clock_hz;
-  r->traffic_bytes = (uint64_t)llround(dram);
-  r->buffer_bytes = (uint64_t)llround(bufr + bufw);
-  r->n_arrays = a->n_arrays;
-  for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++) {
-    const hw_array *ar = &a->arrays[k];
-    snprintf(r->array_name[k], sizeof r->array_name[k], "%s", ar->name);
-    r->array_busy[k] = (uint64_t)arr_busy_all[k];
-    r->array_util[k] = total > 0 ? pe_busy[k] / ((double)hw_array_pes(ar) * total) : 0;
-    if (!strcmp(ar->name, "2d")) r->util_2d = r->array_util[k];
-    if (!strcmp(ar->name, "1d")) r->util_1d = r->array_util[k];
-  }
-  /* energy */
-  double regs_pJ = 0;
-  r->n_einsums = 0;
-  for (int i = 0; i < s->nphases; i++) {
-    const sc_phase *ph = &s->phase[i];
-    for (int x = 0; x < ph->ne; x++) {
-      const ecost *k = &cost[i][x];
-      const hw_array *ar = &a->arrays[ph->e[x].array];
-      double rg = k->reg_reads * a->energy.reg_read_pJ + k->reg_writes * a->energy.reg_write_pJ;
-      regs_pJ += rg;
-      r->energy_by[strcmp(ar->name, "1d") ? SIM_C_COMPUTE_2D : SIM_C_COMPUTE_1D] += k->energy_pJ;
-      if (r->n_einsums < SIM_MAX_EINSUMS) {
-        sim_einsum_result *er = &r->einsum[r->n_einsums++];
-        snprintf(er->name, sizeof er->name, "%s/%s", ph->name,
-                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
-        snprintf(er->array, sizeof er->array, "%s", ar->name);
-        er->busy_cycles = (uint64_t)ebusy[i][x];
-        er->util = total > 0 ? k->pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
-        er->energy_pJ = k->energy_pJ + rg;
-      }
-    }
-  }
-  double row_bytes = (double)a->buffer.row_bits / 8.0;
-  r->energy_by[SIM_C_REGS] = regs_pJ;
-  r->energy_by[SIM_C_BUFFER] = bufr / row_bytes * hw_buffer_row_pJ(a, false) +
-                               bufw / row_bytes * hw_buffer_row_pJ(a, true);
-  r->energy_by[SIM_C_DRAM] = dram * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
-  r->energy_pJ = 0;
-  for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
+  uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
+  for (int i = 0; i < s->nphases; i++)
+    for (int x = 0; x < s->phase[i].ne; x++) busy[i][x] = (uint64_t)ebusy[i][x];
+  if (sim_report(s, cost, busy, total, r, e)) return -1;
   /* what bounds latency */
   int kinds = (mem_phases > 0);
   const char *b = "memory";
@@ -287,3 +220,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
   return 0;
 }
+
+static int analytic_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  (void)o;
+  return sim_analytic(s, r, e);
+}
+
+const sim_engine sim_engine_analytical = { "analytical", analytic_run };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "util.h"
 #include "workload.h"
+#include "arch.h"
 
 #define SIM_NAME_MAX     48
 #define SIM_MAX_EINSUMS  48
@@ -34,6 +35,24 @@ typedef struct sim_einsum_result {
   double util;                /* its busy PE-cycles / (array PEs x total cycles) */
   double energy_pJ;           /* its arithmetic and register energy */
 } sim_einsum_result;
+
+/* Exact action counts of one array (every engine fills them from the same
+** rule, sim/README.md "Action counts"; two engines must agree on every one). */
+typedef struct sim_array_actions {
+  uint64_t ops[HW_OP_COUNT];  /* operations executed, by hw_op */
+  uint64_t pe_cycles;         /* PE-cycles the operations occupy */
+  uint64_t rf_reads;          /* operand words read from a PE's register file */
+  uint64_t edge_operands;     /* operand words arriving from a neighbour PE or the array edge */
+  uint64_t rf_writes;         /* result words written back to a PE's register file */
+  uint64_t forwarded;         /* result words passed on (neighbour, edge, buffer, another array) */
+} sim_array_actions;
+
+typedef struct sim_actions {
+  sim_array_actions array[SIM_MAX_ARRAYS];  /* as sim_result.array_name */
+  uint64_t buffer_read_bytes, buffer_write_bytes;   /* global buffer, bytes */
+  uint64_t buffer_row_reads, buffer_row_writes;     /* rows: bytes / row bytes, rounded up per tensor */
+  uint64_t dram_read_bytes, dram_write_bytes;       /* bytes */
+} sim_actions;
 
 typedef struct sim_result {
   char design[SIM_NAME_MAX];
@@ -64,6 +83,7 @@ typedef struct sim_result {
   double array_util[SIM_MAX_ARRAYS];
   int n_einsums;
   sim_einsum_result einsum[SIM_MAX_EINSUMS];
+  sim_actions act;            /* exact action counts */
 } sim_result;
 
 /* Architecture overrides for sweeps; 0 keeps the file's value. */
@@ -100,6 +120,30 @@ const char *sim_design_cascade_path(const sim_design *d, int i);
 const char *sim_design_config_path(const sim_design *d);
 /* Names of the shipped designs, NULL-terminated. */
 extern const char *const sim_shipped_designs[];
+
+/* Options of an engine run (the analytical engine ignores them). */
+typedef struct sim_engine_opts {
+  int full;                   /* cycle: step every cycle (else fast-forward) */
+  int window;                 /* cycle: tiles in flight, 0 = the default (2) */
+} sim_engine_opts;
+
+struct sc_schedule;
+/* An engine: what it is called (stored with every point) and its entry. */
+typedef struct sim_engine {
+  const char *name;
+  /* Fills every field of r but the identity ones (design, model, engine,
+  ** seq_len, area, arch_*) from a bound schedule; 0, or -1 with e naming
+  ** why (an impossible or unexecutable schedule, an overflow). */
+  int (*run)(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e);
+} sim_engine;
+/* The registered engines, NULL-terminated; sim_engine_find(NULL) is the
+** analytical engine, an unknown name gives NULL. */
+extern const sim_engine *const sim_engines[];
+const sim_engine *sim_engine_find(const char *name);
+
+/* sim_eval on a chosen engine (NULL: analytical) with options (NULL: defaults). */
+int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
+                const sim_engine *eng, const sim_engine_opts *o, sim_result *r, at_err *e);
 
 /* Evaluates one point with the analytical engine.  ov may be NULL.
 ** Returns 0, or -1 with e filled (an impossible mapping names the violated

@@ -18,7 +18,7 @@
 #include "mapping.h"
 
 static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
-                                       "linear-flat", NULL };
+                                       "linear-flat", "gemm-os", "gemm-os-scalesim", NULL };
 
 static char *slurp(const char *path) {
   char *buf;
@@ -65,7 +65,7 @@ static void roundtrip(void **state) {
     static const int64_t seqs[] = { 1024, 65536, 1048576 };
     for (int m = 0; m < 2; m++)
       for (int k = 0; k < 3; k++) {
-        char what[400];
+        char what[1024];
         snprintf(what, sizeof what, "%s %s %lld", designs[d], w[m].name, (long long)seqs[k]);
         int ra = map_bind(a, arch, &w[m], seqs[k], &s1, &e);
         int rb = map_bind(b, arch, &w[m], seqs[k], &s2, &e);

@@ -1,0 +1,300 @@
+/*
+** actions.c: the one rule that turns a schedule's Einsums into exact
+** action counts (operations by kind, PE-cycles, register-file reads and
+** writes, operands from neighbours or the edge, forwarded results), in
+** checked 64-bit integers.  Both engines call it: the analytical engine
+** once per Einsum for all its points, the cycle engine once per tile
+** (or firing) of the enumerated nest, so the two totals are equal by
+** construction only if the enumeration visits every point exactly once.
+*/
+#include "sim_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(SIM_MAX_ARRAYS >= HW_MAX_ARRAYS, "sim_actions holds every array");
+
+static int add(uint64_t *acc, uint64_t v, const char *what, at_err *e) {
+  if (at_add64(*acc, v, acc)) return at_errf(e, "%s overflows 64 bits", what);
+  return 0;
+}
+
+static int mul(uint64_t a, uint64_t b, uint64_t *r, const char *what, at_err *e) {
+  if (at_mul64(a, b, r)) return at_errf(e, "%s overflows 64 bits", what);
+  return 0;
+}
+
+int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e) {
+  for (int o = 0; o < HW_OP_COUNT; o++)
+    if (add(&acc->ops[o], k->ops[o], "operation count", e)) return -1;
+  return add(&acc->pe_cycles, k->pe_cycles, "PE-cycles", e) ||
+         add(&acc->rf_reads, k->rf_reads, "register-file reads", e) ||
+         add(&acc->edge_operands, k->edge_operands, "operands from neighbours", e) ||
+         add(&acc->rf_writes, k->rf_writes, "register-file writes", e) ||
+         add(&acc->forwarded, k->forwarded, "forwarded results", e) ? -1 : 0;
+}
+
+/* Points of einsum x's iteration space (times the batch loop); with
+** lhs_only, of its output only. */
+static int points(const sc_phase *ph, const sc_einsum *se, const int64_t *ext, uint64_t batch, int lhs_only,
+                  uint64_t *n, at_err *e) {
+  const es_einsum *x = &ph->c->einsums[se->einsum];
+  *n = batch;
+  int upto = lhs_only ? x->nspace - x->nsum : x->nspace;
+  for (int i = 0; i < upto; i++)
+    if (mul(*n, (uint64_t)(ext ? ext[x->space[i]] : ph->c->ranks[x->space[i]].size), n, "iteration-space points", e))
+      return -1;
+  return 0;
+}
+
+/* Whether tensor t's tile is indexed by every spatial part of x: if not, a
+** word of it is shared by a row or column of PEs and moves between them. */
+static int spans_spatial(const sc_phase *ph, const sc_einsum *se, int t) {
+  for (int k = 0; k < 2; k++)
+    if (se->spatial[k] >= 0 && ph->part[se->spatial[k]].size > 1 && !sc_relevant(ph, se->spatial[k], t)) return 0;
+  return 1;
+}
+
+static int producer(const sc_phase *ph, int t) {
+  int def = ph->c->tensors[t].def;
+  for (int q = 0; q < ph->ne; q++) if (def >= 0 && ph->e[q].einsum == def) return q;
+  return -1;
+}
+
+/* An operand of einsum x that does not sit in the PE's own register file:
+** it comes through the edge (buffer, DRAM, an input), from another array,
+** or from a neighbour PE (it is shared along a spatial dimension). */
+static int external_operand(const sc_phase *ph, int x, int t) {
+  int q = producer(ph, t);
+  return ph->st[t].home != SC_REGS || q < 0 || ph->e[q].array != ph->e[x].array ||
+         !spans_spatial(ph, &ph->e[x], t) || !spans_spatial(ph, &ph->e[q], t);
+}
+
+static int reads_tensor(const es_expr *x, int t) {
+  if (!x) return 0;
+  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
+  return reads_tensor(x->a, t) || reads_tensor(x->b, t);
+}
+
+/* Whether einsum x's results leave the PE that computes them. */
+static int forwards_result(const sc_phase *ph, int x) {
+  const sc_einsum *se = &ph->e[x];
+  int t = ph->c->einsums[se->einsum].lhs.tensor;
+  if (ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output || !spans_spatial(ph, se, t)) return 1;
+  for (int q = 0; q < ph->ne; q++)
+    if (q != x && reads_tensor(ph->c->einsums[ph->e[q].einsum].rhs, t) &&
+        (ph->e[q].array != se->array || !spans_spatial(ph, &ph->e[q], t)))
+      return 1;
+  return 0;
+}
+
+/* Operand words per point of the iteration space that come from outside
+** the PE: each access leaf is read once per execution of the enclosing
+** reduction body. */
+static int external_reads(const sc_phase *ph, int x, const es_expr *ex, uint64_t per, uint64_t *n, at_err *e) {
+  if (!ex) return 0;
+  if (ex->kind == ES_E_ACCESS)
+    return external_operand(ph, x, ex->acc.tensor) ? add(n, per, "operand reads", e) : 0;
+  if (ex->kind == ES_E_REDUCE)
+    for (int i = 0; i < ex->nred; i++)
+      if (mul(per, (uint64_t)ph->c->ranks[ex->red[i]].size, &per, "operand reads", e)) return -1;
+  return external_reads(ph, x, ex->a, per, n, e) || external_reads(ph, x, ex->b, per, n, e) ? -1 : 0;
+}
+
+static int count(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *rext, uint64_t batch, int completes,
+                 sim_ecount *k, at_err *e) {
+  const hw_array *ar = &s->arch->arrays[ph->e[x].array];
+  const sc_einsum *se = &ph->e[x];
+  memset(k, 0, sizeof *k);
+  uint64_t pts, outs, ext = 0, operands = 0, results = 0, serial = 0, unit[HW_UNIT_COUNT] = { 0 };
+  if (points(ph, se, rext, batch, 0, &pts, e) || points(ph, se, rext, batch, 1, &outs, e)) return -1;
+  sc_opuse uses[SC_MAX_OPUSES];
+  int nu = sc_einsum_ops(ph->c, se->einsum, uses);   /* the binder checked nu >= 0 */
+  for (int i = 0; i < nu; i++) {
+    const hw_op_cost *oc = &ar->ops[uses[i].op];
+    double pp = uses[i].per_point;   /* a product of rank sizes: integral */
+    if (!(pp >= 0 && pp < 9007199254740992.0) || pp != floor(pp))
+      return at_errf(e, "operation count per point %g is not an exact integer", pp);
+    uint64_t n, c;
+    if (mul(pts, (uint64_t)pp, &n, "operation count", e) || add(&k->ops[uses[i].op], n, "operation count", e) ||
+        mul(n, (uint64_t)oc->cycles, &c, "PE-cycles", e) || add(&serial, c, "PE-cycles", e) ||
+        mul(n, (uint64_t)uses[i].operands, &c, "operand reads", e) || add(&operands, c, "operand reads", e) ||
+        add(&results, n, "results", e))
+      return -1;
+    for (int u = 0; u < HW_UNIT_COUNT; u++)
+      if (mul(n, (uint64_t)oc->uses[u], &c, "unit activations", e) || add(&unit[u], c, "unit activations", e)) return -1;
+  }
+  if (ar->issue == HW_ISSUE_SERIAL) {
+    k->pe_cycles = serial;
+  } else {
+    for (int u = 0; u < HW_UNIT_COUNT; u++) if (unit[u] > k->pe_cycles) k->pe_cycles = unit[u];
+  }
+  if (external_reads(ph, x, ph->c->einsums[se->einsum].rhs, 1, &ext, e) || mul(ext, pts, &ext, "operand reads", e))
+    return -1;
+  /* a leaf with no operation on it (a plain copy) reads nothing */
+  k->edge_operands = ext < operands ? ext : operands;
+  k->rf_reads = operands - k->edge_operands;
+  k->forwarded = completes && forwards_result(ph, x) ? (outs < results ? outs : results) : 0;
+  k->rf_writes = results - k->forwarded;
+  return 0;
+}
+
+/* Bounded by the Einsum's points, which sim_einsum_count checked. */
+/* Explicit reductions count their rank's whole size per point: a tile must
+** not cut one. */
+static int reduces_whole(const sc_phase *ph, const es_expr *x, const int64_t *ext) {
+  if (!x) return 1;
+  if (x->kind == ES_E_REDUCE)
+    for (int i = 0; i < x->nred; i++)
+      if (ext[x->red[i]] != ph->c->ranks[x->red[i]].size) return 0;
+  return reduces_whole(ph, x->a, ext) && reduces_whole(ph, x->b, ext);
+}
+
+int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *ext, int completes,
+                        sim_ecount *k, at_err *e) {
+  const char *tn = ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name;
+  if (!reduces_whole(ph, ph->c->einsums[ph->e[x].einsum].rhs, ext))
+    return at_errf(e, "Einsum %s/%s reduces over a rank the shared loops tile", ph->name, tn);
+  if (!count(s, ph, x, ext, 1, completes, k, e)) return 0;
+  char why[sizeof e->msg];
+  snprintf(why, sizeof why, "%s", e->msg);
+  return at_errf(e, "Einsum %s/%s: %s in one tile", ph->name, tn, why);
+}
+
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
+  if (!count(s, ph, x, NULL, (uint64_t)ph->part[SC_BATCH].size, 1, k, e)) return 0;
+  char why[sizeof e->msg];
+  snprintf(why, sizeof why, "%s", e->msg);
+  return at_errf(e, "Einsum %s/%s: %s at this size", ph->name,
+                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name, why);
+}
+
+uint64_t sim_firings(const sc_phase *ph, int x) {
+  uint64_t n = (uint64_t)ph->part[SC_BATCH].size;
+  for (int k = 0; k < ph->nshared; k++)
+    if (sc_uses(ph, x, ph->shared[k])) n *= (uint64_t)ph->part[ph->shared[k]].size;
+  return n;
+}
+
+/* Only words that touch a PE's register file cost a register access: an
+** operand arriving from a neighbour or the edge is latched in the PE's
+** input register, and a forwarded result leaves through its output
+** register (sim/README.md "Action counts"). */
+double sim_regs_pJ(const hw_arch *a, const sim_ecount *k) {
+  return (double)k->rf_reads * a->energy.reg_read_pJ + (double)k->rf_writes * a->energy.reg_write_pJ;
+}
+
+int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e) {
+  if (at_add64(tr->dram_read_bytes, tr->dram_write_bytes, dram) ||
+      at_add64(acc->dram_read_bytes, tr->dram_read_bytes, &acc->dram_read_bytes) ||
+      at_add64(acc->dram_write_bytes, tr->dram_write_bytes, &acc->dram_write_bytes) ||
+      at_add64(acc->buffer_read_bytes, tr->buffer_read_bytes, &acc->buffer_read_bytes) ||
+      at_add64(acc->buffer_write_bytes, tr->buffer_write_bytes, &acc->buffer_write_bytes) ||
+      at_add64(acc->buffer_row_reads, tr->buffer_row_reads, &acc->buffer_row_reads) ||
+      at_add64(acc->buffer_row_writes, tr->buffer_row_writes, &acc->buffer_row_writes))
+    return at_errf(e, "DRAM or buffer traffic overflows 64 bits");
+  return 0;
+}
+
+/* Arithmetic energy of one Einsum's counted operations, pJ. */
+static double ops_energy_pJ(const hw_arch *a, const hw_array *ar, const sim_ecount *k) {
+  double pJ = 0;
+  for (int o = 0; o < HW_OP_COUNT; o++) pJ += (double)k->ops[o] * hw_op_energy_pJ(a, ar, (hw_op)o);
+  return pJ;
+}
+
+/* Energy as a number, never inf or NaN: an energy table of 1e300 pJ makes
+** a product overflow, which must be an error naming what overflowed. */
+static int finite_energy(const sim_result *r, const hw_arch *a, at_err *e) {
+  const char *t = a->energy.path ? a->energy.path : "?";
+  for (int k = 0; k < SIM_C_COUNT; k++)
+    if (!isfinite(r->energy_by[k]))
+      return at_errf(e, "%s energy is not a finite number of pJ (energy table %s)", sim_component_name[k], t);
+  if (!isfinite(r->energy_pJ)) return at_errf(e, "total energy is not a finite number of pJ (energy table %s)", t);
+  if (!isfinite(r->latency_s)) return at_errf(e, "latency is not a finite number of seconds");
+  return 0;
+}
+
+int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t busy[][SC_MAX_EINSUMS],
+               double total, sim_result *r, at_err *e) {
+  const hw_arch *a = s->arch;
+  uint64_t arr_busy[HW_MAX_ARRAYS] = { 0 };
+  if (at_add64(r->act.dram_read_bytes, r->act.dram_write_bytes, &r->traffic_bytes))
+    return at_errf(e, "DRAM traffic (bytes read + written) overflows 64 bits");
+  if (at_add64(r->act.buffer_read_bytes, r->act.buffer_write_bytes, &r->buffer_bytes))
+    return at_errf(e, "global-buffer traffic (bytes read + written) overflows 64 bits");
+  for (int i = 0; i < s->nphases; i++)
+    for (int x = 0; x < s->phase[i].ne; x++)
+      if (at_add64(arr_busy[s->phase[i].e[x].array], busy[i][x], &arr_busy[s->phase[i].e[x].array]))
+        return at_errf(e, "busy cycles overflow 64 bits");
+  r->cycles = (uint64_t)ceil(total);
+  r->latency_s = total / a->clock_hz;
+  r->n_arrays = a->n_arrays;
+  for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++) {
+    const hw_array *ar = &a->arrays[k];
+    snprintf(r->array_name[k], sizeof r->array_name[k], "%s", ar->name);
+    r->array_busy[k] = arr_busy[k];
+    r->array_util[k] = total > 0 ? (double)r->act.array[k].pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
+    if (!strcmp(ar->name, "2d")) r->util_2d = r->array_util[k];
+    if (!strcmp(ar->name, "1d")) r->util_1d = r->array_util[k];
+  }
+  double regs_pJ = 0;
+  r->n_einsums = 0;
+  for (int i = 0; i < s->nphases; i++) {
+    const sc_phase *ph = &s->phase[i];
+    for (int x = 0; x < ph->ne; x++) {
+      const sim_ecount *k = &cost[i][x];
+      const hw_array *ar = &a->arrays[ph->e[x].array];
+      double ops_pJ = ops_energy_pJ(a, ar, k);
+      double rg = sim_regs_pJ(a, k);
+      regs_pJ += rg;
+      r->energy_by[strcmp(ar->name, "1d") ? SIM_C_COMPUTE_2D : SIM_C_COMPUTE_1D] += ops_pJ;
+      if (r->n_einsums < SIM_MAX_EINSUMS) {
+        sim_einsum_result *er = &r->einsum[r->n_einsums++];
+        snprintf(er->name, sizeof er->name, "%s/%s", ph->name,
+                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
+        snprintf(er->array, sizeof er->array, "%s", ar->name);
+        er->busy_cycles = busy[i][x];
+        er->util = total > 0 ? (double)k->pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
+        er->energy_pJ = ops_pJ + rg;
+      }
+    }
+  }
+  double row_bytes = (double)a->buffer.row_bits / 8.0;
+  r->energy_by[SIM_C_REGS] = regs_pJ;
+  r->energy_by[SIM_C_BUFFER] = (double)r->act.buffer_read_bytes / row_bytes * hw_buffer_row_pJ(a, false) +
+                               (double)r->act.buffer_write_bytes / row_bytes * hw_buffer_row_pJ(a, true);
+  r->energy_by[SIM_C_DRAM] = (double)r->traffic_bytes * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
+  r->energy_pJ = 0;
+  for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
+  snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
+  return finite_energy(r, a, e);
+}
+
+/* Walks einsum x's reads, adding the producers that `kind` selects. */
+static int deps_of(const sc_phase *ph, const es_expr *x, sim_dep_kind kind, int *dep, int n) {
+  if (!x) return n;
+  if (x->kind == ES_E_ACCESS) {
+    const es_tensor *T = &ph->c->tensors[x->acc.tensor];
+    if (T->def < 0) return n;
+    int carried = 0, initial = 0;
+    if (T->iter_dim >= 0) {
+      const es_index *ix = &x->acc.ix[T->iter_dim];
+      initial = ix->kind == ES_IX_ZERO;
+      carried = ix->kind == ES_IX_VAR && !ix->offset;
+    }
+    int want = kind == SIM_DEP_ALL ? !initial
+             : kind == SIM_DEP_CARRIED ? carried
+             : !initial && !carried && !(T->iter_dim >= 0 && x->acc.ix[T->iter_dim].kind == ES_IX_LAST);
+    for (int q = 0; want && q < ph->ne; q++)
+      if (ph->e[q].einsum == T->def && n < SC_MAX_EINSUMS) dep[n++] = q;
+    return n;
+  }
+  n = deps_of(ph, x->a, kind, dep, n);
+  return deps_of(ph, x->b, kind, dep, n);
+}
+
+int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep) {
+  return deps_of(ph, ph->c->einsums[ph->e[x].einsum].rhs, kind, dep, 0);
+}
