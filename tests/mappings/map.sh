@@ -60,6 +60,11 @@ cli)
   cmp -s "$T/a.txt" "$T/j.txt" || fail "--jobs 2 differs from --jobs 1: $(diff "$T/a.txt" "$T/j.txt" | head -5)"
   sed 1,3d "$T/a.yaml" | cmp -s - <(sed 1,3d "$T/j.yaml") || fail "--jobs 2: a different mapping"
   grep -q '^time .* 2 threads$' "$T/map.txt" || fail "--jobs 2: $(grep '^time' "$T/map.txt")"
+  # the cycle engine runs the written mapping too, to the same action counts (energy)
+  ea=$("$A" run --mapping "$T/a.yaml" --model bert --seq 4K --csv | tail -1 | cut -d, -f6)
+  ec=$("$A" run --engine cycle --mapping "$T/a.yaml" --model bert --seq 4K --csv | tail -1 | cut -d, -f6) \
+    || fail "run --engine cycle on the mapper's mapping: exit $?"
+  [ -n "$ea" ] && [ "$ea" = "$ec" ] || fail "cycle engine energy $ec pJ, analytical $ea pJ"
   # another seed searches differently (the counts at least)
   map_point $c1 hw/fusemax.yaml bert 4K "$T/c.yaml" $b --seed 8 > /dev/null
   grep -v '^time ' "$T/map.txt" | grep -v '^wrote ' | cmp -s - "$T/a.txt" && fail "seeds 7 and 8 print the same"
