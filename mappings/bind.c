@@ -30,6 +30,7 @@ typedef struct bctx {
   const uint64_t *use;        /* by cascade einsum: bit r, it iterates rank r (map_spec.usemask) */
   const uint64_t *touch;      /* by cascade einsum: bit t, it reads or writes tensor t */
   int quiet;                  /* a failure needs no message (the mapper's candidates) */
+  int fit_part;               /* the phase's `fit` part (its size is chosen last), or -1 */
   map_rule rule;              /* the pruning rule a failure breaks, if any */
   at_err *e;
 } bctx;
@@ -686,7 +687,12 @@ static int bind_einsums(bctx *b) {
     se->in_tile = 1;
     for (int k = 0; k < ph->nshared; k++) {
       int p = ph->shared[k];
-      if (!USES(xi, p)) { se->in_tile = 0; continue; }
+      if (!USES(xi, p)) {
+        /* a loop of one iteration is no loop: it does not take an Einsum
+        ** out of the tile (a `fit` part's size is not known yet) */
+        if (ph->part[p].size != 1 || p == b->fit_part) se->in_tile = 0;
+        continue;
+      }
       if (p == se->spatial[0] || p == se->spatial[1])
         return ERR(pl->loops, "loop %s is spatial for %s, so it cannot be a shared (temporal) loop", mp->part[p].name, tn);
       se->loop[se->nloop++] = p;    /* at most 1 + (SC_MAX_LOOPS - 1): the reader's cap */
@@ -840,6 +846,7 @@ static int bind_phase(bctx *b) {
   fitvar fv = { -1, -1, 0, 0 };
   if (bind_tiling(b, &bind, &fv)) return -1;
   if (es_bind(c, &bind, b->e)) return -1;
+  b->fit_part = fv.part;
   /* ranks the tiling left alone are one part of the whole rank */
   for (int p = 1; p < ph->nparts; p++)
     if (mp->part[p].expr < 0) ph->part[p].size = c->ranks[ph->part[p].rank].size;

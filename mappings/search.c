@@ -740,6 +740,45 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
   if (s->o->progress) s->o->progress(s->o->progress_ctx, r->considered, r->evaluated, r->ntop ? r->top_score[0] : 0);
 }
 
+/* The schedule key of mapping m, or 0 if it does not bind or is illegal. */
+static uint64_t key_of(const map_search_opts *o, map_spec *m, const map_cinfo *ci, sc_schedule *sc) {
+  map_rule rule;
+  at_err e;
+  if (map_bind_quiet(m, o->arch, o->w, o->seq, sc, &rule, &e) || map_check_schedule_ci(sc, ci, 1, &rule, &e)) return 0;
+  return map_schedule_key_ci(sc, ci);
+}
+
+/* Drops from the best mapping's shared loops those of one iteration where
+** the schedule stays the same (same key; a tile kept at such a loop is
+** kept at the shared loop above it, which holds the same): they change
+** nothing the engine sees, and a reader (or the cycle engine) is spared
+** them. */
+static void simplify(const map_search_opts *o, map_spec *m, sc_schedule *sc) {
+  map_phase *ph = m->ph[0], *t = malloc(sizeof *t);
+  map_cinfo ci;
+  map_cinfo_init(m->c[0], &ci);
+  uint64_t key = key_of(o, m, &ci, sc);
+  if (!t || !key || ph->loops < 0) { free(t); key_of(o, m, &ci, sc); return; }
+  for (int j = ph->list[ph->loops].n - 1; j >= 0; j--) {
+    key_of(o, m, &ci, sc);
+    int p = ph->list[ph->loops].part[j];
+    if (sc->phase[0].part[p].size != 1) continue;
+    *t = *ph;
+    map_list *l = &t->list[t->loops];
+    int above = j > 0 ? l->part[j - 1] : SC_BATCH;
+    memmove(&l->part[j], &l->part[j + 1], sizeof(int) * (size_t)(l->n - 1 - j));
+    l->n--;
+    for (int q = 0; q < t->nlist; q++)
+      if (q != t->loops)
+        for (int i = 0; i < t->list[q].n; i++)
+          if (t->list[q].part[i] == p) t->list[q].part[i] = above;
+    map_phase keep = *ph;
+    *ph = *t;
+    if (key_of(o, m, &ci, sc) != key) *ph = keep;
+  }
+  free(t);
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -910,6 +949,7 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
   space S2 = s->S;
   S2.c = r->best->c[0];
   build(&S2, &b.k, ph);
+  simplify(o, r->best, &s->w[0].s);
   rc = 0;
 done:
   if (rc && r->best) { map_free(r->best); r->best = NULL; }
