@@ -57,7 +57,7 @@ int cmd_explore(int argc, char **argv) {
     { "jobs", required_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *cascade = NULL, *arch = NULL, *model = NULL;
   double budget_mm2 = 0;
-  int64_t dims[16] = { 64, 128, 256, 512 }, bufs[16] = { 8 << 20, 16 << 20, 32 << 20 }, v;
+  int64_t dims[16] = { 64, 128, 256, 512 }, bufs[16] = { 8 << 20, 16 << 20, 32 << 20 };
   int ndims = 4, nbufs = 3, ch;
   map_search_opts o = { 0 };
   o.budget = 20000;
@@ -86,17 +86,8 @@ int cmd_explore(int argc, char **argv) {
       if (!nbufs) return cli_usage_error(explore_help, "--capacities: no size in '%s'", optarg);
       break;
     }
-    case 'o':
-      if (!strcmp(optarg, "latency")) o.objective = MAP_OBJ_LATENCY;
-      else if (!strcmp(optarg, "energy")) o.objective = MAP_OBJ_ENERGY;
-      else if (!strcmp(optarg, "edp")) o.objective = MAP_OBJ_EDP;
-      else return cli_usage_error(explore_help, "--objective: must be latency, energy or edp, got '%s'", optarg);
-      break;
-    case 'b': if (cli_opt_int("--budget", optarg, 1, 1000000000, &o.budget, &e)) return cli_fail(&e); break;
-    case 'r': if (cli_opt_u64("--seed", optarg, &o.seed, &e)) return cli_fail(&e); break;
-    case 'j':
-      if (cli_opt_int("--jobs", optarg, 1, 64, &v, &e)) return cli_fail(&e);
-      o.jobs = (int)v;
+    case 'o': case 'b': case 'r': case 'j':
+      if (cli_mapper_option(ch, optarg, &o, explore_help)) return AT_EXIT_INPUT;
       break;
     case 'h': fputs(explore_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, explore_help);

@@ -48,6 +48,25 @@ static void progress(void *ctx, int64_t considered, int64_t evaluated, double be
           best);
 }
 
+int cli_mapper_option(int ch, const char *arg, map_search_opts *o, const char *help) {
+  at_err e;
+  int64_t v;
+  switch (ch) {
+  case 'o':
+    if (!strcmp(arg, "latency")) o->objective = MAP_OBJ_LATENCY;
+    else if (!strcmp(arg, "energy")) o->objective = MAP_OBJ_ENERGY;
+    else if (!strcmp(arg, "edp")) o->objective = MAP_OBJ_EDP;
+    else return cli_usage_error(help, "--objective: must be latency, energy or edp, got '%s'", arg), -1;
+    return 0;
+  case 'b': return cli_opt_int("--budget", arg, 1, 1000000000, &o->budget, &e) ? cli_fail(&e), -1 : 0;
+  case 'r': return cli_opt_u64("--seed", arg, &o->seed, &e) ? cli_fail(&e), -1 : 0;
+  default:
+    if (cli_opt_int("--jobs", arg, 1, 64, &v, &e)) return cli_fail(&e), -1;
+    o->jobs = (int)v;
+    return 0;
+  }
+}
+
 int cmd_map(int argc, char **argv) {
   static const struct option lo[] = {
     { "cascade", required_argument, 0, 'c' }, { "arch", required_argument, 0, 'a' },
@@ -62,7 +81,6 @@ int cmd_map(int argc, char **argv) {
   o.seed = 1;
   o.jobs = 1;
   int ch;
-  int64_t v;
   at_err e;
   optind = 1;
   opterr = 0;
@@ -74,17 +92,8 @@ int cmd_map(int argc, char **argv) {
     case 's': if (cli_opt_size("--seq", optarg, 1, INT64_MAX, &o.seq, &e)) return cli_fail(&e); break;
     case 'S': set = optarg; break;
     case 'O': out = optarg; break;
-    case 'o':
-      if (!strcmp(optarg, "latency")) o.objective = MAP_OBJ_LATENCY;
-      else if (!strcmp(optarg, "energy")) o.objective = MAP_OBJ_ENERGY;
-      else if (!strcmp(optarg, "edp")) o.objective = MAP_OBJ_EDP;
-      else return cli_usage_error(map_help, "--objective: must be latency, energy or edp, got '%s'", optarg);
-      break;
-    case 'b': if (cli_opt_int("--budget", optarg, 1, 1000000000, &o.budget, &e)) return cli_fail(&e); break;
-    case 'r': if (cli_opt_u64("--seed", optarg, &o.seed, &e)) return cli_fail(&e); break;
-    case 'j':
-      if (cli_opt_int("--jobs", optarg, 1, 64, &v, &e)) return cli_fail(&e);
-      o.jobs = (int)v;
+    case 'o': case 'b': case 'r': case 'j':
+      if (cli_mapper_option(ch, optarg, &o, map_help)) return AT_EXIT_INPUT;
       break;
     case 'h': fputs(map_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, map_help);
