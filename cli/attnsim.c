@@ -22,7 +22,8 @@ static const cli_command commands[] = {
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: attnsim COMMAND [options]\n\n"
+  fprintf(f, "usage: attnsim COMMAND [options]\n"
+             "       attnsim --help | --version\n\n"
              "attnsim %s: simulator and design-space explorer for attention accelerators.\n\n"
              "commands:\n", ATTNSIM_VERSION);
   for (int i = 0; i < NCOMMANDS; i++)

@@ -38,7 +38,43 @@ void cli_print_result(FILE *f, const struct sim_result *r);
 /* A workload by name (bert, trxl, t5, xlm) or YAML path. */
 int cli_load_model(const char *name, struct wl_workload *w, at_err *e);
 
-/* Prints "attnsim: message" on stderr and returns AT_EXIT_INPUT. */
+/* What every --help says about numbers (opt.c enforces it). */
+#define CLI_HELP_NUMBERS \
+  "Numbers are decimal digits only: no sign, spaces, 0x or exponent.  Sizes\n" \
+  "take an optional suffix K (or k), M or G: x1024, x1024^2, x1024^3.\n"
+
+/* Strict option values (opt.c), shared by every subcommand.  Each parses
+** arg, the value given to option opt ("--rows"), and returns 0 with *v set,
+** or -1 with e holding "OPT: must be ..., got 'ARG'" (print it with
+** cli_fail: exit status 2).  Whole numbers are decimal digits only (no
+** sign, space, 0x or exponent; at_parse_u64 in util.h); range errors are
+** caught, never wrapped. */
+/* A whole number in [lo, hi], no suffix. */
+int cli_opt_int(const char *opt, const char *arg, int64_t lo, int64_t hi, int64_t *v, at_err *e);
+/* A whole number in [lo, hi], optionally with a K, M or G suffix (2^10,
+** 2^20, 2^30; k also means 2^10). */
+int cli_opt_size(const char *opt, const char *arg, int64_t lo, int64_t hi, int64_t *v, at_err *e);
+/* Any 64-bit unsigned whole number (seeds), no suffix. */
+int cli_opt_u64(const char *opt, const char *arg, uint64_t *v, at_err *e);
+/* A positive decimal DIGITS or DIGITS.DIGITS; unit names it in the message. */
+int cli_opt_real(const char *opt, const char *arg, const char *unit, double *v, at_err *e);
+/* Comma-separated whole numbers in [lo, hi], no suffix, at most max of
+** them, none empty; *n is their count. */
+int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64_t *v, int max,
+                 int *n, at_err *e);
+
+/* For getopt_long's '?' or ':' (with an optstring starting ':'), or with
+** known set to the long name of an option this command does not take:
+** prints "attnsim: bad option 'X'" or "attnsim: option 'X' needs a value",
+** then help, on stderr, and returns AT_EXIT_INPUT.  (argv[optind - 1] is
+** the option itself only for '?' and ':'; after "--opt VALUE" it is VALUE.) */
+int cli_bad_option(int ch, const char *known, char **argv, const char *help);
+/* Prints "attnsim: " fmt (with at most one %s, arg) and help on stderr;
+** returns AT_EXIT_INPUT. */
+int cli_usage_error(const char *help, const char *fmt, const char *arg)
+  __attribute__((format(printf, 2, 0)));
+
+/* Prints e's message on stderr and returns AT_EXIT_INPUT. */
 int cli_fail(const at_err *e);
 /* Writes s as a JSON string literal. */
 void cli_json_str(FILE *f, const char *s);

@@ -18,20 +18,25 @@ static const char check_help[] =
   "E=64,F=64,M=4096,P=4096,M0=256; 4K and 1M are accepted), also prints per\n"
   "Einsum its iteration space and operation counts, per rank the passes, and\n"
   "per tensor its footprint in elements.  Passes need no sizes.\n\n"
-  "  --set SPEC   rank sizes (repeatable; split parts are derived)\n"
-  "  --json       print one JSON object instead of tables\n";
+  "  --set SPEC   rank sizes, positive (repeatable; each name once over all of\n"
+  "               them; split parts left out are derived)\n"
+  "  --json       print one JSON object instead of tables\n\n"
+  CLI_HELP_NUMBERS;
 
 static const char eval_help[] =
-  "usage: attnsim eval FILE --set NAME=SIZE,... [--seed S] [--max-elements N]\n\n"
+  "usage: attnsim eval FILE --set NAME=SIZE,... [--seed S] [--max-elements N] [--max-ops N]\n\n"
   "Evaluates the cascade in double precision on inputs filled with uniform\n"
   "values in [-1,1) from seed S (default 1).  If the cascade has inputs Q[e,p],\n"
   "K[e,m], V[f,m] and output AV[f,p], compares AV with plain softmax attention\n"
   "(no 1/sqrt(E) scale) and prints max_abs_err=X; exit status 1 if X > 1e-9.\n"
   "Otherwise prints each output's element count, sum and extremes.\n\n"
-  "  --set SPEC          rank sizes (required)\n"
-  "  --seed S            random seed (default 1)\n"
-  "  --max-elements N    refuse cascades needing more elements (default 64M)\n"
-  "  --max-ops N         refuse cascades needing more operations (default 4G)\n";
+  "  --set SPEC          rank sizes (required; as for attnsim check)\n"
+  "  --seed S            random seed, 0 to 2^64-1, no suffix (default 1)\n"
+  "  --max-elements N    refuse cascades needing more elements (a positive\n"
+  "                      size; default 64M)\n"
+  "  --max-ops N         refuse cascades needing more operations (a positive\n"
+  "                      size; default 4G)\n\n"
+  CLI_HELP_NUMBERS;
 
 typedef struct opts {
   const char *file;
@@ -39,6 +44,30 @@ typedef struct opts {
   int have_bind, json;
   uint64_t seed, max_elements, max_ops;
 } opts;
+
+/* One --set value into b.  Each NAME=SIZE goes through es_binding_parse
+** alone, so that a name given twice, in this value or an earlier --set, is
+** refused instead of the last size silently winning; so is an empty entry
+** ("E=64,"). */
+static int set_parse(const char *spec, es_binding *b, at_err *e) {
+  for (const char *s = spec;; s++) {
+    size_t k = strcspn(s, ",");
+    char item[ES_MAX_NAME + 64];
+    if (k == 0) return at_errf(e, "--set: empty entry in '%.64s'", spec);
+    if (k >= sizeof item) return at_errf(e, "--set: '%.*s' is too long", (int)k, s);
+    memcpy(item, s, k);
+    item[k] = 0;
+    es_binding one = { 0 };
+    if (es_binding_parse(item, &one, e)) return -1;
+    for (int i = 0; i < b->n; i++)
+      if (!strcmp(b->name[i], one.name[0]))
+        return at_errf(e, "--set: %s is given twice (%s=%lld, then %s)", one.name[0], b->name[i],
+                       (long long)b->value[i], item);
+    if (es_binding_set(b, one.name[0], one.value[0], e)) return -1;
+    s += k;
+    if (!*s) return 0;
+  }
+}
 
 static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_eval) {
   static const struct option lo[] = {
@@ -54,10 +83,11 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
   int ch;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+  int li = -1;
+  while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
     switch (ch) {
     case 's':
-      if (es_binding_parse(optarg, &o->bind, &e)) return cli_fail(&e);
+      if (set_parse(optarg, &o->bind, &e)) return cli_fail(&e);
       o->have_bind = 1;
       break;
     case 'j':
@@ -65,17 +95,16 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       o->json = 1;
       break;
     case 'S':
+      if (!is_eval) goto bad;
+      if (cli_opt_u64("--seed", optarg, &o->seed, &e)) return cli_fail(&e);
+      break;
     case 'O':
     case 'X': {
       if (!is_eval) goto bad;
-      char *end;
-      unsigned long long v = strtoull(optarg, &end, 10);
-      if (*end || !*optarg || optarg[0] == '-') {
-        fprintf(stderr, "attnsim: --%s needs a non-negative integer, got '%s'\n",
-                ch == 'S' ? "seed" : ch == 'O' ? "max-ops" : "max-elements", optarg);
-        return AT_EXIT_INPUT;
-      }
-      if (ch == 'S') o->seed = v; else if (ch == 'O') o->max_ops = v; else o->max_elements = v;
+      int64_t v;
+      if (cli_opt_size(ch == 'O' ? "--max-ops" : "--max-elements", optarg, 1, INT64_MAX, &v, &e))
+        return cli_fail(&e);
+      if (ch == 'O') o->max_ops = (uint64_t)v; else o->max_elements = (uint64_t)v;
       break;
     }
     case 'h':
@@ -83,8 +112,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       exit(AT_EXIT_OK);
     default:
     bad:
-      fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], help);
-      return AT_EXIT_INPUT;
+      return cli_bad_option(ch, ch == '?' || ch == ':' ? NULL : lo[li].name, argv, help);
     }
   }
   if (optind != argc - 1) {
@@ -109,8 +137,7 @@ static void print_space(FILE *f, const es_cascade *c, const es_einsum *x, int js
   }
 }
 
-static int print_json(const es_cascade *c, at_err *e) {
-  FILE *f = stdout;
+static int print_json(FILE *f, const es_cascade *c, at_err *e) {
   int n = c->neinsums;
   int *pass = malloc(sizeof(int) * (size_t)c->nranks * (size_t)(n ? n : 1));
   if (!pass) return at_errf(e, "out of memory");
@@ -196,8 +223,7 @@ static int print_json(const es_cascade *c, at_err *e) {
   return 0;
 }
 
-static int print_text(const es_cascade *c, at_err *e) {
-  FILE *f = stdout;
+static int print_text(FILE *f, const es_cascade *c, at_err *e) {
   int ninit = 0;
   for (int i = 0; i < c->neinsums; i++) ninit += c->einsums[i].is_init;
   fprintf(f, "%s: ok: %d ranks, %d tensors, %d Einsums (+%d init)\n", c->file, c->nranks,
@@ -263,8 +289,19 @@ int cmd_check(int argc, char **argv) {
   if (rc) return rc;
   es_cascade *c;
   if ((rc = load(&o, &c))) return rc;
+  /* Printed into memory first: an error met part-way (a count that
+  ** overflows at these sizes) leaves stdout empty, never a torn table or
+  ** half a JSON object. */
   at_err e;
-  if (o.json ? print_json(c, &e) : print_text(c, &e)) rc = cli_fail(&e);
+  char *out = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&out, &len);
+  if (!m) { es_free(c); fprintf(stderr, "attnsim: out of memory\n"); return AT_EXIT_FAIL; }
+  int bad = o.json ? print_json(m, c, &e) : print_text(m, c, &e);
+  if (fclose(m) && !bad) bad = at_errf(&e, "attnsim: out of memory");
+  if (bad) rc = cli_fail(&e);
+  else fwrite(out, 1, len, stdout);
+  free(out);
   es_free(c);
   return rc;
 }

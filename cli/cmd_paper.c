@@ -26,25 +26,38 @@ static const char paper_help[] =
   "                 one its architecture names (e.g. hw/energy-45nm-fixed.yaml)\n";
 
 static const char pareto_help[] =
-  "usage: attnsim pareto --model MODEL --seq LEN [--dims 16,32,64,128,256,512] [--csv]\n"
-  "                      [--energy FILE]\n\n"
+  "usage: attnsim pareto --model MODEL --seq LEN [--dims D,D,...] [--csv] [--energy FILE]\n\n"
   "FuseMax (+Binding) with square 2D arrays of each size D x D and a 1D array\n"
   "of width D.  The global buffer is resized with the array: it keeps the\n"
   "published 16 MiB per 256x256 PEs, i.e. 16 MiB x (D/256)^2, so each PE\n"
   "keeps the same share of buffer (and, with the default energy table, its\n"
   "energy per access follows its capacity).  Prints latency, area, energy and\n"
-  "utilization.\n"
-  "  --energy FILE  price with this energy table instead of the default\n";
+  "utilization, once every size has been evaluated.\n\n"
+  "  --model MODEL  bert, trxl, t5, xlm, or a workload YAML file\n"
+  "  --seq LEN      sequence length M = P, a positive size: 1024, 1K, 64K ...\n"
+  "  --dims LIST    array sizes D, comma-separated whole numbers from 1 to 8192,\n"
+  "                 at most 64 (default 16,32,64,128,256,512)\n"
+  "  --csv          one header line and one row per size\n"
+  "  --energy FILE  price with this energy table instead of the default\n\n"
+  CLI_HELP_NUMBERS;
 
 int cmd_paper(int argc, char **argv) {
-  int csv = 0;
+  static const struct option lo[] = {
+    { "csv", no_argument, 0, 'c' }, { "energy", required_argument, 0, 'e' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  int csv = 0, ch;
   const char *energy = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--csv")) csv = 1;
-    else if (!strcmp(argv[i], "--energy") && i + 1 < argc) energy = argv[++i];
-    else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(paper_help, stdout); return AT_EXIT_OK; }
-    else { fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[i], paper_help); return AT_EXIT_INPUT; }
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'c': csv = 1; break;
+    case 'e': energy = optarg; break;
+    case 'h': fputs(paper_help, stdout); return AT_EXIT_OK;
+    default: return cli_bad_option(ch, NULL, argv, paper_help);
+    }
   }
+  if (optind != argc) return cli_usage_error(paper_help, "unexpected argument '%s'", argv[optind]);
   paper_run *p;
   at_err e;
   if (paper_compute(&p, energy, &e)) return cli_fail(&e);
@@ -58,64 +71,69 @@ int cmd_paper(int argc, char **argv) {
   return AT_EXIT_OK;
 }
 
+/* Most array sizes one --dims takes (a longer list is more likely a typo),
+** and the largest, paper_pareto_overrides' bound. */
+#define PARETO_MAX_DIMS 64
+#define PARETO_MAX_DIM 8192
+
 int cmd_pareto(int argc, char **argv) {
   static const struct option lo[] = {
     { "model", required_argument, 0, 'M' }, { "seq", required_argument, 0, 's' },
     { "dims", required_argument, 0, 'd' }, { "csv", no_argument, 0, 'c' },
     { "energy", required_argument, 0, 'e' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *model = NULL, *seq = NULL, *dims = "16,32,64,128,256,512", *energy = NULL;
-  int csv = 0, ch;
+  const char *model = NULL, *dims = "16,32,64,128,256,512", *energy = NULL;
+  int csv = 0, ch, ndims = 0;
+  int64_t len = 0, dim[PARETO_MAX_DIMS];
+  at_err e;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'M': model = optarg; break;
-    case 's': seq = optarg; break;
+    case 's': if (cli_opt_size("--seq", optarg, 1, INT64_MAX, &len, &e)) return cli_fail(&e); break;
     case 'd': dims = optarg; break;
     case 'e': energy = optarg; break;
     case 'c': csv = 1; break;
     case 'h': fputs(pareto_help, stdout); return AT_EXIT_OK;
-    default: fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], pareto_help); return AT_EXIT_INPUT;
+    default: return cli_bad_option(ch, NULL, argv, pareto_help);
     }
   }
-  if (optind != argc || !model || !seq) {
-    fprintf(stderr, "attnsim: pareto needs --model and --seq\n%s", pareto_help);
-    return AT_EXIT_INPUT;
-  }
-  at_err e;
+  const char *why = optind != argc ? "unexpected argument '%s'" : !model ? "pareto needs --model"
+                  : !len ? "pareto needs --seq" : NULL;
+  if (why) return cli_usage_error(pareto_help, why, argv[optind < argc ? optind : 0]);
+  if (cli_opt_list("--dims", dims, 1, PARETO_MAX_DIM, dim, PARETO_MAX_DIMS, &ndims, &e)) return cli_fail(&e);
   wl_workload w;
-  int64_t len;
-  if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
+  if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
   if (sim_design_find("fusemax", &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
-  if (csv) printf("dim,latency_s,cycles,area_um2,buffer_bytes,util_2d,util_1d,energy_pj,tiling\n");
-  else printf("FuseMax on %s, %lld tokens: square arrays, buffer = 16 MiB x (D/256)^2\n"
-              "%6s %14s %14s %12s %12s %8s %8s  %s\n", w.name, (long long)len, "D", "latency_s", "area_mm2",
-              "buffer", "energy_J", "util_2d", "util_1d", "tiling");
-  const char *s = dims;
+  /* Every point is evaluated before the first line is printed: an error
+  ** at any size leaves stdout empty. */
+  sim_result *r = malloc(sizeof *r * (size_t)ndims);
+  sim_overrides *ov = malloc(sizeof *ov * (size_t)ndims);
   int rc = AT_EXIT_OK;
-  while (*s) {
-    char *end;
-    long long dim = strtoll(s, &end, 10);
-    if (end == s || dim <= 0 || (*end && *end != ',')) {
-      fprintf(stderr, "attnsim: --dims: expected positive integers separated by commas, got '%s'\n", dims);
-      rc = AT_EXIT_INPUT;
-      break;
-    }
-    sim_overrides ov = { 0 };
-    if (paper_pareto_overrides(dim, &ov, &e)) { rc = cli_fail(&e); break; }
-    sim_result r;
-    if (sim_eval(d, &w, len, &ov, &r, &e)) { rc = cli_fail(&e); break; }
-    if (csv)
-      printf("%lld,%.9g,%llu,%.6g,%lld,%.6f,%.6f,%.9g,%s\n", dim, r.latency_s, (unsigned long long)r.cycles,
-             r.area_um2, (long long)ov.buffer_bytes, r.util_2d, r.util_1d, r.energy_pJ, r.tiling);
-    else
-      printf("%6lld %14.6g %14.6g %10lldKi %12.6g %8.4f %8.4f  %s\n", dim, r.latency_s, r.area_um2 / 1e6,
-             (long long)(ov.buffer_bytes >> 10), r.energy_pJ * 1e-12, r.util_2d, r.util_1d, r.tiling);
-    s = *end ? end + 1 : end;
-  }
+  if (!r || !ov) rc = cli_fail(&(const at_err){ "attnsim: out of memory" });
+  for (int i = 0; i < ndims && !rc; i++)
+    if (paper_pareto_overrides(dim[i], &ov[i], &e) || sim_eval(d, &w, len, &ov[i], &r[i], &e))
+      rc = cli_fail(&e);
   sim_design_free(d);
+  if (!rc && csv) printf("dim,latency_s,cycles,area_um2,buffer_bytes,util_2d,util_1d,energy_pj,tiling\n");
+  else if (!rc)
+    printf("FuseMax on %s, %lld tokens: square arrays, buffer = 16 MiB x (D/256)^2\n"
+           "%6s %14s %14s %12s %12s %8s %8s  %s\n", w.name, (long long)len, "D", "latency_s", "area_mm2",
+           "buffer", "energy_J", "util_2d", "util_1d", "tiling");
+  for (int i = 0; i < ndims && !rc; i++) {
+    if (csv)
+      printf("%lld,%.9g,%llu,%.6g,%lld,%.6f,%.6f,%.9g,%s\n", (long long)dim[i], r[i].latency_s,
+             (unsigned long long)r[i].cycles, r[i].area_um2, (long long)ov[i].buffer_bytes, r[i].util_2d,
+             r[i].util_1d, r[i].energy_pJ, r[i].tiling);
+    else
+      printf("%6lld %14.6g %14.6g %10lldKi %12.6g %8.4f %8.4f  %s\n", (long long)dim[i], r[i].latency_s,
+             r[i].area_um2 / 1e6, (long long)(ov[i].buffer_bytes >> 10), r[i].energy_pJ * 1e-12, r[i].util_2d,
+             r[i].util_1d, r[i].tiling);
+  }
+  free(r);
+  free(ov);
   return rc;
 }

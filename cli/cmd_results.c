@@ -8,8 +8,10 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -27,10 +29,15 @@ static const char sweep_help[] =
   "database.  A point the engine rejects (say, a tile larger than the buffer)\n"
   "is stored with status 'error' and its message; it is counted on stderr and\n"
   "does not make the sweep fail.  On a terminal, a progress line shows points\n"
-  "done, rate and ETA; otherwise the command is silent unless something fails.\n\n"
-  "  --db FILE     results database (default: results/attnsim.db in the data\n"
+  "done, rate and ETA; otherwise the command is silent unless something fails.\n"
+  "Points are evaluated in worker processes and stored by this one: a point\n"
+  "that crashes the engine, or SIGINT, SIGTERM or SIGHUP, stops the sweep after\n"
+  "the point being stored, with the database consistent and closed (no -wal or\n"
+  "-shm file left beside it); rerun to resume.\n\n"
+  "  --db FILE     results database: a regular file, or a new one in an\n"
+  "                existing directory (default: results/attnsim.db in the data\n"
   "                directory, $ATTNSIM_DATA_DIR or the source tree)\n"
-  "  --jobs N      evaluate in N worker processes (default 1; at most 256)\n"
+  "  --jobs N      worker processes, a whole number from 1 to 256 (default 1)\n"
   "  --shard I/N   only the points whose configuration hash mod N is I\n"
   "                (0 <= I < N): N processes with I = 0..N-1 cover the sweep\n"
   "                once, on any number of machines; merge their databases with\n"
@@ -39,7 +46,7 @@ static const char sweep_help[] =
   "  --dry-run     print the number of points (of this shard) and stop; no\n"
   "                database is opened\n\n"
   "Exit status: 0 success, 2 bad input (options, sweep file, database) or a\n"
-  "worker process that died.\n";
+  "worker process that died; stopped by a signal, the command dies of it.\n";
 
 static const char merge_help[] =
   "usage: attnsim merge OUT.db IN.db...\n\n"
@@ -101,12 +108,23 @@ static int bad(const char *help, const char *fmt, const char *arg) {
   return AT_EXIT_INPUT;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *v) {
-  char *end;
-  long x = strtol(s, &end, 10);
-  if (!*s || *end || x < lo || x > hi) return -1;
-  *v = (int)x;
-  return 0;
+/* --shard I/N: two strict whole numbers, 0 <= I < N <= MAX_SHARDS. */
+#define MAX_SHARDS (1 << 20)
+static int parse_shard(const char *arg, opts *o, at_err *e) {
+  const char *slash = strchr(arg, '/');
+  char i[24];
+  size_t n = slash ? (size_t)(slash - arg) : 0;
+  uint64_t si, sn;
+  if (slash && n < sizeof i) {
+    memcpy(i, arg, n);
+    i[n] = 0;
+    if (!at_parse_u64(i, 0, &si) && !at_parse_u64(slash + 1, 0, &sn) && si < sn && sn <= MAX_SHARDS) {
+      o->shard = (int)si;
+      o->nshards = (int)sn;
+      return 0;
+    }
+  }
+  return at_errf(e, "--shard: must be I/N, whole numbers with 0 <= I < N <= %d, got '%.64s'", MAX_SHARDS, arg);
 }
 
 /* Returns -1 when the command should go on, else its exit status. */
@@ -124,11 +142,15 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
   optind = 1;
   opterr = 0;
   int ch;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+  at_err e;
+  int li = -1;
+  while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
+    if (ch == ':') return bad(help, "option '%s' needs a value", argv[optind - 1]);
     int flag = ch == 'd' ? O_DB : ch == 'j' ? O_JOBS : ch == 's' ? O_SHARD : ch == 'e' ? O_ENGINE
              : ch == 'n' ? O_DRY : ch == 'c' ? O_CSV : ch == 'J' ? O_JSON : ch == 'o' ? O_OUT : 0;
     if (ch == 'h') { fputs(help, stdout); return AT_EXIT_OK; }
-    if (!flag || !(allowed & flag)) return bad(help, "bad option '%s'", argv[optind - 1]);
+    if (!flag) return bad(help, "bad option '%s'", argv[optind - 1]);
+    if (!(allowed & flag)) return bad(help, "bad option '--%s'", lo[li].name);
     switch (ch) {
     case 'd': o->db = optarg; break;
     case 'e': o->engine = optarg; break;
@@ -136,24 +158,15 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
     case 'n': o->dry_run = 1; break;
     case 'c': o->csv = 1; break;
     case 'J': o->json = 1; break;
-    case 'j':
-      if (parse_int(optarg, 1, RS_MAX_JOBS, &o->jobs))
-        return bad(help, "--jobs needs a number of processes from 1 to 256, got '%s'", optarg);
+    case 'j': {
+      int64_t v;
+      if (cli_opt_int("--jobs", optarg, 1, RS_MAX_JOBS, &v, &e)) return cli_fail(&e);
+      o->jobs = (int)v;
       break;
-    case 's': {
-      const char *slash = strchr(optarg, '/');
-      char i[24];
-      size_t n = slash ? (size_t)(slash - optarg) : 0;
-      if (!slash || n == 0 || n >= sizeof i) goto bad_shard;
-      memcpy(i, optarg, n);
-      i[n] = 0;
-      if (parse_int(slash + 1, 1, 1 << 20, &o->nshards) ||
-          parse_int(i, 0, o->nshards - 1, &o->shard))
-        goto bad_shard;
-      break;
-    bad_shard:
-      return bad(help, "--shard needs I/N with 0 <= I < N, got '%s'", optarg);
     }
+    case 's':
+      if (parse_shard(optarg, o, &e)) return cli_fail(&e);
+      break;
     }
   }
   o->nargs = argc - optind;
@@ -201,6 +214,13 @@ int cmd_sweep(int argc, char **argv) {
   free(full);
   free(owned);
   rs_sweep_free(sw);
+  if (rc && st.signal) {
+    /* The store is closed; now die of the signal, as the caller (a shell,
+    ** Slurm) expects of a process it interrupted. */
+    fprintf(stderr, "%s\n", e.msg);
+    signal(st.signal, SIG_DFL);
+    raise(st.signal);
+  }
   if (rc) return cli_fail(&e);
   if (o.dry_run) {
     printf("%lld\n", (long long)st.points);
@@ -222,11 +242,17 @@ int cmd_merge(int argc, char **argv) {
   if (rc < 0 && o.nargs < 2) rc = bad(merge_help, "%s", "expected OUT.db and at least one IN.db");
   at_err e;
   rs_store *out = NULL;
-  /* Every input is checked before OUT is created or touched. */
+  /* Every input is checked before OUT is created or touched, and before
+  ** anything is printed: an input that is OUT itself is refused here, not
+  ** after the inputs before it were merged and reported. */
+  struct stat so, si;
+  int out_exists = rc < 0 && stat(o.args[0], &so) == 0;
   for (int i = 1; rc < 0 && i < o.nargs; i++) {
     rs_store *in;
     if (rs_store_open(o.args[i], RS_READ, &in, &e)) rc = cli_fail(&e);
     rs_store_close(in);
+    if (rc < 0 && out_exists && stat(o.args[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+      rc = bad(merge_help, "%s: is the output database itself", o.args[i]);
   }
   if (rc < 0 && rs_store_open(o.args[0], RS_WRITE, &out, &e)) rc = cli_fail(&e);
   if (rc < 0 && full && rs_store_set_command(out, argc + 1, full, &e)) rc = cli_fail(&e);

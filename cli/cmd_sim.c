@@ -13,7 +13,7 @@
 
 static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
-  "                   --model MODEL --seq LEN\n"
+  "                   [--cascade FILE] --model MODEL --seq LEN\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine.\n"
@@ -26,11 +26,14 @@ static const char run_help[] =
   "  --cascade FILE   accepted for symmetry: the cascade must be the one the\n"
   "                   mapping names (a mapping is written for its cascade)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
-  "  --seq LEN        sequence length M = P: 1024, 1K, 64K, 1M ...\n"
-  "  --rows/--cols/--width-1d/--buffer/--bandwidth  override the architecture\n"
-  "                   (buffer in bytes or 16M-style sizes, bandwidth in GiB/s)\n"
+  "  --seq LEN        sequence length M = P, a positive size: 1024, 1K, 64K, 1M ...\n"
+  "  --rows/--cols/--width-1d N  override the 2D array's rows and columns and the\n"
+  "                   1D array's width (PEs, positive sizes)\n"
+  "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
+  "  --bandwidth GiBps  override DRAM bandwidth, GiB/s: DIGITS or DIGITS.DIGITS (12.5)\n"
   "  --csv            one header line and one row\n"
-  "  --json           one JSON object with every metric\n";
+  "  --json           one JSON object with every metric\n\n"
+  CLI_HELP_NUMBERS;
 
 void cli_csv_header(FILE *f, int with_study) {
   fprintf(f, "%sdesign,model,seq_len,latency_s,cycles,energy_pj,traffic_bytes,util_2d,util_1d,"
@@ -123,15 +126,15 @@ int cmd_run(int argc, char **argv) {
     { "bandwidth", required_argument, 0, 'B' }, { "csv", no_argument, 0, 'v' },
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL, *seq = NULL;
+  const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL;
   int csv = 0, json = 0, ch;
+  int64_t len = 0;
   sim_overrides ov = { 0 };
   at_err e;
   optind = 1;
   opterr = 0;
-  while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-    int64_t v;
+  while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'd': design = optarg; break;
     case 'm': mapping = optarg; break;
@@ -139,37 +142,30 @@ int cmd_run(int argc, char **argv) {
     case 'c': cascade = optarg; break;
     case 'e': energy = optarg; break;
     case 'M': model = optarg; break;
-    case 's': seq = optarg; break;
     case 'v': csv = 1; break;
     case 'j': json = 1; break;
-    case 'r': case 'C': case 'w': case 'b':
-      if (at_parse_size(optarg, &v) || v <= 0) {
-        fprintf(stderr, "attnsim: %s needs a positive size, got '%s'\n", argv[optind - 1], optarg);
-        return AT_EXIT_INPUT;
-      }
-      if (ch == 'r') ov.rows_2d = v; else if (ch == 'C') ov.cols_2d = v;
-      else if (ch == 'w') ov.width_1d = v; else ov.buffer_bytes = v;
-      break;
+    case 's': if (cli_opt_size("--seq", optarg, 1, INT64_MAX, &len, &e)) return cli_fail(&e); break;
+    case 'r': if (cli_opt_size("--rows", optarg, 1, INT64_MAX, &ov.rows_2d, &e)) return cli_fail(&e); break;
+    case 'C': if (cli_opt_size("--cols", optarg, 1, INT64_MAX, &ov.cols_2d, &e)) return cli_fail(&e); break;
+    case 'w': if (cli_opt_size("--width-1d", optarg, 1, INT64_MAX, &ov.width_1d, &e)) return cli_fail(&e); break;
+    case 'b': if (cli_opt_size("--buffer", optarg, 1, INT64_MAX, &ov.buffer_bytes, &e)) return cli_fail(&e); break;
     case 'B': {
-      char *end;
-      double g = strtod(optarg, &end);
-      if (*end || !(g > 0)) { fprintf(stderr, "attnsim: --bandwidth needs GiB/s > 0, got '%s'\n", optarg); return AT_EXIT_INPUT; }
+      double g;
+      if (cli_opt_real("--bandwidth", optarg, "GiB/s", &g, &e)) return cli_fail(&e);
       ov.bandwidth_Bps = g * 1073741824.0;
       break;
     }
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
-    default:
-      fprintf(stderr, "attnsim: bad option '%s'\n%s", argv[optind - 1], run_help);
-      return AT_EXIT_INPUT;
+    default: return cli_bad_option(ch, NULL, argv, run_help);
     }
   }
-  if (optind != argc || (!design == !mapping) || !model || !seq || (csv && json)) {
-    fprintf(stderr, "attnsim: run needs exactly one of --design or --mapping, plus --model and --seq\n%s", run_help);
-    return AT_EXIT_INPUT;
-  }
+  const char *why = optind != argc ? "unexpected argument '%s'"
+                  : !design == !mapping ? "run needs exactly one of --design and --mapping"
+                  : !model ? "run needs --model" : !len ? "run needs --seq"
+                  : csv && json ? "give at most one of --csv and --json" : NULL;
+  if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   wl_workload w;
-  int64_t len;
-  if (wl_parse_seq(seq, &len, &e) || cli_load_model(model, &w, &e)) return cli_fail(&e);
+  if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }

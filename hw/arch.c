@@ -62,6 +62,34 @@ static int get_range(const yt_node *map, const char *key, int64_t lo,
   return 0;
 }
 
+/* A real value already read from n must lie in [lo, hi]; lo_s and hi_s are
+** the bounds as a reader writes them ("1 aJ"). */
+static int real_range(const yt_node *n, double v, double lo, double hi,
+                      const char *lo_s, const char *hi_s, at_err *e) {
+  if (lo > 0 && !(v > 0)) return yt_badval(n, e, "must be positive");
+  if (v < lo) return yt_badval(n, e, "must be at least %s", lo_s);
+  if (!(v <= hi)) return yt_badval(n, e, "must be at most %s", hi_s);
+  return 0;
+}
+
+/* A required energy per action: 1 aJ to 1 uJ. */
+static int get_energy(const yt_node *map, const char *key, double *v,
+                      at_err *e) {
+  const yt_node *n;
+  if (yt_get(map, key, &n, e) || yt_energy(n, v, e)) return -1;
+  return real_range(n, *v, HW_ENERGY_MIN_PJ, HW_ENERGY_MAX_PJ, "1e-6 pJ (1 aJ)",
+                    "1e6 pJ (1 uJ)", e);
+}
+
+/* An area, required or (opt) optional: 0 to 1000 mm^2. */
+static int get_area(const yt_node *map, const char *key, bool opt, double *v,
+                    at_err *e) {
+  const yt_node *n = yt_find(map, key);
+  if (!n && opt) return 0;
+  if ((!n && yt_get(map, key, &n, e)) || yt_area(n, v, e)) return -1;
+  return real_range(n, *v, 0, HW_AREA_MAX_UM2, "0", "1e9 um^2 (1000 mm^2)", e);
+}
+
 static int multiple_of_8(const yt_node *map, const char *key, int64_t v,
                          at_err *e) {
   if (v % 8 == 0) return 0;
@@ -79,7 +107,8 @@ static int load_units(const yt_node *root, bool energy, double *out,
   if (yt_get(root, "units", &u, e) || yt_check_keys(u, unit_keys, e))
     return -1;
   for (int i = 0; i < HW_UNIT_COUNT; i++)
-    if ((energy ? yt_get_energy : yt_get_area)(u, unit_names[i], &out[i], e))
+    if (energy ? get_energy(u, unit_names[i], &out[i], e)
+               : get_area(u, unit_names[i], false, &out[i], e))
       return -1;
   return 0;
 }
@@ -101,14 +130,12 @@ static int load_sram(const yt_node *n, hw_energy *t, at_err *e) {
     int64_t bytes;
     if (yt_expect_map(p, e) || yt_check_keys(p, pt, e) ||
         yt_get_bytes(p, "size", &bytes, e) ||
-        yt_get_energy(p, "access", &t->sram_access_pJ[i], e))
+        get_energy(p, "access", &t->sram_access_pJ[i], e))
       return -1;
     if (bytes <= 0) return yt_badval(yt_find(p, "size"), e, "must be positive");
     if (i > 0 && (double)bytes <= t->sram_bytes[i - 1])
       return yt_badval(yt_find(p, "size"), e,
                        "must be larger than the previous point's size");
-    if (!(t->sram_access_pJ[i] > 0))
-      return yt_badval(yt_find(p, "access"), e, "must be positive");
     t->sram_bytes[i] = (double)bytes;
   }
   t->n_sram = (int)k;
@@ -133,8 +160,8 @@ static int load_buffer(const yt_node *n, hw_energy *t, at_err *e) {
                    "take row_bits, read and write");
   if (get_range(n, "row_bits", 8, HW_DIM_MAX, &t->buffer_row_bits, e) ||
       multiple_of_8(n, "row_bits", t->buffer_row_bits, e) ||
-      yt_get_energy(n, "read", &t->buffer_row_read_pJ, e) ||
-      yt_get_energy(n, "write", &t->buffer_row_write_pJ, e))
+      get_energy(n, "read", &t->buffer_row_read_pJ, e) ||
+      get_energy(n, "write", &t->buffer_row_write_pJ, e))
     return -1;
   return 0;
 }
@@ -154,8 +181,8 @@ static int load_energy(const char *path, hw_energy *t, at_err *e) {
   if (get_range(r, "word_bits", 1, 128, &t->word_bits, e)) goto out;
   if (load_units(r, true, t->unit_pJ, e)) goto out;
   if (yt_get(r, "regfile", &n, e) || yt_check_keys(n, rf, e) ||
-      yt_get_energy(n, "read", &t->reg_read_pJ, e) ||
-      yt_get_energy(n, "write", &t->reg_write_pJ, e))
+      get_energy(n, "read", &t->reg_read_pJ, e) ||
+      get_energy(n, "write", &t->reg_write_pJ, e))
     goto out;
   if (yt_get(r, "buffer", &n, e) || yt_check_keys(n, buf, e) ||
       load_buffer(n, t, e))
@@ -163,7 +190,7 @@ static int load_energy(const char *path, hw_energy *t, at_err *e) {
   if (yt_get(r, "dram", &n, e) || yt_check_keys(n, dram, e) ||
       get_range(n, "access_bits", 8, HW_DIM_MAX, &t->dram_access_bits, e) ||
       multiple_of_8(n, "access_bits", t->dram_access_bits, e) ||
-      yt_get_energy(n, "access", &t->dram_access_pJ, e))
+      get_energy(n, "access", &t->dram_access_pJ, e))
     goto out;
   rc = 0;
 out:
@@ -182,11 +209,11 @@ static int load_area(const char *path, hw_area_table *t, at_err *e) {
   if (yt_check_keys(r, top, e) ||
       get_range(r, "word_bits", 1, 128, &t->word_bits, e) ||
       load_units(r, false, t->unit_um2, e) ||
-      yt_get_area(r, "register", &t->reg_word_um2, e) ||
-      yt_get_area(r, "sram_per_KiB", &t->sram_um2_per_KiB, e))
+      get_area(r, "register", false, &t->reg_word_um2, e) ||
+      get_area(r, "sram_per_KiB", false, &t->sram_um2_per_KiB, e))
     goto out;
   t->pe_other_um2 = 0;
-  if (yt_opt_area(r, "pe_other", &t->pe_other_um2, e) < 0) goto out;
+  if (get_area(r, "pe_other", true, &t->pe_other_um2, e)) goto out;
   rc = 0;
 out:
   yt_free(d);
@@ -218,6 +245,17 @@ static int table_path(const yt_node *root, const char *key, const char *dflt,
   free(hwdir);
   if (!*out) return at_errf(e, "out of memory");
   return 0;   /* a missing default shows up as a read error when loaded */
+}
+
+/* A table named by `field` failed to load with e.  An error about the
+** file as a whole ("PATH: is a FIFO ...", "PATH: N bytes, over the 16 MiB
+** limit") is moved to the field that named it; one located inside the
+** table ("PATH:LINE:COL: ...") is already precise and kept.  Returns -1. */
+static int at_field(const yt_node *field, const char *path, at_err *e) {
+  size_t pl = strlen(path);
+  if (!field || strncmp(e->msg, path, pl) || strncmp(e->msg + pl, ": ", 2)) return -1;
+  at_err whole = *e;
+  return yt_errf(field, e, "cannot read \"%s\": %s", path, whole.msg + pl + 2);
 }
 
 /* ------------------------------------------------------------------ */
@@ -319,6 +357,14 @@ static int load_array(const yt_node *key, const yt_node *m, hw_array *ar,
   return 0;
 }
 
+/* Whether the buffer's row energy at its size is finite and in range (the
+** SRAM model extends its end segments log-log, so a steep table and a
+** large buffer can reach any value). */
+static bool buffer_row_ok(const hw_arch *a) {
+  double r = hw_buffer_row_pJ(a, false), w = hw_buffer_row_pJ(a, true);
+  return r >= 0 && r <= HW_ROW_ENERGY_MAX_PJ && w >= 0 && w <= HW_ROW_ENERGY_MAX_PJ;
+}
+
 static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   static const char *const top[] = {"name", "description", "clock",
                                     "word_bytes", "energy", "area", "arrays",
@@ -331,8 +377,10 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   if (yt_check_keys(r, top, e)) return -1;
   if (yt_get_str(r, "name", &s, e)) return -1;
   if (!(a->name = strdup(s))) return at_errf(e, "out of memory");
-  if (yt_get(r, "clock", &n, e) || yt_frequency(n, &a->clock_hz, e)) return -1;
-  if (a->clock_hz <= 0) return yt_badval(n, e, "must be positive");
+  if (yt_get(r, "clock", &n, e) || yt_frequency(n, &a->clock_hz, e) ||
+      real_range(n, a->clock_hz, HW_CLOCK_MIN_HZ, HW_CLOCK_MAX_HZ, "1 Hz",
+                 "1e12 Hz (1 THz)", e))
+    return -1;
   if (get_range(r, "word_bytes", 1, 16, &a->word_bytes, e)) return -1;
 
   if (yt_get(r, "arrays", &arrays, e) || yt_expect_map(arrays, e)) return -1;
@@ -364,7 +412,9 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   if (yt_get(r, "dram", &dramn, e) || yt_check_keys(dramn, dram, e)) return -1;
   if (yt_get(dramn, "bandwidth", &n, e) || yt_bandwidth(n, &a->dram.bandwidth_Bps, e))
     return -1;
-  if (a->dram.bandwidth_Bps <= 0) return yt_badval(n, e, "must be positive");
+  if (real_range(n, a->dram.bandwidth_Bps, HW_BANDWIDTH_MIN_BPS,
+                 HW_BANDWIDTH_MAX_BPS, "1 B/s", "1e15 B/s (1 PB/s)", e))
+    return -1;
   if (get_range(dramn, "access_bits", 8, HW_DIM_MAX, &a->dram.access_bits, e) ||
       multiple_of_8(dramn, "access_bits", a->dram.access_bits, e))
     return -1;
@@ -379,8 +429,10 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
            table_path(r, "area", "area-45nm.yaml", dir, &a->area.path, e);
   free(dir);
   if (rc) return -1;
-  if (load_energy(a->energy.path, &a->energy, e)) return -1;
-  if (load_area(a->area.path, &a->area, e)) return -1;
+  if (load_energy(a->energy.path, &a->energy, e))
+    return at_field(yt_find(r, "energy"), a->energy.path, e);
+  if (load_area(a->area.path, &a->area, e))
+    return at_field(yt_find(r, "area"), a->area.path, e);
   const yt_node *wb = yt_find(r, "word_bytes");
   if (a->energy.word_bits != a->word_bytes * 8)
     return yt_badval(wb, e, "the energy table %s is for %lld-bit words",
@@ -396,6 +448,10 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
     return yt_badval(yt_find(dramn, "access_bits"), e,
                      "the energy table %s prices %lld-bit accesses",
                      a->energy.path, (long long)a->energy.dram_access_bits);
+  if (!buffer_row_ok(a))
+    return yt_badval(yt_find(bufn, "size"), e,
+                     "the SRAM model of %s, extended to this size, prices a row "
+                     "above 1e9 pJ", a->energy.path);
   return 0;
 }
 
@@ -469,9 +525,51 @@ int hw_copy(const hw_arch *a, hw_arch **out, at_err *e) {
 
 #define BAD(...) return at_errf(e, __VA_ARGS__)
 
+/* v in [lo, hi] (false for nan). */
+static bool within(double v, double lo, double hi) { return v >= lo && v <= hi; }
+
+/* The energy and area tables' figures are in their ranges. */
+static int tables_valid(const hw_arch *a, const char *nm, at_err *e) {
+  const hw_energy *t = &a->energy;
+  const char *ep = t->path ? t->path : "?", *ap = a->area.path ? a->area.path : "?";
+  const double lo = HW_ENERGY_MIN_PJ, hi = HW_ENERGY_MAX_PJ;
+  for (int u = 0; u < HW_UNIT_COUNT; u++) {
+    if (!within(t->unit_pJ[u], lo, hi))
+      BAD("arch %s: energy table %s: units.%s: must be 1e-6 to 1e6 pJ, got %g pJ", nm, ep,
+          unit_names[u], t->unit_pJ[u]);
+    if (!within(a->area.unit_um2[u], 0, HW_AREA_MAX_UM2))
+      BAD("arch %s: area table %s: units.%s: must be 0 to 1e9 um^2, got %g um^2", nm, ap,
+          unit_names[u], a->area.unit_um2[u]);
+  }
+  const struct { const char *name; double v; } ev[] = {
+    {"regfile.read", t->reg_read_pJ}, {"regfile.write", t->reg_write_pJ},
+    {"dram.access", t->dram_access_pJ},
+    {"buffer.read", t->n_sram ? 1 : t->buffer_row_read_pJ},
+    {"buffer.write", t->n_sram ? 1 : t->buffer_row_write_pJ},
+  };
+  for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+    if (!within(ev[i].v, lo, hi))
+      BAD("arch %s: energy table %s: %s: must be 1e-6 to 1e6 pJ, got %g pJ", nm, ep,
+          ev[i].name, ev[i].v);
+  for (int i = 0; i < t->n_sram; i++)
+    if (!within(t->sram_access_pJ[i], lo, hi))
+      BAD("arch %s: energy table %s: buffer.by_capacity[%d].access: must be 1e-6 to 1e6 pJ, "
+          "got %g pJ", nm, ep, i, t->sram_access_pJ[i]);
+  const struct { const char *name; double v; } av[] = {
+    {"register", a->area.reg_word_um2}, {"pe_other", a->area.pe_other_um2},
+    {"sram_per_KiB", a->area.sram_um2_per_KiB},
+  };
+  for (size_t i = 0; i < sizeof av / sizeof av[0]; i++)
+    if (!within(av[i].v, 0, HW_AREA_MAX_UM2))
+      BAD("arch %s: area table %s: %s: must be 0 to 1e9 um^2, got %g um^2", nm, ap,
+          av[i].name, av[i].v);
+  return 0;
+}
+
 int hw_validate(const hw_arch *a, at_err *e) {
   const char *nm = a->name ? a->name : "?";
-  if (!(a->clock_hz > 0)) BAD("arch %s: clock: must be positive, got %g Hz", nm, a->clock_hz);
+  if (!within(a->clock_hz, HW_CLOCK_MIN_HZ, HW_CLOCK_MAX_HZ))
+    BAD("arch %s: clock: must be 1 Hz to 1e12 Hz, got %g Hz", nm, a->clock_hz);
   if (a->word_bytes < 1 || a->word_bytes > 16)
     BAD("arch %s: word_bytes: must be 1 to 16, got %lld", nm, (long long)a->word_bytes);
   if (a->n_arrays < 1 || a->n_arrays > HW_MAX_ARRAYS)
@@ -521,8 +619,9 @@ int hw_validate(const hw_arch *a, at_err *e) {
   if (b->banks < 1 || b->banks > b->bytes / (b->row_bits / 8))
     BAD("arch %s: buffer.banks: must be 1 to the number of rows (%lld), got %lld", nm,
         (long long)(b->bytes / (b->row_bits / 8)), (long long)b->banks);
-  if (!(a->dram.bandwidth_Bps > 0) || a->dram.bandwidth_Bps > 1e300)
-    BAD("arch %s: dram.bandwidth: must be positive, got %g B/s", nm, a->dram.bandwidth_Bps);
+  if (!within(a->dram.bandwidth_Bps, HW_BANDWIDTH_MIN_BPS, HW_BANDWIDTH_MAX_BPS))
+    BAD("arch %s: dram.bandwidth: must be 1 B/s to 1e15 B/s, got %g B/s", nm,
+        a->dram.bandwidth_Bps);
   if (a->dram.access_bits < 8 || a->dram.access_bits % 8 || a->dram.access_bits > HW_DIM_MAX)
     BAD("arch %s: dram.access_bits: must be a positive multiple of 8, got %lld", nm,
         (long long)a->dram.access_bits);
@@ -543,6 +642,10 @@ int hw_validate(const hw_arch *a, at_err *e) {
   if (a->energy.dram_access_bits != a->dram.access_bits)
     BAD("arch %s: dram.access_bits: %lld, but the energy table prices %lld-bit accesses", nm,
         (long long)a->dram.access_bits, (long long)a->energy.dram_access_bits);
+  if (tables_valid(a, nm, e)) return -1;
+  if (t->n_sram && !buffer_row_ok(a))
+    BAD("arch %s: buffer.size: %lld bytes: the energy table's SRAM model, extended to this "
+        "size, prices a row above 1e9 pJ", nm, (long long)b->bytes);
   return 0;
 }
 

@@ -21,6 +21,19 @@
 #define HW_NAME_MAX   16    /* bytes in an array name, with the NUL */
 #define HW_DIM_MAX    (1LL << 20)   /* bound on rows, cols, regs, cycles */
 
+/* Physical ranges of the real-valued fields (hw/README.md), enforced where
+** the files are read and again by hw_validate.  They are far outside any
+** real design and keep every product the engines form finite: a count up
+** to 2^64 (~1.8e19) times an energy or divided by a clock or bandwidth. */
+#define HW_CLOCK_MIN_HZ       1.0     /* 1 Hz */
+#define HW_CLOCK_MAX_HZ       1e12    /* 1 THz */
+#define HW_BANDWIDTH_MIN_BPS  1.0     /* 1 B/s */
+#define HW_BANDWIDTH_MAX_BPS  1e15    /* 1 PB/s */
+#define HW_ENERGY_MIN_PJ      1e-6    /* 1 aJ, per action */
+#define HW_ENERGY_MAX_PJ      1e6     /* 1 uJ, per action */
+#define HW_AREA_MAX_UM2       1e9     /* 1000 mm^2, per component or KiB */
+#define HW_ROW_ENERGY_MAX_PJ  1e9     /* a buffer row as the SRAM model extrapolates it */
+
 /* What a PE can be asked to do, per element.  An Einsum's map/reduce
 ** operators land on these: sum-of-products -> MAC, "+" -> ADD, "-" -> SUB,
 ** "*" -> MUL, max/min -> MAX/MIN, exp -> EXP, "/" -> DIV. */

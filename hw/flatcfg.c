@@ -8,7 +8,9 @@
 */
 #include "flatcfg.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,24 +97,42 @@ static int split(char *line, cells *c, at_err *e) {
   return 0;
 }
 
+/* Counts are at most 2^32, as in workload files, so products of a few of
+** them stay well inside 64 bits. */
+#define FC_INT_MAX (1LL << 32)
+
 static int cell_int(const cells *c, int i, int64_t *v, at_err *e) {
   const char *s = c->v[i];
-  char *end;
-  if (*s < '0' || *s > '9') return cell_err(c, i, e, "expected a positive integer");
-  errno = 0;
-  long long x = strtoll(s, &end, 10);
-  if (*end || errno || x < 1) return cell_err(c, i, e, "expected a positive integer");
+  int64_t x = 0;
+  if (!*s) return cell_err(c, i, e, "expected a positive integer");
+  for (; *s; s++) {
+    if (*s < '0' || *s > '9') return cell_err(c, i, e, "expected a positive integer");
+    x = x * 10 + (*s - '0');
+    if (x > FC_INT_MAX)
+      return cell_err(c, i, e, "expected a positive integer of at most 2^32");
+  }
+  if (x < 1) return cell_err(c, i, e, "expected a positive integer");
   *v = x;
   return 0;
 }
 
+/* Plain decimals only: digits [. digits] [e [+-] digits] (no sign, hex,
+** inf or nan, which strtod would take). */
 static int cell_prop(const cells *c, int i, double *v, at_err *e) {
   const char *s = c->v[i];
-  char *end;
-  if (!*s || !((*s >= '0' && *s <= '9') || *s == '.'))
-    return cell_err(c, i, e, "expected a proportion in [0, 1]");
-  double x = strtod(s, &end);
-  if (*end || !isfinite(x) || x < 0 || x > 1)
+  size_t k = 0, d = 0;
+  while (s[k] >= '0' && s[k] <= '9') { k++; d++; }
+  if (s[k] == '.')
+    for (k++; s[k] >= '0' && s[k] <= '9'; k++) d++;
+  if (d && (s[k] == 'e' || s[k] == 'E')) {
+    k++;
+    if (s[k] == '+' || s[k] == '-') k++;
+    if (!(s[k] >= '0' && s[k] <= '9')) d = 0;
+    while (s[k] >= '0' && s[k] <= '9') k++;
+  }
+  if (!d || s[k]) return cell_err(c, i, e, "expected a proportion in [0, 1]");
+  double x = strtod(s, NULL);
+  if (!isfinite(x) || x < 0 || x > 1)
     return cell_err(c, i, e, "expected a proportion in [0, 1]");
   *v = x;
   return 0;
@@ -133,11 +153,18 @@ static int parse_row(cells *c, fc_config *r, at_err *e) {
   r->line = c->line;
   if (fc_platform_parse(c->v[C_PLATFORM], &r->platform))
     return cell_err(c, C_PLATFORM, e, "expected cloud or edge");
-  size_t ml = strlen(c->v[C_MODEL]);
-  if (ml == 0 || ml >= sizeof r->model)
-    return cell_err(c, C_MODEL, e, "expected a model name of 1 to 15 characters");
-  memcpy(r->model, c->v[C_MODEL], ml + 1);
-  if (at_parse_size(c->v[C_SEQ], &r->seq_len) || r->seq_len < 1)
+  const char *m = c->v[C_MODEL];
+  size_t ml = strlen(m);
+  bool name_ok = ml > 0 && ml < sizeof r->model;
+  for (size_t k = 0; name_ok && k < ml; k++)
+    name_ok = isalnum((unsigned char)m[k]) || m[k] == '-' || m[k] == '_';
+  if (!name_ok)
+    return cell_err(c, C_MODEL, e, "expected a model name of 1 to 15 letters, digits, - or _");
+  memcpy(r->model, m, ml + 1);
+  /* at_parse_size would skip leading blanks and take a sign */
+  const char *sq = c->v[C_SEQ];
+  if (!(sq[0] >= '1' && sq[0] <= '9') || at_parse_size(sq, &r->seq_len) ||
+      r->seq_len < 1 || r->seq_len > FC_INT_MAX)
     return cell_err(c, C_SEQ, e, "expected a length such as 1024 or 1K");
   int64_t *ints[] = {&r->B, &r->D, &r->E, &r->F, &r->H, &r->M, &r->P, &r->S};
   for (int i = 0; i < 8; i++)
@@ -176,14 +203,6 @@ static int check_header(cells *c, at_err *e) {
 }
 
 static int add_row(fc_table *t, const fc_config *r, at_err *e) {
-  for (size_t i = 0; i < t->n; i++) {
-    const fc_config *o = &t->rows[i];
-    if (o->platform == r->platform && o->seq_len == r->seq_len &&
-        !strcasecmp(o->model, r->model))
-      return at_errf(e, "duplicate point (%s, %s, %lld): first at line %d",
-                     fc_platform_name(r->platform), r->model,
-                     (long long)r->seq_len, o->line);
-  }
   if (t->n == t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 64;
     fc_config *nr = realloc(t->rows, cap * sizeof *nr);
@@ -193,6 +212,42 @@ static int add_row(fc_table *t, const fc_config *r, at_err *e) {
   }
   t->rows[t->n++] = *r;
   return 0;
+}
+
+/* Point order: platform, length, model (case-blind), then file line. */
+static int point_cmp(const void *pa, const void *pb) {
+  const fc_config *a = *(const fc_config *const *)pa, *b = *(const fc_config *const *)pb;
+  if (a->platform != b->platform) return a->platform < b->platform ? -1 : 1;
+  if (a->seq_len != b->seq_len) return a->seq_len < b->seq_len ? -1 : 1;
+  int c = strcasecmp(a->model, b->model);
+  if (c) return c;
+  return (a->line > b->line) - (a->line < b->line);
+}
+
+/* The first row (in file order) repeating an earlier row's point, as an
+** error at that row; 0 when every point is distinct.  Sorting makes this
+** O(n log n), where comparing each row with all before it was n^2 / 2. */
+static int check_duplicates(const fc_table *t, const char *path, at_err *e) {
+  if (t->n < 2) return 0;
+  const fc_config **ix = malloc(t->n * sizeof *ix);
+  if (!ix) return at_errf(e, "out of memory");
+  for (size_t i = 0; i < t->n; i++) ix[i] = &t->rows[i];
+  qsort(ix, t->n, sizeof *ix, point_cmp);
+  const fc_config *dup = NULL, *first = NULL, *head = ix[0];
+  for (size_t i = 1; i < t->n; i++) {
+    const fc_config *a = ix[i - 1], *b = ix[i];
+    if (a->platform != b->platform || a->seq_len != b->seq_len ||
+        strcasecmp(a->model, b->model)) {
+      head = b;
+      continue;
+    }
+    if (a == head && (!dup || b->line < dup->line)) { dup = b; first = a; }
+  }
+  free(ix);
+  if (!dup) return 0;
+  return at_errloc(e, path, dup->line, 1, "duplicate point (%s, %s, %lld): first at line %d",
+                   fc_platform_name(dup->platform), dup->model, (long long)dup->seq_len,
+                   first->line);
 }
 
 int fc_load(const char *path, fc_table **out, at_err *e) {
@@ -228,14 +283,18 @@ int fc_load(const char *path, fc_table **out, at_err *e) {
     } else {
       fc_config r;
       rc = parse_row(&c, &r, e);
-      if (rc == 0 && add_row(t, &r, e)) {
-        at_err tmp = *e;
-        rc = at_errloc(e, path, line, 1, "%s", tmp.msg);
-      }
+      if (rc == 0) rc = add_row(t, &r, e);
     }
     p = next;
   }
   if (rc == 0 && !header) rc = at_errloc(e, path, 1, 1, "empty file: expected a header");
+  /* A repeated point on a line before any other error is reported first,
+  ** as if rows were checked one by one. */
+  at_err dup;
+  if (check_duplicates(t, path, &dup)) {
+    *e = dup;
+    rc = -1;
+  }
   free(buf);
   if (rc) { fc_free(t); return -1; }
   *out = t;

@@ -23,6 +23,9 @@ const char *map_arch_path(const map_spec *m);  /* resolved against the mapping's
 int map_nphases(const map_spec *m);
 const char *map_cascade_path(const map_spec *m, int phase);
 const char *map_config_path(const map_spec *m);  /* per-point table, or NULL */
+/* 0 if the file `arch:` names is a readable regular file; otherwise -1 with
+** e located at that field.  Not part of map_load: `--arch` may replace it. */
+int map_check_arch(const map_spec *m, at_err *e);
 
 /* Binds the mapping for one point.  Returns 0, or -1 with e naming the
 ** violated constraint ("FILE:LINE:COL: ..." where a spec node is at fault). */

@@ -6,6 +6,9 @@
 ** parent counts every finished point for the progress line; and a worker
 ** that crashes loses only its point, never a transaction.  Workers are
 ** forked after the designs are loaded, so they share them copy-on-write.
+** --jobs 1 is one worker too: a point that crashes the engine must not take
+** the store's only connection with it.  SIGINT, SIGTERM and SIGHUP stop
+** the sweep between points; either way the store is closed cleanly.
 */
 #include "driver.h"
 
@@ -41,7 +44,14 @@ typedef struct ctx {
   sim_design **designs;         /* loaded, by design index */
   rs_config *base;              /* per design: name, file hashes, engine */
   long delay_us;                /* $ATTNSIM_SWEEP_DELAY_US, else 0 */
+  int64_t crash_at;             /* $ATTNSIM_SWEEP_CRASH_AT: this point aborts; else -1 */
 } ctx;
+
+/* The signal that asked the sweep to stop, 0 if none (set by on_signal). */
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+#define NSTOP (int)(sizeof stop_signals / sizeof stop_signals[0])
 
 static void point_config(const ctx *x, int64_t i, rs_config *c) {
   rs_sweep_point p = rs_sweep_at(x->sw, i);
@@ -106,23 +116,9 @@ static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
     struct timespec ts = { x->delay_us / 1000000, x->delay_us % 1000000 * 1000 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
   }
+  if (i == x->crash_at) abort();   /* test hook: a crash in the engine */
   return x->engine->eval(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
                          &x->sw->variants[p.variant], r, e);
-}
-
-static int run_inline(rs_store *s, const ctx *x, const int64_t *todo, int64_t n,
-                      progress *pg, rs_sweep_stats *st, at_err *e) {
-  sim_result *r = malloc(sizeof *r);
-  if (!r) return at_errf(e, "out of memory");
-  for (int64_t k = 0; k < n; k++) {
-    at_err pe;
-    int ok = eval_point(x, todo[k], r, &pe) == 0;
-    if (store_one(s, x, todo[k], ok ? r : NULL, ok ? NULL : pe.msg, st, e)) { free(r); return -1; }
-    pg->done++;
-    progress_draw(pg, 0);
-  }
-  free(r);
-  return 0;
 }
 
 /* ---- workers ---------------------------------------------------------- */
@@ -184,6 +180,11 @@ static int send_task(worker *w, int64_t idx) {
 }
 
 static void worker_main(const ctx *x, int task_fd, int result_fd) {
+  /* The parent alone decides when to stop (a terminal's ^C reaches the
+  ** whole process group); SIGTERM, from the parent, ends the worker. */
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGTERM, SIG_DFL);
   wmsg *m = malloc(sizeof *m);
   if (!m) _exit(1);
   int64_t i;
@@ -193,6 +194,7 @@ static void worker_main(const ctx *x, int task_fd, int result_fd) {
     m->ok = eval_point(x, i, &m->r, &m->err) == 0;
     if (write_full(result_fd, m, sizeof *m)) _exit(1);
   }
+  free(m);
   _exit(0);
 }
 
@@ -202,7 +204,7 @@ static void describe_exit(int status, char *b, size_t n) {
   else snprintf(b, n, "stopped");
 }
 
-static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n, int jobs,
+static int run_workers(rs_store *s, const ctx *x, int64_t *todo, int64_t n, int jobs,
                        progress *pg, rs_sweep_stats *st, at_err *e) {
   int nw = (int64_t)jobs < n ? jobs : (int)n;
   worker *w = calloc((size_t)nw, sizeof *w);
@@ -238,6 +240,12 @@ static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n
       for (int j = 0; j < k; j++) { close(w[j].task_fd); close(w[j].result_fd); }
       close(tp[1]);
       close(rp[0]);
+      /* Nor the parent's bookkeeping (freed, so that a leak checker
+      ** following the worker finds nothing lost at its _exit). */
+      free(w);
+      free(pfd);
+      free(m);
+      free(todo);
       worker_main(x, tp[0], rp[1]);
     }
     close(tp[0]);
@@ -252,6 +260,7 @@ static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n
       next++;
     }
   while (!rc && done < n) {
+    if (stop_signal) break;
     int np = 0;
     for (int k = 0; k < nw; k++)
       if (w[k].result_fd >= 0 && w[k].outstanding > 0) {
@@ -270,6 +279,7 @@ static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n
       int k = 0;
       while (w[k].result_fd != pfd[q].fd) k++;
       int got = read_full(w[k].result_fd, m, sizeof *m);
+      if (got != 1 && stop_signal) break;   /* it died of the same signal */
       if (got != 1) {
         int status = 0;
         char how[64];
@@ -302,6 +312,9 @@ static int run_workers(rs_store *s, const ctx *x, const int64_t *todo, int64_t n
     }
   }
 
+  if (!rc && stop_signal)
+    rc = at_errf(e, "sweep: stopped by signal %d after %lld of %lld points; the points stored "
+                 "so far are kept, rerun to resume", (int)stop_signal, (long long)done, (long long)n);
   /* Closing the task pipes ends the workers; on an error, stop them. */
   for (int k = 0; k < nw; k++) {
     if (w[k].task_fd >= 0) close(w[k].task_fd);
@@ -358,7 +371,20 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   /* Test hook: a delay per point stands in for a slow engine, so tests can
   ** interrupt a sweep part-way or overlap two of them (results/README.md). */
   const char *delay = getenv("ATTNSIM_SWEEP_DELAY_US");
-  if (delay && *delay) x.delay_us = strtol(delay, NULL, 10);
+  uint64_t us = 0, at = 0;
+  if (delay && *delay && (at_parse_u64(delay, 0, &us) || us > 60000000))
+    return at_errf(e, "ATTNSIM_SWEEP_DELAY_US: must be a whole number of microseconds up to 60000000, "
+                   "got '%.64s'", delay);
+  x.delay_us = (long)us;
+  const char *crash = getenv("ATTNSIM_SWEEP_CRASH_AT");
+  if (crash && *crash && (at_parse_u64(crash, 0, &at) || at >= (uint64_t)INT64_MAX))
+    return at_errf(e, "ATTNSIM_SWEEP_CRASH_AT: must be a point number, got '%.64s'", crash);
+  x.crash_at = crash && *crash ? (int64_t)at : -1;
+  /* Stop between points on these signals, so that the store is closed. */
+  struct sigaction stop = { .sa_handler = on_signal }, old[NSTOP];
+  sigemptyset(&stop.sa_mask);
+  stop_signal = 0;
+  for (int k = 0; k < NSTOP; k++) sigaction(stop_signals[k], &stop, &old[k]);
   rs_store *s = NULL;
   int64_t *todo = NULL, ntodo = 0;
   int rc = -1;
@@ -386,12 +412,15 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   if (pg.on)
     fprintf(stderr, "sweep: %lld points, %lld already stored, %lld to run\n",
             (long long)st->points, (long long)st->present, (long long)ntodo);
-  rc = o->jobs == 1 || ntodo < 2 ? run_inline(s, &x, todo, ntodo, &pg, st, e)
-                                 : run_workers(s, &x, todo, ntodo, o->jobs, &pg, st, e);
+  rc = ntodo > 0 ? run_workers(s, &x, todo, ntodo, o->jobs, &pg, st, e) : 0;
   if (pg.on) progress_draw(&pg, 1);
 done:
+  if (!rc && stop_signal)
+    rc = at_errf(e, "sweep: stopped by signal %d before any point was evaluated", (int)stop_signal);
+  st->signal = stop_signal;
   free(todo);
   rs_store_close(s);
   free_designs(sw, &x);
+  for (int k = 0; k < NSTOP; k++) sigaction(stop_signals[k], &old[k], NULL);
   return rc;
 }

@@ -361,21 +361,49 @@ static int set_wal(rs_store *s, at_err *e) {
   return 0;
 }
 
+static const char *file_kind(mode_t m) {
+  return S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+       : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* A store is a regular file, or (RS_WRITE) a new file in an existing
+** directory.  SQLite would open /dev/null or a FIFO, and then create its
+** journal, WAL and shared-memory files beside it ("/dev/null-journal"). */
+static int check_path(const char *path, rs_mode mode, at_err *e) {
+  struct stat sb;
+  if (!*path) return at_errf(e, "results database: empty path");
+  if (stat(path, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return at_errf(e, "%s: is a directory, not a results database", path);
+    if (!S_ISREG(sb.st_mode))
+      return at_errf(e, "%s: is %s, not a results database (a store is a regular file); left untouched",
+                     path, file_kind(sb.st_mode));
+    return 0;
+  }
+  if (errno != ENOENT) return at_errf(e, "%s: cannot open results database: %s", path, strerror(errno));
+  if (mode == RS_READ) return at_errf(e, "%s: no such results database", path);
+  char *dir = at_dirname(path);
+  if (!dir) return at_errf(e, "out of memory");
+  int rc = 0;
+  if (stat(dir, &sb) != 0)
+    rc = at_errf(e, "%s: cannot create results database: %s: %s", path, dir, strerror(errno));
+  else if (!S_ISDIR(sb.st_mode))
+    rc = at_errf(e, "%s: cannot create results database: %s is not a directory", path, dir);
+  free(dir);
+  return rc;
+}
+
 int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
   *out = NULL;
-  struct stat sb;
-  bool exists = stat(path, &sb) == 0;
-  if (!exists && errno != ENOENT)
-    return at_errf(e, "%s: cannot open results database: %s", path, strerror(errno));
-  if (exists && S_ISDIR(sb.st_mode))
-    return at_errf(e, "%s: is a directory, not a results database", path);
-  if (!exists && mode == RS_READ)
-    return at_errf(e, "%s: no such results database", path);
+  if (check_path(path, mode, e)) return -1;
   rs_store *s = calloc(1, sizeof *s);
   if (!s || !(s->path = strdup(path))) { free(s); return at_errf(e, "out of memory"); }
   s->mode = mode;
-  int flags = mode == RS_READ ? SQLITE_OPEN_READONLY
-                              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  /* A reader opens read-write when it may (and is kept from writing by
+  ** query_only below): a read-only connection cannot remove the -wal and
+  ** -shm files a WAL store grows when opened, so every export would leave
+  ** them behind; the last read-write connection to close removes them. */
+  int flags = mode == RS_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+            : access(path, W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
   if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
     at_errf(e, "%s: cannot open results database: %s", path,
             s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -407,6 +435,7 @@ int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
     if (set_wal(s, e)) goto fail;
   }
   if (mode == RS_WRITE && exec(s, "PRAGMA synchronous = NORMAL", e)) goto fail;
+  if (mode == RS_READ && exec(s, "PRAGMA query_only = ON", e)) goto fail;
   if (exec(s, "PRAGMA foreign_keys = ON", e)) goto fail;
   time_t now = time(NULL);
   struct tm tm;

@@ -23,7 +23,7 @@ int sim_design_load(const char *mapping_path, const char *arch_path, sim_design 
   *out = NULL;
   sim_design *d = calloc(1, sizeof *d);
   if (!d) return at_errf(e, "out of memory");
-  if (map_load(mapping_path, &d->map, e) ||
+  if (map_load(mapping_path, &d->map, e) || (!arch_path && map_check_arch(d->map, e)) ||
       hw_load(arch_path ? arch_path : map_arch_path(d->map), &d->arch, e)) {
     sim_design_free(d);
     return -1;
@@ -88,10 +88,15 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   hw_arch *copy = NULL;
   const hw_arch *a = d->arch;
   if (overridden(ov)) {
+    /* checked on the original, before there is a copy to free */
+    int i2 = hw_array_index(d->arch, "2d"), i1 = hw_array_index(d->arch, "1d");
+    if ((ov->rows_2d || ov->cols_2d) && i2 < 0)
+      return at_errf(e, "architecture %s (%s) has no 2d array for --rows/--cols (rows_2d/cols_2d in a sweep)",
+                     d->arch->name, d->arch->path);
+    if (ov->width_1d && i1 < 0)
+      return at_errf(e, "architecture %s (%s) has no 1d array for --width-1d (width_1d in a sweep)", d->arch->name,
+                     d->arch->path);
     if (hw_copy(d->arch, &copy, e)) return -1;
-    int i2 = hw_array_index(copy, "2d"), i1 = hw_array_index(copy, "1d");
-    if ((ov->rows_2d || ov->cols_2d) && i2 < 0) { hw_free(copy); return at_errf(e, "%s has no 2d array to resize", copy->name); }
-    if (ov->width_1d && i1 < 0) { hw_free(copy); return at_errf(e, "%s has no 1d array to resize", copy->name); }
     if (ov->rows_2d) copy->arrays[i2].rows = ov->rows_2d;
     if (ov->cols_2d) copy->arrays[i2].cols = ov->cols_2d;
     if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
@@ -104,7 +109,13 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }
   if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
-  if (sim_analytic(s, r, e)) goto done;
+  if (sim_analytic(s, r, e)) {
+    /* the engine knows the schedule, not which file and point it came from */
+    at_err inner = *e;
+    at_errf(e, "%s: %s on %s, %lld tokens: %s", map_path(d->map), map_design(d->map), w->name, (long long)seq_len,
+            inner.msg);
+    goto done;
+  }
   r->area_um2 = hw_area_um2(a, NULL);
   const hw_array *a2 = hw_array_find(a, "2d"), *a1 = hw_array_find(a, "1d");
   r->arch_rows_2d = a2 ? a2->rows : 0;

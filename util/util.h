@@ -41,15 +41,38 @@ static inline int at_smul64(int64_t a, int64_t b, int64_t *r) {
   return __builtin_mul_overflow(a, b, r) ? -1 : 0;
 }
 
+/* Largest spec file any loader reads, bytes (util/README.md). */
+#define AT_MAX_FILE_BYTES (16 << 20)
+
 /* Reads a whole file into a NUL-terminated heap buffer (*len excludes the
-** NUL).  Returns 0, or -1 with e filled. */
+** NUL).  The path must name a regular file (a FIFO, device or directory is
+** refused without blocking) of at most AT_MAX_FILE_BYTES.  Returns 0, or -1
+** with e filled ("PATH: ..." naming the file and the limit). */
 int at_read_file(const char *path, char **buf, size_t *len, at_err *e);
 
-/* Writes s as a JSON string literal (quotes, escapes) to f. */
+/* Writes s as a JSON string literal (quotes, escapes) to f.  Bytes that are
+** not well-formed UTF-8 (a file name from the command line may hold any)
+** come out as \ufffd, so the output is always valid JSON. */
 void at_json_str(FILE *f, const char *s);
 
-/* Parses a size such as "4096", "1K", "64K", "1M" (K = 1024) into *v.
-** Returns 0, or -1 on a malformed or overflowing value. */
+/* Writes v as a JSON number with `digits` significant digits (1..17).  JSON
+** has no inf or nan: a non-finite v is written as null and -1 returned, so
+** a caller can turn it into an error naming the quantity; else 0. */
+int at_json_num(FILE *f, double v, int digits);
+
+/* Strict whole numbers, for command lines and spec cells alike: one or
+** more decimal digits and nothing else (no sign, no spaces, no 0x, no
+** exponent), then with AT_NUM_SUFFIX optionally one binary multiplier
+** K or k (2^10), M (2^20) or G (2^30).  Returns 0 with *v set, AT_NUM_BAD
+** when s is malformed (or NULL or empty), AT_NUM_RANGE when the value does
+** not fit (after the multiplier).  *v is untouched on failure. */
+#define AT_NUM_SUFFIX 1
+#define AT_NUM_BAD   (-1)
+#define AT_NUM_RANGE (-2)
+int at_parse_u64(const char *s, int flags, uint64_t *v);
+
+/* A size such as "4096", "1K", "64K", "1M": at_parse_u64 with
+** AT_NUM_SUFFIX, at most INT64_MAX.  Same returns. */
 int at_parse_size(const char *s, int64_t *v);
 
 /* Root of the shipped data files (hw/, experiments/workloads/, mappings/data/):

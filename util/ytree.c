@@ -6,6 +6,13 @@
 ** so on any error freeing the document frees everything built so far.  A map
 ** stores parallel arrays keys[]/items[]; while a key waits for its value the
 ** last items[] slot is NULL (the only place a NULL may appear).
+**
+** Memory is linear in the input: a node stores a link to its parent and its
+** own path segment (its key, or its index), never its full path; yt_path()
+** builds the path the first time it is asked for one node and keeps it.
+** Duplicate keys are found through a hash table per map (key index by
+** hash, linear probing), built once a map has YT_HASH_MIN keys, so a map of
+** n keys costs O(n) expected comparisons rather than n^2 / 2.
 */
 #include "ytree.h"
 
@@ -18,27 +25,51 @@
 
 #include <yaml.h>
 
+/* Where a node sits in its parent, which is all its path is made of. */
+typedef enum yt_seg {
+  SEG_ROOT,    /* the document's root: path "" */
+  SEG_ITEM,    /* sequence item: parent's path + "[index]" */
+  SEG_KEY,     /* map key: parent's path + "." + the key (cut at YT_SEG_MAX) */
+  SEG_VALUE,   /* map value: its key's path */
+  SEG_PARENT,  /* a rejected non-scalar key: its map's path */
+} yt_seg;
+
 struct yt_node {
   yt_kind kind;
+  yt_seg seg;
+  bool plain;             /* scalar was written unquoted */
   int line, col;          /* 1-based */
   const char *file;       /* owned by the yt_doc */
-  char *path;             /* "buffer.bytes", "arrays.2d", "x[3]"; "" at the root */
-  char *str;              /* scalar text, NUL-terminated (may hold inner NULs) */
+  yt_node *parent;        /* the container holding it; NULL at the root */
+  const yt_node *key;     /* SEG_VALUE: its key */
+  size_t index;           /* SEG_ITEM: position in the sequence */
+  char *path;             /* built by the first yt_path(); NULL until then */
+  char *str;              /* scalar text, NUL-terminated (may hold inner NULs);
+                             points at text[] */
   size_t slen;            /* bytes in str, excluding the terminator */
-  bool plain;             /* scalar was written unquoted */
   size_t n, cap;          /* entries of a map / items of a sequence */
   yt_node **items;        /* sequence items, or map values */
   yt_node **keys;         /* map keys (scalars); NULL for a sequence */
+  uint32_t *slots;        /* map with >= YT_HASH_MIN keys: key index + 1 per
+                             slot, 0 = empty; nslots a power of 2 >= 2 n */
+  size_t nslots;
+  char text[];            /* a scalar's bytes (str) */
 };
 
 struct yt_doc {
   char *file;
   yt_node *root;
+  yt_stats stats;         /* counted while building */
 };
 
 /* Path segments longer than this are cut, so a pathological key cannot make
 ** every descendant's path huge. */
 #define YT_SEG_MAX 80
+/* Longest path: one segment per level, each at most "." + YT_SEG_MAX + "..."
+** or "[" + 20 digits + "]". */
+#define YT_PATH_MAX (YT_MAX_DEPTH * (YT_SEG_MAX + 4) + 1)
+/* Maps below this many keys are searched linearly (every shipped map is). */
+#define YT_HASH_MIN 8
 
 /* ------------------------------------------------------------------ */
 /* Nodes                                                                */
@@ -51,8 +82,8 @@ static void node_free(yt_node *n) {
   }
   free(n->items);
   free(n->keys);
+  free(n->slots);
   free(n->path);
-  free(n->str);
   free(n);
 }
 
@@ -69,7 +100,56 @@ yt_kind yt_node_kind(const yt_node *n) { return n->kind; }
 int yt_line(const yt_node *n) { return n->line; }
 int yt_col(const yt_node *n) { return n->col; }
 const char *yt_file(const yt_node *n) { return n->file; }
-const char *yt_path(const yt_node *n) { return n->path; }
+void yt_doc_stats(const yt_doc *d, yt_stats *out) { *out = d->stats; }
+
+/* Writes n's path at buf + o (cap bytes in all) and returns the new end;
+** the recursion is at most YT_MAX_DEPTH deep. */
+static size_t path_write(const yt_node *n, char *buf, size_t o, size_t cap) {
+  switch (n->seg) {
+  case SEG_ROOT:
+    return o;
+  case SEG_VALUE:
+    return path_write(n->key, buf, o, cap);
+  case SEG_PARENT:
+    return path_write(n->parent, buf, o, cap);
+  case SEG_ITEM:
+    o = path_write(n->parent, buf, o, cap);
+    if (o < cap) {
+      int k = snprintf(buf + o, cap - o, "[%zu]", n->index);
+      o = k < 0 ? o : o + (size_t)k;
+    }
+    return o < cap ? o : cap - 1;
+  case SEG_KEY: {
+    o = path_write(n->parent, buf, o, cap);
+    size_t sl = n->slen > YT_SEG_MAX ? YT_SEG_MAX : n->slen;
+    bool cut = n->slen > YT_SEG_MAX;
+    if (o + 1 + sl + 3 >= cap) return o;   /* cannot happen: YT_PATH_MAX */
+    if (o) buf[o++] = '.';
+    for (size_t i = 0; i < sl; i++) {   /* no terminal control codes in messages */
+      unsigned char ch = (unsigned char)n->str[i];
+      buf[o++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
+    if (cut) { memcpy(buf + o, "...", 3); o += 3; }
+    return o;
+  }
+  }
+  return o;
+}
+
+/* The cache makes yt_path() write to a const node: a document is read from
+** one thread at a time (forked sweep workers each have their own copy). */
+const char *yt_path(const yt_node *n) {
+  if (n->path) return n->path;
+  if (n->seg == SEG_ROOT) return "";
+  char buf[YT_PATH_MAX];
+  size_t o = path_write(n, buf, 0, sizeof buf);
+  buf[o] = 0;
+  yt_node *m = (yt_node *)n;
+  m->path = malloc(o + 1);
+  if (!m->path) return "?";   /* out of memory: a message still gets made */
+  memcpy(m->path, buf, o + 1);
+  return m->path;
+}
 const char *yt_scalar(const yt_node *n) {
   return n->kind == YT_SCALAR ? n->str : NULL;
 }
@@ -112,8 +192,9 @@ static int verr(const yt_node *n, at_err *e, bool got, const char *fmt,
   char msg[400], val[64] = "";
   vsnprintf(msg, sizeof msg, fmt, ap);
   if (got) repr(n, val, sizeof val);
-  return at_errloc(e, n->file, n->line, n->col, "%s%s%s%s%s", n->path,
-                   n->path[0] ? ": " : "", msg, got ? ", got " : "", val);
+  const char *path = yt_path(n);
+  return at_errloc(e, n->file, n->line, n->col, "%s%s%s%s%s", path,
+                   path[0] ? ": " : "", msg, got ? ", got " : "", val);
 }
 
 int yt_errf(const yt_node *n, at_err *e, const char *fmt, ...) {
@@ -144,24 +225,7 @@ typedef struct builder {
   size_t len;
 } builder;
 
-static char *join_path(const char *parent, const char *seg) {
-  size_t pl = strlen(parent), sl = strlen(seg);
-  bool cut = sl > YT_SEG_MAX;
-  if (cut) sl = YT_SEG_MAX;
-  char *p = malloc(pl + sl + 5);
-  if (!p) return NULL;
-  size_t o = 0;
-  memcpy(p, parent, pl);
-  o = pl;
-  if (pl) p[o++] = '.';
-  memcpy(p + o, seg, sl);
-  o += sl;
-  if (cut) { memcpy(p + o, "...", 3); o += 3; }
-  p[o] = 0;
-  return p;
-}
-
-static int grow(yt_node *c) {
+static int grow(builder *b, yt_node *c) {
   if (c->n < c->cap) return 0;
   size_t cap = c->cap ? c->cap * 2 : 4;
   yt_node **it = realloc(c->items, cap * sizeof *it);
@@ -172,6 +236,7 @@ static int grow(yt_node *c) {
     if (!k) return -1;
     c->keys = k;
   }
+  b->doc->stats.bytes += (cap - c->cap) * sizeof *it * (c->kind == YT_MAP ? 2 : 1);
   c->cap = cap;
   return 0;
 }
@@ -180,63 +245,131 @@ static int oom(builder *b, at_err *e) {
   return at_errf(e, "%s: out of memory", b->doc->file);
 }
 
-/* Hangs n under the innermost open container (or makes it the root) and
-** gives it its path.  On failure n is NOT attached: the caller frees it. */
+/* FNV-1a, then a splitmix64 finalizer so the low bits (the slot) depend on
+** every byte. */
+static uint64_t key_hash(const char *s, size_t len) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 0x100000001b3ull;
+  }
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+/* Puts key index i of map m into its slot table (the key is known new). */
+static void slot_put(yt_node *m, size_t i) {
+  const yt_node *k = m->keys[i];
+  size_t mask = m->nslots - 1;
+  size_t s = (size_t)key_hash(k->str, k->slen) & mask;
+  while (m->slots[s]) s = (s + 1) & mask;
+  m->slots[s] = (uint32_t)(i + 1);
+}
+
+/* Keeps the slot table at most half full; builds it at YT_HASH_MIN keys. */
+static int slots_reserve(builder *b, yt_node *m) {
+  size_t want = m->n + 1;
+  if (want < YT_HASH_MIN) return 0;
+  if (m->slots && 2 * want <= m->nslots) return 0;
+  size_t ns = m->nslots ? m->nslots * 2 : 4 * YT_HASH_MIN;
+  while (ns < 2 * want) ns *= 2;
+  uint32_t *sl = calloc(ns, sizeof *sl);
+  if (!sl) return -1;
+  b->doc->stats.bytes += (ns - m->nslots) * sizeof *sl;
+  free(m->slots);
+  m->slots = sl;
+  m->nslots = ns;
+  for (size_t i = 0; i < m->n; i++) slot_put(m, i);
+  return 0;
+}
+
+/* The earlier key of map m equal to k, or NULL; counts each comparison. */
+static const yt_node *key_find(builder *b, const yt_node *m, const yt_node *k) {
+  if (!m->slots) {
+    for (size_t i = 0; i < m->n; i++) {
+      b->doc->stats.key_compares++;
+      if (m->keys[i]->slen == k->slen && !memcmp(m->keys[i]->str, k->str, k->slen))
+        return m->keys[i];
+    }
+    return NULL;
+  }
+  size_t mask = m->nslots - 1;
+  for (size_t s = (size_t)key_hash(k->str, k->slen) & mask; m->slots[s];
+       s = (s + 1) & mask) {
+    const yt_node *o = m->keys[m->slots[s] - 1];
+    b->doc->stats.key_compares++;
+    if (o->slen == k->slen && !memcmp(o->str, k->str, k->slen)) return o;
+  }
+  return NULL;
+}
+
+/* Hangs n under the innermost open container (or makes it the root).  On
+** failure n is NOT attached: the caller frees it. */
 static int attach(builder *b, yt_node *n, at_err *e) {
   if (b->depth == 0) {
-    n->path = calloc(1, 1);
-    if (!n->path) return oom(b, e);
+    n->seg = SEG_ROOT;
     b->doc->root = n;
     return 0;
   }
   yt_node *top = b->stack[b->depth - 1];
+  n->parent = top;
   if (top->kind == YT_SEQ) {
-    char seg[32];
-    size_t pl = strlen(top->path);
-    snprintf(seg, sizeof seg, "[%zu]", top->n);
-    n->path = malloc(pl + strlen(seg) + 1);
-    if (!n->path || grow(top)) return oom(b, e);
-    memcpy(n->path, top->path, pl);
-    strcpy(n->path + pl, seg);
+    if (grow(b, top)) return oom(b, e);
+    n->seg = SEG_ITEM;
+    n->index = top->n;
     top->items[top->n++] = n;
     return 0;
   }
   if (top->n > 0 && top->items[top->n - 1] == NULL) {   /* a value */
-    n->path = strdup(top->keys[top->n - 1]->path);
-    if (!n->path) return oom(b, e);
+    n->seg = SEG_VALUE;
+    n->key = top->keys[top->n - 1];
     top->items[top->n - 1] = n;
     return 0;
   }
   /* a key */
   if (n->kind != YT_SCALAR) {
-    n->path = strdup(top->path);
-    if (!n->path) return oom(b, e);
+    n->seg = SEG_PARENT;
     return yt_errf(n, e, "mapping keys must be plain scalars, got %s",
                    n->kind == YT_MAP ? "a mapping" : "a sequence");
   }
-  n->path = join_path(top->path, n->str);
-  if (!n->path) return oom(b, e);
+  n->seg = SEG_KEY;
   if (strlen(n->str) != n->slen)
     return yt_errf(n, e, "a key must not contain a NUL character");
-  for (size_t i = 0; i < top->n; i++)
-    if (strcmp(top->keys[i]->str, n->str) == 0)
-      return yt_errf(n, e, "duplicate field (first at line %d, column %d)",
-                     top->keys[i]->line, top->keys[i]->col);
-  if (grow(top)) return oom(b, e);
+  const yt_node *first = key_find(b, top, n);
+  if (first)
+    return yt_errf(n, e, "duplicate field (first at line %d, column %d)",
+                   first->line, first->col);
+  if (grow(b, top) || slots_reserve(b, top)) return oom(b, e);
   top->keys[top->n] = n;
   top->items[top->n] = NULL;
+  if (top->slots) slot_put(top, top->n);
   top->n++;
   return 0;
 }
 
-static yt_node *node_new(builder *b, yt_kind kind, yaml_mark_t m) {
-  yt_node *n = calloc(1, sizeof *n);
-  if (!n) return NULL;
+/* A new node with room for `text` bytes of scalar text after it; counts it
+** against YT_MAX_NODES (-1 with e filled when over). */
+static int node_new(builder *b, yt_kind kind, yaml_mark_t m, size_t text,
+                    yt_node **out, at_err *e) {
+  int line = (int)(m.line < 0x7fffffff ? m.line + 1 : 0x7fffffff);
+  int col = (int)(m.column < 0x7fffffff ? m.column + 1 : 0x7fffffff);
+  *out = NULL;
+  if (b->doc->stats.nodes >= YT_MAX_NODES)
+    return at_errloc(e, b->doc->file, line, col,
+                     "more than %d YAML nodes, the limit for a spec file",
+                     YT_MAX_NODES);
+  yt_node *n = calloc(1, sizeof *n + text + 1);
+  if (!n) return oom(b, e);
+  b->doc->stats.nodes++;
+  b->doc->stats.bytes += sizeof *n + text + 1;
   n->kind = kind;
   n->file = b->doc->file;
-  n->line = (int)(m.line < 0x7fffffff ? m.line + 1 : 0x7fffffff);
-  n->col = (int)(m.column < 0x7fffffff ? m.column + 1 : 0x7fffffff);
-  return n;
+  n->line = line;
+  n->col = col;
+  n->str = n->text;
+  *out = n;
+  return 0;
 }
 
 /* Line and column (1-based, column in characters) of a byte offset. */
@@ -294,12 +427,9 @@ static int on_event(builder *b, const yaml_event_t *ev, bool *done, at_err *e) {
                      "YAML aliases (*%s) are not supported: write the value out",
                      ev->data.alias.anchor ? (const char *)ev->data.alias.anchor : "");
   case YAML_SCALAR_EVENT:
-    n = node_new(b, YT_SCALAR, m);
-    if (!n) return oom(b, e);
+    if (node_new(b, YT_SCALAR, m, ev->data.scalar.length, &n, e)) return -1;
     n->slen = ev->data.scalar.length;
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    n->str = malloc(n->slen + 1);
-    if (!n->str) { node_free(n); return oom(b, e); }
     memcpy(n->str, ev->data.scalar.value, n->slen);
     n->str[n->slen] = 0;
     if (attach(b, n, e)) { node_free(n); return -1; }
@@ -309,8 +439,9 @@ static int on_event(builder *b, const yaml_event_t *ev, bool *done, at_err *e) {
     if (b->depth == YT_MAX_DEPTH)
       return at_errloc(e, b->doc->file, (int)m.line + 1, (int)m.column + 1,
                        "nesting deeper than %d levels", YT_MAX_DEPTH);
-    n = node_new(b, ev->type == YAML_MAPPING_START_EVENT ? YT_MAP : YT_SEQ, m);
-    if (!n) return oom(b, e);
+    if (node_new(b, ev->type == YAML_MAPPING_START_EVENT ? YT_MAP : YT_SEQ, m,
+                 0, &n, e))
+      return -1;
     if (attach(b, n, e)) { node_free(n); return -1; }
     b->stack[b->depth++] = n;
     return 0;
@@ -326,6 +457,9 @@ static int on_event(builder *b, const yaml_event_t *ev, bool *done, at_err *e) {
 int yt_load_string(const char *name, const char *text, size_t len,
                    yt_doc **out, at_err *e) {
   *out = NULL;
+  if (len > (size_t)AT_MAX_FILE_BYTES)
+    return at_errf(e, "%s: over the %d MiB limit for spec files", name,
+                   AT_MAX_FILE_BYTES >> 20);
   builder b = {0};
   b.text = text;
   b.len = len;
@@ -391,8 +525,8 @@ int yt_get(const yt_node *map, const char *key, const yt_node **out,
   *out = yt_find(map, key);
   if (*out) return 0;
   return at_errloc(e, map->file, map->line, map->col,
-                   "%s%s%s: missing required field", map->path,
-                   map->path[0] ? "." : "", key);
+                   "%s%s%s: missing required field", yt_path(map),
+                   yt_path(map)[0] ? "." : "", key);
 }
 
 /* Levenshtein distance, for "did you mean"; long strings count as far. */

@@ -8,8 +8,9 @@
 ** Invariants: a yt_doc owns every node and string reachable from it; the
 ** pointers the getters hand out stay valid until yt_free.  Anchors are
 ** ignored, aliases are rejected (no billion-laughs), a file holds exactly one
-** document, duplicate keys and non-scalar keys are errors, and nesting is
-** limited to YT_MAX_DEPTH levels, so no malformed input can crash a loader.
+** document, duplicate keys and non-scalar keys are errors, and size, nesting
+** and node count are bounded (below), so no malformed input can crash a
+** loader or make it take more than time and memory linear in its size.
 */
 #ifndef ATTNSIM_YTREE_H
 #define ATTNSIM_YTREE_H
@@ -20,7 +21,12 @@
 
 #include "util.h"
 
+/* Limits on one file (util/README.md), each an error naming the file and
+** the limit: nesting of maps and sequences, and nodes (scalars, maps and
+** sequences; a key is a node).  The file's size is bounded by
+** AT_MAX_FILE_BYTES (util.h). */
 #define YT_MAX_DEPTH 64
+#define YT_MAX_NODES (1 << 20)
 
 typedef enum yt_kind { YT_SCALAR, YT_MAP, YT_SEQ } yt_kind;
 
@@ -38,12 +44,25 @@ void yt_free(yt_doc *d);                       /* NULL is fine */
 const yt_node *yt_root(const yt_doc *d);
 const char    *yt_doc_file(const yt_doc *d);
 
+/* What building a document cost, for tests and benchmarks: nodes made, key
+** comparisons made by the duplicate-key check, and bytes the tree holds
+** (nodes, their text, child and key-index arrays; paths built later by
+** yt_path are not counted). */
+typedef struct yt_stats {
+  size_t nodes;           /* scalars, maps and sequences */
+  size_t key_compares;    /* key-to-key comparisons while loading */
+  size_t bytes;           /* heap bytes allocated for the tree */
+} yt_stats;
+void yt_doc_stats(const yt_doc *d, yt_stats *out);
+
 /* Inspecting a node. */
 yt_kind     yt_node_kind(const yt_node *n);
 int         yt_line(const yt_node *n);          /* 1-based */
 int         yt_col(const yt_node *n);           /* 1-based, in characters */
 const char *yt_file(const yt_node *n);
-const char *yt_path(const yt_node *n);          /* "" for the root */
+/* "" for the root.  Built on first use and kept until yt_free (so a
+** document is read from one thread at a time); "?" if out of memory. */
+const char *yt_path(const yt_node *n);
 const char *yt_scalar(const yt_node *n);        /* NULL unless a scalar */
 size_t      yt_len(const yt_node *n);           /* entries of a map or sequence; 0 for a scalar */
 const yt_node *yt_at(const yt_node *n, size_t i);   /* item i, or value of entry i */

@@ -236,8 +236,39 @@ static void test_overrides_and_validate(void **state) {
   c->buffer.banks = 16;
   c->dram.bandwidth_Bps = 0;
   assert_int_equal(hw_validate(c, &e), -1);
-  assert_string_equal(e.msg, "arch fusemax: dram.bandwidth: must be positive, got 0 B/s");
+  assert_string_equal(e.msg, "arch fusemax: dram.bandwidth: must be 1 B/s to 1e15 B/s, got 0 B/s");
+  /* finite but so far out that bytes over it, or counts times it, are not */
+  c->dram.bandwidth_Bps = 1e300;
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: dram.bandwidth: must be 1 B/s to 1e15 B/s, got 1e+300 B/s");
   c->dram.bandwidth_Bps = 1e9;
+  c->clock_hz = 1e-300;
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: clock: must be 1 Hz to 1e12 Hz, got 1e-300 Hz");
+  c->clock_hz = nan("");
+  assert_int_equal(hw_validate(c, &e), -1);
+  c->clock_hz = a->clock_hz;
+  c->energy.unit_pJ[HW_UNIT_EXP] = 1e300;
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: energy table " ATTNSIM_SOURCE_DIR
+                      "/hw/energy-45nm.yaml: units.exp: must be 1e-6 to 1e6 pJ, got 1e+300 pJ");
+  c->energy.unit_pJ[HW_UNIT_EXP] = a->energy.unit_pJ[HW_UNIT_EXP];
+  c->area.sram_um2_per_KiB = -1;
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: area table " ATTNSIM_SOURCE_DIR
+                      "/hw/area-45nm.yaml: sram_per_KiB: must be 0 to 1e9 um^2, got -1 um^2");
+  c->area.sram_um2_per_KiB = a->area.sram_um2_per_KiB;
+  /* a steep SRAM model extended to a huge (swept) buffer */
+  hw_energy keep = c->energy;
+  c->energy.sram_access_pJ[c->energy.n_sram - 1] = 1e6;
+  int64_t bytes = c->buffer.bytes;
+  c->buffer.bytes = 1LL << 50;
+  assert_int_equal(hw_validate(c, &e), -1);
+  assert_string_equal(e.msg, "arch fusemax: buffer.size: 1125899906842624 bytes: the energy table's SRAM "
+                      "model, extended to this size, prices a row above 1e9 pJ");
+  c->energy = keep;
+  c->buffer.bytes = bytes;
+  assert_int_equal(hw_validate(c, &e), 0);
   c->arrays[1].ops[HW_OP_EXP].cycles = 0;
   assert_int_equal(hw_validate(c, &e), -1);
   assert_string_equal(e.msg, "arch fusemax: arrays.1d.ops.exp.cycles: must be 1 to 1048576, got 0");

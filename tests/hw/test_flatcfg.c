@@ -1,7 +1,9 @@
 /*
 ** test_flatcfg.c: is mappings/data/flat-configs.csv read with every column
 ** typed, and does lookup by (platform, model, seq_len) return the row the
-** CSV holds?  Spot values below are copied from the CSV by hand.
+** CSV holds?  Spot values below are copied from the CSV by hand.  And is
+** a repeated point found at its line in a table of 20,000 rows (the check
+** sorts; it used to compare every row with all before it)?
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +12,10 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flatcfg.h"
 
@@ -106,11 +111,52 @@ static void test_platform_names(void **state) {
   assert_string_equal(fc_platform_name(FC_EDGE), "edge");
 }
 
+/* n rows of distinct points (seq_len 1..n), then `extra` as the last line. */
+static void big_csv(const char *path, int n, const char *extra) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("platform,model,seq_len,B,D,E,F,H,M,P,S,Q_loc,K_loc,QK_loc,A_loc,V_loc,AV_loc,"
+        "QK_stationarity,AV_stationarity,fusion_granularity,P1,proportion_buffered,"
+        "proportion_spilled\r\n", f);
+  for (int i = 1; i <= n; i++)
+    fprintf(f, "%s,BERT,%d,64,768,64,64,12,%d,%d,3072,offchip,offchip,onchip,onchip,offchip,"
+            "offchip,output,output,head,256,0.25,0.75\r\n", i % 2 ? "cloud" : "edge", i, i, i);
+  fputs(extra, f);
+  fclose(f);
+}
+
+static void test_many_rows(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  char path[] = "/tmp/attnsim-fc-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  fc_table *t;
+  at_err e;
+  big_csv(path, N, "");
+  if (fc_load(path, &t, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(fc_count(t), N);
+  const fc_config *r;
+  assert_int_equal(fc_lookup(t, FC_EDGE, "bert", 12346, &r, &e), 0);
+  assert_int_equal(r->line, 12347);
+  fc_free(t);
+  /* the same point again (model case-blind), then a bad row after it */
+  big_csv(path, N, "edge,Bert,4000,64,768,64,64,12,1,1,3072,offchip,offchip,onchip,onchip,"
+                   "offchip,offchip,output,output,head,256,1,0\r\nedge,X,1,0\r\n");
+  assert_int_equal(fc_load(path, &t, &e), -1);
+  char want[256];
+  snprintf(want, sizeof want, "%s:20002:1: duplicate point (edge, Bert, 4000): first at line 4001", path);
+  assert_string_equal(e.msg, want);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_shipped_table),
     cmocka_unit_test(test_lookup),
     cmocka_unit_test(test_platform_names),
+    cmocka_unit_test(test_many_rows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -272,6 +272,13 @@ static void expect_load_error(const char *text, const char *msg) {
 static void test_rejected_documents(void **state) {
   (void)state;
   expect_load_error("a: 1\na: 2\n", "t.yaml:2:1: a: duplicate field (first at line 1, column 1)");
+  /* a long key is cut to 80 characters in paths */
+  char longkey[256], want[256];
+  snprintf(longkey, sizeof longkey, "%0100d: {b: 1, b: 2}\n", 7);
+  snprintf(want, sizeof want, "t.yaml:1:110: %080d....b: duplicate field (first at line 1, column 104)", 0);
+  expect_load_error(longkey, want);
+  /* a key's control characters do not reach the terminal through a path */
+  expect_load_error("\"a\\e[2J\": {b: 1, b: 2}\n", "t.yaml:1:18: a?[2J.b: duplicate field (first at line 1, column 12)");
   expect_load_error("a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases (*x) are not supported: write the value out");
   expect_load_error("? [1, 2]\n: 3\n", "t.yaml:1:3: mapping keys must be plain scalars, got a sequence");
   expect_load_error("a: 1\n---\nb: 2\n", "t.yaml:2:1: expected one YAML document, found a second one");

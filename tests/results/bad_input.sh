@@ -66,9 +66,9 @@ expect 2 "^bad/unknown-design.yaml:2:20: designs\[1\]: unknown design 'fusemux'"
 expect 2 "^bad/absent.yaml: No such file or directory$" "$A" sweep bad/absent.yaml --db "$good"
 
 # Bad options.
-expect 2 "^attnsim: --shard needs I/N with 0 <= I < N, got '3/3' \(see attnsim sweep --help\)$" \
+expect 2 "^--shard: must be I/N, whole numbers with 0 <= I < N <= 1048576, got '3/3'$" \
   "$A" sweep "$S/small.yaml" --shard 3/3
-expect 2 "^attnsim: --jobs needs a number of processes from 1 to 256, got '0'" \
+expect 2 "^--jobs: must be a whole number from 1 to 256, got '0'$" \
   "$A" sweep "$S/small.yaml" --jobs 0
 expect 2 "^unknown engine 'cycle' \(engines: analytical\)$" \
   "$A" sweep "$S/small.yaml" --engine cycle --db "$good"

@@ -1,7 +1,7 @@
 # resume.sh: a sweep killed with SIGKILL part-way, then resumed, holds every
 # point exactly once and passes PRAGMA integrity_check; its workers do not
 # outlive it.  Once with worker processes (--jobs 2: the parent writes while
-# workers compute, so the kill can land inside a transaction), once in-process;
+# workers compute, so the kill can land inside a transaction), once with one;
 # then a killed worker instead of a killed sweep.
 source "$(dirname "$0")/lib.sh" "$@"
 total=$("$A" sweep "$S/big.yaml" --dry-run)
