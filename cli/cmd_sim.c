@@ -15,8 +15,10 @@ static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
   "                   [--cascade FILE] --model MODEL --seq LEN\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
+  "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
   "                   [--csv | --json]\n\n"
-  "Evaluates one design point with the analytical engine.\n"
+  "Evaluates one design point with the analytical engine (default) or the\n"
+  "SystemC cycle-level engine.\n"
   "  --design NAME    shipped design: fusemax, arch (+Architecture), cascade (+Cascade),\n"
   "                   flat, unfused, linear-fusemax, linear-flat\n"
   "  --mapping FILE   a mapping file (it names its architecture and cascades)\n"
@@ -31,6 +33,11 @@ static const char run_help[] =
   "                   1D array's width (PEs, positive sizes)\n"
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
   "  --bandwidth GiBps  override DRAM bandwidth, GiB/s: DIGITS or DIGITS.DIGITS (12.5)\n"
+  "  --engine NAME    analytical (closed form) or cycle (SystemC, tile by tile)\n"
+  "  --fast-forward   cycle: sleep through busy cycles and extrapolate periodic\n"
+  "                   steady states (the default)\n"
+  "  --full           cycle: step every cycle and every PE (same results, slower)\n"
+  "  --window W       cycle: tiles in flight for pipelined/interleaved phases (default 2)\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
   CLI_HELP_NUMBERS;
@@ -125,11 +132,15 @@ int cmd_run(int argc, char **argv) {
     { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
     { "bandwidth", required_argument, 0, 'B' }, { "csv", no_argument, 0, 'v' },
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
+    { "engine", required_argument, 0, 'E' }, { "full", no_argument, 0, 'F' },
+    { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL;
-  int csv = 0, json = 0, ch;
-  int64_t len = 0;
+  int csv = 0, json = 0, ch, full = 0, ff = 0;
+  int64_t len = 0, v;
+  const sim_engine *eng = sim_engine_find(NULL);
+  sim_engine_opts eo = { 0, 0 };
   sim_overrides ov = { 0 };
   at_err e;
   optind = 1;
@@ -155,6 +166,21 @@ int cmd_run(int argc, char **argv) {
       ov.bandwidth_Bps = g * 1073741824.0;
       break;
     }
+    case 'E':
+      if (!(eng = sim_engine_find(optarg))) {
+        fprintf(stderr, "attnsim: --engine: unknown engine '%s' (analytical, cycle)\n", optarg);
+        return AT_EXIT_INPUT;
+      }
+      break;
+    case 'F': full = 1; break;
+    case 'f': ff = 1; break;
+    case 'W':
+      if (at_parse_size(optarg, &v) || v <= 0 || v > 4096) {
+        fprintf(stderr, "attnsim: --window needs 1 to 4096 tiles, got '%s'\n", optarg);
+        return AT_EXIT_INPUT;
+      }
+      eo.window = (int)v;
+      break;
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, run_help);
     }
@@ -164,6 +190,15 @@ int cmd_run(int argc, char **argv) {
                   : !model ? "run needs --model" : !len ? "run needs --seq"
                   : csv && json ? "give at most one of --csv and --json" : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
+  if (full && ff) {
+    fprintf(stderr, "attnsim: --full and --fast-forward exclude each other\n");
+    return AT_EXIT_INPUT;
+  }
+  if ((full || ff || eo.window) && strcmp(eng->name, "cycle")) {
+    fprintf(stderr, "attnsim: --full, --fast-forward and --window need --engine cycle\n");
+    return AT_EXIT_INPUT;
+  }
+  eo.full = full;
   wl_workload w;
   if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
@@ -185,7 +220,7 @@ int cmd_run(int argc, char **argv) {
     }
   }
   sim_result r;
-  int rc = sim_eval(d, &w, len, &ov, &r, &e);
+  int rc = sim_eval_on(d, &w, len, &ov, eng, &eo, &r, &e);
   sim_design_free(d);
   if (rc) return cli_fail(&e);
   if (csv) { cli_csv_header(stdout, 0); cli_csv_row(stdout, NULL, &r); }

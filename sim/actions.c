@@ -100,16 +100,12 @@ static int external_reads(const sc_phase *ph, int x, const es_expr *ex, uint64_t
   return external_reads(ph, x, ex->a, per, n, e) || external_reads(ph, x, ex->b, per, n, e) ? -1 : 0;
 }
 
-static int count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e) {
+static int count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
   const hw_array *ar = &s->arch->arrays[ph->e[x].array];
   const sc_einsum *se = &ph->e[x];
   memset(k, 0, sizeof *k);
   uint64_t pts, outs, ext = 0, operands = 0, results = 0, serial = 0, unit[HW_UNIT_COUNT] = { 0 };
   if (points(ph, se, 0, &pts, e) || points(ph, se, 1, &outs, e)) return -1;
-  if (div == 0 || pts % div || outs % div)
-    return at_errf(e, "%llu points do not divide into %llu firings", (unsigned long long)pts, (unsigned long long)div);
-  pts /= div;
-  outs /= div;
   sc_opuse uses[SC_MAX_OPUSES];
   int nu = sc_einsum_ops(ph->c, se->einsum, uses);   /* the binder checked nu >= 0 */
   for (int i = 0; i < nu; i++) {
@@ -142,8 +138,8 @@ static int count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, 
 }
 
 /* Bounded by the Einsum's points, which sim_einsum_count checked. */
-int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e) {
-  if (!count(s, ph, x, div, k, e)) return 0;
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
+  if (!count(s, ph, x, k, e)) return 0;
   char why[sizeof e->msg];
   snprintf(why, sizeof why, "%s", e->msg);
   return at_errf(e, "Einsum %s/%s: %s at this size", ph->name,
@@ -250,4 +246,31 @@ int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t
   for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
   snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
   return finite_energy(r, a, e);
+}
+
+/* Walks einsum x's reads, adding the producers that `kind` selects. */
+static int deps_of(const sc_phase *ph, const es_expr *x, sim_dep_kind kind, int *dep, int n) {
+  if (!x) return n;
+  if (x->kind == ES_E_ACCESS) {
+    const es_tensor *T = &ph->c->tensors[x->acc.tensor];
+    if (T->def < 0) return n;
+    int carried = 0, initial = 0;
+    if (T->iter_dim >= 0) {
+      const es_index *ix = &x->acc.ix[T->iter_dim];
+      initial = ix->kind == ES_IX_ZERO;
+      carried = ix->kind == ES_IX_VAR && !ix->offset;
+    }
+    int want = kind == SIM_DEP_ALL ? !initial
+             : kind == SIM_DEP_CARRIED ? carried
+             : !initial && !carried && !(T->iter_dim >= 0 && x->acc.ix[T->iter_dim].kind == ES_IX_LAST);
+    for (int q = 0; want && q < ph->ne; q++)
+      if (ph->e[q].einsum == T->def && n < SC_MAX_EINSUMS) dep[n++] = q;
+    return n;
+  }
+  n = deps_of(ph, x->a, kind, dep, n);
+  return deps_of(ph, x->b, kind, dep, n);
+}
+
+int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep) {
+  return deps_of(ph, ph->c->einsums[ph->e[x].einsum].rhs, kind, dep, 0);
 }

@@ -121,24 +121,6 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
   return 0;
 }
 
-/* Loop-independent predecessor of einsum x inside one tile, via tensor t. */
-static int tile_dep(const sc_phase *ph, const es_expr *x, int *dep, int n) {
-  if (!x) return n;
-  if (x->kind == ES_E_ACCESS) {
-    const es_tensor *T = &ph->c->tensors[x->acc.tensor];
-    if (T->def < 0) return n;
-    if (T->iter_dim >= 0) {
-      const es_index *ix = &x->acc.ix[T->iter_dim];
-      if (ix->kind == ES_IX_ZERO || ix->kind == ES_IX_LAST || (ix->kind == ES_IX_VAR && !ix->offset)) return n;
-    }
-    for (int q = 0; q < ph->ne; q++)
-      if (ph->e[q].einsum == T->def && n < SC_MAX_EINSUMS) dep[n++] = q;
-    return n;
-  }
-  n = tile_dep(ph, x->a, dep, n);
-  return tile_dep(ph, x->b, dep, n);
-}
-
 /* Critical path of one tile: arrays run one Einsum at a time, Einsums that
 ** do not run in every tile (amortised, e.g. a final division) first, then
 ** the tile's Einsums in dependency order as soon as inputs and array allow. */
@@ -158,7 +140,7 @@ static double tile_makespan(const sc_phase *ph, const double *busy, double tiles
     for (int q = 0; q < ph->ne; q++) if (ph->e[q].einsum == c->order[k]) x = q;
     if (x < 0 || done[x]) continue;
     int dep[SC_MAX_EINSUMS];
-    int nd = tile_dep(ph, c->einsums[ph->e[x].einsum].rhs, dep, 0);
+    int nd = sim_deps(ph, x, SIM_DEP_TILE, dep);
     double start = free_at[ph->e[x].array];
     for (int i = 0; i < nd; i++)
       if (ph->e[dep[i]].in_tile && end[dep[i]] > start) start = end[dep[i]];
@@ -189,7 +171,7 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
     for (int k = 0; k < ph->nshared; k++) tiles *= (double)ph->part[ph->shared[k]].size;
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
-      if (sim_einsum_count(s, ph, x, 1, &cost[i][x], e) ||
+      if (sim_einsum_count(s, ph, x, &cost[i][x], e) ||
           sim_add_counts(&r->act.array[se->array], &cost[i][x], e))
         return -1;
       uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);
@@ -238,3 +220,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
   return 0;
 }
+
+static int analytic_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  (void)o;
+  return sim_analytic(s, r, e);
+}
+
+const sim_engine sim_engine_analytical = { "analytical", analytic_run };

@@ -77,12 +77,29 @@ static int overridden(const sim_overrides *ov) {
   return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0);
 }
 
+const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, NULL };
+
+const sim_engine *sim_engine_find(const char *name) {
+  if (!name) return &sim_engine_analytical;
+  for (int i = 0; sim_engines[i]; i++)
+    if (!strcmp(sim_engines[i]->name, name)) return sim_engines[i];
+  return NULL;
+}
+
 int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
              sim_result *r, at_err *e) {
+  return sim_eval_on(d, w, seq_len, ov, NULL, NULL, r, e);
+}
+
+int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
+                const sim_engine *eng, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  static const sim_engine_opts defaults = { 0, 0 };
+  if (!eng) eng = &sim_engine_analytical;
+  if (!o) o = &defaults;
   memset(r, 0, sizeof *r);
   snprintf(r->design, sizeof r->design, "%s", map_design(d->map));
   snprintf(r->model, sizeof r->model, "%s", w->name);
-  snprintf(r->engine, sizeof r->engine, "analytical");
+  snprintf(r->engine, sizeof r->engine, "%s", eng->name);
   r->seq_len = seq_len;
   if (seq_len <= 0) return at_errf(e, "sequence length must be positive");
   hw_arch *copy = NULL;
@@ -109,7 +126,7 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }
   if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
-  if (sim_analytic(s, r, e)) {
+  if (eng->run(s, o, r, e)) {
     /* the engine knows the schedule, not which file and point it came from */
     at_err inner = *e;
     at_errf(e, "%s: %s on %s, %lld tokens: %s", map_path(d->map), map_design(d->map), w->name, (long long)seq_len,

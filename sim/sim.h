@@ -121,6 +121,30 @@ const char *sim_design_config_path(const sim_design *d);
 /* Names of the shipped designs, NULL-terminated. */
 extern const char *const sim_shipped_designs[];
 
+/* Options of an engine run (the analytical engine ignores them). */
+typedef struct sim_engine_opts {
+  int full;                   /* cycle: step every cycle (else fast-forward) */
+  int window;                 /* cycle: tiles in flight, 0 = the default (2) */
+} sim_engine_opts;
+
+struct sc_schedule;
+/* An engine: what it is called (stored with every point) and its entry. */
+typedef struct sim_engine {
+  const char *name;
+  /* Fills every field of r but the identity ones (design, model, engine,
+  ** seq_len, area, arch_*) from a bound schedule; 0, or -1 with e naming
+  ** why (an impossible or unexecutable schedule, an overflow). */
+  int (*run)(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e);
+} sim_engine;
+/* The registered engines, NULL-terminated; sim_engine_find(NULL) is the
+** analytical engine, an unknown name gives NULL. */
+extern const sim_engine *const sim_engines[];
+const sim_engine *sim_engine_find(const char *name);
+
+/* sim_eval on a chosen engine (NULL: analytical) with options (NULL: defaults). */
+int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
+                const sim_engine *eng, const sim_engine_opts *o, sim_result *r, at_err *e);
+
 /* Evaluates one point with the analytical engine.  ov may be NULL.
 ** Returns 0, or -1 with e filled (an impossible mapping names the violated
 ** constraint: tile larger than the buffer, spatial factor larger than the

@@ -12,12 +12,14 @@
 ** (design, model, engine, seq_len, area). */
 int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e);
 
+/* The registered engines (analytic.c, cycle/cycle.cpp). */
+extern const sim_engine sim_engine_analytical, sim_engine_cycle;
+
 /* Counts of one Einsum (sim_array_actions' fields). */
 typedef sim_array_actions sim_ecount;
-/* Action counts of einsum x (index into ph->e) for 1/div of its points
-** (div = 1: all of them; the cycle engine passes its firings).  Errors:
-** a count past 2^64, or points that do not divide by div. */
-int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, uint64_t div, sim_ecount *k, at_err *e);
+/* Action counts of einsum x (index into ph->e), all its points.  Errors:
+** a count past 2^64, naming the Einsum and the quantity. */
+int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e);
 /* acc += k, checked. */
 int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
 /* Times einsum x fires: the batch loop times the shared loops it uses
@@ -25,6 +27,16 @@ int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
 uint64_t sim_firings(const sc_phase *ph, int x);
 /* Register-file energy of counts k, pJ (the accounting rule's one home). */
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
+
+/* Producers (indices into ph->e) an Einsum waits for.  TILE: in the same
+** tile, loop-independent reads (not a slice carried from the previous
+** iteration, not the initial or final slice).  CARRIED: reads of the
+** previous iteration's slice ([m1] of a tensor written at [m1+1]).  ALL:
+** every producer but the initial slice's (an Einsum that fires once after
+** a loop, reading its final slice).  Returns how many, at most
+** SC_MAX_EINSUMS; a producer may repeat. */
+typedef enum sim_dep_kind { SIM_DEP_TILE, SIM_DEP_CARRIED, SIM_DEP_ALL } sim_dep_kind;
+int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep);
 
 /* One phase's DRAM and buffer bytes and rows, added to a (reuse analysis,
 ** analytic.c). */

@@ -1,0 +1,697 @@
+/*
+** cycle.cpp: the SystemC cycle-level engine.  Per phase, a controller
+** enumerates the tiles of the shared nest in loop order (batch outermost)
+** and materialises each tile's tasks (its in-tile Einsums, plus the
+** Einsums that fire when the loops they do not use reach their last
+** iteration); one clocked SC_METHOD per PE array takes the oldest ready
+** task of a window of W tiles and occupies the array for its busy cycles;
+** a DRAM channel serves each tile's bytes in order at the architecture's
+** bandwidth and latency, one tile ahead of the window.  All decisions are
+** functions of times already known, so a method woken every cycle (--full)
+** and one that sleeps through provably busy cycles (fast-forward) take the
+** same ones.  Fast-forward also detects a periodic steady state at loop
+** boundaries and extrapolates whole iterations.  Action counts come from
+** the enumeration: each materialised task adds its firing's counts.
+** Semantics: sim/README.md "The cycle-level engine".
+*/
+#include <systemc>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <vector>
+
+extern "C" {
+#include "cycle.h"
+}
+
+namespace {
+
+using sc_core::sc_event;
+using sc_core::sc_module;
+using sc_core::sc_module_name;
+using sc_core::sc_time;
+using sc_core::SC_NS;
+
+constexpr int64_t UNKNOWN = -1;
+
+/* What an Einsum costs per firing, and how it waits. */
+struct Ein {
+  int array = 0;
+  bool in_tile = true;
+  uint64_t firings = 1;
+  sim_ecount cnt{};         /* action counts of one firing */
+  sim_ecount cnt_last{};    /* ... of a firing that completes its outputs (the
+                               last of the shared loops it reduces over) */
+  std::vector<int> reduced; /* levels it iterates that its output is not indexed by */
+  int64_t occ = 1;          /* cycles its array is occupied per firing */
+  int64_t busy = 1;         /* of which PE work: ceil(PE-cycles / PEs used) */
+  uint64_t pe_per = 0;      /* PE-cycles per firing */
+  uint64_t par = 1;         /* PEs it keeps busy */
+  int64_t lat_same = 1;     /* from start to results usable on the same array */
+  int64_t lat_other = 1;    /* ... on another array (drain included) */
+  int64_t lat_final = 1;    /* ... to its last result written (skew, drain) */
+  std::vector<int> dep;     /* same-tile producers (TILE, or ALL when it fires once) */
+  std::vector<int> carried; /* producers in the previous iteration of the carried loop */
+  std::vector<int> unused;  /* levels (shared loops) it does not iterate over */
+};
+
+struct Task {
+  int x = 0;
+  int64_t S = UNKNOWN;      /* start cycle; UNKNOWN: not started */
+  int64_t E = 0, Us = 0, Uo = 0, Wf = 0;
+};
+
+struct Tile {
+  uint64_t k = 0;           /* position in the enumeration */
+  std::vector<Task> t;
+  int64_t rel = 0;          /* cycle it enters the window */
+  int64_t arr = 0;          /* cycle its DRAM bytes have arrived */
+  int nstarted = 0;
+  int64_t endE = 0, endW = 0;   /* max occupancy end / last write of its tasks so far */
+  bool checked = false;     /* period check done */
+};
+
+/* A saved state for period detection at one loop level. */
+struct Snap {
+  bool valid = false;
+  uint64_t k = 0;
+  int64_t t = 0;
+  std::vector<int64_t> sig;
+  std::vector<sim_ecount> cnt;   /* per Einsum, enumerated so far */
+  std::vector<uint64_t> busy;    /* per Einsum, occupancy so far */
+};
+
+struct Phase;
+
+/* One PE array: a clocked method over plain state for all its PEs. */
+struct ArrayMod : sc_module {
+  Phase *P;
+  int id;
+  int64_t busy_until = 0;
+  std::vector<uint32_t> left;   /* --full: work left per PE of the running task */
+  int64_t last_step = -1;
+  int npe_running = 0;
+  uint64_t stepped = 0;         /* --full: PE-cycles stepped */
+  SC_HAS_PROCESS(ArrayMod);
+  ArrayMod(sc_module_name n, Phase *p, int i) : sc_module(n), P(p), id(i) {
+    SC_METHOD(step);
+  }
+  void step();
+};
+
+struct Ctrl : sc_module {
+  Phase *P;
+  SC_HAS_PROCESS(Ctrl);
+  Ctrl(sc_module_name n, Phase *p) : sc_module(n), P(p) { SC_METHOD(step); }
+  void step();
+};
+
+struct Phase {
+  const sc_schedule *s;
+  const sc_phase *ph;
+  const sim_engine_opts *o;
+  at_err *e;
+  int failed = 0;
+  int W = 2;
+  bool sequential = false;
+  std::vector<Ein> ein;
+  int nlev = 0;
+  std::vector<uint64_t> size, stride;   /* per level: iterations, tiles per iteration */
+  int carry_level = -1;                 /* level of the shared loop carrying the iterative rank */
+  std::vector<int> epoch_levels;        /* pipelined: levels whose iterations refill the pipeline */
+  uint64_t ntiles = 0;
+  uint64_t next_k = 0;                  /* next tile to materialise */
+  std::deque<Tile> tiles;               /* materialised, oldest first */
+  int64_t chan_free = 0;                /* DRAM channel busy until */
+  uint64_t tile_bytes = 0, last_bytes = 0;
+  double bpc = 1;                       /* DRAM bytes per cycle */
+  int64_t dram_latency = 0;
+  int64_t release_max = 0;              /* window release is monotone */
+  int64_t endW_all = 0;                 /* max last write of every task started */
+  int64_t offset = 0;                   /* cycles skipped by extrapolation */
+  int64_t final_logical = 0;
+  std::vector<sim_ecount> cnt;          /* per Einsum, enumerated */
+  std::vector<uint64_t> busy;           /* per Einsum, occupancy cycles */
+  std::vector<Snap> snap;
+  /* made inside the phase's context: arrays wait on kick(), the controller
+  ** on kick_ctrl(); a task start notifies both, a new tile the first */
+  std::unique_ptr<sc_event> kick_ev, kick_ctrl_ev;
+  sc_event &kick() { return *kick_ev; }
+  sc_event &kick_ctrl() { return *kick_ctrl_ev; }
+  std::vector<std::unique_ptr<ArrayMod>> arrays;
+  std::unique_ptr<Ctrl> ctrl;
+  uint64_t extrapolated = 0;            /* tiles skipped */
+
+  int fail(const char *msg) {
+    if (!failed) at_errf(e, "cycle engine: %s", msg);
+    failed = 1;
+    sc_core::sc_stop();
+    return -1;
+  }
+
+  int64_t now() const { return (int64_t)(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5); }
+
+  Tile *find(uint64_t k) {
+    if (tiles.empty() || k < tiles.front().k || k > tiles.back().k) return nullptr;
+    return &tiles[(size_t)(k - tiles.front().k)];
+  }
+
+  uint64_t idx(uint64_t k, int l) const { return (k / stride[l]) % size[l]; }
+
+  /* Completion of tile k for the window: every task has started, so the
+  ** time is known; UNKNOWN otherwise.  Sequential: its last write + 1. */
+  int64_t complete(uint64_t k) {
+    Tile *t = find(k);
+    if (!t) return 0;       /* dropped: long complete */
+    if (t->nstarted < (int)t->t.size()) return UNKNOWN;
+    return sequential ? t->endW + 1 : t->endE;
+  }
+
+  bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
+
+  int materialise();
+  void check(Tile *t);
+  void signature(const Tile *t, std::vector<int64_t> &sig);
+  void start(ArrayMod *a, Tile *t, Task *task);
+};
+
+/* A dependency's time: when its results are usable by array `a`; UNKNOWN
+** if it has not started. */
+static int64_t usable(const Phase *P, const Task &d, int a) {
+  if (d.S == UNKNOWN) return UNKNOWN;
+  return P->ein[d.x].array == a ? d.Us : d.Uo;
+}
+
+void ArrayMod::step() {
+  if (P->failed) return;
+  int64_t t = P->now();
+  if (P->o->full && npe_running && last_step < t && t < busy_until) {
+    /* step every PE of the running task one cycle */
+    int still = 0;
+    for (uint32_t &w : left)
+      if (w) { w--; stepped++; still += w != 0; }
+    last_step = t;
+    npe_running = still;
+  }
+  if (t < busy_until) {
+    if (P->o->full) next_trigger(sc_time(1, SC_NS));
+    else next_trigger(sc_time((double)(busy_until - t), SC_NS));
+    return;
+  }
+  /* idle: the oldest ready task bound to this array */
+  int64_t wake = INT64_MAX;
+  for (Tile &tl : P->tiles) {
+    if (tl.nstarted == (int)tl.t.size()) continue;
+    int64_t gate = std::max(tl.rel, tl.arr);
+    for (Task &task : tl.t) {
+      if (task.S != UNKNOWN || P->ein[task.x].array != id) continue;
+      int64_t ready = gate;
+      bool known = true;
+      for (int q : P->ein[task.x].dep) {
+        for (Task &d : tl.t)
+          if (d.x == q) {
+            int64_t u = usable(P, d, id);
+            if (u == UNKNOWN) known = false;
+            else ready = std::max(ready, u);
+          }
+      }
+      if (P->carry_level >= 0 && P->idx(tl.k, P->carry_level) > 0) {
+        Tile *prev = P->find(tl.k - P->stride[P->carry_level]);
+        for (int q : P->ein[task.x].carried)
+          for (size_t j = 0; prev && j < prev->t.size(); j++)
+            if (prev->t[j].x == q) {
+              int64_t u = usable(P, prev->t[j], id);
+              if (u == UNKNOWN) known = false;
+              else ready = std::max(ready, u);
+            }
+      }
+      if (!known) continue;
+      if (ready <= t) {
+        P->start(this, &tl, &task);
+        P->kick().notify(sc_core::SC_ZERO_TIME);
+        P->kick_ctrl().notify(sc_core::SC_ZERO_TIME);
+        if (P->o->full) next_trigger(sc_time(1, SC_NS));
+        else next_trigger(sc_time((double)(busy_until - t), SC_NS));
+        return;
+      }
+      wake = std::min(wake, ready);
+    }
+  }
+  bool more = P->next_k < P->ntiles;
+  for (Tile &tl : P->tiles) more |= tl.nstarted < (int)tl.t.size();
+  if (!more) return;              /* nothing left for anyone: sleep for good */
+  if (P->o->full) next_trigger(sc_time(1, SC_NS), P->kick());
+  else if (wake != INT64_MAX) next_trigger(sc_time((double)(wake - t), SC_NS), P->kick());
+  else next_trigger(P->kick());
+}
+
+void Phase::start(ArrayMod *a, Tile *t, Task *task) {
+  const Ein &x = ein[task->x];
+  int64_t S = now();
+  task->S = S;
+  task->E = S + x.occ;
+  task->Us = S + x.lat_same;
+  task->Uo = S + x.lat_other;
+  task->Wf = S + x.lat_final;
+  a->busy_until = task->E;
+  t->nstarted++;
+  t->endE = std::max(t->endE, task->E);
+  t->endW = std::max(t->endW, task->Wf);
+  endW_all = std::max(endW_all, task->Wf);
+  final_logical = std::max(final_logical, task->Wf + offset);
+  if (o->full) {
+    a->left.assign((size_t)x.par, (uint32_t)(x.pe_per / x.par));
+    for (uint64_t i = 0; i < x.pe_per % x.par; i++) a->left[(size_t)i]++;
+    a->npe_running = x.pe_per > 0;
+    a->last_step = S - 1;
+    /* the first cycle is stepped now */
+    int still = 0;
+    for (uint32_t &w : a->left)
+      if (w) { w--; a->stepped++; still += w != 0; }
+    a->last_step = S;
+    a->npe_running = still;
+  }
+}
+
+/* Creates the next tiles whose window entry is known, in order, each only
+** after the previous one's period check (so a skip never renumbers a tile
+** whose tasks were built for another position). */
+int Phase::materialise() {
+  int made = 0;
+  while (next_k < ntiles) {
+    if (!tiles.empty() && !tiles.back().checked) break;
+    uint64_t k = next_k;
+    int64_t rel = 0, pre = 0;
+    if (k >= (uint64_t)W) {
+      int64_t c = complete(k - W);
+      if (c == UNKNOWN) break;
+      rel = c;
+    }
+    if (k >= (uint64_t)W + 1) {
+      int64_t c = complete(k - W - 1);
+      if (c == UNKNOWN) break;
+      pre = c;
+    }
+    bool epoch_start = false;
+    for (int l : epoch_levels) epoch_start |= k > 0 && starts_iteration(k, l);
+    if (epoch_start) {
+      /* a pipelined epoch refills the pipeline: every earlier task written */
+      for (Tile &tl : tiles) if (tl.nstarted < (int)tl.t.size()) return made;
+      rel = std::max(rel, endW_all + 1);
+    }
+    rel = std::max(rel, release_max);
+    release_max = rel;
+    Tile tl;
+    tl.k = k;
+    tl.rel = rel;
+    for (size_t x = 0; x < ein.size(); x++) {
+      bool fires = ein[x].in_tile;
+      if (!fires) {
+        fires = true;
+        for (int l : ein[x].unused) fires &= idx(k, l) == size[l] - 1;
+      }
+      if (fires) {
+        Task task;
+        task.x = (int)x;
+        tl.t.push_back(task);
+        bool completes = true;
+        for (int l : ein[x].reduced) completes &= idx(k, l) == size[l] - 1;
+        if (sim_add_counts(&cnt[x], completes ? &ein[x].cnt_last : &ein[x].cnt, e)) return fail(e->msg);
+        if (at_add64(busy[x], (uint64_t)ein[x].busy, &busy[x])) return fail("busy cycles overflow 64 bits");
+      }
+    }
+    /* the DRAM channel: one request queue, served in tile order */
+    uint64_t bytes = k + 1 == ntiles ? last_bytes : tile_bytes;
+    int64_t service = (int64_t)std::ceil((double)bytes / bpc);
+    int64_t begin = std::max(pre, chan_free);
+    chan_free = begin + service;
+    tl.arr = bytes ? chan_free + dram_latency : 0;
+    if (tl.t.empty()) tl.checked = true;
+    tiles.push_back(std::move(tl));
+    next_k++;
+    made++;
+    /* keep the tiles a carried dependency or the window can still need */
+    uint64_t keep = (uint64_t)W + 2 + (carry_level >= 0 ? stride[carry_level] : 0);
+    while (tiles.size() > keep && tiles.front().nstarted == (int)tiles.front().t.size()) tiles.pop_front();
+  }
+  return made;
+}
+
+static int64_t rel(int64_t v, int64_t t) { return v > t ? v - t : 0; }
+
+/* The state that decides the future, relative to tile t's window entry:
+** every task started before it (its times relative, clamped at 0), which
+** tasks wait, and the DRAM channel.  Tasks that start at that very cycle
+** are left out: they follow from the state before it. */
+void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
+  int64_t T = t->rel;
+  sig.clear();
+  sig.push_back(rel(chan_free, T));
+  sig.push_back(rel(endW_all + 1, T));
+  for (const Tile &tl : tiles) {
+    bool live = tl.k >= t->k || tl.nstarted < (int)tl.t.size() || tl.endW >= T;
+    if (!live) continue;
+    sig.push_back((int64_t)(tl.k - t->k) - (int64_t)1e12);
+    sig.push_back(rel(tl.rel, T));
+    sig.push_back(rel(tl.arr, T));
+    for (const Task &task : tl.t) {
+      sig.push_back(task.x);
+      if (task.S == UNKNOWN || task.S >= T) { sig.push_back(-1); continue; }
+      sig.push_back(rel(task.E, T));
+      sig.push_back(rel(task.Us, T));
+      sig.push_back(rel(task.Uo, T));
+      sig.push_back(rel(task.Wf, T));
+    }
+  }
+}
+
+/* At tile t's window entry: if the state equals the one saved one
+** iteration earlier at some loop level, the iterations between are
+** periodic; skip all but the last two of that loop (the last may differ:
+** Einsums that fire after it, the next loop's start). */
+void Phase::check(Tile *t) {
+  t->checked = true;
+  if (o->full) return;
+  std::vector<int64_t> sig;
+  signature(t, sig);
+  uint64_t k = t->k;
+  for (int l = 0; l < nlev; l++) {
+    if (size[l] < 4 || !starts_iteration(k, l)) continue;
+    uint64_t i = idx(k, l);
+    Snap &sn = snap[l];
+    if (i >= 2 && sn.valid && sn.k + stride[l] == k && sn.sig == sig) {
+      uint64_t n = size[l] >= i + 2 ? size[l] - 2 - i : 0;
+      if (n >= 1) {
+        uint64_t dk = n * stride[l];
+        int64_t D = t->rel - sn.t;
+        uint64_t add;
+        if (at_mul64(n, (uint64_t)D, &add) || (int64_t)add < 0 || offset + (int64_t)add < offset) {
+          fail("extrapolated cycles overflow 64 bits");
+          return;
+        }
+        offset += (int64_t)add;
+        for (size_t x = 0; x < ein.size(); x++) {
+          /* one period's counts: now minus one iteration ago, times n */
+          const sim_ecount &was = sn.cnt[x];
+          sim_ecount tot{};
+          bool bad = false;
+          for (int op = 0; op < HW_OP_COUNT; op++) bad |= at_mul64(cnt[x].ops[op] - was.ops[op], n, &tot.ops[op]);
+          bad |= at_mul64(cnt[x].pe_cycles - was.pe_cycles, n, &tot.pe_cycles);
+          bad |= at_mul64(cnt[x].rf_reads - was.rf_reads, n, &tot.rf_reads);
+          bad |= at_mul64(cnt[x].edge_operands - was.edge_operands, n, &tot.edge_operands);
+          bad |= at_mul64(cnt[x].rf_writes - was.rf_writes, n, &tot.rf_writes);
+          bad |= at_mul64(cnt[x].forwarded - was.forwarded, n, &tot.forwarded);
+          uint64_t b;
+          bad |= at_mul64(busy[x] - sn.busy[x], n, &b) || at_add64(busy[x], b, &busy[x]);
+          if (bad) { fail("extrapolated action counts overflow 64 bits"); return; }
+          if (sim_add_counts(&cnt[x], &tot, e)) { fail(e->msg); return; }
+        }
+        for (Tile &tl : tiles) tl.k += dk;
+        next_k += dk;
+        extrapolated += dk;
+        k = t->k;
+        for (Snap &s2 : snap) s2.valid = false;
+        break;
+      }
+    }
+  }
+  for (int l = 0; l < nlev; l++) {
+    if (!starts_iteration(k, l)) continue;
+    Snap &sn = snap[l];
+    sn.valid = true;
+    sn.k = k;
+    sn.t = t->rel;
+    sn.sig = sig;
+    sn.cnt = cnt;
+    sn.busy = busy;
+  }
+}
+
+void Ctrl::step() {
+  if (P->failed) return;
+  int64_t t = P->now();
+  bool any = false;
+  for (;;) {
+    bool progress = P->materialise() > 0;
+    if (P->failed) return;
+    Tile *last = P->tiles.empty() ? nullptr : &P->tiles.back();
+    if (last && !last->checked && last->rel <= t) {
+      P->check(last);
+      if (P->failed) return;
+      progress = true;
+    }
+    if (!progress) break;
+    any = true;
+  }
+  if (any) P->kick().notify(sc_core::SC_ZERO_TIME);
+  Tile *last = P->tiles.empty() ? nullptr : &P->tiles.back();
+  if (last && !last->checked && last->rel > t) next_trigger(sc_time((double)(last->rel - t), SC_NS), P->kick_ctrl());
+  else if (P->next_k < P->ntiles) next_trigger(P->kick_ctrl());
+}
+
+/* Splits einsum x's counts over its firings: every count divides evenly
+** (the binder's tiles divide the ranks) except the forwarded results,
+** which leave only at the firings that complete an output. */
+static int per_firing(Phase &P, int x, Ein &E) {
+  const sc_phase *ph = P.ph;
+  sim_ecount tot;
+  if (sim_einsum_count(P.s, ph, x, &tot, P.e)) return -1;
+  uint64_t f = E.firings, nc = f;
+  int t = ph->c->einsums[ph->e[x].einsum].lhs.tensor;
+  for (int k = 0; k < ph->nshared; k++)
+    if (sc_uses(ph, x, ph->shared[k]) && !sc_relevant(ph, ph->shared[k], t) && ph->part[ph->shared[k]].size > 1) {
+      E.reduced.push_back(k + 1);
+      nc /= (uint64_t)ph->part[ph->shared[k]].size;
+    }
+  bool even = true;
+  uint64_t results = tot.rf_writes + tot.forwarded;
+  for (int op = 0; op < HW_OP_COUNT; op++) { even &= tot.ops[op] % f == 0; E.cnt.ops[op] = tot.ops[op] / f; }
+  even &= tot.pe_cycles % f == 0 && tot.rf_reads % f == 0 && tot.edge_operands % f == 0 && results % f == 0 &&
+          nc > 0 && tot.forwarded % nc == 0;
+  if (!even)
+    return at_errf(P.e, "cycle engine: Einsum %s/%s: its counts do not divide into its %llu firings", ph->name,
+                   ph->c->tensors[t].name, (unsigned long long)f);
+  E.cnt.pe_cycles = tot.pe_cycles / f;
+  E.cnt.rf_reads = tot.rf_reads / f;
+  E.cnt.edge_operands = tot.edge_operands / f;
+  E.cnt.rf_writes = results / f;
+  E.cnt.forwarded = 0;
+  E.cnt_last = E.cnt;
+  E.cnt_last.forwarded = tot.forwarded / nc;
+  if (E.cnt_last.forwarded > E.cnt.rf_writes)
+    return at_errf(P.e, "cycle engine: Einsum %s/%s forwards more results than a firing writes", ph->name, ph->c->tensors[t].name);
+  E.cnt_last.rf_writes = E.cnt.rf_writes - E.cnt_last.forwarded;
+  return 0;
+}
+
+/* Builds the per-Einsum costs of a phase; -1 with e if the engine cannot
+** execute it. */
+static int setup(Phase &P) {
+  const sc_schedule *s = P.s;
+  const sc_phase *ph = P.ph;
+  const hw_arch *a = s->arch;
+  P.W = P.o->window > 0 ? P.o->window : 2;
+  P.sequential = ph->policy == SC_SEQUENTIAL;
+  if (P.sequential) P.W = 1;
+  P.nlev = 1 + ph->nshared;
+  P.size.resize((size_t)P.nlev);
+  P.stride.resize((size_t)P.nlev);
+  P.size[0] = (uint64_t)ph->part[SC_BATCH].size;
+  for (int k = 0; k < ph->nshared; k++) P.size[(size_t)k + 1] = (uint64_t)ph->part[ph->shared[k]].size;
+  uint64_t st = 1;
+  for (int l = P.nlev - 1; l >= 0; l--) {
+    P.stride[(size_t)l] = st;
+    if (at_mul64(st, P.size[(size_t)l], &st)) return at_errf(P.e, "cycle engine: phase %s has more than 2^64 tiles", ph->name);
+  }
+  P.ntiles = st;
+  for (int k = 0; k < ph->nshared; k++)
+    if (ph->c->iter_rank >= 0 && ph->part[ph->shared[k]].rank == ph->c->iter_rank) P.carry_level = k + 1;
+  if (ph->policy == SC_PIPELINED) {
+    for (int k = 0; k < ph->nepoch; k++) {
+      if (ph->epoch[k] == SC_BATCH) P.epoch_levels.push_back(0);
+      for (int j = 0; j < ph->nshared; j++) if (ph->shared[j] == ph->epoch[k]) P.epoch_levels.push_back(j + 1);
+    }
+  }
+  P.ein.resize((size_t)ph->ne);
+  P.cnt.assign((size_t)ph->ne, sim_ecount{});
+  P.busy.assign((size_t)ph->ne, 0);
+  P.snap.resize((size_t)P.nlev);
+  for (int x = 0; x < ph->ne; x++) {
+    Ein &E = P.ein[(size_t)x];
+    const sc_einsum *se = &ph->e[x];
+    const hw_array *ar = &a->arrays[se->array];
+    E.array = se->array;
+    E.in_tile = se->in_tile;
+    E.firings = sim_firings(ph, x);
+    if (per_firing(P, x, E)) return -1;
+    E.pe_per = E.cnt.pe_cycles;
+    E.par = 1;
+    for (int k = 0; k < 2; k++) if (se->spatial[k] >= 0) E.par *= (uint64_t)ph->part[se->spatial[k]].size;
+    if (E.pe_per / E.par > UINT32_MAX)
+      return at_errf(P.e, "cycle engine: Einsum %s/%s works %llu cycles per PE per tile, more than it steps",
+                     ph->name, ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name,
+                     (unsigned long long)(E.pe_per / E.par));
+    E.busy = (int64_t)(E.pe_per / E.par + (E.pe_per % E.par != 0));
+    if (E.busy < 1) E.busy = 1;
+    int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
+    int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
+    int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;
+    int t = ph->c->einsums[se->einsum].lhs.tensor;
+    /* results leave the array: stored, the output, or read by another array */
+    bool leaves = ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output;
+    for (int q = 0; q < ph->ne; q++) {
+      int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
+      for (int i = 0; i < nq; i++) if (dq[i] == x && ph->e[q].array != se->array) leaves = true;
+    }
+    bool shifted = leaves && drain > 0 && se->spatial[0] >= 0 && sc_relevant(ph, se->spatial[0], t);
+    E.occ = shifted ? std::max(E.busy, rows) : E.busy;
+    int64_t last_entry = er + E.busy - 1;
+    E.lat_same = E.busy - 1 + std::max<int64_t>(p, 1);
+    E.lat_other = last_entry + std::max<int64_t>(p, 1) + drain;
+    E.lat_final = last_entry + skew + p + (leaves ? drain : 0);
+    int dep[SC_MAX_EINSUMS];
+    int nd = sim_deps(ph, x, se->in_tile ? SIM_DEP_TILE : SIM_DEP_ALL, dep);
+    for (int i = 0; i < nd; i++)
+      if (dep[i] != x && (ph->e[dep[i]].in_tile || !se->in_tile)) E.dep.push_back(dep[i]);
+    nd = sim_deps(ph, x, SIM_DEP_CARRIED, dep);
+    for (int i = 0; i < nd; i++) if (ph->e[dep[i]].in_tile && se->in_tile) E.carried.push_back(dep[i]);
+    for (int k = 0; k < ph->nshared; k++) if (!sc_uses(ph, x, ph->shared[k])) E.unused.push_back(k + 1);
+  }
+  sim_actions tr{};
+  if (sim_phase_traffic(s, ph, &tr, P.e)) return -1;
+  uint64_t dram = 0;
+  if (at_add64(tr.dram_read_bytes, tr.dram_write_bytes, &dram)) return at_errf(P.e, "DRAM bytes overflow 64 bits");
+  P.tile_bytes = dram / P.ntiles;
+  P.last_bytes = dram - P.tile_bytes * (P.ntiles - 1);
+  P.bpc = a->dram.bandwidth_Bps / a->clock_hz;
+  P.dram_latency = a->dram.latency_cycles;
+  return 0;
+}
+
+/* SystemC elaborates once per context: each phase gets a fresh one. */
+struct Context {
+  Context() {
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+    sc_core::sc_set_time_resolution(1, SC_NS);
+  }
+  ~Context() {
+    delete sc_core::sc_curr_simcontext;
+    sc_core::sc_curr_simcontext = nullptr;
+    sc_core::sc_default_global_context = nullptr;
+  }
+};
+
+/* Runs one phase; its cycles (the last result's cycle + 1) in *cycles. */
+static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped) {
+  if (setup(P)) return -1;
+  {
+    Context ctx;
+    P.kick_ev = std::make_unique<sc_event>("kick");
+    P.kick_ctrl_ev = std::make_unique<sc_event>("kick_ctrl");
+    for (int k = 0; k < P.s->arch->n_arrays; k++) {
+      char name[32];
+      snprintf(name, sizeof name, "array_%d", k);
+      P.arrays.push_back(std::make_unique<ArrayMod>(name, &P, k));
+    }
+    P.ctrl = std::make_unique<Ctrl>("ctrl", &P);
+    try {
+      sc_core::sc_start();
+    } catch (const std::exception &ex) {
+      P.arrays.clear();
+      P.ctrl.reset();
+      P.kick_ev.reset();
+    P.kick_ctrl_ev.reset();
+      return at_errf(P.e, "cycle engine: SystemC: %s", ex.what());
+    }
+    for (size_t k = 0; k < P.arrays.size(); k++) stepped[k] += P.arrays[k]->stepped;
+    P.arrays.clear();
+    P.ctrl.reset();
+    P.kick_ev.reset();
+    P.kick_ctrl_ev.reset();
+  }
+  if (P.failed) return -1;
+  if (getenv("ATTNSIM_CYCLE_DEBUG"))
+    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %lld cycles\n", P.ph->name,
+            (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated, (long long)P.final_logical);
+  for (const Tile &tl : P.tiles)
+    if (tl.nstarted < (int)tl.t.size()) return at_errf(P.e, "cycle engine: phase %s deadlocked (a task never became ready)", P.ph->name);
+  if (P.next_k < P.ntiles) return at_errf(P.e, "cycle engine: phase %s stopped before its last tile", P.ph->name);
+  *cycles = P.final_logical;
+  return 0;
+}
+
+int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  const hw_arch *a = s->arch;
+  sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
+  uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
+  std::memset(cost, 0, sizeof cost);
+  std::memset(busy, 0, sizeof busy);
+  std::memset(&r->act, 0, sizeof r->act);
+  std::vector<uint64_t> stepped((size_t)a->n_arrays, 0);
+  int64_t total = 0;
+  double mem = 0;
+  for (int i = 0; i < s->nphases; i++) {
+    Phase P;
+    P.s = s;
+    P.ph = &s->phase[i];
+    P.o = o;
+    P.e = e;
+    int64_t c = 0;
+    if (run_phase(P, &c, stepped)) return -1;
+    /* phases run back to back: the next starts the cycle after */
+    total += i ? c + 1 : c;
+    for (int x = 0; x < P.ph->ne; x++) {
+      cost[i][x] = P.cnt[(size_t)x];
+      busy[i][x] = P.busy[(size_t)x];
+      if (sim_add_counts(&r->act.array[P.ph->e[x].array], &cost[i][x], e)) return -1;
+    }
+    sim_actions tr{};
+    uint64_t dram = 0;
+    if (sim_phase_traffic(s, P.ph, &tr, e) || sim_add_traffic(&r->act, &tr, &dram, e)) return -1;
+    mem += std::ceil((double)dram / (a->dram.bandwidth_Bps / a->clock_hz));
+  }
+  if (o->full)
+    for (int k = 0; k < a->n_arrays; k++)
+      if (stepped[(size_t)k] != r->act.array[k].pe_cycles)
+        return at_errf(e, "cycle engine: array %s stepped %llu PE-cycles, its tasks count %llu", a->arrays[k].name,
+                       (unsigned long long)stepped[(size_t)k], (unsigned long long)r->act.array[k].pe_cycles);
+  if (sim_report(s, cost, busy, (double)total, r, e)) return -1;
+  r->compute_cycles = r->cycles;
+  r->memory_cycles = (uint64_t)mem;
+  uint64_t top = 0;
+  const char *b = "memory";
+  for (int k = 0; k < a->n_arrays; k++)
+    if (r->array_busy[k] > top) { top = r->array_busy[k]; b = a->arrays[k].name; }
+  if (r->memory_cycles > top) b = "memory";
+  snprintf(r->bound, sizeof r->bound, "%s", b);
+  return 0;
+}
+
+}  // namespace
+
+extern "C" int sim_cycle(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  try {
+    return cycle_run(s, o, r, e);
+  } catch (const std::exception &ex) {
+    return at_errf(e, "cycle engine: %s", ex.what());
+  }
+}
+
+extern "C" {
+static int cycle_entry(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  return sim_cycle(s, o, r, e);
+}
+const sim_engine sim_engine_cycle = { "cycle", cycle_entry };
+}
+
+/* libsystemc's own main() calls sc_main; attnsim has its main and runs the
+** kernel from sim_cycle(), so this is never called, only linked. */
+int sc_main(int, char **) { return 0; }

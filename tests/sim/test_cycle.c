@@ -1,0 +1,107 @@
+/*
+** test_cycle.c: does the cycle engine keep its two promises?  (1) Fast-
+** forward (sleeping through busy cycles, extrapolating periodic steady
+** states) gives exactly the cycles and every action count that --full
+** (every cycle, every PE stepped) gives; (2) its action counts, summed
+** from the tiles it enumerates, equal the analytical engine's closed form,
+** field by field.  Over every shipped design, several array shapes and
+** lengths, on a tiny workload (tests/sim/cycle/tiny.yaml) so --full runs
+** in milliseconds.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim.h"
+
+static int configs;
+
+static void same_actions(const sim_result *a, const sim_result *b, const char *what) {
+  if (memcmp(&a->act, &b->act, sizeof a->act)) {
+    for (int k = 0; k < a->n_arrays; k++)
+      fprintf(stderr, "  %s: array %s pe_cycles %llu vs %llu, rf_reads %llu vs %llu, MAC %llu vs %llu\n", what,
+              a->array_name[k], (unsigned long long)a->act.array[k].pe_cycles,
+              (unsigned long long)b->act.array[k].pe_cycles, (unsigned long long)a->act.array[k].rf_reads,
+              (unsigned long long)b->act.array[k].rf_reads, (unsigned long long)a->act.array[k].ops[HW_OP_MAC],
+              (unsigned long long)b->act.array[k].ops[HW_OP_MAC]);
+    fail_msg("%s: action counts differ (%s %s %lld)", what, a->design, a->model, (long long)a->seq_len);
+  }
+}
+
+static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, int64_t w1d) {
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find(design, &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  sim_overrides ov = { rows, cols, w1d, 0, 0 };
+  const sim_engine *cyc = sim_engine_find("cycle");
+  assert_non_null(cyc);
+  sim_engine_opts ff = { 0, 0 }, full = { 1, 0 };
+  sim_result ra, rf, rs;
+  if (sim_eval_on(d, &w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seq, &ov, cyc, &ff, &rf, &e) ||
+      sim_eval_on(d, &w, seq, &ov, cyc, &full, &rs, &e))
+    fail_msg("%s %lld %lldx%lld/%lld: %s", design, (long long)seq, (long long)rows, (long long)cols, (long long)w1d, e.msg);
+  sim_design_free(d);
+  if (rf.cycles != rs.cycles)
+    fail_msg("%s %lld %lldx%lld/%lld: fast-forward %llu cycles, full %llu", design, (long long)seq, (long long)rows,
+             (long long)cols, (long long)w1d, (unsigned long long)rf.cycles, (unsigned long long)rs.cycles);
+  same_actions(&rf, &rs, "fast-forward vs full");
+  same_actions(&ra, &rf, "analytical vs cycle");
+  assert_string_equal(rf.engine, "cycle");
+  assert_true(rf.cycles > 0);
+  for (int k = 0; k < rf.n_arrays; k++) assert_int_equal(rf.array_busy[k], rs.array_busy[k]);
+  configs++;
+}
+
+/* 7 designs x (4 shapes at 512 + 2 at 1K) = 42, plus 8 more = 50. */
+static void shipped_designs(void **state) {
+  (void)state;
+  static const int64_t shapes[][3] = { { 4, 4, 4 }, { 8, 8, 8 }, { 16, 8, 16 }, { 8, 16, 16 } };
+  for (int i = 0; sim_shipped_designs[i]; i++)
+    for (int s = 0; s < 4; s++) {
+      point(sim_shipped_designs[i], 512, shapes[s][0], shapes[s][1], shapes[s][2]);
+      if (s == 1 || s == 2) point(sim_shipped_designs[i], 1024, shapes[s][0], shapes[s][1], shapes[s][2]);
+    }
+  point("fusemax", 1024, 16, 16, 16);
+  point("fusemax", 1024, 32, 32, 32);
+  point("arch", 1024, 8, 8, 8);
+  point("flat", 1024, 16, 16, 16);
+  point("unfused", 1024, 8, 4, 8);
+  point("cascade", 1024, 8, 8, 8);
+  point("linear-fusemax", 1024, 16, 16, 16);
+  point("linear-flat", 1024, 8, 16, 16);
+  assert_true(configs >= 50);
+}
+
+/* A window of more tiles can only help: the same work, no later finish. */
+static void window_monotone(void **state) {
+  (void)state;
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find("fusemax", &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  sim_overrides ov = { 16, 16, 16, 0, 0 };
+  uint64_t prev = UINT64_MAX;
+  for (int win = 1; win <= 8; win *= 2) {
+    sim_engine_opts o = { 0, win };
+    sim_result r;
+    if (sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &o, &r, &e)) fail_msg("%s", e.msg);
+    assert_true(r.cycles <= prev);
+    prev = r.cycles;
+  }
+  sim_design_free(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(shipped_designs),
+    cmocka_unit_test(window_monotone),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
