@@ -560,6 +560,16 @@ static int bind_u64(rs_store *s, sqlite3_stmt *st, int i, uint64_t v, const char
   return 0;
 }
 
+/* A metric that is not finite is an engine's bug or an input no engine
+** should have accepted; storing it as NULL would read back as "no value"
+** under status ok, so it is refused, naming the metric. */
+static int bind_f64(rs_store *s, sqlite3_stmt *st, int i, double v, const char *what, at_err *e) {
+  if (!isfinite(v))
+    return at_errf(e, "%s: %s is not a finite number (%g): refusing to store it", s->path, what, v);
+  sqlite3_bind_double(st, i, v);
+  return 0;
+}
+
 static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v) {
   if (v) sqlite3_bind_int64(st, i, v); else sqlite3_bind_null(st, i);
 }
@@ -617,7 +627,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     } else if (m->type == RS_F64) {
       double v;
       memcpy(&v, p, sizeof v);
-      if (isfinite(v)) sqlite3_bind_double(st, k, v);
+      if (bind_f64(s, st, k, v, m->column, e)) return -1;
     } else {
       sqlite3_bind_text(st, k, p, -1, SQLITE_STATIC);
     }
@@ -632,7 +642,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
   for (int k = 0; k < SIM_C_COUNT; k++) {
     sqlite3_bind_int64(s->st_energy, 1, pid);
     sqlite3_bind_text(s->st_energy, 2, sim_component_name[k], -1, SQLITE_STATIC);
-    sqlite3_bind_double(s->st_energy, 3, r->energy_by[k]);
+    if (bind_f64(s, s->st_energy, 3, r->energy_by[k], sim_component_name[k], e)) return -1;
     if (step_done(s, s->st_energy, e)) return -1;
   }
   if (prepare(s, &s->st_array, "INSERT INTO point_arrays(point_id, idx, name, busy_cycles, "
@@ -643,7 +653,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     sqlite3_bind_int(s->st_array, 2, k);
     sqlite3_bind_text(s->st_array, 3, r->array_name[k], -1, SQLITE_STATIC);
     if (bind_u64(s, s->st_array, 4, r->array_busy[k], "array_busy", e)) return -1;
-    sqlite3_bind_double(s->st_array, 5, r->array_util[k]);
+    if (bind_f64(s, s->st_array, 5, r->array_util[k], "array_util", e)) return -1;
     if (step_done(s, s->st_array, e)) return -1;
   }
   if (prepare(s, &s->st_einsum, "INSERT INTO point_einsums(point_id, idx, name, array, "
@@ -656,8 +666,9 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     sqlite3_bind_text(s->st_einsum, 3, x->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->st_einsum, 4, x->array, -1, SQLITE_STATIC);
     if (bind_u64(s, s->st_einsum, 5, x->busy_cycles, "busy_cycles", e)) return -1;
-    sqlite3_bind_double(s->st_einsum, 6, x->util);
-    sqlite3_bind_double(s->st_einsum, 7, x->energy_pJ);
+    if (bind_f64(s, s->st_einsum, 6, x->util, "einsum util", e) ||
+        bind_f64(s, s->st_einsum, 7, x->energy_pJ, "einsum energy_pj", e))
+      return -1;
     if (step_done(s, s->st_einsum, e)) return -1;
   }
   return 0;
@@ -765,7 +776,11 @@ int rs_store_merge(rs_store *dst, const char *src_path, int64_t *added,
 /* ---- export ----------------------------------------------------------- */
 
 /* Shortest %g rendering that reads back as the same double. */
+/* Shortest text that reads back as v.  A non-finite value (only a database
+** written by something else can hold one) is written as no value: empty in
+** CSV, null in JSON, never "inf" or "nan". */
 static void fmt_double(char *b, size_t n, double v) {
+  if (!isfinite(v)) { b[0] = 0; return; }
   for (int prec = 15; prec <= 17; prec++) {
     snprintf(b, n, "%.*g", prec, v);
     if (strtod(b, NULL) == v) return;
@@ -796,7 +811,7 @@ static void value(FILE *f, sqlite3_stmt *st, int i, rs_format fmt) {
     break;
   case SQLITE_FLOAT:
     fmt_double(b, sizeof b, sqlite3_column_double(st, i));
-    fputs(b, f);
+    fputs(*b ? b : fmt == RS_JSON ? "null" : "", f);
     break;
   default: {
     const char *t = (const char *)sqlite3_column_text(st, i);
@@ -863,7 +878,7 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
       for (int k = 0; k < SIM_C_COUNT; k++)
         if (name && !strcmp(name, sim_component_name[k])) {
           fmt_double(energy[k], sizeof energy[k], sqlite3_column_double(en, 1));
-          have[k] = true;
+          have[k] = energy[k][0] != 0;
         }
     }
     if (fmt == RS_CSV) {

@@ -32,6 +32,58 @@ static int dup_err(const yt_node *list, size_t i, size_t j, at_err *e) {
   return yt_errf(list_at(list, i), e, "duplicate entry (same as %s)", yt_path(list_at(list, j)));
 }
 
+/* Duplicate detection by sorting indices (a list may hold a million
+** entries, so no pairwise scan).  qsort has no context argument: the
+** comparator reads the list being checked from these two statics, which is
+** fine because a sweep file is loaded by one thread. */
+static const char *dup_base;
+static size_t dup_size;
+static int (*dup_cmp)(const void *, const void *);
+
+static int by_value_then_index(const void *pa, const void *pb) {
+  size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+  int c = dup_cmp(dup_base + a * dup_size, dup_base + b * dup_size);
+  return c ? c : (a > b) - (a < b);
+}
+
+/* Checks n items of `size` bytes at base for equal pairs under cmp; on one,
+** reports the entry of `list` that is the earliest repeat in file order, with
+** the first entry it repeats. */
+static int check_dups(const yt_node *list, const void *base, size_t n, size_t size,
+                      int (*cmp)(const void *, const void *), at_err *e) {
+  if (n < 2) return 0;
+  size_t *ix = malloc(n * sizeof *ix);
+  if (!ix) return at_errf(e, "out of memory");
+  for (size_t k = 0; k < n; k++) ix[k] = k;
+  dup_base = base;
+  dup_size = size;
+  dup_cmp = cmp;
+  qsort(ix, n, sizeof *ix, by_value_then_index);
+  /* Within a run of equal values the indices increase, so the run's first
+  ** two are its earliest repeat; the report is the earliest over all runs. */
+  size_t best_i = n, best_j = 0, run = 0;
+  for (size_t k = 1; k < n; k++) {
+    if (cmp((const char *)base + ix[k - 1] * size, (const char *)base + ix[k] * size)) {
+      run = k;
+      continue;
+    }
+    if (k == run + 1 && ix[k] < best_i) { best_i = ix[k]; best_j = ix[k - 1]; }
+  }
+  free(ix);
+  return best_i < n ? dup_err(list, best_i, best_j, e) : 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+static int cmp_model(const void *a, const void *b) {
+  return strcmp(((const wl_workload *)a)->name, ((const wl_workload *)b)->name);
+}
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* Architecture parameters, as written in `arch:` lists and `variants:`. */
 enum { V_ROWS, V_COLS, V_WIDTH, V_BUFFER, V_BW, V_COUNT };
 static const char *const vkeys[] = { "rows_2d", "cols_2d", "width_1d", "buffer", "bandwidth", NULL };
@@ -62,9 +114,13 @@ static int param(const yt_node *n, int k, sim_overrides *ov, at_err *e) {
   }
 }
 
-static int same_ov(const sim_overrides *a, const sim_overrides *b) {
-  return a->rows_2d == b->rows_2d && a->cols_2d == b->cols_2d && a->width_1d == b->width_1d &&
-         a->buffer_bytes == b->buffer_bytes && a->bandwidth_Bps == b->bandwidth_Bps;
+static int cmp_ov(const void *pa, const void *pb) {
+  const sim_overrides *a = pa, *b = pb;
+  int64_t x[4] = { a->rows_2d, a->cols_2d, a->width_1d, a->buffer_bytes };
+  int64_t y[4] = { b->rows_2d, b->cols_2d, b->width_1d, b->buffer_bytes };
+  for (int k = 0; k < 4; k++)
+    if (x[k] != y[k]) return cmp_i64(&x[k], &y[k]);
+  return (a->bandwidth_Bps > b->bandwidth_Bps) - (a->bandwidth_Bps < b->bandwidth_Bps);
 }
 
 static int load_designs(rs_sweep *s, const yt_node *n, at_err *e) {
@@ -78,15 +134,13 @@ static int load_designs(rs_sweep *s, const yt_node *n, at_err *e) {
     const char *v;
     if (yt_str(x, &v, e)) return -1;
     if (strlen(v) >= 256) return yt_badval(x, e, "design name or path too long");
-    for (size_t j = 0; j < i; j++)
-      if (!strcmp(v, s->designs[j])) return dup_err(n, i, j, e);
     at_err where;
     at_errloc(&where, yt_file(x), yt_line(x), yt_col(x), "%s", yt_path(x));
     s->ndesigns = (int)i + 1;
     if (!(s->designs[i] = strdup(v)) || !(s->design_where[i] = strdup(where.msg)))
       return at_errf(e, "out of memory");
   }
-  return 0;
+  return check_dups(n, s->designs, len, sizeof *s->designs, cmp_str, e);
 }
 
 static int load_models(rs_sweep *s, const yt_node *n, at_err *e) {
@@ -99,11 +153,9 @@ static int load_models(rs_sweep *s, const yt_node *n, at_err *e) {
     at_err e2;
     if (yt_str(x, &v, e)) return -1;
     if (wl_find(v, NULL, &s->models[i], &e2)) return yt_errf(x, e, "%s", e2.msg);
-    for (size_t j = 0; j < i; j++)
-      if (!strcmp(s->models[i].name, s->models[j].name)) return dup_err(n, i, j, e);
     s->nmodels = (int)i + 1;
   }
-  return 0;
+  return check_dups(n, s->models, len, sizeof *s->models, cmp_model, e);
 }
 
 static int load_seqs(rs_sweep *s, const yt_node *n, at_err *e) {
@@ -117,11 +169,9 @@ static int load_seqs(rs_sweep *s, const yt_node *n, at_err *e) {
     if (!v) return yt_badval(x, e, "expected a sequence length such as 1024, 1K or 1M");
     if (wl_parse_seq(v, &s->seqs[i], &e2))
       return yt_badval(x, e, "expected a sequence length such as 1024, 1K or 1M");
-    for (size_t j = 0; j < i; j++)
-      if (s->seqs[i] == s->seqs[j]) return dup_err(n, i, j, e);
     s->nseqs = (int)i + 1;
   }
-  return 0;
+  return check_dups(n, s->seqs, len, sizeof *s->seqs, cmp_i64, e);
 }
 
 /* `arch:` — the product of per-parameter lists, the first key varying
@@ -145,12 +195,11 @@ static int load_arch(rs_sweep *s, const yt_node *map, at_err *e) {
     if (!lists[k]) continue;
     sim_overrides *one = calloc(lens[k], sizeof *one);
     if (!one) return at_errf(e, "out of memory");
-    for (size_t i = 0; i < lens[k]; i++) {
-      if (param(list_at(lists[k], i), k, &one[i], e)) { free(one); return -1; }
-      for (size_t j = 0; j < i; j++)
-        if (same_ov(&one[i], &one[j])) { free(one); return dup_err(lists[k], i, j, e); }
-    }
+    int rc = 0;
+    for (size_t i = 0; i < lens[k] && !rc; i++) rc = param(list_at(lists[k], i), k, &one[i], e);
+    if (!rc) rc = check_dups(lists[k], one, lens[k], sizeof *one, cmp_ov, e);
     free(one);
+    if (rc) return -1;
   }
   if (!(s->variants = calloc((size_t)total, sizeof *s->variants))) return at_errf(e, "out of memory");
   for (int64_t v = 0; v < total; v++) {
@@ -180,11 +229,9 @@ static int load_variants(rs_sweep *s, const yt_node *n, at_err *e) {
       const yt_node *v = yt_find(x, vkeys[k]);
       if (v && param(v, k, &s->variants[i], e)) return -1;
     }
-    for (size_t j = 0; j < i; j++)
-      if (same_ov(&s->variants[i], &s->variants[j])) return dup_err(n, i, j, e);
     s->nvariants = (int)i + 1;
   }
-  return 0;
+  return check_dups(n, s->variants, len, sizeof *s->variants, cmp_ov, e);
 }
 
 int rs_sweep_load(const char *path, rs_sweep **out, at_err *e) {

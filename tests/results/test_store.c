@@ -266,6 +266,57 @@ static void test_put_once_with_breakdowns(void **st) {
   rs_store_close(s);
 }
 
+/* inf or nan is refused, naming the metric (it was stored as NULL under
+** status ok); one that reaches a database anyway exports as no value,
+** never as the text "inf", so the JSON stays valid. */
+static void test_non_finite_refused(void **st) {
+  (void)st;
+  char db[128];
+  path_of(db, sizeof db, "inf.db");
+  at_err e;
+  rs_store *s;
+  assert_int_equal(rs_store_open(db, RS_WRITE, &s, &e), 0);
+  rs_config c;
+  fixed_config(&c);
+  sim_result r;
+  int added;
+  fake_result(&r, 1000);
+  r.latency_s = 1.0 / 0.0;
+  assert_int_equal(rs_store_put(s, &c, &r, NULL, &added, &e), -1);
+  assert_non_null(strstr(e.msg, "latency_s is not a finite number"));
+  fake_result(&r, 1000);
+  r.energy_by[SIM_C_DRAM] = 0.0 / 0.0;
+  assert_int_equal(rs_store_put(s, &c, &r, NULL, &added, &e), -1);
+  assert_non_null(strstr(e.msg, "dram is not a finite number"));
+  int64_t n;
+  assert_int_equal(rs_store_count(s, &n, &e), 0);
+  assert_int_equal(n, 0);
+  fake_result(&r, 1000);
+  assert_int_equal(rs_store_put(s, &c, &r, NULL, &added, &e), 0);
+  rs_store_close(s);
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(h, "UPDATE points SET util_2d = 9e999; "
+                                   "UPDATE point_energy SET energy_pj = -9e999 "
+                                   "WHERE component = 'regs'", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+  assert_int_equal(rs_store_open(db, RS_READ, &s, &e), 0);
+  for (int fmt = 0; fmt < 2; fmt++) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(rs_store_export(s, f, fmt ? RS_JSON : RS_CSV, &e), 0);
+    fclose(f);
+    assert_null(strstr(buf, "inf"));
+    if (fmt) {
+      assert_non_null(strstr(buf, "\"util_2d\":null"));
+      assert_null(strstr(buf, "\"regs\""));
+    }
+    free(buf);
+  }
+  rs_store_close(s);
+}
+
 static void test_merge_is_a_union(void **st) {
   (void)st;
   char a[128], b[128];
@@ -432,6 +483,7 @@ int main(void) {
     cmocka_unit_test(test_config_hash_pinned),
     cmocka_unit_test(test_config_hash_covers_every_input),
     cmocka_unit_test(test_put_once_with_breakdowns),
+    cmocka_unit_test(test_non_finite_refused),
     cmocka_unit_test(test_merge_is_a_union),
     cmocka_unit_test(test_foreign_files_untouched),
   };

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "driver.h"
 #include "paper.h"
@@ -177,12 +178,53 @@ static void test_order_and_shards(void **st) {
   rs_sweep_free(s);
 }
 
+/* Duplicates in long lists: found by sorting (a pairwise scan took
+** minutes at 10^5-10^6 entries), and still reported as the earliest repeat
+** in file order with the first entry it repeats. */
+static void test_long_list_duplicates(void **st) {
+  (void)st;
+  enum { N = 200000 };
+  char path[] = "/tmp/attnsim-sweep-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  assert_non_null(f);
+  fprintf(f, "name: long\ndesigns: [fusemax]\nmodels: [bert]\nseq_lens: [");
+  for (int i = 0; i < N; i++) fprintf(f, "%s%d", i ? ", " : "", 1000 + i);
+  fprintf(f, "]\narch:\n  rows_2d: [8, 16, 32, 16, 8, 16]\n");
+  fclose(f);
+  rs_sweep *s = NULL;
+  at_err e;
+  assert_int_equal(rs_sweep_load(path, &s, &e), -1);
+  /* rows_2d[3] repeats [1]: earlier in file order than [4] repeating [0] */
+  assert_non_null(strstr(e.msg, "arch.rows_2d[3]: duplicate entry (same as arch.rows_2d[1])"));
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "name: long\ndesigns: [fusemax]\nmodels: [bert]\nseq_lens: [");
+  for (int i = 0; i < N; i++) fprintf(f, "%s%d", i ? ", " : "", 1000 + (i % 150000));
+  fprintf(f, "]\n");
+  fclose(f);
+  assert_int_equal(rs_sweep_load(path, &s, &e), -1);
+  assert_non_null(strstr(e.msg, "seq_lens[150000]: duplicate entry (same as seq_lens[0])"));
+  f = fopen(path, "w");
+  assert_non_null(f);
+  fprintf(f, "name: long\ndesigns: [fusemax]\nmodels: [bert]\nseq_lens: [");
+  for (int i = 0; i < N; i++) fprintf(f, "%s%d", i ? ", " : "", 1000 + i);
+  fprintf(f, "]\n");
+  fclose(f);
+  assert_int_equal(rs_sweep_load(path, &s, &e), 0);
+  assert_int_equal(s->npoints, N);
+  rs_sweep_free(s);
+  unlink(path);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bad_sweeps),
     cmocka_unit_test(test_unknown_design_located),
     cmocka_unit_test(test_shipped_sweeps),
     cmocka_unit_test(test_order_and_shards),
+    cmocka_unit_test(test_long_list_duplicates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
