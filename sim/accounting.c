@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* NAMES-BEGIN: the knobs' field names ("arch" is a field, as in a mapping file) */
 const char *const paper_knob_name[PAPER_K_COUNT] = { "mapping", "arch", "energy", "buffer", "price_buffer_at",
                                                           "regfile" };
+/* NAMES-END */
 
 static void variant_free(paper_variant *v) {
   for (int i = 0; i < v->n; i++)
@@ -106,11 +108,10 @@ static int load_list(const yt_node *seq, const char *dir, paper_variant *v, int 
     if (*n == PAPER_MAX_VARIANTS) return yt_errf(yt_at(seq, i), e, "at most %d variants", PAPER_MAX_VARIANTS);
     char *p = at_path_join(dir, rel);
     if (!p) return at_errf(e, "out of memory");
-    at_err inner;
-    int rc = load_variant(p, &v[*n], &inner);
+    int rc = load_variant(p, &v[*n], e);   /* its own FILE:LINE:COL */
     free(p);
     (*n)++;
-    if (rc) return yt_errf(yt_at(seq, i), e, "variant: %s", inner.msg);
+    if (rc) return -1;
     for (int j = 0; j < *n - 1; j++)
       if (!strcmp(v[j].name, v[*n - 1].name))
         return yt_errf(yt_at(seq, i), e, "variant '%s' is listed twice", v[j].name);

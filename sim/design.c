@@ -15,9 +15,11 @@ struct sim_design {
   hw_arch *arch;
 };
 
+/* NAMES-BEGIN: the shipped designs' names, for lookup, --help and errors */
 const char *const sim_shipped_designs[] = {
   "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax", "linear-flat", NULL
 };
+/* NAMES-END */
 
 int sim_design_load(const char *mapping_path, const char *arch_path, sim_design **out, at_err *e) {
   *out = NULL;
