@@ -11,8 +11,8 @@
 #include <string.h>
 
 /* NAMES-BEGIN: the knobs' field names ("arch" is a field, as in a mapping file) */
-const char *const paper_knob_name[PAPER_K_COUNT] = { "mapping", "arch", "energy", "buffer", "price_buffer_at",
-                                                          "regfile" };
+const char *const paper_knob_name[PAPER_K_COUNT + 1] = { "mapping", "arch", "energy", "buffer", "price_buffer_at",
+                                                          "regfile", NULL };
 /* NAMES-END */
 
 static void variant_free(paper_variant *v) {

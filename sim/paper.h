@@ -56,7 +56,7 @@ typedef enum paper_knob {
   PAPER_K_REGFILE,                                  /* register-file pricing scope */
   PAPER_K_COUNT
 } paper_knob;
-extern const char *const paper_knob_name[PAPER_K_COUNT];   /* as written in a variant file */
+extern const char *const paper_knob_name[PAPER_K_COUNT + 1];   /* as written in a variant file; NULL-terminated */
 
 typedef struct paper_setting {
   char design[SIM_NAME_MAX];
