@@ -13,7 +13,7 @@
 
 static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
-  "                   [--cascade FILE] --model MODEL --seq LEN\n"
+  "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
   "                   [--csv | --json]\n\n"
@@ -29,6 +29,8 @@ static const char run_help[] =
   "                   mapping names (a mapping is written for its cascade)\n"
   "  --model MODEL    bert, trxl, t5, xlm, or a workload YAML file\n"
   "  --seq LEN        sequence length M = P, a positive size: 1024, 1K, 64K, 1M ...\n"
+  "                   (--model and --seq are needed when the mapping uses them)\n"
+  "  --set NAME=N,... bind sizes a mapping's expressions name (GEMM: M=..,N=..,K=..)\n"
   "  --rows/--cols/--width-1d N  override the 2D array's rows and columns and the\n"
   "                   1D array's width (PEs, positive sizes)\n"
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
@@ -37,7 +39,8 @@ static const char run_help[] =
   "  --fast-forward   cycle: sleep through busy cycles and extrapolate periodic\n"
   "                   steady states (the default)\n"
   "  --full           cycle: step every cycle and every PE (same results, slower)\n"
-  "  --window W       cycle: tiles in flight for pipelined/interleaved phases (default 2)\n"
+  "  --window W       cycle: tiles in flight for pipelined/interleaved phases, 1 to 4096\n"
+  "                   (default 2)\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
   CLI_HELP_NUMBERS;
@@ -123,6 +126,28 @@ int cli_load_model(const char *name, wl_workload *w, at_err *e) {
   return wl_find(name, NULL, w, e);
 }
 
+/* --set M=1000,N=64,K=8: names a mapping's size expressions may use. */
+static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
+  char buf[512];
+  if (strlen(arg) >= sizeof buf) return at_errf(e, "--set: too long");
+  memcpy(buf, arg, strlen(arg) + 1);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *eq = strchr(tok, '=');
+    size_t n = eq ? (size_t)(eq - tok) : 0;
+    if (!eq || n == 0 || n >= sizeof w->set[0].name || strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") != n)
+      return at_errf(e, "--set: expected NAME=SIZE, got '%s'", tok);
+    if (w->nset == WL_MAX_SET) return at_errf(e, "--set: at most %d sizes", WL_MAX_SET);
+    wl_size *z = &w->set[w->nset];
+    memcpy(z->name, tok, n);
+    z->name[n] = 0;
+    for (int i = 0; i < w->nset; i++)
+      if (!strcmp(w->set[i].name, z->name)) return at_errf(e, "--set: %s given twice", z->name);
+    if (wl_parse_seq(eq + 1, &z->value, e)) return at_errf(e, "--set %s: expected a positive size, got '%s'", z->name, eq + 1);
+    w->nset++;
+  }
+  return 0;
+}
+
 int cmd_run(int argc, char **argv) {
   static const struct option lo[] = {
     { "design", required_argument, 0, 'd' }, { "mapping", required_argument, 0, 'm' },
@@ -134,11 +159,12 @@ int cmd_run(int argc, char **argv) {
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
     { "engine", required_argument, 0, 'E' }, { "full", no_argument, 0, 'F' },
     { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
+    { "set", required_argument, 0, 'S' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
-  const char *energy = NULL;
+  const char *energy = NULL, *sets = NULL;
   int csv = 0, json = 0, ch, full = 0, ff = 0;
-  int64_t len = 0, v;
+  int64_t len = 0, win = 0;
   const sim_engine *eng = sim_engine_find(NULL);
   sim_engine_opts eo = { 0, 0 };
   sim_overrides ov = { 0 };
@@ -167,40 +193,30 @@ int cmd_run(int argc, char **argv) {
       break;
     }
     case 'E':
-      if (!(eng = sim_engine_find(optarg))) {
-        fprintf(stderr, "attnsim: --engine: unknown engine '%s' (analytical, cycle)\n", optarg);
-        return AT_EXIT_INPUT;
-      }
+      if (!(eng = sim_engine_find(optarg)))
+        return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
       break;
+    case 'S': sets = optarg; break;
     case 'F': full = 1; break;
     case 'f': ff = 1; break;
-    case 'W':
-      if (at_parse_size(optarg, &v) || v <= 0 || v > 4096) {
-        fprintf(stderr, "attnsim: --window needs 1 to 4096 tiles, got '%s'\n", optarg);
-        return AT_EXIT_INPUT;
-      }
-      eo.window = (int)v;
-      break;
+    case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, run_help);
     }
   }
   const char *why = optind != argc ? "unexpected argument '%s'"
                   : !design == !mapping ? "run needs exactly one of --design and --mapping"
-                  : !model ? "run needs --model" : !len ? "run needs --seq"
-                  : csv && json ? "give at most one of --csv and --json" : NULL;
+                  : csv && json ? "give at most one of --csv and --json"
+                  : full && ff ? "give at most one of --full and --fast-forward"
+                  : (full || ff || win) && strcmp(eng->name, "cycle") ? "--full, --fast-forward and --window need --engine cycle"
+                  : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
-  if (full && ff) {
-    fprintf(stderr, "attnsim: --full and --fast-forward exclude each other\n");
-    return AT_EXIT_INPUT;
-  }
-  if ((full || ff || eo.window) && strcmp(eng->name, "cycle")) {
-    fprintf(stderr, "attnsim: --full, --fast-forward and --window need --engine cycle\n");
-    return AT_EXIT_INPUT;
-  }
   eo.full = full;
+  eo.window = (int)win;
   wl_workload w;
-  if (cli_load_model(model, &w, &e)) return cli_fail(&e);
+  memset(&w, 0, sizeof w);
+  snprintf(w.name, sizeof w.name, "none");
+  if ((model && cli_load_model(model, &w, &e)) || (sets && parse_sets(sets, &w, &e))) return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }

@@ -12,6 +12,14 @@
 #include "util.h"
 
 #define WL_NAME_MAX 32
+#define WL_MAX_SET  8     /* sizes a command line may bind (--set) */
+
+/* A size a mapping's expressions may name, bound on the command line
+** (`attnsim run --set M=1000,N=64,K=8`). */
+typedef struct wl_size {
+  char name[16];
+  int64_t value;                  /* elements, > 0 */
+} wl_size;
 
 typedef struct wl_workload {
   char name[WL_NAME_MAX];         /* short name as the paper and flat-configs.csv
@@ -23,6 +31,10 @@ typedef struct wl_workload {
   int64_t D;                      /* model width, elements (the linear layers' input) */
   int64_t FFN;                    /* feed-forward hidden width, elements */
   int64_t B;                      /* batch */
+  int nset;                       /* entries of set[] used */
+  wl_size set[WL_MAX_SET];        /* extra names for size expressions; a name
+                                     here wins over the fields above.  A field
+                                     of 0 means "no workload given". */
 } wl_workload;
 
 /* Loads one workload file.  Returns 0, or -1 with "FILE:LINE:COL: ..." */

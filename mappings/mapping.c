@@ -235,8 +235,24 @@ static int find_part(const sc_phase *ph, const char *name) {
   return -1;
 }
 
-/* Value of one identifier in a size expression. */
+static int ident_value0(bctx *b, const yt_node *at, const char *id, xval *v);
+
+/* Value of one identifier in a size expression: a size bound with --set
+** first; a workload size or SEQ that is 0 was not given. */
 static int ident_value(bctx *b, const yt_node *at, const char *id, xval *v) {
+  *v = x_int(0);
+  for (int i = 0; i < b->w->nset; i++)
+    if (!strcmp(id, b->w->set[i].name)) { *v = x_int(b->w->set[i].value); return 0; }
+  if (ident_value0(b, at, id, v)) return -1;
+  static const char *const given[] = { "SEQ", "B", "H", "E", "F", "D", "FFN" };
+  int named = 0;
+  for (size_t i = 0; i < sizeof given / sizeof *given; i++) named |= !strcmp(id, given[i]);
+  if (named && !v->real && v->num == 0)
+    return yt_errf(at, b->e, "'%s' is not given: this mapping needs %s", id, strcmp(id, "SEQ") ? "--model" : "--seq");
+  return 0;
+}
+
+static int ident_value0(bctx *b, const yt_node *at, const char *id, xval *v) {
   const wl_workload *w = b->w;
   if (!strcmp(id, "SEQ")) { *v = x_int(b->seq); return 0; }
   if (!strcmp(id, "B")) { *v = x_int(w->B); return 0; }
@@ -316,7 +332,7 @@ static int eval_expr(bctx *b, const yt_node *n, const char *what, xval *out) {
     if (k >= sizeof tok) return yt_errf(n, b->e, "%s: '%.20s...' is not a number or a name", what, t0);
     memcpy(tok, t0, k);
     tok[k] = 0;
-    xval v;
+    xval v = x_int(0);
     int isnum = decimal(b, n, what, tok, &v);
     if (isnum < 0) return -1;
     if (!isnum) {   /* a name ("2d.rows" starts with a digit) */
@@ -426,6 +442,7 @@ static int add_part(bctx *b, const yt_node *at, const char *name, int rank, int6
   snprintf(p->name, sizeof p->name, "%s", name);
   p->rank = rank;
   p->size = size;
+  p->block = p->tail = 0;
   return ph->nparts++;
 }
 
@@ -453,7 +470,7 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
       return yt_errf(kn, b->e, "cascade %s has no rank '%s' to tile", c->file, rname);
     if (yt_expect_map(parts, b->e)) return -1;
     int64_t size = c->ranks[r].size, known = 1;
-    int rest = -1, fit = -1, first = ph->nparts;
+    int rest = -1, fit = -1, first = ph->nparts, ceil_up = 0;
     int csplit = c->ranks[r].outer >= 0;
     if (csplit && yt_len(parts) != 2)
       return yt_errf(parts, b->e, "the cascade splits %s into %s and %s: tile it as exactly those two", c->ranks[r].index,
@@ -470,9 +487,11 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
       }
       const char *sv = yt_scalar(v);
       int64_t ps = 0;
-      if (sv && !strcmp(sv, "rest")) {
-        if (rest >= 0) return yt_errf(v, b->e, "only one part of a rank may be 'rest'");
+      if (sv && (!strcmp(sv, "rest") || !strcmp(sv, "ceil"))) {
+        if (rest >= 0) return yt_errf(v, b->e, "only one part of a rank may be 'rest' or 'ceil'");
         rest = ph->nparts;
+        ceil_up = sv[0] == 'c';   /* rounded up: the last iteration covers what is left */
+        if (ceil_up && csplit) return yt_errf(v, b->e, "'ceil' cannot tile a rank the cascade splits");
       } else if (sv && !strcmp(sv, "fit")) {
         if (fv->part >= 0 || fit >= 0) return yt_errf(v, b->e, "only one part of a phase may be 'fit'");
         fit = ph->nparts;
@@ -487,10 +506,15 @@ static int bind_tiling(bctx *b, const yt_node *tiling, es_binding *bind, fitvar 
       }
       if (add_part(b, yt_key_node(parts, j), pn, prank, ps) < 0) return -1;
     }
-    if (size % known)
-      return yt_errf(parts, b->e, "%s (%lld) is not a multiple of its tile sizes (%lld)", c->ranks[r].name,
-                     (long long)size, (long long)known);
-    int64_t q = size / known;
+    if (size % known && !ceil_up)
+      return yt_errf(parts, b->e, "%s (%lld) is not a multiple of its tile sizes (%lld) (a 'ceil' part allows that)",
+                     c->ranks[r].name, (long long)size, (long long)known);
+    int64_t q = size / known + (size % known != 0);
+    if (ceil_up && fit >= 0) return yt_errf(parts, b->e, "a rank with a 'ceil' part cannot have a 'fit' part");
+    if (ceil_up) {
+      ph->part[rest].block = known;
+      ph->part[rest].tail = size % known ? size - (q - 1) * known : 0;
+    }
     if (fit >= 0 && rest < 0) return yt_errf(parts, b->e, "a rank with a 'fit' part needs a 'rest' part");
     if (rest < 0 && q != 1)
       return yt_errf(parts, b->e, "tiles of %s multiply to %lld, not %lld (add a 'rest' part)", c->ranks[r].name,

@@ -38,6 +38,10 @@ typedef struct sc_part {
   char name[16];
   int rank;                   /* cascade rank it tiles (m1 is a rank of its own); -1: batch */
   int64_t size;               /* iterations */
+  int64_t block;              /* tiling value `ceil`: rank elements per iteration (the
+                                 product of the rank's other parts); 0 otherwise */
+  int64_t tail;               /* `ceil`: rank elements its last iteration covers, when
+                                 the rank is not a multiple of block; 0 otherwise */
 } sc_part;
 
 typedef struct sc_einsum {

@@ -16,6 +16,7 @@ pkgs=(
   verilator                      # RTL benches
   yosys parallel                 # area proxy, sharded sweeps
   file                           # report tests check image types
+  slurmctld slurmd slurm-client munge   # the real-Slurm test (results_slurm_cluster)
 )
 
 missing=()

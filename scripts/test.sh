@@ -6,7 +6,11 @@
 #   2. build     build/ with -Werror, then every ctest test (RTL included)
 #   3. asan      build-asan/ with ASan+UBSan, RTL off (Verilator is too slow
 #                under ASan; its tests ran in stage 2), ctest minus the
-#                rtl and bench labels
+#                rtl, bench and slurm labels (slurm: the real-cluster test,
+#                ~15 s, mostly Slurm scheduling and its deliberately slow
+#                points; the sweep.sbatch/merge.sbatch paths it drives,
+#                the SIGTERM save and resume included, run under ASan in
+#                results_slurm and results_shards)
 #   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every
@@ -54,7 +58,7 @@ stage_asan() {
   (cd "$asan" &&
    ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest --output-on-failure -j"$jobs" -LE 'rtl|bench') || return 1
+   ctest --output-on-failure -j"$jobs" -LE 'rtl|bench|slurm') || return 1
 }
 
 vg_failures=0

@@ -37,12 +37,14 @@ int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e) {
 
 /* Points of einsum x's iteration space (times the batch loop); with
 ** lhs_only, of its output only. */
-static int points(const sc_phase *ph, const sc_einsum *se, int lhs_only, uint64_t *n, at_err *e) {
+static int points(const sc_phase *ph, const sc_einsum *se, const int64_t *ext, uint64_t batch, int lhs_only,
+                  uint64_t *n, at_err *e) {
   const es_einsum *x = &ph->c->einsums[se->einsum];
-  *n = (uint64_t)ph->part[SC_BATCH].size;
+  *n = batch;
   int upto = lhs_only ? x->nspace - x->nsum : x->nspace;
   for (int i = 0; i < upto; i++)
-    if (mul(*n, (uint64_t)ph->c->ranks[x->space[i]].size, n, "iteration-space points", e)) return -1;
+    if (mul(*n, (uint64_t)(ext ? ext[x->space[i]] : ph->c->ranks[x->space[i]].size), n, "iteration-space points", e))
+      return -1;
   return 0;
 }
 
@@ -100,12 +102,13 @@ static int external_reads(const sc_phase *ph, int x, const es_expr *ex, uint64_t
   return external_reads(ph, x, ex->a, per, n, e) || external_reads(ph, x, ex->b, per, n, e) ? -1 : 0;
 }
 
-static int count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
+static int count(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *rext, uint64_t batch, int completes,
+                 sim_ecount *k, at_err *e) {
   const hw_array *ar = &s->arch->arrays[ph->e[x].array];
   const sc_einsum *se = &ph->e[x];
   memset(k, 0, sizeof *k);
   uint64_t pts, outs, ext = 0, operands = 0, results = 0, serial = 0, unit[HW_UNIT_COUNT] = { 0 };
-  if (points(ph, se, 0, &pts, e) || points(ph, se, 1, &outs, e)) return -1;
+  if (points(ph, se, rext, batch, 0, &pts, e) || points(ph, se, rext, batch, 1, &outs, e)) return -1;
   sc_opuse uses[SC_MAX_OPUSES];
   int nu = sc_einsum_ops(ph->c, se->einsum, uses);   /* the binder checked nu >= 0 */
   for (int i = 0; i < nu; i++) {
@@ -132,14 +135,35 @@ static int count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k,
   /* a leaf with no operation on it (a plain copy) reads nothing */
   k->edge_operands = ext < operands ? ext : operands;
   k->rf_reads = operands - k->edge_operands;
-  k->forwarded = forwards_result(ph, x) ? (outs < results ? outs : results) : 0;
+  k->forwarded = completes && forwards_result(ph, x) ? (outs < results ? outs : results) : 0;
   k->rf_writes = results - k->forwarded;
   return 0;
 }
 
 /* Bounded by the Einsum's points, which sim_einsum_count checked. */
+/* Explicit reductions count their rank's whole size per point: a tile must
+** not cut one. */
+static int reduces_whole(const sc_phase *ph, const es_expr *x, const int64_t *ext) {
+  if (!x) return 1;
+  if (x->kind == ES_E_REDUCE)
+    for (int i = 0; i < x->nred; i++)
+      if (ext[x->red[i]] != ph->c->ranks[x->red[i]].size) return 0;
+  return reduces_whole(ph, x->a, ext) && reduces_whole(ph, x->b, ext);
+}
+
+int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *ext, int completes,
+                        sim_ecount *k, at_err *e) {
+  const char *tn = ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name;
+  if (!reduces_whole(ph, ph->c->einsums[ph->e[x].einsum].rhs, ext))
+    return at_errf(e, "Einsum %s/%s reduces over a rank the shared loops tile", ph->name, tn);
+  if (!count(s, ph, x, ext, 1, completes, k, e)) return 0;
+  char why[sizeof e->msg];
+  snprintf(why, sizeof why, "%s", e->msg);
+  return at_errf(e, "Einsum %s/%s: %s in one tile", ph->name, tn, why);
+}
+
 int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e) {
-  if (!count(s, ph, x, k, e)) return 0;
+  if (!count(s, ph, x, NULL, (uint64_t)ph->part[SC_BATCH].size, 1, k, e)) return 0;
   char why[sizeof e->msg];
   snprintf(why, sizeof why, "%s", e->msg);
   return at_errf(e, "Einsum %s/%s: %s at this size", ph->name,

@@ -111,7 +111,7 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   snprintf(r->model, sizeof r->model, "%s", w->name);
   snprintf(r->engine, sizeof r->engine, "%s", eng->name);
   r->seq_len = seq_len;
-  if (seq_len <= 0) return at_errf(e, "sequence length must be positive");
+  if (seq_len < 0) return at_errf(e, "sequence length must be positive");   /* 0: not given */
   hw_arch *copy = NULL;
   const hw_arch *a = d->arch;
   if (overridden(ov)) {
@@ -139,8 +139,9 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   if (eng->run(s, o, r, e)) {
     /* the engine knows the schedule, not which file and point it came from */
     at_err inner = *e;
-    at_errf(e, "%s: %s on %s, %lld tokens: %s", map_path(d->map), map_design(d->map), w->name, (long long)seq_len,
-            inner.msg);
+    char toks[40] = "";
+    if (seq_len) snprintf(toks, sizeof toks, ", %lld tokens", (long long)seq_len);
+    at_errf(e, "%s: %s on %s%s: %s", map_path(d->map), map_design(d->map), w->name, toks, inner.msg);
     goto done;
   }
   r->area_um2 = hw_area_um2(a, NULL);

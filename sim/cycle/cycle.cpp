@@ -38,29 +38,39 @@ using sc_core::SC_NS;
 
 constexpr int64_t UNKNOWN = -1;
 
-/* What an Einsum costs per firing, and how it waits. */
-struct Ein {
-  int array = 0;
-  bool in_tile = true;
-  uint64_t firings = 1;
-  sim_ecount cnt{};         /* action counts of one firing */
-  sim_ecount cnt_last{};    /* ... of a firing that completes its outputs (the
-                               last of the shared loops it reduces over) */
-  std::vector<int> reduced; /* levels it iterates that its output is not indexed by */
-  int64_t occ = 1;          /* cycles its array is occupied per firing */
-  int64_t busy = 1;         /* of which PE work: ceil(PE-cycles / PEs used) */
-  uint64_t pe_per = 0;      /* PE-cycles per firing */
+/* What one firing of an Einsum costs: its counts and timing.  Firings of
+** an Einsum differ only at the last iteration of a `ceil` loop (a partial
+** tile) and at the firings that complete its outputs. */
+struct Var {
+  bool made = false;
+  sim_ecount cnt{};         /* action counts */
+  uint64_t pe_per = 0;      /* PE-cycles */
   uint64_t par = 1;         /* PEs it keeps busy */
+  int64_t busy = 1;         /* ceil(PE-cycles / PEs), at least 1 */
+  int64_t occ = 1;          /* cycles its array is occupied */
   int64_t lat_same = 1;     /* from start to results usable on the same array */
   int64_t lat_other = 1;    /* ... on another array (drain included) */
   int64_t lat_final = 1;    /* ... to its last result written (skew, drain) */
+};
+
+/* An Einsum of the phase, and how it waits. */
+struct Ein {
+  int array = 0;
+  bool in_tile = true;
+  bool leaves = false;      /* its results leave the array */
+  bool shifted = false;     /* ... through the column shift chain */
   std::vector<int> dep;     /* same-tile producers (TILE, or ALL when it fires once) */
   std::vector<int> carried; /* producers in the previous iteration of the carried loop */
   std::vector<int> unused;  /* levels (shared loops) it does not iterate over */
+  std::vector<int> reduced; /* levels it iterates that its output is not indexed by */
+  std::vector<int> ceil_lv; /* levels that are `ceil` parts of a rank it uses */
+  std::vector<int64_t> ext; /* per cascade rank: elements one full tile covers */
+  Var var[16];              /* by variant: bit 0 completes, bit i+1 ceil_lv[i] at its last */
 };
 
 struct Task {
   int x = 0;
+  const Var *v = nullptr;
   int64_t S = UNKNOWN;      /* start cycle; UNKNOWN: not started */
   int64_t E = 0, Us = 0, Uo = 0, Wf = 0;
 };
@@ -79,7 +89,7 @@ struct Tile {
 struct Snap {
   bool valid = false;
   uint64_t k = 0;
-  int64_t t = 0;
+  int64_t t = 0;            /* logical cycle of the tile's window entry */
   std::vector<int64_t> sig;
   std::vector<sim_ecount> cnt;   /* per Einsum, enumerated so far */
   std::vector<uint64_t> busy;    /* per Einsum, occupancy so far */
@@ -174,6 +184,7 @@ struct Phase {
   bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
 
   int materialise();
+  const Var *variant(int x, uint64_t k);
   void check(Tile *t);
   void signature(const Tile *t, std::vector<int64_t> &sig);
   void start(ArrayMod *a, Tile *t, Task *task);
@@ -250,7 +261,7 @@ void ArrayMod::step() {
 }
 
 void Phase::start(ArrayMod *a, Tile *t, Task *task) {
-  const Ein &x = ein[task->x];
+  const Var &x = *task->v;
   int64_t S = now();
   task->S = S;
   task->E = S + x.occ;
@@ -317,11 +328,11 @@ int Phase::materialise() {
       if (fires) {
         Task task;
         task.x = (int)x;
+        task.v = variant((int)x, k);
+        if (!task.v) return fail(e->msg);
         tl.t.push_back(task);
-        bool completes = true;
-        for (int l : ein[x].reduced) completes &= idx(k, l) == size[l] - 1;
-        if (sim_add_counts(&cnt[x], completes ? &ein[x].cnt_last : &ein[x].cnt, e)) return fail(e->msg);
-        if (at_add64(busy[x], (uint64_t)ein[x].busy, &busy[x])) return fail("busy cycles overflow 64 bits");
+        if (sim_add_counts(&cnt[x], &task.v->cnt, e)) return fail(e->msg);
+        if (at_add64(busy[x], (uint64_t)task.v->busy, &busy[x])) return fail("busy cycles overflow 64 bits");
       }
     }
     /* the DRAM channel: one request queue, served in tile order */
@@ -387,7 +398,7 @@ void Phase::check(Tile *t) {
       uint64_t n = size[l] >= i + 2 ? size[l] - 2 - i : 0;
       if (n >= 1) {
         uint64_t dk = n * stride[l];
-        int64_t D = t->rel - sn.t;
+        int64_t D = t->rel + offset - sn.t;   /* logical cycles per iteration */
         uint64_t add;
         if (at_mul64(n, (uint64_t)D, &add) || (int64_t)add < 0 || offset + (int64_t)add < offset) {
           fail("extrapolated cycles overflow 64 bits");
@@ -414,7 +425,7 @@ void Phase::check(Tile *t) {
         next_k += dk;
         extrapolated += dk;
         k = t->k;
-        for (Snap &s2 : snap) s2.valid = false;
+        for (int l2 = l + 1; l2 < nlev; l2++) snap[(size_t)l2].valid = false;
         break;
       }
     }
@@ -424,7 +435,7 @@ void Phase::check(Tile *t) {
     Snap &sn = snap[l];
     sn.valid = true;
     sn.k = k;
-    sn.t = t->rel;
+    sn.t = t->rel + offset;
     sn.sig = sig;
     sn.cnt = cnt;
     sn.busy = busy;
@@ -453,39 +464,48 @@ void Ctrl::step() {
   else if (P->next_k < P->ntiles) next_trigger(P->kick_ctrl());
 }
 
-/* Splits einsum x's counts over its firings: every count divides evenly
-** (the binder's tiles divide the ranks) except the forwarded results,
-** which leave only at the firings that complete an output. */
-static int per_firing(Phase &P, int x, Ein &E) {
-  const sc_phase *ph = P.ph;
-  sim_ecount tot;
-  if (sim_einsum_count(P.s, ph, x, &tot, P.e)) return -1;
-  uint64_t f = E.firings, nc = f;
-  int t = ph->c->einsums[ph->e[x].einsum].lhs.tensor;
-  for (int k = 0; k < ph->nshared; k++)
-    if (sc_uses(ph, x, ph->shared[k]) && !sc_relevant(ph, ph->shared[k], t) && ph->part[ph->shared[k]].size > 1) {
-      E.reduced.push_back(k + 1);
-      nc /= (uint64_t)ph->part[ph->shared[k]].size;
+/* The firing of einsum x in tile k: its counts from the elements the tile
+** covers, computed once per variant. */
+const Var *Phase::variant(int x, uint64_t k) {
+  Ein &E = ein[(size_t)x];
+  unsigned key = 1;
+  for (int l : E.reduced) key &= idx(k, l) == size[l] - 1;
+  for (size_t i = 0; i < E.ceil_lv.size(); i++)
+    if (idx(k, E.ceil_lv[i]) == size[E.ceil_lv[i]] - 1) key |= 2u << i;
+  Var &V = E.var[key];
+  if (V.made) return &V;
+  std::vector<int64_t> ext = E.ext;
+  const sc_einsum *se = &ph->e[x];
+  const hw_array *ar = &s->arch->arrays[se->array];
+  for (size_t i = 0; i < E.ceil_lv.size(); i++) {
+    const sc_part *cp = &ph->part[ph->shared[E.ceil_lv[i] - 1]];
+    if ((key >> (i + 1) & 1) && cp->tail) ext[(size_t)cp->rank] = cp->tail;
+  }
+  if (sim_einsum_count_in(s, ph, x, ext.data(), key & 1, &V.cnt, e)) return nullptr;
+  V.pe_per = V.cnt.pe_cycles;
+  V.par = 1;
+  for (int d = 0; d < 2; d++)
+    if (se->spatial[d] >= 0) {
+      const sc_part *sp = &ph->part[se->spatial[d]];
+      /* a partial tile keeps only the PEs its elements reach busy */
+      V.par *= (uint64_t)std::min<int64_t>(sp->size, ext[(size_t)sp->rank]);
     }
-  bool even = true;
-  uint64_t results = tot.rf_writes + tot.forwarded;
-  for (int op = 0; op < HW_OP_COUNT; op++) { even &= tot.ops[op] % f == 0; E.cnt.ops[op] = tot.ops[op] / f; }
-  even &= tot.pe_cycles % f == 0 && tot.rf_reads % f == 0 && tot.edge_operands % f == 0 && results % f == 0 &&
-          nc > 0 && tot.forwarded % nc == 0;
-  if (!even)
-    return at_errf(P.e, "cycle engine: Einsum %s/%s: its counts do not divide into its %llu firings", ph->name,
-                   ph->c->tensors[t].name, (unsigned long long)f);
-  E.cnt.pe_cycles = tot.pe_cycles / f;
-  E.cnt.rf_reads = tot.rf_reads / f;
-  E.cnt.edge_operands = tot.edge_operands / f;
-  E.cnt.rf_writes = results / f;
-  E.cnt.forwarded = 0;
-  E.cnt_last = E.cnt;
-  E.cnt_last.forwarded = tot.forwarded / nc;
-  if (E.cnt_last.forwarded > E.cnt.rf_writes)
-    return at_errf(P.e, "cycle engine: Einsum %s/%s forwards more results than a firing writes", ph->name, ph->c->tensors[t].name);
-  E.cnt_last.rf_writes = E.cnt.rf_writes - E.cnt_last.forwarded;
-  return 0;
+  if (V.pe_per / V.par > UINT32_MAX) {
+    at_errf(e, "cycle engine: Einsum %s/%s works %llu cycles per PE per tile, more than it steps", ph->name,
+            ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name, (unsigned long long)(V.pe_per / V.par));
+    return nullptr;
+  }
+  V.busy = std::max<int64_t>(1, (int64_t)(V.pe_per / V.par + (V.pe_per % V.par != 0)));
+  int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
+  int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
+  int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;
+  V.occ = E.shifted ? std::max(V.busy, rows) : V.busy;
+  int64_t last_entry = er + V.busy - 1;
+  V.lat_same = V.busy - 1 + std::max<int64_t>(p, 1);
+  V.lat_other = last_entry + std::max<int64_t>(p, 1) + drain;
+  V.lat_final = last_entry + skew + p + (E.leaves ? drain : 0);
+  V.made = true;
+  return &V;
 }
 
 /* Builds the per-Einsum costs of a phase; -1 with e if the engine cannot
@@ -526,33 +546,44 @@ static int setup(Phase &P) {
     const hw_array *ar = &a->arrays[se->array];
     E.array = se->array;
     E.in_tile = se->in_tile;
-    E.firings = sim_firings(ph, x);
-    if (per_firing(P, x, E)) return -1;
-    E.pe_per = E.cnt.pe_cycles;
-    E.par = 1;
-    for (int k = 0; k < 2; k++) if (se->spatial[k] >= 0) E.par *= (uint64_t)ph->part[se->spatial[k]].size;
-    if (E.pe_per / E.par > UINT32_MAX)
-      return at_errf(P.e, "cycle engine: Einsum %s/%s works %llu cycles per PE per tile, more than it steps",
-                     ph->name, ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name,
-                     (unsigned long long)(E.pe_per / E.par));
-    E.busy = (int64_t)(E.pe_per / E.par + (E.pe_per % E.par != 0));
-    if (E.busy < 1) E.busy = 1;
-    int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
-    int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
-    int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;
     int t = ph->c->einsums[se->einsum].lhs.tensor;
+    const char *tn = ph->c->tensors[t].name;
     /* results leave the array: stored, the output, or read by another array */
-    bool leaves = ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output;
+    E.leaves = ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output;
     for (int q = 0; q < ph->ne; q++) {
       int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
-      for (int i = 0; i < nq; i++) if (dq[i] == x && ph->e[q].array != se->array) leaves = true;
+      for (int i = 0; i < nq; i++) if (dq[i] == x && ph->e[q].array != se->array) E.leaves = true;
     }
-    bool shifted = leaves && drain > 0 && se->spatial[0] >= 0 && sc_relevant(ph, se->spatial[0], t);
-    E.occ = shifted ? std::max(E.busy, rows) : E.busy;
-    int64_t last_entry = er + E.busy - 1;
-    E.lat_same = E.busy - 1 + std::max<int64_t>(p, 1);
-    E.lat_other = last_entry + std::max<int64_t>(p, 1) + drain;
-    E.lat_final = last_entry + skew + p + (leaves ? drain : 0);
+    E.shifted = E.leaves && ar->results == HW_RESULTS_SHIFT && ar->rows > 1 && se->spatial[0] >= 0 &&
+                sc_relevant(ph, se->spatial[0], t);
+    /* elements of each rank one tile covers: the parts the shared loops it
+    ** runs under leave inside the tile */
+    E.ext.assign((size_t)ph->c->nranks, 1);
+    std::vector<int> shared_used((size_t)ph->c->nranks, 0);
+    for (int k = 0; k < ph->nshared; k++) {
+      const sc_part *sp = &ph->part[ph->shared[k]];
+      if (!sc_uses(ph, x, ph->shared[k])) continue;
+      shared_used[(size_t)sp->rank]++;
+      if (sp->block) E.ceil_lv.push_back(k + 1);
+      if (!sc_relevant(ph, ph->shared[k], t) && sp->size > 1) E.reduced.push_back(k + 1);
+    }
+    for (int p = 1; p < ph->nparts; p++) {
+      const sc_part *sp = &ph->part[p];
+      bool is_shared = false;
+      for (int k = 0; k < ph->nshared; k++) is_shared |= ph->shared[k] == p && sc_uses(ph, x, p);
+      if (!is_shared) E.ext[(size_t)sp->rank] *= sp->size;
+    }
+    for (int r = 0; r < ph->c->nranks; r++) {
+      bool has_ceil = false;
+      for (int p = 1; p < ph->nparts; p++) has_ceil |= ph->part[p].rank == r && ph->part[p].block;
+      if (!has_ceil) continue;
+      if (shared_used[(size_t)r] > 1)
+        return at_errf(P.e, "cycle engine cannot execute phase %s: rank %s has a 'ceil' part and another shared loop (Einsum %s)",
+                       ph->name, ph->c->ranks[r].name, tn);
+      if (!shared_used[(size_t)r]) E.ext[(size_t)r] = ph->c->ranks[r].size;   /* the whole rank in every tile */
+    }
+    if (E.ceil_lv.size() > 3)
+      return at_errf(P.e, "cycle engine cannot execute phase %s: Einsum %s runs under more than 3 'ceil' loops", ph->name, tn);
     int dep[SC_MAX_EINSUMS];
     int nd = sim_deps(ph, x, se->in_tile ? SIM_DEP_TILE : SIM_DEP_ALL, dep);
     for (int i = 0; i < nd; i++)
