@@ -394,10 +394,12 @@ static int touches(const paper_variant *v, const char *design) {
   return 0;
 }
 
+/* Percent, with a change below the last printed digit shown as 0 (no -0.000). */
+static double pct(double x) { return fabs(100 * x) < 5e-4 ? 0 : 100 * x; }
+
 static void ledger_line(FILE *f, const char *what, const char *how, const paper_ledger_row *r) {
   fprintf(f, "  %-22s %-8s", what, how);
-  for (int m = 0; m < 2; m++)
-    fprintf(f, "  %+9.3f [%+9.3f, %+9.3f]", 100 * r[m].mean, 100 * r[m].min, 100 * r[m].max);
+  for (int m = 0; m < 2; m++) fprintf(f, "  %+8.3f [%+8.3f, %+8.3f]", pct(r[m].mean), pct(r[m].min), pct(r[m].max));
   fputc('\n', f);
 }
 
@@ -410,8 +412,9 @@ void paper_ledger_print(FILE *f, const paper_accounting *acc, const paper_ledger
           acc->name, acc->path);
   for (int k = 0; k < l->ndesigns; k++) {
     const char *dn = l->d[k].design;
-    fprintf(f, "%s %s (%d points) %*s latency %% %25s energy %%\n", l->d[k].study, dn, l->d[k].points,
-            (int)(14 - strlen(dn) - strlen(l->d[k].study) > 40 ? 0 : 14 - strlen(dn) - strlen(l->d[k].study)), "", "");
+    char title[96];
+    snprintf(title, sizeof title, "%s %s (%d points)", l->d[k].study, dn, l->d[k].points);
+    fprintf(f, "%-33s  %-28s  %s\n", title, "latency %", "energy %");
     ledger_line(f, "accounting - default", "", l->d[k].total);
     for (int v = 0; v < acc->n; v++) {
       if (!touches(&acc->v[v], dn)) continue;
