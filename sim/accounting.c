@@ -140,7 +140,8 @@ int paper_accounting_load(const char *name_or_path, paper_accounting **out, at_e
   *out = NULL;
   char *path = NULL, *dir = NULL;
   size_t len = strlen(name_or_path);
-  if (strchr(name_or_path, '/') || (len > 5 && !strcmp(name_or_path + len - 5, ".yaml"))) {
+  int by_name = !strchr(name_or_path, '/') && !(len > 5 && !strcmp(name_or_path + len - 5, ".yaml"));
+  if (!by_name) {
     path = strdup(name_or_path);
   } else {
     if (!len || len > 64 || strspn(name_or_path, "abcdefghijklmnopqrstuvwxyz0123456789-_") != len)
@@ -156,7 +157,13 @@ int paper_accounting_load(const char *name_or_path, paper_accounting **out, at_e
   if (!path || !a || !(dir = at_dirname(path))) { at_errf(e, "out of memory"); goto done; }
   a->path = path;
   path = NULL;
-  if (yt_load(a->path, &doc, e)) goto done;
+  if (yt_load(a->path, &doc, e)) {
+    if (by_name) {
+      at_err inner = *e;   /* a name: say which */
+      at_errf(e, "--accounting: no accounting named '%s' (%s)", name_or_path, inner.msg);
+    }
+    goto done;
+  }
   const yt_node *r = yt_root(doc), *vs, *os = NULL;
   char desc[160];
   if (yt_check_keys(r, keys, e) || get_text(r, "name", a->name, sizeof a->name, e) ||
