@@ -206,6 +206,8 @@ int cmd_run(int argc, char **argv) {
   }
   const char *why = optind != argc ? "unexpected argument '%s'"
                   : !design == !mapping ? "run needs exactly one of --design and --mapping"
+                  /* every shipped design needs both; a mapping file may need neither */
+                  : design && !model ? "run needs --model" : design && !len ? "run needs --seq"
                   : csv && json ? "give at most one of --csv and --json"
                   : full && ff ? "give at most one of --full and --fast-forward"
                   : (full || ff || win) && strcmp(eng->name, "cycle") ? "--full, --fast-forward and --window need --engine cycle"
