@@ -136,7 +136,7 @@ int cmd_pareto(int argc, char **argv) {
   wl_workload w;
   if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
-  if (sim_design_find("fusemax", &d, &e)) return cli_fail(&e);
+  if (sim_design_find(paper_subject, &d, &e)) return cli_fail(&e);   /* the paper's design */
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
   /* Every point is evaluated before the first line is printed: an error
   ** at any size leaves stdout empty. */
