@@ -17,7 +17,7 @@ attnsim=${2:-attnsim}
   function col(name, h,   i) { for (i = 1; i <= NF; i++) if ($i == name) return i; return 0 }
   NR == FNR {   # the reference
     if (FNR == 1) { s = col("study"); d = col("design"); m = col("model"); q = col("seq_len"); e = col("energy_pj")
-                    if (!s || !d || !m || !q || !e) { print ref ": needs study, design, model, seq_len, energy_pj" > "/dev/stderr"; exit 2 }
+                    if (!s || !d || !m || !q || !e) { print ref ": needs study, design, model, seq_len, energy_pj" > "/dev/stderr"; bad = 1; exit 2 }
                     next }
     A[$s "," $d "," tolower($m) "," $q] = $e; next }
   FNR == 1 { s = col("study"); d = col("design"); m = col("model"); q = col("seq_len"); e = col("energy_pj")
@@ -28,5 +28,7 @@ attnsim=${2:-attnsim}
     if (g == "") next
     a = A[key]; r = $y / 512; base = $e - $b
     num[g] += (a - base) * r / (a * a); den[g] += r * r / (a * a); n[g]++ }
-  END { if (!n["16mib"] && !n["32mib"]) { print "fit-buffer.sh: no reference point matches attnsim'"'"'s" > "/dev/stderr"; exit 2 }
-        for (g in n) printf "%s %.1f pJ per row (%d points)\n", g, num[g] / den[g], n[g] }' "$ref" - | sort
+  END { if (bad) exit 2
+        if (!n["16mib"] && !n["32mib"]) { print "fit-buffer.sh: no reference point matches attnsim'"'"'s" > "/dev/stderr"; exit 2 }
+        split("16mib 32mib", gs, " ")
+        for (i = 1; i <= 2; i++) if (n[gs[i]]) printf "%s %.1f pJ per row (%d points)\n", gs[i], num[gs[i]] / den[gs[i]], n[gs[i]] }' "$ref" -
