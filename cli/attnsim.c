@@ -14,6 +14,7 @@ static const cli_command commands[] = {
   { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
   { "pareto", cmd_pareto, "FuseMax latency, area and energy over square array sizes" },
   { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },
+  { "crosscheck", cmd_crosscheck, "both engines on the same points: cycles, gaps by cause, identical action counts" },
   { "sweep",  cmd_sweep,  "run a sweep file into the results database (resumable, sharded)" },
   { "merge",  cmd_merge,  "merge results databases (shards) into one" },
   { "export", cmd_export, "write every stored point as CSV or JSON" },
