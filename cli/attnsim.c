@@ -15,6 +15,7 @@ static const cli_command commands[] = {
   { "pareto", cmd_pareto, "FuseMax latency, area and energy over square array sizes" },
   { "compare", cmd_compare, "compare a per-point CSV with the paper studies' results" },
   { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },
+  { "crosscheck", cmd_crosscheck, "both engines on the same points: cycles, gaps by cause, identical action counts" },
   { "sweep",  cmd_sweep,  "run a sweep file into the results database (resumable, sharded)" },
   { "merge",  cmd_merge,  "merge results databases (shards) into one" },
   { "export", cmd_export, "write every stored point as CSV or JSON" },

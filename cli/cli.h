@@ -23,6 +23,7 @@ int cmd_paper(int argc, char **argv);
 int cmd_pareto(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_area(int argc, char **argv);
+int cmd_crosscheck(int argc, char **argv);   /* cmd_cross.c */
 /* The results store, sweeps and reports (cmd_results.c). */
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -846,9 +846,10 @@ static int bind_storage(bctx *b, const yt_node *sn) {
 }
 
 static int bind_pipeline(bctx *b, const yt_node *pn) {
-  static const char *const keys[] = { "policy", "epoch", NULL };
+  static const char *const keys[] = { "policy", "epoch", "window", NULL };
   sc_phase *ph = b->ph;
   ph->policy = SC_PIPELINED;
+  ph->window = 2;
   ph->nepoch = 1;
   ph->epoch[0] = SC_BATCH;
   if (!pn) return 0;
@@ -859,6 +860,13 @@ static int bind_pipeline(bctx *b, const yt_node *pn) {
   if (!pol) {
     if (yt_check_keys(v, keys, b->e) || yt_get_str(v, "policy", &pol, b->e)) return -1;
     at = yt_find(v, "policy");
+    const yt_node *wn = yt_find(v, "window");
+    if (wn) {
+      int64_t w;
+      if (yt_int(wn, &w, b->e)) return -1;
+      if (w < 1 || w > 4096) return yt_badval(wn, b->e, "must be 1 to 4096 tiles");
+      ph->window = (int)w;
+    }
     const yt_node *ep = yt_find(v, "epoch");
     if (ep) {
       const yt_node *s;
