@@ -97,7 +97,9 @@ static int open_design(const char *name, const paper_config *c, study_design *sd
 }
 
 /* Register-file energy of one PE per array: each array's exact counts over
-** its PEs, at the rule's own prices (sim_regs_pJ). */
+** its PEs, at the rule's own prices (sim_regs_pJ).  The totals and the
+** component change; the per-Einsum energies (not in the paper's output)
+** keep every PE's registers. */
 static void price_regs_one_pe(const hw_arch *a, sim_result *r) {
   double pJ = 0;
   for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++)
