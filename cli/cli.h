@@ -21,7 +21,9 @@ int cmd_eval(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_paper(int argc, char **argv);
 int cmd_pareto(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_area(int argc, char **argv);
+int cmd_crosscheck(int argc, char **argv);   /* cmd_cross.c */
 int cmd_map(int argc, char **argv);      /* the mapper (cmd_map.c) */
 int cmd_explore(int argc, char **argv);  /* architecture search (cmd_explore.c) */
 struct map_search_opts;

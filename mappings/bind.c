@@ -800,6 +800,7 @@ static int bind_storage(bctx *b) {
 static int bind_pipeline(bctx *b) {
   sc_phase *ph = b->ph;
   ph->policy = SC_PIPELINED;
+  ph->window = 2;
   ph->nepoch = 1;
   ph->epoch[0] = SC_BATCH;
   int pi = b->mp->pipe;
@@ -807,6 +808,7 @@ static int bind_pipeline(bctx *b) {
   RESOLVE(pip, pi);
   const map_pipe *p = &b->mp->pip[pi];
   ph->policy = p->policy;
+  if (p->window) ph->window = p->window;
   int li = p->epoch;
   if (li >= 0) {
     RESOLVE(list, li);

@@ -515,14 +515,21 @@ static int read_store(rctx *r, const yt_node *n, const void *arg) {
 }
 
 static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
-  static const char *const keys[] = { "policy", "epoch", NULL };
+  static const char *const keys[] = { "policy", "epoch", "window", NULL };
   SELECTABLE(map_new_pipe, pip, read_pipe, arg)
   const char *pol = yt_scalar(n);
   const yt_node *at = n;
-  int epoch = -1;
+  int epoch = -1, window = 0;
   if (!pol) {
     if (yt_check_keys(n, keys, r->e) || yt_get_str(n, "policy", &pol, r->e)) return -1;
     at = yt_find(n, "policy");
+    const yt_node *wn = yt_find(n, "window");
+    if (wn) {
+      int64_t w;
+      if (yt_int(wn, &w, r->e)) return -1;
+      if (w < 1 || w > 4096) return yt_badval(wn, r->e, "must be 1 to 4096 tiles");
+      window = (int)w;
+    }
     const yt_node *ep = yt_find(n, "epoch");
     if (ep && (epoch = read_list(r, ep, &epoch_list)) < 0) return -1;
   }
@@ -533,7 +540,7 @@ static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
   else return yt_badval(at, r->e, "expected sequential, pipelined or interleaved");
   int pi = map_new_pipe(r->ph);
   if (pi < 0) return FULL(r, n, "pipeline nodes");
-  r->ph->pip[pi] = (map_pipe){ -1, !yt_scalar(n), p, epoch };
+  r->ph->pip[pi] = (map_pipe){ -1, !yt_scalar(n), p, epoch, window };
   return pi;
 }
 

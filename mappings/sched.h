@@ -76,6 +76,8 @@ typedef struct sc_phase {
   sc_policy policy;
   int nepoch;
   int epoch[SC_MAX_LOOPS];    /* pipelined: parts whose every iteration refills the pipeline */
+  int window;                 /* pipelined/interleaved: tiles in flight in the cycle
+                                 engine (pipeline.window, default 2) */
   int64_t buffer_bytes;       /* footprint of the resident tiles */
 } sc_phase;
 

@@ -148,6 +148,7 @@ static void w_node(wctx *w, int kind, int idx) {
     if (!p->full) { fputs(pol[p->policy], w->f); break; }
     fprintf(w->f, "{policy: %s", pol[p->policy]);
     if (p->epoch >= 0) { fputs(", epoch: ", w->f); w_node(w, K_LIST, p->epoch); }
+    if (p->window) fprintf(w->f, ", window: %d", p->window);
     fputc('}', w->f);
   }
   }

@@ -114,7 +114,8 @@ stage_valgrind() {
   export ATTNSIM_DATA_DIR=$top
   for t in "$bdir"/tests/hw/test_hw_*; do [ -x "$t" ] && vg 0 tests/hw "$t"; done
   for t in "$bdir"/tests/results/test_results_*; do [ -x "$t" ] && vg 0 tests/results "$t"; done
-  for t in "$build"/tests/sim/test_sim_*; do [ -x "$t" ] && vg 0 . "$t"; done
+  # test_sim_cycle runs 50 points with --full: every 5th under valgrind
+  for t in "$build"/tests/sim/test_sim_*; do [ -x "$t" ] && ATTNSIM_TEST_STRIDE=5 vg 0 . "$t"; done
   for t in "$build"/tests/mappings/test_mapping_*; do [ -x "$t" ] && vg 0 . "$t"; done
   [ -x "$build/tests/rtl/test_pe_step" ] && vg 0 . "$build/tests/rtl/test_pe_step"
   # the engine through the command line
@@ -122,6 +123,11 @@ stage_valgrind() {
   for d in fusemax arch cascade flat unfused linear-fusemax linear-flat; do
     vg 0 . "$bin" run --design "$d" --model xlm --seq 64K --json
   done
+  # the cycle engine: fast-forward on a paper point, --full on a small one, the GEMM, the cross-check
+  vg 0 . "$bin" run --design fusemax --model xlm --seq 64K --engine cycle --json
+  vg 0 . "$bin" run --design arch --model tests/sim/cycle/tiny.yaml --seq 512 --rows 8 --cols 8 --width-1d 8 --engine cycle --full
+  vg 0 . "$bin" run --engine cycle --mapping mappings/gemm-os-scalesim.yaml --rows 4 --cols 8 --set M=9,N=17,K=3 --csv
+  vg 0 . "$bin" crosscheck --designs fusemax,flat --models bert --seqs 1K,1M
   # the mapper: a small search on two threads, and a cascade it cannot map
   local mo
   mo=$(mktemp -d)

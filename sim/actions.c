@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *const sim_stall_name[SIM_S_COUNT] = {
+  "fill", "drain", "window", "dependency", "dram", "buffer_port", "fifo_full"
+};
+
 _Static_assert(SIM_MAX_ARRAYS >= HW_MAX_ARRAYS, "sim_actions holds every array");
 
 static int add(uint64_t *acc, uint64_t v, const char *what, at_err *e) {

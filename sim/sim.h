@@ -47,6 +47,20 @@ typedef struct sim_array_actions {
   uint64_t forwarded;         /* result words passed on (neighbour, edge, buffer, another array) */
 } sim_array_actions;
 
+/* Why an array sat idle (cycle engine; the analytical engine leaves 0). */
+typedef enum sim_stall {
+  SIM_S_FILL,         /* before its first task */
+  SIM_S_DRAIN,        /* waiting for another array's results to drain across, or
+                         after its last task until the run ends */
+  SIM_S_WINDOW,       /* its next task's tile was not yet in the window */
+  SIM_S_DEPENDENCY,   /* waiting for a result of its own array */
+  SIM_S_DRAM,         /* its next task's tile had not arrived from DRAM */
+  SIM_S_BUFFER_PORT,  /* buffer port conflict: not modelled yet, always 0 */
+  SIM_S_FIFO_FULL,    /* full FIFO between arrays: not modelled yet, always 0 */
+  SIM_S_COUNT
+} sim_stall;
+extern const char *const sim_stall_name[SIM_S_COUNT];
+
 typedef struct sim_actions {
   sim_array_actions array[SIM_MAX_ARRAYS];  /* as sim_result.array_name */
   uint64_t buffer_read_bytes, buffer_write_bytes;   /* global buffer, bytes */
@@ -84,6 +98,7 @@ typedef struct sim_result {
   int n_einsums;
   sim_einsum_result einsum[SIM_MAX_EINSUMS];
   sim_actions act;            /* exact action counts */
+  uint64_t stall[SIM_MAX_ARRAYS][SIM_S_COUNT];  /* idle cycles per array by cause (cycle engine) */
 } sim_result;
 
 /* Architecture overrides for sweeps; 0 keeps the file's value. */
@@ -114,6 +129,11 @@ const char *sim_design_name(const sim_design *d);
 const char *sim_design_mapping_path(const sim_design *d);
 const char *sim_design_arch_path(const sim_design *d);
 const char *sim_design_energy_path(const sim_design *d);   /* its energy table */
+/* Prices the buffer as an SRAM of `bytes` (the SRAM-capacity model only),
+** whatever capacity tiles are sized for (an accounting variant's knob). */
+int sim_design_price_buffer_at(sim_design *d, int64_t bytes, at_err *e);
+/* The loaded architecture (its energy table as replaced), for pricing counts. */
+const hw_arch *sim_design_arch(const sim_design *d);
 int sim_design_ncascades(const sim_design *d);
 const char *sim_design_cascade_path(const sim_design *d, int i);
 /* The mapping's per-point configuration table, or NULL. */

@@ -17,6 +17,7 @@
 #include <systemc>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -87,12 +88,12 @@ struct Tile {
 
 /* A saved state for period detection at one loop level. */
 struct Snap {
-  bool valid = false;
   uint64_t k = 0;
   int64_t t = 0;            /* logical cycle of the tile's window entry */
   std::vector<int64_t> sig;
   std::vector<sim_ecount> cnt;   /* per Einsum, enumerated so far */
   std::vector<uint64_t> busy;    /* per Einsum, occupancy so far */
+  std::vector<std::array<uint64_t, SIM_S_COUNT>> stall;
 };
 
 struct Phase;
@@ -146,7 +147,9 @@ struct Phase {
   int64_t final_logical = 0;
   std::vector<sim_ecount> cnt;          /* per Einsum, enumerated */
   std::vector<uint64_t> busy;           /* per Einsum, occupancy cycles */
-  std::vector<Snap> snap;
+  std::vector<std::array<uint64_t, SIM_S_COUNT>> stall;   /* per array, idle cycles by cause */
+  std::vector<int64_t> idle_from;       /* per array: cycle it last became free; -1 before its first task */
+  std::vector<std::deque<Snap>> snap;   /* per level: the last 8 iteration starts */
   /* made inside the phase's context: arrays wait on kick(), the controller
   ** on kick_ctrl(); a task start notifies both, a new tile the first */
   std::unique_ptr<sc_event> kick_ev, kick_ctrl_ev;
@@ -221,28 +224,30 @@ void ArrayMod::step() {
     for (Task &task : tl.t) {
       if (task.S != UNKNOWN || P->ein[task.x].array != id) continue;
       int64_t ready = gate;
+      int cause = tl.arr > tl.rel ? SIM_S_DRAM : SIM_S_WINDOW;
       bool known = true;
-      for (int q : P->ein[task.x].dep) {
+      auto wait_for = [&](const Task &d) {
+        int64_t u = usable(P, d, id);
+        if (u == UNKNOWN) { known = false; return; }
+        if (u > ready) { ready = u; cause = P->ein[d.x].array == id ? SIM_S_DEPENDENCY : SIM_S_DRAIN; }
+      };
+      for (int q : P->ein[task.x].dep)
         for (Task &d : tl.t)
-          if (d.x == q) {
-            int64_t u = usable(P, d, id);
-            if (u == UNKNOWN) known = false;
-            else ready = std::max(ready, u);
-          }
-      }
+          if (d.x == q) wait_for(d);
       if (P->carry_level >= 0 && P->idx(tl.k, P->carry_level) > 0) {
         Tile *prev = P->find(tl.k - P->stride[P->carry_level]);
         for (int q : P->ein[task.x].carried)
           for (size_t j = 0; prev && j < prev->t.size(); j++)
-            if (prev->t[j].x == q) {
-              int64_t u = usable(P, prev->t[j], id);
-              if (u == UNKNOWN) known = false;
-              else ready = std::max(ready, u);
-            }
+            if (prev->t[j].x == q) wait_for(prev->t[j]);
       }
       if (!known) continue;
       if (ready <= t) {
+        /* the idle stretch before this start, charged to what it waited for */
+        int64_t from = P->idle_from[(size_t)id];
+        if (from < 0) P->stall[(size_t)id][SIM_S_FILL] += (uint64_t)t;
+        else if (t > from) P->stall[(size_t)id][(size_t)cause] += (uint64_t)(t - from);
         P->start(this, &tl, &task);
+        P->idle_from[(size_t)id] = busy_until;
         P->kick().notify(sc_core::SC_ZERO_TIME);
         P->kick_ctrl().notify(sc_core::SC_ZERO_TIME);
         if (P->o->full) next_trigger(sc_time(1, SC_NS));
@@ -393,11 +398,20 @@ void Phase::check(Tile *t) {
   for (int l = 0; l < nlev; l++) {
     if (size[l] < 4 || !starts_iteration(k, l)) continue;
     uint64_t i = idx(k, l);
-    Snap &sn = snap[l];
-    if (i >= 2 && sn.valid && sn.k + stride[l] == k && sn.sig == sig) {
-      uint64_t n = size[l] >= i + 2 ? size[l] - 2 - i : 0;
+    /* the state may repeat every j iterations (a window longer than a loop) */
+    const Snap *hit = nullptr;
+    uint64_t j = 0;
+    for (size_t h = snap[l].size(); h-- > 0 && !hit;) {
+      const Snap &c = snap[l][h];
+      uint64_t jj = (k - c.k) / stride[l];
+      if (c.k + jj * stride[l] == k && jj >= 1 && i >= jj + 1 && c.sig == sig) { hit = &c; j = jj; }
+    }
+    if (hit) {
+      const Snap &sn = *hit;
+      /* whole periods of j iterations, landing at most at the last-but-one */
+      uint64_t n = size[l] >= i + 2 ? (size[l] - 2 - i) / j : 0;
       if (n >= 1) {
-        uint64_t dk = n * stride[l];
+        uint64_t dk = n * j * stride[l];
         int64_t D = t->rel + offset - sn.t;   /* logical cycles per iteration */
         uint64_t add;
         if (at_mul64(n, (uint64_t)D, &add) || (int64_t)add < 0 || offset + (int64_t)add < offset) {
@@ -421,24 +435,35 @@ void Phase::check(Tile *t) {
           if (bad) { fail("extrapolated action counts overflow 64 bits"); return; }
           if (sim_add_counts(&cnt[x], &tot, e)) { fail(e->msg); return; }
         }
+        for (size_t a = 0; a < stall.size(); a++)
+          for (int c = 0; c < SIM_S_COUNT; c++) {
+            uint64_t b;
+            if (at_mul64(stall[a][(size_t)c] - sn.stall[a][(size_t)c], n, &b) ||
+                at_add64(stall[a][(size_t)c], b, &stall[a][(size_t)c])) {
+              fail("extrapolated stall cycles overflow 64 bits");
+              return;
+            }
+          }
         for (Tile &tl : tiles) tl.k += dk;
         next_k += dk;
         extrapolated += dk;
         k = t->k;
-        for (int l2 = l + 1; l2 < nlev; l2++) snap[(size_t)l2].valid = false;
+        for (int l2 = l + 1; l2 < nlev; l2++) snap[(size_t)l2].clear();
         break;
       }
     }
   }
   for (int l = 0; l < nlev; l++) {
     if (!starts_iteration(k, l)) continue;
-    Snap &sn = snap[l];
-    sn.valid = true;
+    if (snap[l].size() == 8) snap[l].pop_front();
+    snap[l].emplace_back();
+    Snap &sn = snap[l].back();
     sn.k = k;
     sn.t = t->rel + offset;
     sn.sig = sig;
     sn.cnt = cnt;
     sn.busy = busy;
+    sn.stall = stall;
   }
 }
 
@@ -514,7 +539,7 @@ static int setup(Phase &P) {
   const sc_schedule *s = P.s;
   const sc_phase *ph = P.ph;
   const hw_arch *a = s->arch;
-  P.W = P.o->window > 0 ? P.o->window : 2;
+  P.W = P.o->window > 0 ? P.o->window : ph->window > 0 ? ph->window : 2;
   P.sequential = ph->policy == SC_SEQUENTIAL;
   if (P.sequential) P.W = 1;
   P.nlev = 1 + ph->nshared;
@@ -539,6 +564,8 @@ static int setup(Phase &P) {
   P.ein.resize((size_t)ph->ne);
   P.cnt.assign((size_t)ph->ne, sim_ecount{});
   P.busy.assign((size_t)ph->ne, 0);
+  P.stall.assign((size_t)a->n_arrays, std::array<uint64_t, SIM_S_COUNT>{});
+  P.idle_from.assign((size_t)a->n_arrays, -1);
   P.snap.resize((size_t)P.nlev);
   for (int x = 0; x < ph->ne; x++) {
     Ein &E = P.ein[(size_t)x];
@@ -621,7 +648,7 @@ struct Context {
 };
 
 /* Runs one phase; its cycles (the last result's cycle + 1) in *cycles. */
-static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped) {
+static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, sim_result *r) {
   if (setup(P)) return -1;
   {
     Context ctx;
@@ -656,6 +683,14 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped) 
     if (tl.nstarted < (int)tl.t.size()) return at_errf(P.e, "cycle engine: phase %s deadlocked (a task never became ready)", P.ph->name);
   if (P.next_k < P.ntiles) return at_errf(P.e, "cycle engine: phase %s stopped before its last tile", P.ph->name);
   *cycles = P.final_logical;
+  for (size_t k = 0; k < P.stall.size() && k < SIM_MAX_ARRAYS; k++) {
+    /* after its last task the array waits for the run's last result */
+    int64_t last = P.idle_from[k] < 0 ? 0 : P.idle_from[k] + P.offset;
+    if (P.idle_from[k] < 0) P.stall[k][SIM_S_FILL] += (uint64_t)P.final_logical;
+    else if (P.final_logical > last) P.stall[k][SIM_S_DRAIN] += (uint64_t)(P.final_logical - last);
+    for (int c = 0; c < SIM_S_COUNT; c++)
+      if (at_add64(r->stall[k][c], P.stall[k][(size_t)c], &r->stall[k][c])) return at_errf(P.e, "stall cycles overflow 64 bits");
+  }
   return 0;
 }
 
@@ -666,6 +701,7 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
   std::memset(cost, 0, sizeof cost);
   std::memset(busy, 0, sizeof busy);
   std::memset(&r->act, 0, sizeof r->act);
+  std::memset(r->stall, 0, sizeof r->stall);
   std::vector<uint64_t> stepped((size_t)a->n_arrays, 0);
   int64_t total = 0;
   double mem = 0;
@@ -676,7 +712,7 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
     P.o = o;
     P.e = e;
     int64_t c = 0;
-    if (run_phase(P, &c, stepped)) return -1;
+    if (run_phase(P, &c, stepped, r)) return -1;
     /* phases run back to back: the next starts the cycle after */
     total += i ? c + 1 : c;
     for (int x = 0; x < P.ph->ne; x++) {

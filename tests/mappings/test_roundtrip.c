@@ -18,7 +18,8 @@
 #include "mapping.h"
 
 static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
-                                       "linear-flat", "gemm-os", "gemm-os-scalesim", NULL };
+                                       "linear-flat", "gemm-os", "gemm-os-scalesim",
+                                       "cascade-artifact", NULL };
 
 static char *slurp(const char *path) {
   char *buf;

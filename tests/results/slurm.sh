@@ -26,7 +26,7 @@ check_db "$T/merged.db" 18
 cmp <("$A" export --db "$T/merged.db" --csv) <("$A" export --db "$T/single.db" --csv) \
   || fail "Slurm shards merged differ from the single sweep"
 
-# Task 3 (shard 2: 10 points) terminated after 2 of them: the points are
+# Task 3 (shard 2: 11 points; shards follow the files' content hashes) terminated after 2 of them: the points are
 # saved beside the shards (not as shard-2.db, which a merge would take for
 # a finished one).
 # setsid (which execs, as env does) makes $! the sweep.sbatch shell and
@@ -44,11 +44,11 @@ grep -qF "sweep.sbatch: terminated; saved the points stored so far to $T/shards-
 [ -f "$T/shards-43/shard-2.db.partial" ] || fail "the terminated task saved nothing"
 [ -e "$T/shards-43/shard-2.db" ] && fail "the terminated task left a finished shard"
 kept=$(npoints "$T/shards-43/shard-2.db.partial")
-[ "$kept" -ge 2 ] && [ "$kept" -lt 10 ] || fail "the terminated task saved $kept points, want 2..9"
+[ "$kept" -ge 2 ] && [ "$kept" -lt 11 ] || fail "the terminated task saved $kept points, want 2..10"
 [ -z "$(ls "$T/scratch")" ] || fail "scratch files left behind by the terminated task"
 task 43 3
 [ -e "$T/shards-43/shard-2.db.partial" ] && fail "the partial shard outlived the finished task"
-[ "$(npoints "$T/shards-43/shard-2.db")" = 10 ] || fail "resumed shard: $(npoints "$T/shards-43/shard-2.db") points, want 10"
+[ "$(npoints "$T/shards-43/shard-2.db")" = 11 ] || fail "resumed shard: $(npoints "$T/shards-43/shard-2.db") points, want 11"
 [ "$(q "$T/shards-43/shard-2.db" 'SELECT count(DISTINCT run_id) FROM points')" = 2 ] \
   || fail "the second attempt did not resume from the first"
 cmp <("$A" export --db "$T/shards-43/shard-2.db" --csv) <("$A" export --db "$T/shards-42/shard-2.db" --csv) \
