@@ -7,18 +7,22 @@
 ** energy and area.
 */
 #include "cli.h"
+#include "config.h"
 #include "mapper.h"
 #include "sim_bound.h"
+#include "store.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char explore_help[] =
   "usage: attnsim explore --cascade FILE --arch FILE --area-budget MM2 --model MODEL --seq LEN\n"
   "                       [--dims N,...] [--capacities BYTES,...] [--objective latency|energy|edp]\n"
-  "                       [--budget N] [--seed S] [--jobs N]\n\n"
+  "                       [--budget N] [--seed S] [--jobs N] [--db FILE]\n\n"
   "Searches architectures under an area budget, mapping the cascade onto each with the mapper.\n"
   "  --cascade FILE     the cascade (.einsum)\n"
   "  --arch FILE        the base architecture: its PEs, energy and area tables; it needs\n"
@@ -34,6 +38,9 @@ static const char explore_help[] =
   "  --budget N         mappings the mapper considers per architecture (default 20000)\n"
   "  --seed S           the mapper's seed (default 1)\n"
   "  --jobs N           the mapper's threads, 1 to 64 (default 1)\n"
+  "  --db FILE          also store every design (its best mapping, written to\n"
+  "                     FILE.mappings/, evaluated with the design's array and\n"
+  "                     buffer sizes as overrides) in this results database\n"
   "Prints each architecture within the budget with its best mapping's latency, energy and\n"
   "area, marks the Pareto front (no other design is as good in all three), and the best by\n"
   "the objective.  Registers per PE stay the base's.  Exit status 2 when the area budget is\n"
@@ -47,6 +54,36 @@ typedef struct design {
   int front;
 } design;
 
+/* Writes design x's best mapping into mdir, evaluates it as a user's
+** `attnsim run --mapping FILE --arch BASE --rows .. --cols .. --width-1d ..
+** --buffer ..` would, and stores the point (keyed by the mapping file's
+** hash, among the others). */
+static int store_design(rs_store *st, const char *mdir, const map_search_result *res, const char *arch,
+                        const wl_workload *w, int64_t seq, const design *x, at_err *e) {
+  char path[1200];
+  snprintf(path, sizeof path, "%s/explore-%lldx%lld-%lld-%lld.yaml", mdir, (long long)x->rows, (long long)x->cols,
+           (long long)x->width, (long long)x->buffer);
+  if (strlen(path) >= sizeof ((rs_config *)0)->design) return at_errf(e, "%s: path too long for the results store", path);
+  if (map_write(res->best, path, e)) return -1;
+  sim_design *sd;
+  if (sim_design_load(path, arch, &sd, e)) return -1;
+  rs_config c;
+  memset(&c, 0, sizeof c);
+  memcpy(c.design, path, strlen(path) + 1);
+  c.wl = *w;
+  c.seq_len = seq;
+  c.ov = (sim_overrides){ .rows_2d = x->rows, .cols_2d = x->cols, .width_1d = x->width, .buffer_bytes = x->buffer };
+  snprintf(c.engine, sizeof c.engine, "analytical");
+  sim_result r;
+  int rc = rs_config_hash_design(&c, sd, e) || sim_eval(sd, w, seq, &c.ov, &r, e);
+  sim_design_free(sd);
+  if (rc) return -1;
+  if (r.latency_s != x->latency_s)
+    return at_errf(e, "%s: evaluates to %.9g s, the mapper found %.9g s", path, r.latency_s, x->latency_s);
+  rs_config_hash(&c);
+  return rs_store_put(st, &c, &r, NULL, NULL, e);
+}
+
 int cmd_explore(int argc, char **argv) {
   static const struct option lo[] = {
     { "cascade", required_argument, 0, 'c' }, { "arch", required_argument, 0, 'a' },
@@ -54,8 +91,9 @@ int cmd_explore(int argc, char **argv) {
     { "seq", required_argument, 0, 's' }, { "dims", required_argument, 0, 'd' },
     { "capacities", required_argument, 0, 'B' }, { "objective", required_argument, 0, 'o' },
     { "budget", required_argument, 0, 'b' }, { "seed", required_argument, 0, 'r' },
-    { "jobs", required_argument, 0, 'j' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  const char *cascade = NULL, *arch = NULL, *model = NULL;
+    { "jobs", required_argument, 0, 'j' }, { "db", required_argument, 0, 'D' },
+    { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  const char *cascade = NULL, *arch = NULL, *model = NULL, *db = NULL;
   double budget_mm2 = 0;
   int64_t dims[16] = { 64, 128, 256, 512 }, bufs[16] = { 8 << 20, 16 << 20, 32 << 20 };
   int ndims = 4, nbufs = 3, ch;
@@ -71,6 +109,7 @@ int cmd_explore(int argc, char **argv) {
     case 'c': cascade = optarg; break;
     case 'a': arch = optarg; break;
     case 'M': model = optarg; break;
+    case 'D': db = optarg; break;
     case 'A': if (cli_opt_real("--area-budget", optarg, "mm^2", &budget_mm2, &e)) return cli_fail(&e); break;
     case 's': if (cli_opt_size("--seq", optarg, 1, INT64_MAX, &o.seq, &e)) return cli_fail(&e); break;
     case 'd': if (cli_opt_list("--dims", optarg, 1, 1 << 20, dims, 16, &ndims, &e)) return cli_fail(&e); break;
@@ -106,6 +145,18 @@ int cmd_explore(int argc, char **argv) {
     fprintf(stderr, "attnsim: explore: architecture %s (%s) needs arrays named 2d and 1d\n", base->name, arch);
     hw_free(base);
     return AT_EXIT_INPUT;
+  }
+  rs_store *store = NULL;
+  char mdir[1024] = "";
+  if (db) {
+    snprintf(mdir, sizeof mdir, "%s.mappings", db);
+    if ((mkdir(mdir, 0777) && errno != EEXIST) || rs_store_open(db, RS_WRITE, &store, &e) ||
+        rs_store_set_command(store, argc + 1, argv - 1, &e)) {
+      if (!store && !e.msg[0]) at_errf(&e, "%s: cannot create: %s", mdir, strerror(errno));
+      rs_store_close(store);
+      hw_free(base);
+      return cli_fail(&e);
+    }
   }
   design *d = calloc((size_t)ndims * (size_t)ndims * 3 * (size_t)nbufs, sizeof *d);
   if (!d) { hw_free(base); at_errf(&e, "out of memory"); return cli_fail(&e); }
@@ -146,6 +197,12 @@ int cmd_explore(int argc, char **argv) {
           *x = (design){ dims[r], dims[c], width, bufs[b], mm2, res.top[0].latency_s, res.top[0].energy_pJ,
                          res.top_score[0], "", 0 };
           snprintf(x->bound, sizeof x->bound, "%s", res.top[0].bound);
+          if (store && store_design(store, mdir, &res, arch, &w, o.seq, x, &e)) {
+            map_free(res.best);
+            hw_free(a);
+            rc = cli_fail(&e);
+            goto done;
+          }
           map_free(res.best);
           hw_free(a);
         }
@@ -183,8 +240,10 @@ int cmd_explore(int argc, char **argv) {
   printf("best: %lldx%lld 2D, %lld-wide 1D, %lld-byte buffer: %.6g mm^2, %.9g s, %.6g pJ\n", (long long)d[best].rows,
          (long long)d[best].cols, (long long)d[best].width, (long long)d[best].buffer, d[best].area_mm2,
          d[best].latency_s, d[best].energy_pJ);
+  if (store) printf("stored %d designs in %s (mappings in %s/)\n", n, db, mdir);
 done:
   free(d);
+  rs_store_close(store);
   hw_free(base);
   return rc;
 }

@@ -95,6 +95,18 @@ cli)
     --capacities 16M --budget 3000 > "$T/ex.txt" || fail "explore: exit $?"
   grep -q '^\* ' "$T/ex.txt" || fail "explore: no Pareto front: $(head -3 "$T/ex.txt")"
   grep -q '^best: 256x256 2D' "$T/ex.txt" || fail "explore: $(tail -1 "$T/ex.txt")"
+  # with --db every design is stored, keyed by its mapping file, at the latency printed
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 504.69 --model bert --seq 4K --dims 128,256 \
+    --capacities 16M --budget 3000 --db "$T/ex.db" > "$T/exd.txt" || fail "explore --db: exit $?"
+  nd=$(sed -n 's/^\([0-9]*\) designs within.*/\1/p' "$T/exd.txt")
+  "$A" export --db "$T/ex.db" --csv > "$T/ex.csv"
+  [ "$(($(wc -l < "$T/ex.csv") - 1))" = "$nd" ] || fail "explore --db: $nd designs, $(($(wc -l < "$T/ex.csv") - 1)) stored"
+  [ "$(ls "$T/ex.db.mappings" | wc -l)" = "$nd" ] || fail "explore --db: not one mapping file per design"
+  # the best design: "best: RxC 2D, W-wide 1D, B-byte buffer: A mm^2, L s, E pJ"
+  read -r r c w b l <<< "$(sed -n 's/^best: \([0-9]*\)x\([0-9]*\) 2D, \([0-9]*\)-wide 1D, \([0-9]*\)-byte buffer: [^,]*, \([^ ]*\) s,.*/\1 \2 \3 \4 \5/p' "$T/exd.txt")"
+  s=$(grep "explore-${r}x$c-$w-$b.yaml" "$T/ex.csv" | cut -d, -f4 || true)
+  awk -v a="$l" -v b="$s" 'BEGIN { exit !(a > 0 && (a - b) / a < 1e-5 && (b - a) / a < 1e-5) }' \
+    || fail "explore --db: the best printed $l s, stored $s s"
   status=0
   "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 1 --model bert --seq 4K --dims 128 --capacities 16M \
     > "$T/out" 2> "$T/err" || status=$?
