@@ -4,9 +4,12 @@
 # exits non-zero if any failed:
 #   1. deps      scripts/install-deps.sh (idempotent)
 #   2. build     build/ with -Werror, then every ctest test (RTL included)
-#   3. asan      build-asan/ with ASan+UBSan, RTL off (Verilator is too slow
+#   3. asan      build-asan/ with ASan+UBSan (plus float-cast-overflow,
+#                float-divide-by-zero and, with gcc, bounds-strict: see the
+#                top-level CMakeLists.txt), RTL off (Verilator is too slow
 #                under ASan; its tests ran in stage 2), ctest minus the
-#                rtl and bench labels
+#                rtl and bench labels: every fuzz target's regression
+#                inputs and seeds included (label fuzz)
 #   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every
@@ -89,7 +92,7 @@ stage_valgrind() {
   for t in "$build"/tests/einsum/test_einsum_*; do
     [ -x "$t" ] && vg 0 . "$t"
   done
-  vg 0 . "$build"/tests/fuzz/fuzz_einsum_replay tests/fuzz/regress einsum/cascades tests/einsum/bad
+  vg 0 . "$build"/tests/fuzz/fuzz_einsum_replay tests/fuzz/regress/einsum einsum/cascades tests/einsum/bad
   # every shipped cascade: analyses with sizes, and evaluation
   local sizes=(
     attention-3pass:E=8,F=8,M=64,P=16
