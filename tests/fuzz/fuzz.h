@@ -31,10 +31,15 @@ const char *fz_path(const char *rel);
 /* Reports a broken invariant and aborts, so libFuzzer records the input. */
 _Noreturn void fz_fail(const char *target, const char *what, const char *detail);
 
-/* A refusal must name where it comes from: "FILE:LINE:COL: message",
-** "FILE:LINE: message", or for a file-level error "FILE: message"; FILE
-** without blanks or colons, LINE and COL positive, the message non-empty.
-** Aborts otherwise. */
+/* A refusal must say where the fault is: "FILE:LINE:COL: message" or
+** "FILE:LINE: message" (LINE and COL positive; FILE the input or any file
+** it names), or "INPUT: message" with INPUT the file fz_write wrote last
+** (an error about the input as a whole).  A file the input names that
+** cannot be read must be reported at the field that names it, so
+** "other-file: No such file or directory" is refused.  The message must
+** not be empty.  Aborts otherwise.  With FUZZ_UNLOCATED_OK set in the
+** environment, an unlocated refusal passes (to explore past a pending
+** defect of that kind; never in ctest). */
 void fz_check_refusal(const char *target, const at_err *e);
 
 /* After a loader returned rc with *out = out: a refusal (rc != 0) must

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 static char mirror[4096];     /* the temporary folder; "" until made */
+static char input[4096];      /* the file fz_write wrote last */
 
 static void rm_mirror(void);
 
@@ -110,21 +111,31 @@ const char *fz_write(const char *rel, const uint8_t *data, size_t size) {
   FILE *f = fopen(path, "wb");
   if (!f) die("fopen", path);
   if ((size && fwrite(data, 1, size, f) != size) | fclose(f)) die("write", path);
+  join(input, path, NULL);
   return path;
 }
 
-void fz_check_refusal(const char *target, const at_err *e) {
-  const char *m = e->msg, *s = m;
-  while (*s && *s != ':' && !isspace((unsigned char)*s)) s++;
-  if (s == m || *s != ':') fz_fail(target, "refusal without FILE:", m);
-  s++;
-  /* LINE, then optionally COL, each positive; "FILE:LINE: " has no column */
-  for (int part = 0; part < 2 && isdigit((unsigned char)*s); part++) {
-    if (*s == '0') fz_fail(target, "refusal with a zero LINE or COL", m);
+/* After s: ":LINE: " or ":LINE:COL: ", each positive?  Returns the text
+** after it, or NULL. */
+static const char *after_location(const char *s) {
+  for (int part = 0; part < 2; part++) {
+    if (*s++ != ':' || *s < '1' || *s > '9') return NULL;
     while (isdigit((unsigned char)*s)) s++;
-    if (*s++ != ':') fz_fail(target, "refusal with a bad LINE:COL", m);
+    if (s[0] == ':' && s[1] == ' ') return s + 2;
   }
-  if (*s != ' ' || !s[1]) fz_fail(target, "refusal without a message", m);
+  return NULL;
+}
+
+void fz_check_refusal(const char *target, const at_err *e) {
+  const char *m = e->msg, *text = NULL;
+  size_t n = strlen(input);
+  /* the input itself, a file-level error: "INPUT: message" */
+  if (n && !strncmp(m, input, n) && m[n] == ':' && m[n + 1] == ' ') text = m + n + 2;
+  /* any file (the input or one it names), located: the first ":LINE[:COL]: " */
+  for (const char *s = m + 1; !text && (s = strchr(s, ':')); s++) text = after_location(s);
+  if (!text && getenv("FUZZ_UNLOCATED_OK")) return;   /* exploring past a pending defect */
+  if (!text) fz_fail(target, "refusal without FILE:LINE:COL", m);
+  if (!*text) fz_fail(target, "refusal without a message", m);
 }
 
 int fz_refused(const char *target, int rc, const void *out, const at_err *e) {
