@@ -10,7 +10,7 @@
 # build-fuzz/findings/TARGET/ and summarised by kind (its first diagnostic
 # line) at the end.  tests/fuzz/README.md says how to minimise a finding
 # and add it to tests/fuzz/regress/.  Exit status: 0 nothing found, 1
-# something found, 2 bad usage.  The machine is shared: run it under nice.
+# something found, 2 bad usage or a failed build.  The machine is shared: run it under nice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,9 +53,14 @@ classify() {
 
 top=$PWD
 build=$top/build-fuzz
-CC=clang CXX=clang++ cmake -S . -B "$build" -DATTNSIM_FUZZ=ON -DATTNSIM_RTL=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}" >/dev/null
+mkdir -p "$build"
+if ! { CC=clang CXX=clang++ cmake -S . -B "$build" -DATTNSIM_FUZZ=ON -DATTNSIM_RTL=OFF \
+         -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"; } >"$build/build.log" 2>&1; then
+  tail -n 30 "$build/build.log" >&2
+  echo "fuzz.sh: building the fuzz targets failed (log: $build/build.log)" >&2
+  exit 2
+fi
 
 # The targets make their temporary data-tree mirrors here, so whatever a
 # killed process leaves behind is removed with the run.

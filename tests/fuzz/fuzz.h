@@ -57,7 +57,14 @@ struct hw_arch;
 void fz_check_arch(const char *target, const struct hw_arch *a);
 
 /* Loads the architecture file at path: a refusal must be located
-** (fz_refused), an architecture pass fz_check_arch.  Then frees it. */
-void fz_load_arch(const char *target, const char *path);
+** (fz_refused), an architecture pass fz_check_arch.  Returns it (the
+** caller frees it with hw_free), or NULL when refused. */
+struct hw_arch *fz_load_arch(const char *target, const char *path);
+
+/* An evaluated point (sim_eval succeeded): at least one cycle, a finite
+** positive latency, finite non-negative energies whose components sum to
+** the total, utilisations in [0, 1].  In fuzz_sim.c (needs attnsim_sim). */
+struct sim_result;
+void fz_check_result(const char *target, const struct sim_result *r);
 
 #endif

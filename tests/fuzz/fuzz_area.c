@@ -49,6 +49,6 @@ static void write_arch(void) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!arch_path[0]) write_arch();
   fz_write("hw/fuzz-area.yaml", data, size);
-  fz_load_arch(T, arch_path);
+  hw_free(fz_load_arch(T, arch_path));
   return 0;
 }

@@ -181,11 +181,11 @@ void fz_check_arch(const char *target, const hw_arch *a) {
   hw_free(c);
 }
 
-void fz_load_arch(const char *target, const char *path) {
+hw_arch *fz_load_arch(const char *target, const char *path) {
   hw_arch *a;
   at_err e;
   int rc = hw_load(path, &a, &e);   /* before reading a */
-  if (fz_refused(target, rc, a, &e)) return;
+  if (fz_refused(target, rc, a, &e)) return NULL;
   fz_check_arch(target, a);
-  hw_free(a);
+  return a;
 }

@@ -12,10 +12,8 @@
 */
 #include "fuzz.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "arch.h"
 #include "mapping.h"
@@ -73,23 +71,6 @@ static void check_phase(const sc_phase *ph, const hw_arch *a) {
   if (ph->buffer_bytes < 0) bad_index("negative buffer footprint", ph);
 }
 
-static void check_result(const sim_result *r) {
-  if (r->cycles < 1) fz_fail(T, "evaluated point", "latency below one cycle");
-  fz_check_quantity(T, "latency_s", r->latency_s);
-  fz_check_quantity(T, "energy_pJ", r->energy_pJ);
-  double sum = 0;
-  for (int c = 0; c < SIM_C_COUNT; c++) {
-    fz_check_quantity(T, sim_component_name[c], r->energy_by[c]);
-    sum += r->energy_by[c];
-  }
-  if (fabs(sum - r->energy_pJ) > 1e-9 * r->energy_pJ) fz_fail(T, "energy", "components do not sum to the total");
-  const double util[] = { r->util_2d, r->util_1d };
-  for (int i = 0; i < 2; i++)
-    if (!(util[i] >= 0 && util[i] <= 1 + 1e-9)) fz_fail(T, "utilisation", "outside [0, 1]");
-  for (int i = 0; i < r->n_einsums; i++)
-    if (!(r->einsum[i].util >= 0 && r->einsum[i].util <= 1 + 1e-9)) fz_fail(T, "Einsum utilisation", r->einsum[i].name);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!arch[0]) setup();
   const char *path = fz_write("mappings/fuzz.yaml", data, size);
@@ -116,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sim_design *d;
     if (sim_design_load(file, arch_file[i], &d, &e)) fz_fail(T, "sim_design_load refused what map_load took", e.msg);
     sim_result r;
-    if (sim_eval(d, &bert, SEQ, NULL, &r, &e) == 0) check_result(&r);
+    if (sim_eval(d, &bert, SEQ, NULL, &r, &e) == 0) fz_check_result(T, &r);
     else if (!e.msg[0]) fz_fail(T, "sim_eval failed without a message", arch_rel[i]);
     sim_design_free(d);
   }
