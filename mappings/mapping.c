@@ -158,7 +158,7 @@ typedef struct rctx {
 } rctx;
 
 #define LOC(n) loc_of(r->m, (n))
-#define FULL(r, n, what) map_errf((r)->m, 0, (r)->e, 0, "%s: too many %s in one phase", yt_path(n), what)
+#define FULL(r, n, what) yt_errf((n), (r)->e, "too many %s in one phase", what)
 
 /* A select node: any map with a `select` key. */
 static int is_select(const yt_node *n) { return n && yt_node_kind(n) == YT_MAP && yt_find(n, "select"); }
