@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh" "$@"
 cmds=$("$A" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p')
 [ "$(echo $cmds)" = "check eval run paper map explore pareto compare area sweep merge export report" ] \
   || fail "attnsim --help lists: $(echo $cmds)"
-"$A" --help | grep -q -- "--version" || fail "attnsim --help does not mention --version"
+grep -q -- "--version" <<< "$("$A" --help)" || fail "attnsim --help does not mention --version"
 "$A" --version | grep -Eq '^attnsim [0-9]+\.[0-9]+\.[0-9]+$' || fail "attnsim --version: $("$A" --version)"
 
 # Candidates: every --option named in a help text or in the option tables
@@ -39,8 +39,11 @@ for c in $cmds; do
   accepted=$(echo $accepted | tr ' ' '\n' | sort -u)
   [ "$accepted" = "$named" ] || fail "$c: accepts [$(echo $accepted)] but --help names [$(echo $named)]"
   for o in $accepted; do
-    echo "$usage" | grep -qE -- "$o([^a-z0-9-]|$)" || fail "$c: $o is not in the usage lines"
-    echo "$described" | grep -qE -- "$o([^a-z0-9-]|$)" || fail "$c: $o has no description line"
+    # here-strings, not `echo | grep -q`: under pipefail, grep -q exiting at
+    # its first match can kill echo with SIGPIPE and fail the pipeline
+    # (seen under parallel load)
+    grep -qE -- "$o([^a-z0-9-]|$)" <<< "$usage" || fail "$c: $o is not in the usage lines"
+    grep -qE -- "$o([^a-z0-9-]|$)" <<< "$described" || fail "$c: $o has no description line"
   done
 done
 # An option the command does not take is named, not the value after it;

@@ -16,6 +16,6 @@ for cmd in check eval; do
   refuse "--set: K=0x4 is not a positive size (examples: 64, 4K, 1M)" $cmd $g --set K=0x4,M=2,N=2
   accept $cmd $g --set K=4 --set M=2 --set N=2
 done
-"$A" check $g --set K=4K --set M=2,N=2 --json | grep -q '"name":"K","index":"k","split_from":null,"iterative":false,"size":4096' \
+grep -q '"name":"K","index":"k","split_from":null,"iterative":false,"size":4096' <<< "$("$A" check $g --set K=4K --set M=2,N=2 --json)" \
   || fail "sizes given over several --set options were not all bound"
 finish set

@@ -14,6 +14,6 @@ refuse "attnsim: $T/out.db: is the output database itself (see attnsim merge --h
   merge "$T/out.db" "$T/a.db" "$T/out.db"
 [ "$(sqlite3 "$T/out.db" 'SELECT count(*) FROM runs')" = 1 ] || fail "the refused merge wrote to out.db"
 # And what succeeds still prints.
-"$A" check $g --set K=4,M=4,N=4 --json | grep -q '"ops":{"mul":64,' || fail "check --json"
+grep -q '"ops":{"mul":64,' <<< "$("$A" check $g --set K=4,M=4,N=4 --json)" || fail "check --json"
 [ "$("$A" area hw/fusemax.yaml hw/flat.yaml | grep -c '^[a-z-]* (hw/[a-z]*.yaml): [0-9.]* mm^2$')" = 2 ] || fail "area of two files"
 finish stdout

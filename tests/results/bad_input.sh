@@ -76,6 +76,6 @@ expect 2 "^attnsim: give exactly one of --csv and --json" "$A" export --db "$goo
 expect 2 "^attnsim: --out DIR is required" "$A" report --db "$good"
 expect 2 "^attnsim: expected OUT.db and at least one IN.db" "$A" merge "$good"
 for c in sweep merge export report; do
-  "$A" $c --help | head -1 | grep -q "^usage: attnsim $c " || fail "$c --help"
+  grep -q "^usage: attnsim $c " <<< "$("$A" $c --help | sed -n 1p)" || fail "$c --help"
 done
 echo "bad_input: ok"
