@@ -139,7 +139,10 @@ extern const char *const sim_shipped_designs[];
 /* Options of an engine run (the analytical engine ignores them). */
 typedef struct sim_engine_opts {
   int full;                   /* cycle: step every cycle (else fast-forward) */
-  int window;                 /* cycle: tiles in flight, 0 = the default (2) */
+  int window;                 /* cycle: tiles in flight, 0 = the mapping's (default 2) */
+  const char *vcd;            /* cycle: write array-level signals here (GTKWave), or NULL */
+  const char *trace;          /* cycle: write a Chrome/Perfetto JSON timeline here, or NULL */
+  uint64_t trace_limit;       /* cycle: refuse to trace a run longer than this, cycles (0: 10M) */
 } sim_engine_opts;
 
 struct sc_schedule;

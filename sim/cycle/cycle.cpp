@@ -20,9 +20,11 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -107,8 +109,13 @@ struct ArrayMod : sc_module {
   int64_t last_step = -1;
   int npe_running = 0;
   uint64_t stepped = 0;         /* --full: PE-cycles stepped */
+  /* the boundary worth observing (--vcd): busy, the Einsum running (its
+  ** index + 1, 0 idle), why it waits (sim_stall + 1, 0 busy) */
+  sc_core::sc_signal<bool> busy_sig;
+  sc_core::sc_signal<uint32_t> einsum_sig, stall_sig;
   SC_HAS_PROCESS(ArrayMod);
-  ArrayMod(sc_module_name n, Phase *p, int i) : sc_module(n), P(p), id(i) {
+  ArrayMod(sc_module_name n, Phase *p, int i)
+      : sc_module(n), P(p), id(i), busy_sig("busy"), einsum_sig("einsum"), stall_sig("stall") {
     SC_METHOD(step);
   }
   void step();
@@ -158,6 +165,9 @@ struct Phase {
   std::vector<std::unique_ptr<ArrayMod>> arrays;
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
+  bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
+  struct Slice { int track; int x; uint64_t k; int64_t S, dur; };
+  std::vector<Slice> slices;            /* per task (track = array) and DRAM request (track = arrays) */
 
   int fail(const char *msg) {
     if (!failed) at_errf(e, "cycle engine: %s", msg);
@@ -217,7 +227,9 @@ void ArrayMod::step() {
     return;
   }
   /* idle: the oldest ready task bound to this array */
+  if (P->record && busy_sig.read()) { busy_sig.write(false); einsum_sig.write(0); }
   int64_t wake = INT64_MAX;
+  int wait_cause = SIM_S_WINDOW;
   for (Tile &tl : P->tiles) {
     if (tl.nstarted == (int)tl.t.size()) continue;
     int64_t gate = std::max(tl.rel, tl.arr);
@@ -254,9 +266,10 @@ void ArrayMod::step() {
         else next_trigger(sc_time((double)(busy_until - t), SC_NS));
         return;
       }
-      wake = std::min(wake, ready);
+      if (ready < wake) { wake = ready; wait_cause = cause; }
     }
   }
+  if (P->record) stall_sig.write((uint32_t)wait_cause + 1);
   bool more = P->next_k < P->ntiles;
   for (Tile &tl : P->tiles) more |= tl.nstarted < (int)tl.t.size();
   if (!more) return;              /* nothing left for anyone: sleep for good */
@@ -274,6 +287,12 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   task->Uo = S + x.lat_other;
   task->Wf = S + x.lat_final;
   a->busy_until = task->E;
+  if (record) {
+    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S });
+    a->busy_sig.write(true);
+    a->einsum_sig.write((uint32_t)task->x + 1);
+    a->stall_sig.write(0);
+  }
   t->nstarted++;
   t->endE = std::max(t->endE, task->E);
   t->endW = std::max(t->endW, task->Wf);
@@ -346,6 +365,7 @@ int Phase::materialise() {
     int64_t begin = std::max(pre, chan_free);
     chan_free = begin + service;
     tl.arr = bytes ? chan_free + dram_latency : 0;
+    if (record && bytes) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, service });
     if (tl.t.empty()) tl.checked = true;
     tiles.push_back(std::move(tl));
     next_k++;
@@ -391,7 +411,7 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 ** Einsums that fire after it, the next loop's start). */
 void Phase::check(Tile *t) {
   t->checked = true;
-  if (o->full) return;
+  if (o->full || record) return;
   std::vector<int64_t> sig;
   signature(t, sig);
   uint64_t k = t->k;
@@ -660,6 +680,21 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
       P.arrays.push_back(std::make_unique<ArrayMod>(name, &P, k));
     }
     P.ctrl = std::make_unique<Ctrl>("ctrl", &P);
+    sc_core::sc_trace_file *vcd = nullptr;
+    if (P.record && P.o->vcd) {
+      /* SystemC appends ".vcd"; a phase after the first gets its name too */
+      std::string name = P.o->vcd;
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".vcd") == 0) name.resize(name.size() - 4);
+      if (P.ph != &P.s->phase[0]) name += std::string("-") + P.ph->name;
+      vcd = sc_core::sc_create_vcd_trace_file(name.c_str());
+      vcd->set_time_unit(1, SC_NS);
+      for (auto &am : P.arrays) {
+        std::string an = P.s->arch->arrays[am->id].name;
+        sc_core::sc_trace(vcd, am->busy_sig, "array_" + an + ".busy");
+        sc_core::sc_trace(vcd, am->einsum_sig, "array_" + an + ".einsum");
+        sc_core::sc_trace(vcd, am->stall_sig, "array_" + an + ".stall");
+      }
+    }
     try {
       sc_core::sc_start();
     } catch (const std::exception &ex) {
@@ -670,6 +705,7 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
       return at_errf(P.e, "cycle engine: SystemC: %s", ex.what());
     }
     for (size_t k = 0; k < P.arrays.size(); k++) stepped[k] += P.arrays[k]->stepped;
+    if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
     P.arrays.clear();
     P.ctrl.reset();
     P.kick_ev.reset();
@@ -694,7 +730,11 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
   return 0;
 }
 
-int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+/* A task slice of the whole run, for --trace. */
+struct RunSlice { int phase; Phase::Slice sl; int64_t base; };
+
+int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e, bool record,
+              std::vector<RunSlice> *slices) {
   const hw_arch *a = s->arch;
   sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
   uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
@@ -711,8 +751,11 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
     P.ph = &s->phase[i];
     P.o = o;
     P.e = e;
+    P.record = record;
     int64_t c = 0;
     if (run_phase(P, &c, stepped, r)) return -1;
+    if (slices)
+      for (const Phase::Slice &sl : P.slices) slices->push_back(RunSlice{ i, sl, i ? total + 1 : 0 });
     /* phases run back to back: the next starts the cycle after */
     total += i ? c + 1 : c;
     for (int x = 0; x < P.ph->ne; x++) {
@@ -744,9 +787,50 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
 
 }  // namespace
 
+/* Chrome/Perfetto trace-event JSON: one track per array and one for the
+** DRAM channel, a slice per task (1 us on the time axis = 1 cycle).  The
+** file is written beside and renamed into place: never half-written. */
+static int write_trace(const sc_schedule *s, const std::vector<RunSlice> &sl, const char *path, at_err *e) {
+  std::string tmp = std::string(path) + ".tmp";
+  FILE *f = fopen(tmp.c_str(), "w");
+  if (!f) return at_errf(e, "%s: cannot write: %s", path, strerror(errno));
+  const hw_arch *a = s->arch;
+  fprintf(f, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+  fprintf(f, "{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"attnsim cycle engine (1 us = 1 cycle)\"}}");
+  for (int k = 0; k <= a->n_arrays; k++)
+    fprintf(f, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"name\":\"thread_name\",\"args\":{\"name\":\"%s%s\"}}", k,
+            k < a->n_arrays ? "array " : "DRAM", k < a->n_arrays ? a->arrays[k].name : "");
+  for (const RunSlice &r : sl) {
+    const sc_phase *ph = &s->phase[r.phase];
+    const char *name = r.sl.x >= 0 ? ph->c->tensors[ph->c->einsums[ph->e[r.sl.x].einsum].lhs.tensor].name : "tile bytes";
+    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu}}",
+            r.sl.track, ph->name, name, (long long)(r.base + r.sl.S), (long long)r.sl.dur, (unsigned long long)r.sl.k);
+  }
+  fprintf(f, "\n]}\n");
+  if (fclose(f) || rename(tmp.c_str(), path)) {
+    remove(tmp.c_str());
+    return at_errf(e, "%s: cannot write: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
 extern "C" int sim_cycle(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
   try {
-    return cycle_run(s, o, r, e);
+    if (!o->trace && !o->vcd) return cycle_run(s, o, r, e, false, nullptr);
+    /* time the run first: a trace of a long one would be gigabytes */
+    uint64_t limit = o->trace_limit ? o->trace_limit : 10000000;
+    if (cycle_run(s, o, r, e, false, nullptr)) return -1;
+    if (r->cycles > limit)
+      return at_errf(e, "the run is %llu cycles, longer than the trace limit of %llu: trace a smaller point or "
+                     "raise --trace-limit", (unsigned long long)r->cycles, (unsigned long long)limit);
+    std::vector<RunSlice> sl;
+    sim_result again;
+    std::memset(&again, 0, sizeof again);
+    if (cycle_run(s, o, &again, e, true, &sl)) return -1;
+    if (again.cycles != r->cycles)
+      return at_errf(e, "cycle engine: the traced run took %llu cycles, the extrapolated one %llu",
+                     (unsigned long long)again.cycles, (unsigned long long)r->cycles);
+    return o->trace ? write_trace(s, sl, o->trace, e) : 0;
   } catch (const std::exception &ex) {
     return at_errf(e, "cycle engine: %s", ex.what());
   }

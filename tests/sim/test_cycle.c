@@ -43,7 +43,7 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   sim_overrides ov = { rows, cols, w1d, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   assert_non_null(cyc);
-  sim_engine_opts ff = { 0, 0 }, full = { 1, 0 };
+  sim_engine_opts ff = { 0, 0, NULL, NULL, 0 }, full = { 1, 0, NULL, NULL, 0 };
   sim_result ra, rf, rs;
   if (sim_eval_on(d, &w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seq, &ov, cyc, &ff, &rf, &e) ||
       sim_eval_on(d, &w, seq, &ov, cyc, &full, &rs, &e))
@@ -91,7 +91,7 @@ static void window_monotone(void **state) {
   sim_overrides ov = { 16, 16, 16, 0, 0 };
   uint64_t prev = UINT64_MAX;
   for (int win = 1; win <= 8; win *= 2) {
-    sim_engine_opts o = { 0, win };
+    sim_engine_opts o = { 0, win, NULL, NULL, 0 };
     sim_result r;
     if (sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &o, &r, &e)) fail_msg("%s", e.msg);
     assert_true(r.cycles <= prev);
