@@ -13,6 +13,7 @@ static const cli_command commands[] = {
   { "run",   cmd_run,   "evaluate one design point (design, model, sequence length)" },
   { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
   { "pareto", cmd_pareto, "FuseMax latency, area and energy over square array sizes" },
+  { "compare", cmd_compare, "compare a per-point CSV with the paper studies' results" },
   { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },
   { "crosscheck", cmd_crosscheck, "both engines on the same points: cycles, gaps by cause, identical action counts" },
   { "sweep",  cmd_sweep,  "run a sweep file into the results database (resumable, sharded)" },

@@ -21,6 +21,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_paper(int argc, char **argv);
 int cmd_pareto(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_area(int argc, char **argv);
 int cmd_crosscheck(int argc, char **argv);   /* cmd_cross.c */
 /* The results store, sweeps and reports (cmd_results.c). */

@@ -12,25 +12,37 @@
 #include <string.h>
 
 static const char check_help[] =
-  "usage: attnsim check FILE [--set NAME=SIZE,...] [--json]\n\n"
+  "usage: attnsim check FILE [--set NAME=SIZE,...] [--mask NAME=FILE] [--json]\n\n"
   "Parses and checks a cascade of Einsums.  Errors are printed as\n"
   "FILE:LINE:COL: message, with exit status 2.  With --set (sizes such as\n"
   "E=64,F=64,M=4096,P=4096,M0=256; 4K and 1M are accepted), also prints per\n"
   "Einsum its iteration space and operation counts, per rank the passes, and\n"
-  "per tensor its footprint in elements.  Passes need no sizes.\n\n"
-  "  --set SPEC   rank sizes, positive (repeatable; each name once over all of\n"
-  "               them; split parts left out are derived)\n"
+  "per tensor its footprint in elements.  Passes need no sizes.  Operation\n"
+  "counts are exact and count only the points a cascade's predicates keep\n"
+  "(`where`, masks); --set also binds params (W=4096) and densities\n"
+  "(DENSITY=0.1).  --json adds run_points, the points that run, per Einsum.\n\n"
+  "  --set SPEC   sizes of ranks, params and heads (positive) and mask\n"
+  "               densities (in (0, 1]); repeatable, each name once over all\n"
+  "               of them; split parts left out are derived\n"
+  "  --mask NAME=FILE  the pattern of `mask NAME[..] file`: a line of 0 and 1\n"
+  "               per key tile, one character per query tile (repeatable)\n"
   "  --json       print one JSON object instead of tables\n\n"
   CLI_HELP_NUMBERS;
 
 static const char eval_help[] =
-  "usage: attnsim eval FILE --set NAME=SIZE,... [--seed S] [--max-elements N] [--max-ops N]\n\n"
+  "usage: attnsim eval FILE --set NAME=SIZE,... [--mask NAME=FILE] [--seed S]\n"
+  "                   [--max-elements N] [--max-ops N]\n\n"
   "Evaluates the cascade in double precision on inputs filled with uniform\n"
   "values in [-1,1) from seed S (default 1).  If the cascade has inputs Q[e,p],\n"
-  "K[e,m], V[f,m] and output AV[f,p], compares AV with plain softmax attention\n"
-  "(no 1/sqrt(E) scale) and prints max_abs_err=X; exit status 1 if X > 1e-9.\n"
-  "Otherwise prints each output's element count, sum and extremes.\n\n"
-  "  --set SPEC          rank sizes (required; as for attnsim check)\n"
+  "K[e,m], V[f,m] and output AV[f,p] (or with head ranks between, such as\n"
+  "Q[e,g,h,p] K[e,h,m] V[f,h,m] AV[f,g,h,p]; AV[f,p1,p0] counts as AV[f,p]),\n"
+  "compares AV head by head with softmax attention (no 1/sqrt(E) scale),\n"
+  "or if no Einsum uses exp with linear attention, sum_m (Q.K) V, masked by\n"
+  "the cascade's where lines and masks (else its suffixes), and prints\n"
+  "max_abs_err=X; exit status 1 if X > 1e-9.  Prints each output's element\n"
+  "count, sum and extremes first.\n\n"
+  "  --set SPEC          sizes, as for attnsim check (required)\n"
+  "  --mask NAME=FILE    a file mask's pattern, as for attnsim check\n"
   "  --seed S            random seed, 0 to 2^64-1, no suffix (default 1)\n"
   "  --max-elements N    refuse cascades needing more elements (a positive\n"
   "                      size; default 64M)\n"
@@ -43,6 +55,9 @@ typedef struct opts {
   es_binding bind;
   int have_bind, json;
   uint64_t seed, max_elements, max_ops;
+  int nmask;                  /* --mask NAME=FILE, in order */
+  char mask[8][ES_MAX_NAME];
+  const char *mask_file[8];
 } opts;
 
 /* One --set value into b.  Each NAME=SIZE goes through es_binding_parse
@@ -64,6 +79,7 @@ static int set_parse(const char *spec, es_binding *b, at_err *e) {
         return at_errf(e, "--set: %s is given twice (%s=%lld, then %s)", one.name[0], b->name[i],
                        (long long)b->value[i], item);
     if (es_binding_set(b, one.name[0], one.value[0], e)) return -1;
+    b->real[b->n - 1] = one.real[0];    /* a density (0.1), or what was written */
     s += k;
     if (!*s) return 0;
   }
@@ -73,7 +89,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
   static const struct option lo[] = {
     { "set", required_argument, 0, 's' }, { "json", no_argument, 0, 'j' },
     { "seed", required_argument, 0, 'S' }, { "max-elements", required_argument, 0, 'X' },
-    { "max-ops", required_argument, 0, 'O' },
+    { "max-ops", required_argument, 0, 'O' }, { "mask", required_argument, 0, 'M' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   memset(o, 0, sizeof *o);
   o->seed = 1;
@@ -90,6 +106,17 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
       if (set_parse(optarg, &o->bind, &e)) return cli_fail(&e);
       o->have_bind = 1;
       break;
+    case 'M': {
+      const char *eq = strchr(optarg, '=');
+      if (!eq || eq == optarg || !eq[1] || (size_t)(eq - optarg) >= ES_MAX_NAME || o->nmask == 8) {
+        fprintf(stderr, "attnsim: --mask needs NAME=FILE (at most 8), got '%s'\n", optarg);
+        return AT_EXIT_INPUT;
+      }
+      memcpy(o->mask[o->nmask], optarg, (size_t)(eq - optarg));
+      o->mask[o->nmask][eq - optarg] = 0;
+      o->mask_file[o->nmask++] = eq + 1;
+      break;
+    }
     case 'j':
       if (is_eval) goto bad;
       o->json = 1;
@@ -158,7 +185,21 @@ static int print_json(FILE *f, const es_cascade *c, at_err *e) {
     if (c->bound) fprintf(f, ",\"size\":%lld", (long long)R->size);
     fputc('}', f);
   }
-  fprintf(f, "],\"passes\":{");
+  fprintf(f, "]");
+  if (c->nparams) {
+    /* sizes that are not ranks: `param`, heads, mask densities */
+    fprintf(f, ",\"params\":{");
+    for (int i = 0; i < c->nparams; i++) {
+      const es_param *P = &c->params[i];
+      fprintf(f, "%s", i ? "," : "");
+      cli_json_str(f, P->name);
+      if (!c->bound) fputs(":null", f);
+      else if (P->kind == ES_P_DENSITY) fprintf(f, ":%.17g", P->density);
+      else fprintf(f, ":%lld", (long long)P->size);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, ",\"passes\":{");
   int first = 1;
   for (int r = 0; r < c->nranks; r++) {
     if (!is_original(c, r)) continue;
@@ -190,7 +231,13 @@ static int print_json(FILE *f, const es_cascade *c, at_err *e) {
     if (c->bound) {
       uint64_t k[ES_K_COUNT], pts;
       if ((rc = es_space_points(c, i, &pts, e)) || (rc = es_op_counts(c, i, k, e))) break;
-      fprintf(f, ",\"points\":%llu,\"ops\":{", (unsigned long long)pts);
+      fprintf(f, ",\"points\":%llu", (unsigned long long)pts);
+      if (es_has_preds(c)) {
+        uint64_t run;
+        if ((rc = es_points(c, i, NULL, &run, e))) break;
+        fprintf(f, ",\"run_points\":%llu", (unsigned long long)run);
+      }
+      fprintf(f, ",\"ops\":{");
       for (int j = 0; j < ES_K_COUNT; j++)
         fprintf(f, "%s\"%s\":%llu", j ? "," : "", es_kind_name[j], (unsigned long long)k[j]);
       fputc('}', f);
@@ -238,6 +285,11 @@ static int print_text(FILE *f, const es_cascade *c, at_err *e) {
   }
   fprintf(f, "sizes:");
   for (int r = 0; r < c->nranks; r++) fprintf(f, " %s=%lld", c->ranks[r].name, (long long)c->ranks[r].size);
+  for (int i = 0; i < c->nparams; i++) {
+    const es_param *P = &c->params[i];
+    if (P->kind == ES_P_DENSITY) fprintf(f, " %s=%g", P->name, P->density);
+    else fprintf(f, " %s=%lld", P->name, (long long)P->size);
+  }
   fprintf(f, "\n\n%-10s %5s  %-22s", "einsum", "line", "space | summed");
   for (int j = 0; j < ES_K_COUNT; j++) fprintf(f, " %14s", es_kind_name[j]);
   fputc('\n', f);
@@ -275,7 +327,9 @@ static int print_text(FILE *f, const es_cascade *c, at_err *e) {
 static int load(const opts *o, es_cascade **c) {
   at_err e;
   if (es_load(o->file, c, &e)) return cli_fail(&e);
-  if (o->have_bind && es_bind(*c, &o->bind, &e)) {
+  int bad = o->have_bind && es_bind(*c, &o->bind, &e);
+  for (int i = 0; i < o->nmask && !bad; i++) bad = es_mask_load(*c, o->mask[i], o->mask_file[i], &e);
+  if (bad) {
     es_free(*c);
     *c = NULL;
     return cli_fail(&e);
@@ -306,10 +360,116 @@ int cmd_check(int argc, char **argv) {
   return rc;
 }
 
-/* Shape check for the attention comparison: T has dims named as given. */
-static int dims_are(const es_cascade *c, int t, const char *a, const char *b) {
-  if (t < 0 || c->tensors[t].ndims != 2) return 0;
-  return !strcmp(c->ranks[c->tensors[t].dim[0]].index, a) && !strcmp(c->ranks[c->tensors[t].dim[1]].index, b);
+/* The ranks tensor t's dims stand for, an adjacent split pair (p1,p0)
+** merged into its parent (p): AV[f,p1,p0] is laid out as AV[f,p]. */
+static int flat_dims(const es_cascade *c, int t, int *out) {
+  int n = 0;
+  const es_tensor *T = &c->tensors[t];
+  for (int d = 0; d < T->ndims; d++) {
+    out[n++] = T->dim[d];
+    while (n >= 2) {
+      int par = c->ranks[out[n - 2]].parent;
+      if (par < 0 || c->ranks[par].outer != out[n - 2] || c->ranks[par].inner != out[n - 1]) break;
+      out[n - 2] = par;
+      n--;
+    }
+  }
+  return n;
+}
+
+/* Attention's shape: Q[e,H..,p] K[e,Hk..,m] V[f,Hk..,m] AV[f,H..,p] with
+** Hk a subsequence of the head ranks H (none: plain attention; GQA:
+** Q[e,g,h,p] K[e,h,m]).  Fills the tensors and the ranks. */
+typedef struct att {
+  int q, k, v, av;
+  int e, f, m, p;
+  int nh, h[ES_MAX_DIMS];     /* Q's head ranks */
+  int nkh, kh[ES_MAX_DIMS];   /* K's and V's head ranks, each one of h[] */
+  int linear;                 /* no exp anywhere: linear attention */
+} att;
+
+static int has_exp(const es_expr *x) {
+  return x && (x->kind == ES_E_EXP || has_exp(x->a) || has_exp(x->b));
+}
+
+static int is_attention(const es_cascade *c, att *a) {
+  a->q = es_find_tensor(c, "Q"), a->k = es_find_tensor(c, "K"), a->v = es_find_tensor(c, "V");
+  a->av = es_find_tensor(c, "AV");
+  if (a->q < 0 || a->k < 0 || a->v < 0 || a->av < 0) return 0;
+  if (!c->tensors[a->q].is_input || !c->tensors[a->k].is_input || !c->tensors[a->v].is_input ||
+      !c->tensors[a->av].is_output)
+    return 0;
+  int dq[ES_MAX_DIMS], dk[ES_MAX_DIMS], dv[ES_MAX_DIMS], da[ES_MAX_DIMS];
+  int nq = flat_dims(c, a->q, dq), nk = flat_dims(c, a->k, dk), nv = flat_dims(c, a->v, dv), na = flat_dims(c, a->av, da);
+  if (nq < 2 || nk < 2 || nv != nk || na != nq) return 0;
+  a->e = dq[0], a->p = dq[nq - 1], a->m = dk[nk - 1], a->f = dv[0];
+  if (strcmp(c->ranks[a->e].index, "e") || strcmp(c->ranks[a->p].index, "p") || strcmp(c->ranks[a->m].index, "m") ||
+      strcmp(c->ranks[a->f].index, "f") || dk[0] != a->e || dv[nv - 1] != a->m || da[0] != a->f || da[na - 1] != a->p)
+    return 0;
+  a->nh = nq - 2;
+  for (int i = 0; i < a->nh; i++) {
+    a->h[i] = dq[i + 1];
+    if (da[i + 1] != a->h[i]) return 0;
+  }
+  a->nkh = nk - 2;
+  for (int i = 0, j = 0; i < a->nkh; i++) {
+    if (dv[i + 1] != dk[i + 1]) return 0;
+    while (j < a->nh && a->h[j] != dk[i + 1]) j++;
+    if (j++ == a->nh) return 0;
+    a->kh[i] = dk[i + 1];
+  }
+  a->linear = 1;
+  for (int i = 0; i < c->neinsums; i++) a->linear &= !has_exp(c->einsums[i].rhs);
+  return 1;
+}
+
+/* Masked softmax attention head by head, the mask from the cascade's
+** predicates at each (m, p); the largest |AV - reference| into *err.
+** Returns 0, or -1 out of memory. */
+static int compare_attention(const es_cascade *c, const att *a, const es_values *v, double *err) {
+  int64_t E = c->ranks[a->e].size, F = c->ranks[a->f].size, M = c->ranks[a->m].size, P = c->ranks[a->p].size;
+  int64_t heads = 1, hv[ES_MAX_DIMS] = { 0 };
+  for (int i = 0; i < a->nh; i++) heads *= c->ranks[a->h[i]].size;
+  double *q = malloc(sizeof(double) * (size_t)(E * P)), *k = malloc(sizeof(double) * (size_t)(E * M));
+  double *vv = malloc(sizeof(double) * (size_t)(F * M)), *ref = malloc(sizeof(double) * (size_t)(F * P));
+  unsigned char *allow = malloc((size_t)(M * P));
+  int rc = q && k && vv && ref && allow ? 0 : -1;
+  *err = 0;
+  for (int64_t hh = 0; !rc && hh < heads; hh++) {
+    /* head tuple of hh, last head rank fastest */
+    int64_t rest = hh, qoff = 0, koff = 0, hq = 1, hk = 1;
+    for (int i = a->nh - 1; i >= 0; i--) { hv[i] = rest % c->ranks[a->h[i]].size; rest /= c->ranks[a->h[i]].size; }
+    for (int i = 0; i < a->nh; i++) { qoff = qoff * c->ranks[a->h[i]].size + hv[i]; hq *= c->ranks[a->h[i]].size; }
+    for (int i = 0; i < a->nkh; i++) {
+      int j = 0;
+      while (a->h[j] != a->kh[i]) j++;
+      koff = koff * c->ranks[a->kh[i]].size + hv[j];
+      hk *= c->ranks[a->kh[i]].size;
+    }
+    /* Q[e][heads][p], K[e][kheads][m], V[f][kheads][m], AV[f][heads][p] */
+    for (int64_t e = 0; e < E; e++)
+      for (int64_t p = 0; p < P; p++) q[e * P + p] = v->data[a->q][(e * hq + qoff) * P + p];
+    for (int64_t e = 0; e < E; e++)
+      for (int64_t m = 0; m < M; m++) k[e * M + m] = v->data[a->k][(e * hk + koff) * M + m];
+    for (int64_t f = 0; f < F; f++)
+      for (int64_t m = 0; m < M; m++) vv[f * M + m] = v->data[a->v][(f * hk + koff) * M + m];
+    int64_t val[ES_MAX_RANKS] = { 0 };
+    for (int i = 0; i < a->nh; i++) val[a->h[i]] = hv[i];
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t p = 0; p < P; p++) {
+        val[a->m] = m, val[a->p] = p;
+        allow[m * P + p] = (unsigned char)es_point_allowed(c, -1, val);
+      }
+    if (a->linear) es_linear_attention_ref(q, k, vv, E, F, M, P, es_has_preds(c) ? allow : NULL, ref);
+    else es_attention_ref_masked(q, k, vv, E, F, M, P, es_has_preds(c) ? allow : NULL, ref);
+    for (int64_t f = 0; f < F; f++)
+      for (int64_t p = 0; p < P; p++) {
+        double d = fabs(ref[f * P + p] - v->data[a->av][(f * hq + qoff) * P + p]);
+        if (!(d <= *err)) *err = d;   /* NaN propagates as failure */
+      }
+  }
+  free(q), free(k), free(vv), free(ref), free(allow);
+  return rc;
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -339,11 +499,8 @@ int cmd_eval(int argc, char **argv) {
   }
   es_values v;
   if (es_eval(c, o.seed, o.max_elements, &v, &e)) { es_free(c); return cli_fail(&e); }
-  int q = es_find_tensor(c, "Q"), k = es_find_tensor(c, "K"), vv = es_find_tensor(c, "V");
-  int av = es_find_tensor(c, "AV");
-  int attention = dims_are(c, q, "e", "p") && dims_are(c, k, "e", "m") && dims_are(c, vv, "f", "m") &&
-                  dims_are(c, av, "f", "p") && c->tensors[q].is_input && c->tensors[k].is_input &&
-                  c->tensors[vv].is_input && c->tensors[av].is_output;
+  att a = { 0 };
+  int attention = is_attention(c, &a);
   for (int t = 0; t < c->ntensors; t++) {
     if (!c->tensors[t].is_output) continue;
     double sum = 0, lo = INFINITY, hi = -INFINITY;
@@ -361,20 +518,17 @@ int cmd_eval(int argc, char **argv) {
     putchar('\n');
   }
   if (attention) {
-    int r_e = es_find_rank(c, "E"), r_f = es_find_rank(c, "F"), r_m = es_find_rank(c, "M"), r_p = es_find_rank(c, "P");
-    int64_t E = c->ranks[r_e].size, F = c->ranks[r_f].size, M = c->ranks[r_m].size, P = c->ranks[r_p].size;
-    double *ref = malloc(sizeof(double) * (size_t)(F * P));
-    if (!ref) { es_values_free(&v); es_free(c); fprintf(stderr, "attnsim: out of memory\n"); return AT_EXIT_FAIL; }
-    es_attention_ref(v.data[q], v.data[k], v.data[vv], E, F, M, P, ref);
-    double err = 0;
-    for (int64_t i = 0; i < F * P; i++) {
-      double d = fabs(ref[i] - v.data[av][i]);
-      if (!(d <= err)) err = d;   /* NaN propagates as failure */
+    double err;
+    if (compare_attention(c, &a, &v, &err)) {
+      es_values_free(&v);
+      es_free(c);
+      fprintf(stderr, "attnsim: out of memory\n");
+      return AT_EXIT_FAIL;
     }
-    free(ref);
     printf("max_abs_err=%.3e\n", err);
     if (!(err <= 1e-9)) {
-      fprintf(stderr, "attnsim: %s disagrees with plain softmax attention (max_abs_err %.3e > 1e-9)\n", c->file, err);
+      fprintf(stderr, "attnsim: %s disagrees with %s %s attention (max_abs_err %.3e > 1e-9)\n", c->file,
+              es_has_preds(c) ? "masked" : "plain", a.linear ? "linear" : "softmax", err);
       rc = AT_EXIT_FAIL;
     }
   }

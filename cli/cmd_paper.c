@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const char paper_help[] =
-  "usage: attnsim paper [--csv] [--energy FILE]\n\n"
+  "usage: attnsim paper [--csv] [--energy FILE] [--accounting NAME|FILE] [--ledger]\n\n"
   "Reproduces the FuseMax paper (MICRO 2024): the attention study (designs\n"
   "unfused, flat, cascade (+Cascade), arch (+Architecture), fusemax (+Binding)\n"
   "x models bert, trxl, t5, xlm x lengths 1K 4K 16K 64K 256K 1M), the\n"
@@ -23,7 +23,17 @@ static const char paper_help[] =
   "unfused, overall and per model.\n\n"
   "  --csv          one row per (study, design, model, seq_len); no summary\n"
   "  --energy FILE  price every design with this energy table instead of the\n"
-  "                 one its architecture names (e.g. hw/energy-45nm-fixed.yaml)\n";
+  "                 one its architecture names (e.g. hw/energy-45nm-fixed.yaml);\n"
+  "                 a variant that sets a design's table wins for that design\n"
+  "  --accounting NAME|FILE  run the studies under an accounting: named variants\n"
+  "                 that replace mappings, architectures, energy tables, the\n"
+  "                 buffer size or register pricing per design (sim/accounting/,\n"
+  "                 sim/README.md \"Accountings\"); `artifact` is the FuseMax\n"
+  "                 artifact's own accounting\n"
+  "  --ledger       instead of the studies, print per study and design what each\n"
+  "                 variant of the accounting (default: artifact) changes, in %\n"
+  "                 of the default model: applied alone on the default, removed\n"
+  "                 alone from the accounting, and the residual (interactions)\n";
 
 static const char pareto_help[] =
   "usage: attnsim pareto --model MODEL --seq LEN [--dims D,D,...] [--csv] [--energy FILE]\n\n"
@@ -44,23 +54,43 @@ static const char pareto_help[] =
 int cmd_paper(int argc, char **argv) {
   static const struct option lo[] = {
     { "csv", no_argument, 0, 'c' }, { "energy", required_argument, 0, 'e' },
+    { "accounting", required_argument, 0, 'a' }, { "ledger", no_argument, 0, 'l' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
-  int csv = 0, ch;
-  const char *energy = NULL;
+  int csv = 0, ledger = 0, ch;
+  const char *energy = NULL, *accounting = NULL;
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'c': csv = 1; break;
     case 'e': energy = optarg; break;
+    case 'a': accounting = optarg; break;
+    case 'l': ledger = 1; break;
     case 'h': fputs(paper_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, paper_help);
     }
   }
   if (optind != argc) return cli_usage_error(paper_help, "unexpected argument '%s'", argv[optind]);
+  if (ledger && csv) return cli_usage_error(paper_help, "give at most one of --csv and --ledger", NULL);
+  paper_accounting *acc = NULL;
   paper_run *p;
   at_err e;
-  if (paper_compute(&p, energy, &e)) return cli_fail(&e);
+  if ((accounting || ledger) && paper_accounting_load(accounting ? accounting : "artifact", &acc, &e))
+    return cli_fail(&e);
+  if (ledger) {
+    /* computed whole before the first line, so an error prints nothing */
+    paper_ledger *l = malloc(sizeof *l);
+    int rc = !l ? cli_fail(&(const at_err){ "attnsim: out of memory" })
+           : paper_ledger_compute(acc, energy, l, &e) ? cli_fail(&e) : AT_EXIT_OK;
+    if (!rc) paper_ledger_print(stdout, acc, l);
+    free(l);
+    paper_accounting_free(acc);
+    return rc;
+  }
+  paper_config cfg = { energy, acc, paper_all(acc), NULL };
+  int failed = paper_compute_config(&p, &cfg, &e);
+  paper_accounting_free(acc);
+  if (failed) return cli_fail(&e);
   if (csv) {
     cli_csv_header(stdout, 1);
     for (int i = 0; i < p->n; i++) cli_csv_row(stdout, p->pt[i].study, &p->pt[i].r);
@@ -106,7 +136,7 @@ int cmd_pareto(int argc, char **argv) {
   wl_workload w;
   if (cli_load_model(model, &w, &e)) return cli_fail(&e);
   sim_design *d;
-  if (sim_design_find("fusemax", &d, &e)) return cli_fail(&e);
+  if (sim_design_find(paper_subject, &d, &e)) return cli_fail(&e);   /* the paper's design */
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
   /* Every point is evaluated before the first line is printed: an error
   ** at any size leaves stdout empty. */

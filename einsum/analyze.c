@@ -30,43 +30,79 @@ int es_space_points(const es_cascade *c, int i, uint64_t *points, at_err *e) {
   return 0;
 }
 
-static int count(const es_cascade *c, const es_expr *x, uint64_t pts, uint64_t *k) {
+/* What the operation count walks: einsum i, points restricted to range. */
+typedef struct opctx {
+  const es_cascade *c;
+  int i;
+  const es_range *range;
+  at_err *e;
+  int err;                    /* 1: e holds a message (not an overflow) */
+} opctx;
+
+/* Points of scope s (einsum i's space plus enclosing reduction ranks): the
+** product of the extents without predicates, else the exact count. */
+static int scope_points(opctx *o, es_rset s, uint64_t *n) {
+  const es_cascade *c = o->c;
+  if (c->npreds) {
+    if (es_points_scope(c, o->i, s, o->range, n, o->e)) { o->err = 1; return -1; }
+    return 0;
+  }
+  uint64_t v = 1;
+  for (int r = 0; r < c->nranks; r++) {
+    if (!(s & ((es_rset)1 << r))) continue;
+    int64_t lo = o->range ? o->range->lo[r] : 0, hi = o->range ? o->range->hi[r] : c->ranks[r].size;
+    if (lo < 0) lo = 0;
+    if (hi > c->ranks[r].size) hi = c->ranks[r].size;
+    if (at_mul64(v, hi > lo ? (uint64_t)(hi - lo) : 0, &v)) return -1;
+  }
+  *n = v;
+  return 0;
+}
+
+static int count(opctx *o, const es_expr *x, es_rset s, uint64_t pts, uint64_t *k) {
   switch (x->kind) {
   case ES_E_NUM:
   case ES_E_ACCESS:
     return 0;
   case ES_E_NEG:
     if (add_count(&k[ES_K_NEG], pts)) return -1;
-    return count(c, x->a, pts, k);
+    return count(o, x->a, s, pts, k);
   case ES_E_EXP:
     if (add_count(&k[ES_K_EXP], pts)) return -1;
-    return count(c, x->a, pts, k);
+    return count(o, x->a, s, pts, k);
   case ES_E_BIN: {
     static const es_kind of[] = { ES_K_ADD, ES_K_ADD, ES_K_MUL, ES_K_DIV, ES_K_MAX, ES_K_MIN };
     if (add_count(&k[of[x->op]], pts)) return -1;
-    if (count(c, x->a, pts, k)) return -1;
-    return count(c, x->b, pts, k);
+    if (count(o, x->a, s, pts, k)) return -1;
+    return count(o, x->b, s, pts, k);
   }
   case ES_E_REDUCE: {
-    uint64_t inner = pts;
-    for (int i = 0; i < x->nred; i++)
-      if (at_mul64(inner, (uint64_t)c->ranks[x->red[i]].size, &inner)) return -1;
+    es_rset in = s;
+    for (int i = 0; i < x->nred; i++) in |= (es_rset)1 << x->red[i];
+    uint64_t inner;
+    if (scope_points(o, in, &inner)) return -1;
     es_kind kd = x->op == ES_MAX ? ES_K_MAX : x->op == ES_MIN ? ES_K_MIN : ES_K_ADD;
     if (add_count(&k[kd], inner)) return -1;
-    return count(c, x->a, inner, k);
+    return count(o, x->a, in, inner, k);
   }
   }
   return 0;
 }
 
-int es_op_counts(const es_cascade *c, int i, uint64_t counts[ES_K_COUNT], at_err *e) {
+int es_op_counts_range(const es_cascade *c, int i, const es_range *range, uint64_t counts[ES_K_COUNT], at_err *e) {
   const es_einsum *x = &c->einsums[i];
-  uint64_t pts = 0;
   memset(counts, 0, sizeof(uint64_t) * ES_K_COUNT);
-  if (es_space_points(c, i, &pts, e)) return -1;
+  opctx o = { c, i, range, e, 0 };
+  es_rset s = es_space_set(c, i);
+  uint64_t pts = 0;
+  if (scope_points(&o, s, &pts)) return o.err ? -1 : overflow(c, e);
   if (x->nsum && add_count(&counts[ES_K_ADD], pts)) return overflow(c, e);
-  if (count(c, x->rhs, pts, counts)) return overflow(c, e);
+  if (count(&o, x->rhs, s, pts, counts)) return o.err ? -1 : overflow(c, e);
   return 0;
+}
+
+int es_op_counts(const es_cascade *c, int i, uint64_t counts[ES_K_COUNT], at_err *e) {
+  return es_op_counts_range(c, i, NULL, counts, e);
 }
 
 int es_footprint(const es_cascade *c, int t, uint64_t *elements, uint64_t *live, at_err *e) {

@@ -150,6 +150,9 @@ static int walk(es_parser *p, es_expr *x, rset bound, rset *free_, int *order, i
   case ES_E_NUM:
     return 0;
   case ES_E_ACCESS: {
+    if (p->c->tensors[x->acc.tensor].is_mask)
+      return es_errat(p, x->loc, "mask '%s' cannot be read; it applies as a predicate wherever its tile ranks are",
+                      p->c->tensors[x->acc.tensor].name);
     if (resolve(p, &x->acc)) return -1;
     for (int d = 0; d < x->acc.n; d++) {
       const es_index *ix = &x->acc.ix[d];
@@ -226,6 +229,63 @@ static int space_of(es_parser *p, int xi) {
       x->space[x->nspace++] = order[i];
       x->nsum++;
     }
+  return 0;
+}
+
+/* ---- predicates ----------------------------------------------------------- */
+
+/* Whether p applies in a reduction somewhere under x, s being the ranks
+** bound around it; *all collects every rank bound anywhere. */
+static int applies_under(const es_cascade *c, const es_pred *q, const es_expr *x, es_rset s, es_rset *all) {
+  if (!x) return 0;
+  if (x->kind == ES_E_REDUCE) {
+    for (int i = 0; i < x->nred; i++) s |= (es_rset)1 << x->red[i];
+    *all |= s;
+    if (es_pred_computable(c, q, s)) return 1;
+  }
+  return applies_under(c, q, x->a, s, all) | applies_under(c, q, x->b, s, all);
+}
+
+/* Whether q applies to einsum i: at its space, its step's block, or a
+** reduction.  *all: every rank bound in i. */
+static int applies_to(const es_cascade *c, const es_pred *q, int i, es_rset *all) {
+  es_rset s = es_space_set(c, i), b = es_block_of(c, i);
+  *all = s | b;
+  if (es_pred_computable(c, q, s) || (b && es_pred_computable(c, q, s | b))) return 1;
+  return applies_under(c, q, c->einsums[i].rhs, s, all);
+}
+
+static int check_preds(es_parser *p) {
+  es_cascade *c = p->c;
+  for (int k = 0; k < c->npreds; k++) {
+    const es_pred *q = &c->preds[k];
+    for (int t = 0; t < q->nterm; t++)
+      if (q->term[t].kind == ES_PT_PARAM && c->params[q->term[t].ref].kind == ES_P_DENSITY)
+        return es_errat(p, q->term[t].loc, "'%s' is a mask density, a fraction; predicates compare integer sizes",
+                        c->params[q->term[t].ref].name);
+    es_rset all = 0;
+    if (q->einsum >= 0) {
+      if (applies_to(c, q, q->einsum, &all)) continue;
+      for (int t = 0; t < q->nterm; t++)
+        if (q->term[t].kind == ES_PT_INDEX && !es_computable(c, q->term[t].ref, all))
+          return es_errat(p, q->term[t].loc, "predicate index '%s' is not in this Einsum's iteration space",
+                          c->ranks[q->term[t].ref].index);
+      return es_errat(p, q->loc, "the predicate's indices are never bound together in this Einsum");
+    }
+    int any = 0;
+    for (int i = 0; i < c->neinsums && !any; i++)
+      any = !c->einsums[i].is_init && applies_to(c, q, i, &all);
+    if (any) continue;
+    char names[200];
+    size_t n = 0;
+    names[0] = 0;
+    for (int r = 0; r < c->nranks && n < sizeof names - ES_MAX_NAME - 2; r++)
+      if (q->ranks & ((es_rset)1 << r))
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", c->ranks[r].index);
+    if (q->mask >= 0)
+      return es_errat(p, q->loc, "mask '%s' applies to no Einsum: none binds all of %s", c->tensors[q->mask].name, names);
+    return es_errat(p, q->loc, "predicate applies to no Einsum: none binds all of %s", names);
+  }
   return 0;
 }
 
@@ -455,5 +515,6 @@ int es_check(es_parser *p) {
     if (t->is_output && t->iter_dim >= 0)
       return es_errat(p, t->loc, "output '%s' is iterative; output its final slice through another Einsum", t->name);
   }
+  if (check_preds(p)) return -1;
   return check_cycles(p);
 }

@@ -29,9 +29,72 @@ typedef struct es_rank {
   int parent;               /* rank this was split from, or -1 */
   int outer, inner;         /* ranks this was split into, or -1 */
   int iterative;            /* 1 for the rank named by `iterate` */
+  int head;                 /* ES_HEAD_KV or ES_HEAD_GROUP if declared by
+                               `heads`, else 0 */
   int64_t size;             /* elements; 0 until es_bind() */
   es_loc loc;
 } es_rank;
+
+/* Roles of the ranks a `heads QH = H * G` statement declares: H indexes
+** the KV heads, G the query heads sharing one KV head (GQA; MQA is H = 1,
+** MHA is G = 1).  Mappings may exploit that K and V do not vary along G. */
+enum { ES_HEAD_KV = 1, ES_HEAD_GROUP = 2 };
+
+/* A size that is not a rank: `param W`, the query-head count QH of a
+** `heads` statement, or the DENSITY of a `mask`.  Predicates may use it. */
+typedef enum es_param_kind {
+  ES_P_SIZE,                /* `param W`: a positive integer */
+  ES_P_HEADS,               /* `heads QH = H * G`: QH = H * G, integer */
+  ES_P_DENSITY              /* `mask .. density D`: a fraction in (0, 1] */
+} es_param_kind;
+
+typedef struct es_param {
+  char name[ES_MAX_NAME];   /* upper case, e.g. "W" */
+  es_param_kind kind;
+  int r1, r2;               /* HEADS: ranks H and G; DENSITY: the mask tensor; else -1 */
+  int64_t size;             /* SIZE, HEADS: elements; 0 until es_bind() */
+  double density;           /* DENSITY: active fraction of the mask's blocks */
+  es_loc loc;
+} es_param;
+
+/* One term of a predicate's side: +-index, +-size, +-param or a constant. */
+typedef enum es_pterm_kind { ES_PT_INDEX, ES_PT_SIZE, ES_PT_PARAM, ES_PT_NUM } es_pterm_kind;
+typedef struct es_pterm {
+  es_pterm_kind kind;
+  int ref;                  /* INDEX, SIZE: rank; PARAM: param; NUM: unused */
+  int64_t coef;             /* +1 or -1, times the constant for NUM */
+  es_loc loc;
+} es_pterm;
+
+#define ES_MAX_PTERMS 16    /* most terms on both sides of a predicate */
+
+typedef enum es_cmp { ES_C_LT, ES_C_LE, ES_C_GT, ES_C_GE, ES_C_EQ, ES_C_NE } es_cmp;
+
+/* A block mask's pattern (README "Masks"): which blocks es_bind() sets. */
+typedef enum es_mask_kind {
+  ES_M_RANDOM,              /* `density D`: round(D * first dim) per row, seeded */
+  ES_M_SINK_WINDOW,         /* `sink S window W`: key tile m1 < S, or 0 <= p1 - m1 < W */
+  ES_M_STRIDE,              /* `stride S`: m1 <= p1 and (p1 - m1) % S == 0 */
+  ES_M_FILE                 /* `file`: loaded with es_mask_load() after es_bind() */
+} es_mask_kind;
+
+/* An iteration-space predicate, `sum(terms) CMP 0` (the right side moved
+** left), or a block mask (`mask` >= 0: the point runs if the mask tensor's
+** element at the point's tile indices is set).  `einsum` -1: a `where`
+** line or a mask, applied to every Einsum; otherwise the statement it is
+** a suffix of.  README "Predicates" says where it applies. */
+typedef struct es_pred {
+  int nterm;
+  es_pterm term[ES_MAX_PTERMS];
+  es_cmp cmp;
+  int mask;                 /* mask tensor, or -1 for a comparison */
+  es_mask_kind pattern;     /* a mask's pattern */
+  int pa, pb;               /* its params: DENSITY; SINK, WINDOW; STRIDE; else -1 */
+  uint64_t loaded;          /* FILE: blocks of the pattern loaded, 0 if none */
+  int einsum;               /* -1: every Einsum; else that one only */
+  uint32_t ranks;           /* bit r: the predicate names rank r */
+  es_loc loc;
+} es_pred;
 
 /* How one dimension of a tensor is addressed in an access. */
 typedef enum es_ix_kind {
@@ -86,6 +149,7 @@ typedef struct es_tensor {
   int dim[ES_MAX_DIMS];       /* rank of each dimension */
   int iter_dim;               /* dimension indexed by the iterative rank, or -1 */
   int is_input, is_output;
+  int is_mask;                /* a block mask (`mask`): 0/1 per tile, made by es_bind() */
   int def;                    /* einsum that defines it, or -1 (inputs) */
   int init;                   /* einsum giving slice 0 of an iterative tensor, or -1 */
   es_loc loc;                 /* first declaration or definition */
@@ -116,6 +180,12 @@ typedef struct es_cascade {
   int iter_rank;              /* the iterative rank, or -1 */
   int *order;                 /* einsums in dependency order (producers
                                  first; loop-carried reads ignored) */
+  int nparams;
+  es_param params[ES_MAX_RANKS];
+  int npreds;
+  es_pred *preds;             /* `where` lines, suffixes and masks */
+  unsigned char **maskbits;   /* per tensor: a mask's 0/1 elements, row-major
+                                 (NULL for other tensors); set by es_bind() */
   int bound;                  /* es_bind() succeeded */
   struct es_arena *arena;     /* owns every es_expr */
 } es_cascade;
@@ -137,15 +207,32 @@ void es_free(es_cascade *c);
 typedef struct es_binding {
   int n;
   char name[ES_MAX_RANKS][ES_MAX_NAME];
-  int64_t value[ES_MAX_RANKS];
+  int64_t value[ES_MAX_RANKS];  /* elements; 0 if the value is not a positive integer */
+  double real[ES_MAX_RANKS];    /* the value as written (a density may be 0.1) */
 } es_binding;
 int es_binding_parse(const char *spec, es_binding *b, at_err *e);
 int es_binding_set(es_binding *b, const char *name, int64_t value, at_err *e);
 int es_bind(es_cascade *c, const es_binding *b, at_err *e);
 
+/* Loads the pattern of `mask NAME[..] file` from a text file: one line per
+** element of the mask's first dim (key tile), each a string of 0 and 1,
+** one per element of the other dims row-major (query tiles); blank lines
+** and lines starting with # are skipped.  Needs a bound cascade; kept over
+** later es_bind() calls while the mask's sizes stay the same.  Returns 0,
+** or -1 with e = "FILE:LINE:COL: message". */
+int es_mask_load(es_cascade *c, const char *mask, const char *path, at_err *e);
+
 /* Lookups by name; -1 if absent. */
 int es_find_rank(const es_cascade *c, const char *size_name);
+int es_find_param(const es_cascade *c, const char *name);
 int es_find_tensor(const es_cascade *c, const char *name);
+
+/* A tile range: rank r's indices lo[r] <= x < hi[r].  es_range_full()
+** gives every rank its whole extent (a bound cascade). */
+typedef struct es_range {
+  int64_t lo[ES_MAX_RANKS], hi[ES_MAX_RANKS];   /* elements of each rank */
+} es_range;
+void es_range_full(const es_cascade *c, es_range *r);
 
 /* ---- analyses (need a bound cascade) ---------------------------------- */
 
@@ -163,8 +250,31 @@ extern const char *const es_kind_name[ES_K_COUNT];
 ** 64-bit overflow. */
 int es_op_counts(const es_cascade *c, int i, uint64_t counts[ES_K_COUNT],
                  at_err *e);
-/* Iteration-space points of einsum i (product of its space's sizes). */
+/* The same, for the points of einsum i inside a tile range (NULL: all). */
+int es_op_counts_range(const es_cascade *c, int i, const es_range *range,
+                       uint64_t counts[ES_K_COUNT], at_err *e);
+/* Iteration-space points of einsum i (product of its space's sizes),
+** predicates ignored. */
 int es_space_points(const es_cascade *c, int i, uint64_t *points, at_err *e);
+
+
+/* The points of einsum i's iteration space that run, exactly: those inside
+** `range` (NULL: everywhere) that satisfy every predicate that applies to
+** the space, and for a step Einsum whose step is not wholly masked (README
+** "Predicates").  What an engine counts as work for that tile.  With no
+** predicate it equals es_space_points restricted to the range.  Returns 0,
+** or -1 on overflow or if counting would take more than 2^36 steps. */
+int es_points(const es_cascade *c, int i, const es_range *range,
+              uint64_t *points, at_err *e);
+/* Whether the cascade has any predicate or mask. */
+int es_has_preds(const es_cascade *c);
+/* Whether every predicate and mask holds at a point given by the value of
+** each original (unsplit) rank in val[] (split parts are derived); ranks a
+** predicate does not name are ignored.  `einsum` i checks those that apply
+** to einsum i; -1 the cascade's mask as a whole: its `where` lines and
+** masks, or if it has none, every statement suffix.  Needs sizes: -1 on
+** a cascade es_bind() has not bound. */
+int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val);
 
 /* Passes over an original (unsplit, non-derived) rank r, as defined in the
 ** FuseMax paper: 1 + the longest chain of dependencies in which a value
@@ -204,5 +314,15 @@ void es_values_free(es_values *v);
 ** Arrays are row-major Q[E][P], K[E][M], V[F][M], AV[F][P]. */
 void es_attention_ref(const double *Q, const double *K, const double *V,
                       int64_t E, int64_t F, int64_t M, int64_t P, double *AV);
+/* The same, masked: key m takes part in query p's softmax only if
+** allow[m * P + p] is non-zero (allow NULL: every key). */
+void es_attention_ref_masked(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV);
+/* Linear attention in its quadratic form, (Q^T K o allow) V:
+** AV[f,p] = sum over allowed m of (sum_e Q[e,p] K[e,m]) V[f,m]. */
+void es_linear_attention_ref(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV);
 
 #endif

@@ -19,7 +19,8 @@ void es_arena_free(es_arena *a);
 
 typedef enum tok_kind {
   T_EOF, T_NL, T_IDENT, T_NUM, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN,
-  T_COMMA, T_COLON, T_EQ, T_PLUS, T_MINUS, T_STAR, T_SLASH
+  T_COMMA, T_COLON, T_EQ, T_PLUS, T_MINUS, T_STAR, T_SLASH,
+  T_LT, T_LE, T_GT, T_GE, T_EQEQ, T_NE          /* predicate comparisons */
 } tok_kind;
 
 typedef struct token {
@@ -49,7 +50,7 @@ typedef struct es_parser {
                                  every walk over an es_expr recurses this deep */
   es_cascade *c;
   es_tinfo *info;             /* parallel to c->tensors */
-  int tcap, ecap;             /* capacities of tensors / einsums / info */
+  int tcap, ecap, pcap;       /* capacities of tensors / einsums / info / preds */
   es_loc eof;
   at_err *e;
 } es_parser;
@@ -61,5 +62,34 @@ int es_check(es_parser *p);
 /* Error at a location in p->file; always returns -1. */
 int es_errat(es_parser *p, es_loc at, const char *fmt, ...)
   __attribute__((format(printf, 3, 4)));
+
+/* ---- predicates (pred.c), shared by check.c, analyze.c and interp.c ---- */
+
+/* Rank sets as bit masks: ES_MAX_RANKS <= 32. */
+typedef uint32_t es_rset;
+
+/* Whether rank r has a value in scope s: it is in s, or it is split and
+** both its parts have one (the composite index outer*SIZE(inner)+inner). */
+int es_computable(const es_cascade *c, int r, es_rset s);
+/* Whether every rank predicate p names has a value in scope s. */
+int es_pred_computable(const es_cascade *c, const es_pred *p, es_rset s);
+/* Whether p applies to einsum i at all (a global one, or i's suffix). */
+int es_pred_of(const es_cascade *c, const es_pred *p, int i);
+/* The ranks of einsum i's left side, and of its whole iteration space. */
+es_rset es_left_set(const es_cascade *c, int i);
+es_rset es_space_set(const es_cascade *c, int i);
+/* A step Einsum's block: the leaf ranks of the iterative rank's original
+** rank, other than the iterative rank and those on i's left (m0 for an
+** Einsum at step m1 of split m = m1 * m0).  0 if i is not a step Einsum. */
+es_rset es_block_of(const es_cascade *c, int i);
+/* Value of rank r in scope s at var[] (var indexed by rank). */
+int64_t es_rank_value(const es_cascade *c, int r, es_rset s, const int64_t *var);
+/* Whether p holds at var[] in scope s (p computable there).  Needs sizes. */
+int es_pred_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_t *var);
+/* -1 with e filled (e may be NULL) if a mask has no pattern yet. */
+int es_masks_missing(const es_cascade *c, at_err *e);
+/* es_points for scope s of einsum i (its space plus reduction ranks). */
+int es_points_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
+                    uint64_t *points, at_err *e);
 
 #endif

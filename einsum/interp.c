@@ -47,14 +47,35 @@ static uint64_t flat_of(ictx *x, const es_access *a, const int64_t *var) {
   return f;
 }
 
-static double eval(ictx *x, const es_expr *e, int64_t *var) {
+/* Whether the point var[] of scope s of einsum xi satisfies every
+** predicate that becomes computable in s and was not in `outer`. */
+static int runs(const es_cascade *c, int xi, es_rset outer, es_rset s, const int64_t *var) {
+  for (int k = 0; k < c->npreds; k++) {
+    const es_pred *p = &c->preds[k];
+    if (!es_pred_of(c, p, xi) || !es_pred_computable(c, p, s) || es_pred_computable(c, p, outer)) continue;
+    if (!es_pred_holds(c, p, s, var)) return 0;
+  }
+  return 1;
+}
+
+/* Whether some point of step einsum xi's block satisfies its predicates,
+** the left ranks at var[]; enumerates the block's ranks from rank r on. */
+static int block_runs(const es_cascade *c, int xi, es_rset left, es_rset block, int r, int64_t *var) {
+  while (r < c->nranks && !(block & ((es_rset)1 << r))) r++;
+  if (r == c->nranks) return runs(c, xi, 0, left | block, var);
+  for (var[r] = 0; var[r] < c->ranks[r].size; var[r]++)
+    if (block_runs(c, xi, left, block, r + 1, var)) return 1;
+  return 0;
+}
+
+static double eval(ictx *x, int xi, const es_expr *e, int64_t *var, es_rset s) {
   switch (e->kind) {
   case ES_E_NUM: return e->num;
   case ES_E_ACCESS: return demand(x, e->acc.tensor, flat_of(x, &e->acc, var));
-  case ES_E_NEG: return -eval(x, e->a, var);
-  case ES_E_EXP: return exp(eval(x, e->a, var));
+  case ES_E_NEG: return -eval(x, xi, e->a, var, s);
+  case ES_E_EXP: return exp(eval(x, xi, e->a, var, s));
   case ES_E_BIN: {
-    double a = eval(x, e->a, var), b = eval(x, e->b, var);
+    double a = eval(x, xi, e->a, var, s), b = eval(x, xi, e->b, var, s);
     switch (e->op) {
     case ES_ADD: return a + b;
     case ES_SUB: return a - b;
@@ -68,12 +89,16 @@ static double eval(ictx *x, const es_expr *e, int64_t *var) {
   case ES_E_REDUCE: {
     const es_cascade *c = x->c;
     double acc = e->op == ES_ADD ? 0.0 : e->op == ES_MAX ? -INFINITY : INFINITY;
-    for (int i = 0; i < e->nred; i++) var[e->red[i]] = 0;
+    es_rset in = s;
+    for (int i = 0; i < e->nred; i++) var[e->red[i]] = 0, in |= (es_rset)1 << e->red[i];
     for (;;) {
-      double v = eval(x, e->a, var);
-      if (e->op == ES_ADD) acc += v;
-      else if (e->op == ES_MAX) acc = v > acc ? v : acc;
-      else acc = v < acc ? v : acc;
+      /* a masked point contributes nothing, not even the identity's work */
+      if (!c->npreds || runs(c, xi, s, in, var)) {
+        double v = eval(x, xi, e->a, var, in);
+        if (e->op == ES_ADD) acc += v;
+        else if (e->op == ES_MAX) acc = v > acc ? v : acc;
+        else acc = v < acc ? v : acc;
+      }
       int i = e->nred - 1;
       while (i >= 0 && ++var[e->red[i]] == c->ranks[e->red[i]].size) var[e->red[i--]] = 0;
       if (i < 0) break;
@@ -110,14 +135,26 @@ static double demand(ictx *x, int t, uint64_t flat) {
     if (ix->kind == ES_IX_VAR) var[ix->rank] = idx[d] - ix->offset;
   }
   double v;
-  if (E->nsum == 0) {
-    v = eval(x, E->rhs, var);
+  es_rset left = es_left_set(c, xi), space = es_space_set(c, xi), block = es_block_of(c, xi);
+  int on = 1;
+  if (c->npreds && !E->is_init) {
+    int64_t save[ES_MAX_RANKS];
+    memcpy(save, var, sizeof save);
+    on = block ? block_runs(c, xi, left, block, 0, var) : runs(c, xi, 0, left, var);
+    memcpy(var, save, sizeof save);
+  }
+  if (!on) {
+    /* a masked element holds 0; a masked step carries the iterative
+       tensor's previous slice unchanged */
+    v = T->iter_dim >= 0 ? demand(x, t, flat - (uint64_t)s->stride[T->iter_dim]) : 0;
+  } else if (E->nsum == 0) {
+    v = eval(x, xi, E->rhs, var, space);
   } else {
     const int *sum = &E->space[E->nspace - E->nsum];
     for (int i = 0; i < E->nsum; i++) var[sum[i]] = 0;
     v = 0;
     for (;;) {
-      v += eval(x, E->rhs, var);
+      if (!c->npreds || E->is_init || runs(c, xi, left, space, var)) v += eval(x, xi, E->rhs, var, space);
       int i = E->nsum - 1;
       while (i >= 0 && ++var[sum[i]] == c->ranks[sum[i]].size) var[sum[i--]] = 0;
       if (i < 0) break;
@@ -160,6 +197,7 @@ void es_values_free(es_values *v) {
 int es_eval(const es_cascade *c, uint64_t seed, uint64_t max_elements, es_values *out, at_err *e) {
   memset(out, 0, sizeof *out);
   if (!c->bound) return at_errf(e, "%s: eval needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
   ictx x = { c, calloc((size_t)c->ntensors, sizeof(tstore)), 0, e };
   if (!x.t) return at_errf(e, "out of memory");
   int rc = -1;
@@ -224,6 +262,12 @@ done:
 
 void es_attention_ref(const double *Q, const double *K, const double *V,
                       int64_t E, int64_t F, int64_t M, int64_t P, double *AV) {
+  es_attention_ref_masked(Q, K, V, E, F, M, P, NULL, AV);
+}
+
+void es_attention_ref_masked(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV) {
   double *s = malloc(sizeof(double) * (size_t)M);
   if (!s) { for (int64_t i = 0; i < F * P; i++) AV[i] = NAN; return; }
   for (int64_t p = 0; p < P; p++) {
@@ -232,9 +276,13 @@ void es_attention_ref(const double *Q, const double *K, const double *V,
       double d = 0;
       for (int64_t e = 0; e < E; e++) d += Q[e * P + p] * K[e * M + m];
       s[m] = d;
+      if (allow && !allow[m * P + p]) continue;
       if (d > mx) mx = d;
     }
-    for (int64_t m = 0; m < M; m++) { s[m] = exp(s[m] - mx); den += s[m]; }
+    for (int64_t m = 0; m < M; m++) {
+      s[m] = allow && !allow[m * P + p] ? 0 : exp(s[m] - mx);
+      den += s[m];
+    }
     for (int64_t f = 0; f < F; f++) {
       double num = 0;
       for (int64_t m = 0; m < M; m++) num += s[m] * V[f * M + m];
@@ -242,4 +290,17 @@ void es_attention_ref(const double *Q, const double *K, const double *V,
     }
   }
   free(s);
+}
+
+void es_linear_attention_ref(const double *Q, const double *K, const double *V,
+                             int64_t E, int64_t F, int64_t M, int64_t P,
+                             const unsigned char *allow, double *AV) {
+  for (int64_t i = 0; i < F * P; i++) AV[i] = 0;
+  for (int64_t p = 0; p < P; p++)
+    for (int64_t m = 0; m < M; m++) {
+      if (allow && !allow[m * P + p]) continue;
+      double d = 0;
+      for (int64_t e = 0; e < E; e++) d += Q[e * P + p] * K[e * M + m];
+      for (int64_t f = 0; f < F; f++) AV[f * P + p] += d * V[f * M + m];
+    }
 }

@@ -110,6 +110,12 @@ static int lex(es_parser *p, const char *text, size_t len) {
       }
       k->kind = T_NUM;
       k->len = (int)(j - i);
+    } else if ((ch == '<' || ch == '>' || ch == '!' || ch == '=') && i + 1 < len && text[i + 1] == '=') {
+      k->kind = ch == '<' ? T_LE : ch == '>' ? T_GE : ch == '!' ? T_NE : T_EQEQ;
+      k->len = 2;
+    } else if (ch == '<' || ch == '>') {
+      k->kind = ch == '<' ? T_LT : T_GT;
+      k->len = 1;
     } else {
       static const char punct[] = "[](),:=+-*/";
       static const tok_kind kinds[] = { T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN,
@@ -169,7 +175,8 @@ static int expect(es_parser *p, tok_kind k, const char *what) {
 }
 static int is_keyword(const char *s, int len) {
   static const char *const words[] = { "ranks", "input", "output", "split", "iterate",
-    "init", "exp", "max", "min", "sum", "inf", NULL };
+    "init", "exp", "max", "min", "sum", "inf", "where", "param", "heads", "mask",
+    "density", "sink", "window", "stride", "file", NULL };
   for (int i = 0; words[i]; i++)
     if ((int)strlen(words[i]) == len && memcmp(s, words[i], (size_t)len) == 0) return 1;
   return 0;
@@ -184,6 +191,13 @@ static int rank_by(const es_cascade *c, const token *t, int by_size) {
     const char *nm = by_size ? c->ranks[r].name : c->ranks[r].index;
     if ((int)strlen(nm) == t->len && memcmp(nm, t->s, (size_t)t->len) == 0) return r;
   }
+  return -1;
+}
+
+/* Finds a param by its (upper-case) name. */
+static int param_by(const es_cascade *c, const token *t) {
+  for (int i = 0; i < c->nparams; i++)
+    if ((int)strlen(c->params[i].name) == t->len && memcmp(c->params[i].name, t->s, (size_t)t->len) == 0) return i;
   return -1;
 }
 
@@ -275,6 +289,8 @@ static int parse_access(es_parser *p, es_access *a) {
     return es_errat(p, t->loc, "tensor name '%.*s' must start with an upper-case letter", t->len, t->s);
   if (rank_by(p->c, t, 1) >= 0)
     return es_errat(p, t->loc, "'%.*s' is a rank, not a tensor", t->len, t->s);
+  if (param_by(p->c, t) >= 0)
+    return es_errat(p, t->loc, "'%.*s' is a param, not a tensor", t->len, t->s);
   next(p);
   a->loc = t->loc;
   a->tensor = es_tensor_ref(p, t->s, t->len, t->loc);
@@ -497,6 +513,9 @@ static int add_rank(es_parser *p, const token *t, int parent) {
   for (int i = 0; i < c->ntensors; i++)
     if (strcmp(c->tensors[i].name, r->name) == 0)
       return es_errat(p, t->loc, "rank '%s' has the name of a tensor", r->name);
+  for (int i = 0; i < c->nparams; i++)
+    if (strcmp(c->params[i].name, r->name) == 0)
+      return es_errat(p, t->loc, "rank '%s' has the name of a param", r->name);
   r->parent = parent;
   r->outer = r->inner = -1;
   r->loc = t->loc;
@@ -519,6 +538,28 @@ static int st_ranks(es_parser *p) {
   return end_of_statement(p);
 }
 
+/* NAME '*' NAME, both lower case (split parts) or upper case (`upper`,
+** head ranks); what[]: the messages for a bad first name, a bad second
+** name, and a name whose other letters have the wrong case. */
+static int parse_product(es_parser *p, int upper, const char *const what[3], const token **a, const token **b) {
+  for (int k = 0; k < 2; k++) {
+    if (k && expect(p, T_STAR, "'*'")) return -1;
+    token *t = peek(p);
+    int c0 = (unsigned char)t->s[0];
+    if (t->kind != T_IDENT || (upper ? is_reserved(t) || !isupper(c0) : !islower(c0)))
+      return es_errat(p, t->loc, "%s", what[k]);
+    next(p);
+    *(k ? b : a) = t;
+  }
+  for (int k = 0; k < 2; k++) {
+    const token *x = k ? *b : *a;
+    for (int i = 0; i < x->len; i++)
+      if (upper ? islower((unsigned char)x->s[i]) : isupper((unsigned char)x->s[i]))
+        return es_errat(p, x->loc, what[2], x->len, x->s);
+  }
+  return 0;
+}
+
 /* split m = m1 * m0 */
 static int st_split(es_parser *p) {
   token *t = peek(p);
@@ -529,21 +570,10 @@ static int st_split(es_parser *p) {
   if (p->c->ranks[r].iterative) return es_errat(p, t->loc, "an iterative rank cannot be split");
   next(p);
   if (expect(p, T_EQ, "'='")) return -1;
-  token *a = peek(p);
-  if (a->kind != T_IDENT || !islower((unsigned char)a->s[0]))
-    return es_errat(p, a->loc, "expected a lower-case index for the outer part");
-  next(p);
-  if (expect(p, T_STAR, "'*'")) return -1;
-  token *b = peek(p);
-  if (b->kind != T_IDENT || !islower((unsigned char)b->s[0]))
-    return es_errat(p, b->loc, "expected a lower-case index for the inner part");
-  next(p);
-  for (const token *x = a; ; x = b) {
-    for (int i = 0; i < x->len; i++)
-      if (isupper((unsigned char)x->s[i]))
-        return es_errat(p, x->loc, "index '%.*s' must be lower case", x->len, x->s);
-    if (x == b) break;
-  }
+  const token *a, *b;
+  static const char *const what[] = { "expected a lower-case index for the outer part",
+    "expected a lower-case index for the inner part", "index '%.*s' must be lower case" };
+  if (parse_product(p, 0, what, &a, &b)) return -1;
   int o = add_rank(p, a, r);
   if (o < 0) return -1;
   int in = add_rank(p, b, r);
@@ -599,15 +629,229 @@ static int st_input(es_parser *p) {
   return end_of_statement(p);
 }
 
+/* ---- sizes that are not ranks, and predicates ---------------------------- */
+
+#define MAX_PREDS 64          /* predicates and masks in one cascade */
+
+/* Declares a param named by t (upper case, not a rank, tensor or keyword). */
+static int add_param(es_parser *p, const token *t, es_param_kind kind, int r1, int r2) {
+  es_cascade *c = p->c;
+  if (t->kind != T_IDENT) {
+    char b[40];
+    return es_errat(p, t->loc, "expected a size name, found %s", describe(t, b, sizeof b));
+  }
+  if (is_reserved(t)) return es_errat(p, t->loc, "'%.*s' is a keyword, not a size name", t->len, t->s);
+  for (int i = 0; i < t->len; i++)
+    if (islower((unsigned char)t->s[i]) || (i == 0 && !isalpha((unsigned char)t->s[i])))
+      return es_errat(p, t->loc, "size name '%.*s' must be upper case and start with a letter", t->len, t->s);
+  if (rank_by(c, t, 1) >= 0) return es_errat(p, t->loc, "'%.*s' is already a rank", t->len, t->s);
+  if (param_by(c, t) >= 0) return es_errat(p, t->loc, "param '%.*s' declared twice", t->len, t->s);
+  for (int i = 0; i < c->ntensors; i++)
+    if ((int)strlen(c->tensors[i].name) == t->len && !memcmp(c->tensors[i].name, t->s, (size_t)t->len))
+      return es_errat(p, t->loc, "'%.*s' is already a tensor", t->len, t->s);
+  if (c->nparams == ES_MAX_RANKS) return es_errat(p, t->loc, "more than %d params", ES_MAX_RANKS);
+  es_param *q = &c->params[c->nparams];
+  memset(q, 0, sizeof *q);
+  memcpy(q->name, t->s, (size_t)t->len);
+  q->kind = kind;
+  q->r1 = r1;
+  q->r2 = r2;
+  q->loc = t->loc;
+  return c->nparams++;
+}
+
+/* param NAME {NAME} */
+static int st_param(es_parser *p) {
+  if (peek(p)->kind != T_IDENT) return es_errat(p, peek(p)->loc, "expected size names after 'param'");
+  while (peek(p)->kind == T_IDENT)
+    if (add_param(p, next(p), ES_P_SIZE, -1, -1) < 0) return -1;
+  return end_of_statement(p);
+}
+
+/* heads QH = H * G : ranks H (KV heads) and G (query heads per KV head) */
+static int st_heads(es_parser *p) {
+  token *q = next(p);
+  int qi = add_param(p, q, ES_P_HEADS, -1, -1);
+  if (qi < 0) return -1;
+  if (expect(p, T_EQ, "'='")) return -1;
+  const token *h, *g;
+  static const char *const what[] = { "expected the upper-case name of the KV-head rank",
+    "expected the upper-case name of the query-group rank",
+    "rank '%.*s' must be upper case (sizes are upper case, indices lower case)" };
+  if (parse_product(p, 1, what, &h, &g)) return -1;
+  int hr = add_rank(p, h, -1);
+  if (hr < 0) return -1;
+  int gr = add_rank(p, g, -1);
+  if (gr < 0) return -1;
+  p->c->ranks[hr].head = ES_HEAD_KV;
+  p->c->ranks[gr].head = ES_HEAD_GROUP;
+  p->c->params[qi].r1 = hr;
+  p->c->params[qi].r2 = gr;
+  return end_of_statement(p);
+}
+
+/* Makes room for element n of the array *arr of capacity *cap. */
+static int grow(es_parser *p, void **arr, int *cap, int n, size_t elem, int first) {
+  if (n < *cap) return 0;
+  int ncap = *cap ? *cap * 2 : first;
+  void *na = realloc(*arr, elem * (size_t)ncap);
+  if (!na) return at_errf(p->e, "%s: out of memory", p->file);
+  *arr = na;
+  *cap = ncap;
+  return 0;
+}
+
+static int new_pred(es_parser *p, es_loc at, es_pred **out) {
+  es_cascade *c = p->c;
+  if (c->npreds == MAX_PREDS) return es_errat(p, at, "more than %d predicates and masks", MAX_PREDS);
+  if (grow(p, (void **)&c->preds, &p->pcap, c->npreds, sizeof *c->preds, 8)) return -1;
+  *out = &c->preds[c->npreds++];
+  memset(*out, 0, sizeof **out);
+  (*out)->mask = -1;
+  (*out)->loc = at;
+  return 0;
+}
+
+/* One side of a comparison: ['-'] term { ('+' | '-') term }, each term an
+** index, a size (a rank's or a param) or an integer; `sign` is +1 for the
+** left side, -1 for the right (moved left). */
+static int parse_side(es_parser *p, es_pred *q, int64_t sign) {
+  int64_t s = sign;
+  if (peek(p)->kind == T_MINUS) { next(p); s = -sign; }
+  for (;;) {
+    token *t = peek(p);
+    if (q->nterm == ES_MAX_PTERMS) return es_errat(p, t->loc, "more than %d terms in one predicate", ES_MAX_PTERMS);
+    es_pterm *x = &q->term[q->nterm];
+    x->loc = t->loc;
+    x->coef = s;
+    if (t->kind == T_NUM) {
+      if (t->num != floor(t->num) || fabs(t->num) > 1e15)
+        return es_errat(p, t->loc, "a predicate's constants are integers");
+      x->kind = ES_PT_NUM;
+      x->coef = s * (int64_t)t->num;
+    } else if (t->kind == T_IDENT && !is_reserved(t) && isupper((unsigned char)t->s[0])) {
+      int r = rank_by(p->c, t, 1);
+      if (r >= 0) { x->kind = ES_PT_SIZE; x->ref = r; }
+      else if ((r = param_by(p->c, t)) >= 0) { x->kind = ES_PT_PARAM; x->ref = r; }
+      else return es_errat(p, t->loc, "unknown size '%.*s' (declare it with 'param %.*s')", t->len, t->s, t->len, t->s);
+    } else if (t->kind == T_IDENT && !is_reserved(t)) {
+      int r = rank_by(p->c, t, 0);
+      if (r < 0) return es_errat(p, t->loc, "unknown index '%.*s' in a predicate", t->len, t->s);
+      x->kind = ES_PT_INDEX;
+      x->ref = r;
+      q->ranks |= (uint32_t)1 << r;
+    } else {
+      char b[40];
+      return es_errat(p, t->loc, "expected an index, a size or an integer, found %s", describe(t, b, sizeof b));
+    }
+    next(p);
+    q->nterm++;
+    tok_kind k = peek(p)->kind;
+    if (k != T_PLUS && k != T_MINUS) return 0;
+    s = k == T_PLUS ? sign : -sign;
+    next(p);
+  }
+}
+
+/* pred {',' pred} ; pred = side CMP side.  `einsum` -1 for a where line. */
+static int parse_preds(es_parser *p, int einsum) {
+  for (;;) {
+    es_pred *q;
+    if (new_pred(p, peek(p)->loc, &q)) return -1;
+    q->einsum = einsum;
+    if (parse_side(p, q, 1)) return -1;
+    token *t = peek(p);
+    static const tok_kind kinds[] = { T_LT, T_LE, T_GT, T_GE, T_EQEQ, T_NE };
+    int k = 0;
+    while (k < 6 && kinds[k] != t->kind) k++;
+    if (k == 6) {
+      char b[40];
+      return es_errat(p, t->loc, "expected a comparison (< <= > >= == !=), found %s", describe(t, b, sizeof b));
+    }
+    q->cmp = (es_cmp)k;
+    next(p);
+    if (parse_side(p, q, -1)) return -1;
+    if (!q->ranks) return es_errat(p, q->loc, "a predicate must name an index");
+    if (peek(p)->kind != T_COMMA) return 0;
+    next(p);
+  }
+}
+
+/* where pred {, pred} : applies to every Einsum that has the ranks */
+static int st_where(es_parser *p) {
+  if (parse_preds(p, -1)) return -1;
+  return end_of_statement(p);
+}
+
+/* mask NAME[i1, i2, ..] density SIZE : a block mask over tile ranks */
+static int st_mask(es_parser *p) {
+  es_access a;
+  if (parse_access(p, &a)) return -1;
+  es_cascade *c = p->c;
+  es_tensor *t = &c->tensors[a.tensor];
+  es_tinfo *in = &p->info[a.tensor];
+  if (in->declared)
+    return es_errat(p, a.loc, "tensor '%s' redefined (first defined at %d:%d)", t->name, t->loc.line, t->loc.col);
+  if (a.n == 0) return es_errat(p, a.loc, "a mask needs tile ranks: mask %s[m1,p1]", t->name);
+  in->declared = 1;
+  t->is_mask = 1;
+  t->loc = a.loc;
+  t->ndims = a.n;
+  es_pred *q;
+  if (new_pred(p, a.loc, &q)) return -1;
+  q->einsum = -1;
+  q->mask = a.tensor;
+  for (int i = 0; i < a.n; i++) {
+    const es_index *ix = &a.ix[i];
+    const es_rank *R = ix->kind == ES_IX_VAR ? &c->ranks[ix->rank] : NULL;
+    if (!R || ix->offset || R->parent < 0 || c->ranks[R->parent].outer != ix->rank)
+      return es_errat(p, ix->loc, "mask dimension '%s' is not a tile rank (the outer part of a split, such as m1 of 'split m = m1 * m0')",
+                      R ? R->index : ix->kind == ES_IX_ZERO ? "0" : c->ranks[ix->rank].name);
+    for (int j = 0; j < i; j++)
+      if (t->dim[j] == ix->rank) return es_errat(p, ix->loc, "index '%s' repeated", R->index);
+    t->dim[i] = ix->rank;
+    q->ranks |= (uint32_t)1 << ix->rank;
+  }
+  q->pa = q->pb = -1;
+  token *d = peek(p);
+  if (is_word(d, "density")) {
+    next(p);
+    q->pattern = ES_M_RANDOM;
+    if ((q->pa = add_param(p, next(p), ES_P_DENSITY, a.tensor, -1)) < 0) return -1;
+    return end_of_statement(p);
+  }
+  if (is_word(d, "file")) {
+    next(p);
+    q->pattern = ES_M_FILE;
+    return end_of_statement(p);
+  }
+  int sink = is_word(d, "sink"), stride = is_word(d, "stride");
+  if (!sink && !stride) {
+    char b[40];
+    return es_errat(p, d->loc, "expected 'density NAME', 'sink NAME window NAME', 'stride NAME' or 'file' after the mask, found %s",
+                    describe(d, b, sizeof b));
+  }
+  if (a.n != 2)
+    return es_errat(p, d->loc, "a %s mask has two dims, the key tile then the query tile (mask %s[m1,p1])",
+                    sink ? "sink/window" : "stride", t->name);
+  next(p);
+  q->pattern = sink ? ES_M_SINK_WINDOW : ES_M_STRIDE;
+  if ((q->pa = add_param(p, next(p), ES_P_SIZE, -1, -1)) < 0) return -1;
+  if (sink) {
+    token *w = peek(p);
+    if (!is_word(w, "window")) {
+      char b[40];
+      return es_errat(p, w->loc, "expected 'window NAME' after the sink, found %s", describe(w, b, sizeof b));
+    }
+    next(p);
+    if ((q->pb = add_param(p, next(p), ES_P_SIZE, -1, -1)) < 0) return -1;
+  }
+  return end_of_statement(p);
+}
+
 static int new_einsum(es_parser *p, es_einsum **out) {
   es_cascade *c = p->c;
-  if (c->neinsums == p->ecap) {
-    int ncap = p->ecap ? p->ecap * 2 : 16;
-    es_einsum *ne = realloc(c->einsums, sizeof *ne * (size_t)ncap);
-    if (!ne) return at_errf(p->e, "%s: out of memory", p->file);
-    c->einsums = ne;
-    p->ecap = ncap;
-  }
+  if (grow(p, (void **)&c->einsums, &p->ecap, c->neinsums, sizeof *c->einsums, 16)) return -1;
   *out = &c->einsums[c->neinsums++];
   memset(*out, 0, sizeof **out);
   return 0;
@@ -630,6 +874,11 @@ static int st_einsum(es_parser *p, int is_init, int is_output) {
   if (expect(p, T_EQ, "'='")) return -1;
   es_expr *rhs = parse_expr(p);
   if (!rhs) return -1;
+  if (is_word(peek(p), "where")) {
+    if (is_init) return es_errat(p, peek(p)->loc, "an init takes no predicate (it runs before the steps)");
+    next(p);
+    if (parse_preds(p, p->c->neinsums)) return -1;
+  }
   if (end_of_statement(p)) return -1;
   es_einsum *x = NULL;
   if (p->c->neinsums == MAX_EINSUMS) return es_errat(p, at, "more than %d Einsums in one cascade", MAX_EINSUMS);
@@ -658,6 +907,10 @@ static int parse_statements(es_parser *p) {
     else if (is_word(t, "input")) { next(p); rc = st_input(p); }
     else if (is_word(t, "init")) { next(p); rc = st_einsum(p, 1, 0); }
     else if (is_word(t, "output")) { next(p); rc = st_einsum(p, 0, 1); }
+    else if (is_word(t, "param")) { next(p); rc = st_param(p); }
+    else if (is_word(t, "heads")) { next(p); rc = st_heads(p); }
+    else if (is_word(t, "mask")) { next(p); rc = st_mask(p); }
+    else if (is_word(t, "where")) { next(p); rc = st_where(p); }
     else rc = st_einsum(p, 0, 0);
     if (rc) return -1;
   }
@@ -669,6 +922,10 @@ void es_free(es_cascade *c) {
   free(c->tensors);
   free(c->einsums);
   free(c->order);
+  free(c->preds);
+  if (c->maskbits)
+    for (int t = 0; t < c->ntensors; t++) free(c->maskbits[t]);
+  free(c->maskbits);
   free(c->file);
   free(c);
 }

@@ -673,7 +673,7 @@ double hw_buffer_row_pJ(const hw_arch *a, bool write) {
   const hw_energy *t = &a->energy;
   if (t->n_sram == 0) return write ? t->buffer_row_write_pJ : t->buffer_row_read_pJ;
   /* Segment [i-1, i] holding the size, or the end segment beyond it. */
-  double c = (double)a->buffer.bytes;
+  double c = (double)(t->sram_priced_bytes > 0 ? t->sram_priced_bytes : a->buffer.bytes);
   int i = 1;
   while (i < t->n_sram - 1 && c > t->sram_bytes[i]) i++;
   double x0 = log(t->sram_bytes[i - 1]), x1 = log(t->sram_bytes[i]);

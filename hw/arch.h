@@ -132,6 +132,10 @@ typedef struct hw_energy {
   int64_t sram_access_bits;       /* sram: bits per access the points price */
   double sram_bytes[HW_SRAM_POINTS];     /* sram: capacities, increasing */
   double sram_access_pJ[HW_SRAM_POINTS]; /* sram: per access, read or write */
+  int64_t sram_priced_bytes;      /* sram: the capacity the model prices, bytes; 0 (the
+                                     default) = the arch's buffer.  Set only by an
+                                     accounting variant that tiles for one size and
+                                     prices another (sim/README.md "Accountings") */
   int64_t dram_access_bits;       /* access width the DRAM figure is for */
   double dram_access_pJ;          /* per DRAM access (read or write) */
 } hw_energy;

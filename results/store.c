@@ -349,16 +349,23 @@ static int create_schema(rs_store *s, at_err *e) {
   return exec(s, sql, e);
 }
 
+/* Switching a fresh file to WAL needs an exclusive lock, and SQLite returns
+** SQLITE_BUSY at once, without calling the busy handler, when another
+** process opening the same new file holds a shared lock (two sweeps
+** started together): retry on the busy handler's schedule. */
 static int set_wal(rs_store *s, at_err *e) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-    return rs_store_sqlerr(s, e, "cannot switch to WAL mode");
-  int rc = sqlite3_step(st);
-  bool wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW) return rs_store_sqlerr(s, e, "cannot switch to WAL mode");
-  if (!wal) return at_errf(e, "%s: cannot switch to WAL mode", s->path);
-  return 0;
+  for (int attempt = 0;; attempt++) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+      return rs_store_sqlerr(s, e, "cannot switch to WAL mode");
+    int rc = sqlite3_step(st);
+    bool wal = rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_BUSY && busy_wait(s, attempt)) continue;
+    if (rc != SQLITE_ROW) return rs_store_sqlerr(s, e, "cannot switch to WAL mode");
+    if (!wal) return at_errf(e, "%s: cannot switch to WAL mode", s->path);
+    return 0;
+  }
 }
 
 static const char *file_kind(mode_t m) {

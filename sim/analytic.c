@@ -153,8 +153,12 @@ static double tile_makespan(const sc_phase *ph, const double *busy, double tiles
 }
 
 /* Cycles for operands to skew in and results to drain out of an array:
-** a reduction across its rows takes `rows` cycles to reach the edge. */
-static double drain_cycles(const hw_array *ar) { return ar->rows > 1 ? (double)ar->rows : 0; }
+** a reduction across its rows takes `rows` cycles to reach the edge when
+** results shift out (`results: shift`, the default), none when they are
+** read out at once (`results: parallel`), as the cycle engine times it. */
+static double drain_cycles(const hw_array *ar) {
+  return ar->rows > 1 && ar->results == HW_RESULTS_SHIFT ? (double)ar->rows : 0;
+}
 
 int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   const hw_arch *a = s->arch;

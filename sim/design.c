@@ -15,9 +15,11 @@ struct sim_design {
   hw_arch *arch;
 };
 
+/* NAMES-BEGIN: the shipped designs' names, for lookup, --help and errors */
 const char *const sim_shipped_designs[] = {
   "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax", "linear-flat", NULL
 };
+/* NAMES-END */
 
 int sim_design_load(const char *mapping_path, const char *arch_path, sim_design **out, at_err *e) {
   *out = NULL;
@@ -69,6 +71,14 @@ const char *sim_design_name(const sim_design *d) { return map_design(d->map); }
 const char *sim_design_mapping_path(const sim_design *d) { return map_path(d->map); }
 const char *sim_design_arch_path(const sim_design *d) { return d->arch->path; }
 const char *sim_design_energy_path(const sim_design *d) { return d->arch->energy.path; }
+const hw_arch *sim_design_arch(const sim_design *d) { return d->arch; }
+int sim_design_price_buffer_at(sim_design *d, int64_t bytes, at_err *e) {
+  int64_t old = d->arch->energy.sram_priced_bytes;
+  d->arch->energy.sram_priced_bytes = bytes;
+  if (!hw_validate(d->arch, e)) return 0;
+  d->arch->energy.sram_priced_bytes = old;
+  return -1;
+}
 int sim_design_ncascades(const sim_design *d) { return map_nphases(d->map); }
 const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cascade_path(d->map, i); }
 const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }

@@ -129,6 +129,11 @@ const char *sim_design_name(const sim_design *d);
 const char *sim_design_mapping_path(const sim_design *d);
 const char *sim_design_arch_path(const sim_design *d);
 const char *sim_design_energy_path(const sim_design *d);   /* its energy table */
+/* Prices the buffer as an SRAM of `bytes` (the SRAM-capacity model only),
+** whatever capacity tiles are sized for (an accounting variant's knob). */
+int sim_design_price_buffer_at(sim_design *d, int64_t bytes, at_err *e);
+/* The loaded architecture (its energy table as replaced), for pricing counts. */
+const hw_arch *sim_design_arch(const sim_design *d);
 int sim_design_ncascades(const sim_design *d);
 const char *sim_design_cascade_path(const sim_design *d, int i);
 /* The mapping's per-point configuration table, or NULL. */

@@ -78,4 +78,12 @@ static inline int einsum_of(const es_cascade *c, const char *name) {
   return c->tensors[t].def;
 }
 
+/* Operations of kind k of the Einsum defining `name`, at the bound sizes. */
+static inline uint64_t ops_of(const es_cascade *c, const char *name, es_kind k) {
+  uint64_t n[ES_K_COUNT];
+  at_err e;
+  if (es_op_counts(c, einsum_of(c, name), n, &e)) fail_msg("%s", e.msg);
+  return n[k];
+}
+
 #endif

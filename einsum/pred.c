@@ -1,0 +1,502 @@
+/*
+** pred.c: iteration-space predicates (`where`, statement suffixes, block
+** masks).  Where a predicate applies, its value at a point, and the exact
+** count of the points of a scope that run (es_points), which the operation
+** counts and the engines use.  Counting never enumerates the whole space:
+** ranks no predicate names are multiplied in, and one rank of each scope is
+** solved in closed form (an interval, minus the points a `!=` excludes), so
+** a causal edge costs one step per value of the other rank, and a tile the
+** edge cuts in two is counted exactly.
+*/
+#include "einsum_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int sadd64(int64_t a, int64_t b, int64_t *r) { return __builtin_add_overflow(a, b, r); }
+
+int es_computable(const es_cascade *c, int r, es_rset s) {
+  if (s & ((es_rset)1 << r)) return 1;
+  const es_rank *R = &c->ranks[r];
+  return R->outer >= 0 && es_computable(c, R->outer, s) && es_computable(c, R->inner, s);
+}
+
+int es_pred_computable(const es_cascade *c, const es_pred *p, es_rset s) {
+  for (int r = 0; r < c->nranks; r++)
+    if ((p->ranks & ((es_rset)1 << r)) && !es_computable(c, r, s)) return 0;
+  return 1;
+}
+
+int es_pred_of(const es_cascade *c, const es_pred *p, int i) {
+  return !c->einsums[i].is_init && (p->einsum < 0 || p->einsum == i);
+}
+
+es_rset es_left_set(const es_cascade *c, int i) {
+  const es_einsum *x = &c->einsums[i];
+  es_rset s = 0;
+  for (int k = 0; k < x->nspace - x->nsum; k++) s |= (es_rset)1 << x->space[k];
+  return s;
+}
+
+es_rset es_space_set(const es_cascade *c, int i) {
+  const es_einsum *x = &c->einsums[i];
+  es_rset s = 0;
+  for (int k = 0; k < x->nspace; k++) s |= (es_rset)1 << x->space[k];
+  return s;
+}
+
+static es_rset leaves(const es_cascade *c, int r) {
+  const es_rank *R = &c->ranks[r];
+  if (R->outer < 0) return (es_rset)1 << r;
+  return leaves(c, R->outer) | leaves(c, R->inner);
+}
+
+es_rset es_block_of(const es_cascade *c, int i) {
+  int k = c->iter_rank;
+  if (k < 0 || c->einsums[i].is_init) return 0;
+  es_rset left = es_left_set(c, i);
+  if (!(left & ((es_rset)1 << k))) return 0;
+  int root = k;
+  while (c->ranks[root].parent >= 0) root = c->ranks[root].parent;
+  return leaves(c, root) & ~left & ~((es_rset)1 << k);
+}
+
+int64_t es_rank_value(const es_cascade *c, int r, es_rset s, const int64_t *var) {
+  if (s & ((es_rset)1 << r)) return var[r];
+  const es_rank *R = &c->ranks[r];
+  return es_rank_value(c, R->outer, s, var) * c->ranks[R->inner].size + es_rank_value(c, R->inner, s, var);
+}
+
+static int64_t term_value(const es_cascade *c, const es_pterm *t, es_rset s, const int64_t *var) {
+  switch (t->kind) {
+  case ES_PT_INDEX: return t->coef * es_rank_value(c, t->ref, s, var);
+  case ES_PT_SIZE: return t->coef * c->ranks[t->ref].size;
+  case ES_PT_PARAM: return t->coef * c->params[t->ref].size;
+  case ES_PT_NUM: return t->coef;
+  }
+  return 0;
+}
+
+static int cmp_holds(es_cmp k, int64_t v) {
+  switch (k) {
+  case ES_C_LT: return v < 0;
+  case ES_C_LE: return v <= 0;
+  case ES_C_GT: return v > 0;
+  case ES_C_GE: return v >= 0;
+  case ES_C_EQ: return v == 0;
+  case ES_C_NE: return v != 0;
+  }
+  return 0;
+}
+
+/* The element of mask p at the tile indices var[] gives in scope s. */
+static int mask_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_t *var) {
+  const es_tensor *T = &c->tensors[p->mask];
+  uint64_t f = 0;
+  for (int d = 0; d < T->ndims; d++)
+    f = f * (uint64_t)c->ranks[T->dim[d]].size + (uint64_t)es_rank_value(c, T->dim[d], s, var);
+  return c->maskbits[p->mask][f] != 0;
+}
+
+/* Interpreter sizes are small (es_eval's element budget), so the plain
+** int64 arithmetic here cannot overflow; the counts below check theirs. */
+int es_pred_holds(const es_cascade *c, const es_pred *p, es_rset s, const int64_t *var) {
+  if (p->mask >= 0) return mask_holds(c, p, s, var);
+  int64_t v = 0;
+  for (int i = 0; i < p->nterm; i++) v += term_value(c, &p->term[i], s, var);
+  return cmp_holds(p->cmp, v);
+}
+
+int es_has_preds(const es_cascade *c) { return c->npreds > 0; }
+
+int es_masks_missing(const es_cascade *c, at_err *e) {
+  for (int i = 0; i < c->npreds; i++) {
+    const es_pred *p = &c->preds[i];
+    if (p->mask >= 0 && (!c->maskbits || !c->maskbits[p->mask]))
+      return !e ? -1 : at_errloc(e, c->file, p->loc.line, p->loc.col, "mask %s has no pattern (load one: --mask %s=FILE)",
+                       c->tensors[p->mask].name, c->tensors[p->mask].name);
+  }
+  return 0;
+}
+
+int es_point_allowed(const es_cascade *c, int einsum, const int64_t *val) {
+  if (!c->bound || es_masks_missing(c, NULL)) return -1;
+  int64_t var[ES_MAX_RANKS] = { 0 };
+  es_rset all = 0;
+  /* parts are declared after their parent: derive them in order */
+  for (int r = 0; r < c->nranks; r++) {
+    const es_rank *R = &c->ranks[r];
+    all |= (es_rset)1 << r;
+    if (R->parent < 0) var[r] = val[r];
+    if (R->outer >= 0) {
+      int64_t in = c->ranks[R->inner].size;
+      var[R->outer] = var[r] / in;
+      var[R->inner] = var[r] % in;
+    }
+  }
+  int global = 0;
+  for (int i = 0; i < c->npreds; i++) global |= c->preds[i].einsum < 0;
+  for (int i = 0; i < c->npreds; i++) {
+    const es_pred *p = &c->preds[i];
+    if (einsum >= 0 ? !es_pred_of(c, p, einsum) : global && p->einsum >= 0) continue;
+    if (!es_pred_holds(c, p, all, var)) return 0;
+  }
+  return 1;
+}
+
+void es_range_full(const es_cascade *c, es_range *r) {
+  memset(r, 0, sizeof *r);
+  for (int k = 0; k < c->nranks; k++) r->hi[k] = c->ranks[k].size;
+}
+
+/* ---- exact counting ------------------------------------------------------ */
+
+/* A comparison linearised over the leaf ranks of a scope:
+** sum k[r] * x_r + c0  (<= | == | !=)  0. */
+typedef enum { L_LE, L_EQ, L_NE } lkind;
+typedef struct lcons {
+  int64_t k[ES_MAX_RANKS];
+  int64_t c0;
+  lkind kind;
+} lcons;
+
+#define MAXC 128              /* an == or != is one constraint; < 64 preds */
+#define BUDGET ((uint64_t)1 << 32)   /* enumeration steps per count */
+
+typedef struct cset {
+  int n, nm;
+  lcons c[MAXC];
+  const es_pred *m[MAXC];     /* masks */
+  es_rset vars;               /* ranks with a non-zero coefficient */
+  es_rset mvars;              /* ranks a mask reads */
+} cset;
+
+typedef struct counter {
+  const es_cascade *c;
+  cset a;                     /* A_S: what each point of the scope must satisfy */
+  cset x;                     /* the step's block must hold a point satisfying these */
+  int exist;                  /* check x */
+  int vars[ES_MAX_RANKS], nvars;    /* scope ranks enumerated, those masks
+                                       read first */
+  int nmvars;                 /* vars[0..nmvars): every rank a mask reads */
+  int solve;                  /* scope rank solved in closed form, or -1 */
+  int evars[ES_MAX_RANKS], nevars;  /* block ranks enumerated */
+  int esolve;                 /* block rank solved in closed form, or -1 */
+  int64_t lo[ES_MAX_RANKS], hi[ES_MAX_RANKS];
+  int64_t val[ES_MAX_RANKS];
+  uint64_t steps;
+  int failed;                 /* overflow or budget */
+} counter;
+
+static int lin_rank(const es_cascade *c, int r, es_rset s, int64_t coef, lcons *l) {
+  if (s & ((es_rset)1 << r)) return sadd64(l->k[r], coef, &l->k[r]);
+  const es_rank *R = &c->ranks[r];
+  int64_t outer;
+  if (at_smul64(coef, c->ranks[R->inner].size, &outer)) return -1;
+  if (lin_rank(c, R->outer, s, outer, l)) return -1;
+  return lin_rank(c, R->inner, s, coef, l);
+}
+
+/* Adds p, computable in scope s, to cs. */
+static int add_pred(const es_cascade *c, const es_pred *p, es_rset s, cset *cs) {
+  if (p->mask >= 0) {
+    cs->m[cs->nm++] = p;
+    const es_tensor *T = &c->tensors[p->mask];
+    for (int d = 0; d < T->ndims; d++) {
+      es_rset need = 0;
+      for (int r = 0; r < c->nranks; r++)
+        if ((s & ((es_rset)1 << r)) && (leaves(c, T->dim[d]) & leaves(c, r))) need |= (es_rset)1 << r;
+      cs->mvars |= need;
+    }
+    return 0;
+  }
+  lcons l;
+  memset(&l, 0, sizeof l);
+  for (int i = 0; i < p->nterm; i++) {
+    const es_pterm *t = &p->term[i];
+    int64_t v;
+    switch (t->kind) {
+    case ES_PT_INDEX:
+      if (lin_rank(c, t->ref, s, t->coef, &l)) return -1;
+      continue;
+    case ES_PT_SIZE: if (at_smul64(t->coef, c->ranks[t->ref].size, &v)) return -1; break;
+    case ES_PT_PARAM: if (at_smul64(t->coef, c->params[t->ref].size, &v)) return -1; break;
+    default: v = t->coef; break;
+    }
+    if (sadd64(l.c0, v, &l.c0)) return -1;
+  }
+  /* a < b: a-b+1 <= 0; a > b: b-a+1 <= 0; a >= b: b-a <= 0 */
+  int neg = p->cmp == ES_C_GT || p->cmp == ES_C_GE;
+  if (neg) {
+    for (int r = 0; r < c->nranks; r++) l.k[r] = -l.k[r];
+    l.c0 = -l.c0;
+  }
+  if ((p->cmp == ES_C_LT || p->cmp == ES_C_GT) && sadd64(l.c0, 1, &l.c0)) return -1;
+  l.kind = p->cmp == ES_C_EQ ? L_EQ : p->cmp == ES_C_NE ? L_NE : L_LE;
+  for (int r = 0; r < c->nranks; r++)
+    if (l.k[r]) cs->vars |= (es_rset)1 << r;
+  cs->c[cs->n++] = l;
+  return 0;
+}
+
+/* Every predicate of einsum i computable in s (and, with `need`, naming a
+** rank of need's ranks' trees) into cs. */
+static int collect_preds(const es_cascade *c, int i, es_rset s, cset *cs) {
+  memset(cs, 0, sizeof *cs);
+  for (int k = 0; k < c->npreds; k++) {
+    const es_pred *p = &c->preds[k];
+    if (!es_pred_of(c, p, i) || !es_pred_computable(c, p, s)) continue;
+    if (add_pred(c, p, s, cs)) return -1;
+  }
+  return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) {   /* b > 0 */
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* sum over r != s of k[r] * val[r] + c0, checked. */
+static int rest_of(counter *q, const lcons *l, int s, int64_t *out) {
+  int64_t v = l->c0;
+  for (int r = 0; r < q->c->nranks; r++) {
+    if (r == s || !l->k[r]) continue;
+    int64_t t;
+    if (at_smul64(l->k[r], q->val[r], &t) || sadd64(v, t, &v)) return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+/* Points x_s in [lo, hi) satisfying every constraint of cs at val[], the
+** other ranks fixed; s < 0: 1 or 0 for the point val[] itself.  Masks
+** never read s. */
+static int masks_hold(counter *q, const cset *cs, es_rset scope) {
+  for (int i = 0; i < cs->nm; i++)
+    if (!mask_holds(q->c, cs->m[i], scope, q->val)) return 0;
+  return 1;
+}
+
+static int64_t solve_count(counter *q, const cset *cs, int s, int64_t lo, int64_t hi, es_rset scope) {
+  int64_t L = lo, H = hi - 1, excl[MAXC];
+  int nex = 0;
+  if (!masks_hold(q, cs, scope)) return 0;
+  for (int i = 0; i < cs->n; i++) {
+    const lcons *l = &cs->c[i];
+    int64_t r;
+    if (rest_of(q, l, s, &r)) { q->failed = 1; return 0; }
+    int64_t a = s >= 0 ? l->k[s] : 0;
+    if (a == 0) {
+      if (!(l->kind == L_LE ? r <= 0 : l->kind == L_EQ ? r == 0 : r != 0)) return 0;
+      continue;
+    }
+    if (r == INT64_MIN) { q->failed = 1; return 0; }
+    int64_t nr = -r;          /* a * x <= | == | != nr */
+    if (l->kind == L_LE) {
+      if (a > 0) { int64_t b = floor_div(nr, a); if (b < H) H = b; }
+      else { int64_t b = -floor_div(nr, -a); if (b > L) L = b; }    /* x >= ceil(nr / a) */
+    } else if (nr % a) {
+      if (l->kind == L_EQ) return 0;
+    } else if (l->kind == L_EQ) {
+      int64_t b = nr / a;
+      if (b > L) L = b;
+      if (b < H) H = b;
+    } else {
+      excl[nex++] = nr / a;
+    }
+  }
+  if (s < 0) return 1;
+  if (H < L) return 0;
+  int64_t n = H - L + 1;
+  for (int i = 0; i < nex; i++) {
+    int dup = excl[i] < L || excl[i] > H;
+    for (int j = 0; j < i && !dup; j++) dup = excl[j] == excl[i];
+    if (!dup) n--;
+  }
+  return n;
+}
+
+static int tick(counter *q) {
+  if (++q->steps > BUDGET) { q->failed = 2; return -1; }
+  return 0;
+}
+
+/* Whether the block (ranks evars, esolve) holds a point satisfying q->x. */
+static int exists(counter *q, int k, es_rset scope) {
+  if (q->failed || tick(q)) return 0;
+  if (k == q->nevars) {
+    int s = q->esolve;
+    int64_t n = solve_count(q, &q->x, s, 0, s >= 0 ? q->c->ranks[s].size : 1, scope);
+    return n > 0;
+  }
+  int r = q->evars[k];
+  for (int64_t v = 0; v < q->c->ranks[r].size; v++) {
+    q->val[r] = v;
+    if (exists(q, k + 1, scope)) return 1;
+    if (q->failed) return 0;
+  }
+  return 0;
+}
+
+static uint64_t enumerate(counter *q, int k, es_rset scope, es_rset xscope) {
+  if (q->failed || tick(q)) return 0;
+  if (k == q->nvars) {
+    if (q->exist && !exists(q, 0, xscope)) return 0;
+    int s = q->solve;
+    int64_t n = solve_count(q, &q->a, s, s >= 0 ? q->lo[s] : 0, s >= 0 ? q->hi[s] : 1, scope);
+    return (uint64_t)n;
+  }
+  int r = q->vars[k];
+  uint64_t total = 0;
+  for (int64_t v = q->lo[r]; v < q->hi[r] && !q->failed; v++) {
+    q->val[r] = v;
+    /* once the masks' ranks are set, a block that is off prunes the rest */
+    if (k + 1 == q->nmvars && !masks_hold(q, &q->a, scope)) continue;
+    if (at_add64(total, enumerate(q, k + 1, scope, xscope), &total)) q->failed = 1;
+  }
+  return total;
+}
+
+/* lo - hi, coefficient by coefficient, as the constraint lo - hi <= 0. */
+static int bound_pair(const es_cascade *c, const lcons *lo, const lcons *hi, lcons *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = L_LE;
+  for (int r = 0; r < c->nranks; r++)
+    if (__builtin_sub_overflow(lo->k[r], hi->k[r], &out->k[r])) return -1;
+  return __builtin_sub_overflow(lo->c0, hi->c0, &out->c0) ? -1 : 0;
+}
+
+/* Whether the block holds a point satisfying x, as constraints on the left
+** ranks alone, appended to a: exact (Fourier-Motzkin over the integers)
+** when one block rank b is involved, only in <= constraints, with
+** coefficient +1 or -1 (a composite m1*M0 + m0 gives m0 coefficient 1):
+** b exists in [0, B) iff every lower bound is at most every upper bound.
+** Returns 1 if done, 0 if x is not of that form (enumerate instead), -1 on
+** overflow. */
+static int eliminate(const es_cascade *c, const cset *x, es_rset block, cset *a) {
+  es_rset bv = (x->vars | x->mvars) & block;
+  if (!bv || (bv & (bv - 1)) || (x->mvars & bv)) return 0;
+  int b = __builtin_ctz(bv);
+  lcons lo[MAXC + 1], hi[MAXC + 1];
+  int nlo = 1, nhi = 1, nrest = 0;
+  memset(&lo[0], 0, sizeof lo[0]);                     /* b >= 0 */
+  memset(&hi[0], 0, sizeof hi[0]);                     /* b <= B - 1 */
+  hi[0].c0 = c->ranks[b].size - 1;
+  for (int i = 0; i < x->n; i++) {
+    const lcons *l = &x->c[i];
+    if (!l->k[b]) { nrest++; continue; }
+    if (l->kind != L_LE || (l->k[b] != 1 && l->k[b] != -1)) return 0;
+  }
+  for (int i = 0; i < x->n; i++) {
+    const lcons *l = &x->c[i];
+    if (!l->k[b]) continue;
+    /* -b + R <= 0: b >= R;  b + R <= 0: b <= -R */
+    lcons *t = l->k[b] < 0 ? &lo[nlo++] : &hi[nhi++];
+    *t = *l;
+    t->k[b] = 0;
+    if (l->k[b] > 0) {
+      for (int r = 0; r < c->nranks; r++) t->k[r] = -t->k[r];
+      t->c0 = -t->c0;
+    }
+  }
+  if (a->n + nrest + nlo * nhi > MAXC || a->nm + x->nm > MAXC) return 0;
+  for (int i = 0; i < x->n; i++)
+    if (!x->c[i].k[b]) a->c[a->n++] = x->c[i];
+  for (int i = 0; i < nlo; i++)
+    for (int j = 0; j < nhi; j++) {
+      lcons *t = &a->c[a->n];
+      if (bound_pair(c, &lo[i], &hi[j], t)) return -1;
+      int any = 0;
+      for (int r = 0; r < c->nranks; r++)
+        if (t->k[r]) a->vars |= (es_rset)1 << r, any = 1;
+      /* a constant pair (0 <= B - 1) always holds; keep only live ones */
+      if (any || t->c0 > 0) a->n++;
+    }
+  for (int i = 0; i < x->nm; i++) a->m[a->nm++] = x->m[i];
+  a->mvars |= x->mvars;
+  for (int i = 0; i < x->n; i++)
+    for (int r = 0; r < c->nranks; r++)
+      if (x->c[i].k[r] && r != b) a->vars |= (es_rset)1 << r;
+  return 1;
+}
+
+/* Picks the widest rank of `from` that no mask reads and `avoid` lacks. */
+static int pick_solve(const counter *q, es_rset from, es_rset avoid, const int64_t *ext) {
+  int best = -1;
+  for (int r = 0; r < q->c->nranks; r++) {
+    if (!(from & ((es_rset)1 << r)) || (avoid & ((es_rset)1 << r))) continue;
+    if (best < 0 || ext[r] > ext[best]) best = r;
+  }
+  return best;
+}
+
+/* Points of scope s of einsum i (its left ranks `left`) inside range that
+** run: see es_points. */
+static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
+                       uint64_t *points, at_err *e) {
+  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
+  counter *q = calloc(1, sizeof *q);
+  if (!q) return at_errf(e, "out of memory");
+  q->c = c;
+  int rc = -1;
+  if (collect_preds(c, i, s, &q->a)) goto overflow;
+  es_rset left = es_left_set(c, i), block = es_block_of(c, i), xscope = left | block;
+  if (block) {
+    if (collect_preds(c, i, xscope, &q->x)) goto overflow;
+    q->exist = q->x.n + q->x.nm > 0;
+    int el = q->exist ? eliminate(c, &q->x, block, &q->a) : 0;
+    if (el < 0) goto overflow;
+    if (el) q->exist = 0;
+  }
+  uint64_t mult = 1;
+  es_rset enum_l = q->exist ? ((q->x.vars | q->x.mvars) & left) : 0;
+  es_rset involved = ((q->a.vars | q->a.mvars) & s) | enum_l;
+  for (int r = 0; r < c->nranks; r++) {
+    if (!(s & ((es_rset)1 << r))) continue;
+    q->lo[r] = range ? range->lo[r] : 0;
+    q->hi[r] = range ? range->hi[r] : c->ranks[r].size;
+    if (q->lo[r] < 0) q->lo[r] = 0;
+    if (q->hi[r] > c->ranks[r].size) q->hi[r] = c->ranks[r].size;
+    if (q->hi[r] <= q->lo[r]) { *points = 0; rc = 0; goto done; }
+    if (!(involved & ((es_rset)1 << r)) && at_mul64(mult, (uint64_t)(q->hi[r] - q->lo[r]), &mult)) goto overflow;
+  }
+  int64_t ext[ES_MAX_RANKS] = { 0 };
+  for (int r = 0; r < c->nranks; r++) ext[r] = q->hi[r] - q->lo[r];
+  q->solve = pick_solve(q, q->a.vars & s, q->a.mvars | enum_l, ext);
+  es_rset mv = q->a.mvars & s;
+  for (int r = 0; r < c->nranks; r++)
+    if (mv & ((es_rset)1 << r)) q->vars[q->nvars++] = r;
+  q->nmvars = q->a.nm ? q->nvars : -1;
+  for (int r = 0; r < c->nranks; r++)
+    if ((involved & ~mv & ((es_rset)1 << r)) && r != q->solve) q->vars[q->nvars++] = r;
+  if (q->exist) {
+    es_rset bv = (q->x.vars | q->x.mvars) & block;
+    int64_t bext[ES_MAX_RANKS] = { 0 };
+    for (int r = 0; r < c->nranks; r++) bext[r] = c->ranks[r].size;
+    q->esolve = pick_solve(q, q->x.vars & block, q->x.mvars, bext);
+    for (int r = 0; r < c->nranks; r++)
+      if ((bv & ((es_rset)1 << r)) && r != q->esolve) q->evars[q->nevars++] = r;
+  }
+  uint64_t n = enumerate(q, 0, s, xscope);
+  if (q->failed == 2) {
+    rc = at_errf(e, "%s: counting the points of %s's predicates takes more than 2^32 steps at these sizes",
+                 c->file, c->tensors[c->einsums[i].lhs.tensor].name);
+    goto done;
+  }
+  if (q->failed || at_mul64(n, mult, points)) goto overflow;
+  rc = 0;
+  goto done;
+overflow:
+  rc = at_errf(e, "%s: operation count overflows 64 bits at these sizes", c->file);
+done:
+  free(q);
+  return rc;
+}
+
+int es_points_scope(const es_cascade *c, int i, es_rset s, const es_range *range, uint64_t *points, at_err *e) {
+  return count_scope(c, i, s, range, points, e);
+}
+
+int es_points(const es_cascade *c, int i, const es_range *range, uint64_t *points, at_err *e) {
+  return count_scope(c, i, es_space_set(c, i), range, points, e);
+}
