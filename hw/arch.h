@@ -101,6 +101,7 @@ typedef struct hw_buffer {
   int64_t bytes;                  /* capacity (sweepable); a whole number of rows */
   int64_t row_bits;               /* bits per row, the unit of buffer energy */
   int64_t banks;                  /* independently addressed banks, <= rows */
+  int64_t ports;                  /* row accesses per bank per cycle (cycle engine); default 1 */
 } hw_buffer;
 
 typedef struct hw_dram {

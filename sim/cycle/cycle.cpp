@@ -82,6 +82,8 @@ struct Tile {
   uint64_t k = 0;           /* position in the enumeration */
   std::vector<Task> t;
   int64_t rel = 0;          /* cycle it enters the window */
+  int rel_cause = SIM_S_WINDOW;  /* what held its entry: the window, or buffer ports */
+  int64_t bufdone = 0;      /* cycle the buffer has served its row accesses */
   int64_t arr = 0;          /* cycle its DRAM bytes have arrived */
   int nstarted = 0;
   int64_t endE = 0, endW = 0;   /* max occupancy end / last write of its tasks so far */
@@ -145,6 +147,9 @@ struct Phase {
   uint64_t next_k = 0;                  /* next tile to materialise */
   std::deque<Tile> tiles;               /* materialised, oldest first */
   int64_t chan_free = 0;                /* DRAM channel busy until */
+  int64_t buf_free = 0;                 /* global buffer's ports busy until */
+  uint64_t tile_rows = 0, last_rows = 0;    /* buffer row accesses per tile */
+  uint64_t rows_per_cycle = 1;          /* banks x ports */
   uint64_t tile_bytes = 0, last_bytes = 0;
   double bpc = 1;                       /* DRAM bytes per cycle */
   int64_t dram_latency = 0;
@@ -191,7 +196,7 @@ struct Phase {
     Tile *t = find(k);
     if (!t) return 0;       /* dropped: long complete */
     if (t->nstarted < (int)t->t.size()) return UNKNOWN;
-    return sequential ? t->endW + 1 : t->endE;
+    return std::max(sequential ? t->endW + 1 : t->endE, t->bufdone);
   }
 
   bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
@@ -236,7 +241,7 @@ void ArrayMod::step() {
     for (Task &task : tl.t) {
       if (task.S != UNKNOWN || P->ein[task.x].array != id) continue;
       int64_t ready = gate;
-      int cause = tl.arr > tl.rel ? SIM_S_DRAM : SIM_S_WINDOW;
+      int cause = tl.arr > tl.rel ? SIM_S_DRAM : tl.rel_cause;
       bool known = true;
       auto wait_for = [&](const Task &d) {
         int64_t u = usable(P, d, id);
@@ -321,10 +326,13 @@ int Phase::materialise() {
     if (!tiles.empty() && !tiles.back().checked) break;
     uint64_t k = next_k;
     int64_t rel = 0, pre = 0;
+    int rel_cause = SIM_S_WINDOW;
     if (k >= (uint64_t)W) {
       int64_t c = complete(k - W);
       if (c == UNKNOWN) break;
       rel = c;
+      Tile *old = find(k - W);
+      if (old && old->bufdone > (sequential ? old->endW + 1 : old->endE)) rel_cause = SIM_S_BUFFER_PORT;
     }
     if (k >= (uint64_t)W + 1) {
       int64_t c = complete(k - W - 1);
@@ -343,6 +351,12 @@ int Phase::materialise() {
     Tile tl;
     tl.k = k;
     tl.rel = rel;
+    tl.rel_cause = rel_cause;
+    /* the buffer's banks serve the tile's row accesses from its window entry */
+    uint64_t rows = k + 1 == ntiles ? last_rows : tile_rows;
+    int64_t bbegin = std::max(rel, buf_free);
+    buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
+    tl.bufdone = rows ? buf_free : 0;
     for (size_t x = 0; x < ein.size(); x++) {
       bool fires = ein[x].in_tile;
       if (!fires) {
@@ -387,6 +401,7 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
   int64_t T = t->rel;
   sig.clear();
   sig.push_back(rel(chan_free, T));
+  sig.push_back(rel(buf_free, T));
   sig.push_back(rel(endW_all + 1, T));
   for (const Tile &tl : tiles) {
     bool live = tl.k >= t->k || tl.nstarted < (int)tl.t.size() || tl.endW >= T;
@@ -394,6 +409,8 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
     sig.push_back((int64_t)(tl.k - t->k) - (int64_t)1e12);
     sig.push_back(rel(tl.rel, T));
     sig.push_back(rel(tl.arr, T));
+    sig.push_back(rel(tl.bufdone, T));
+    sig.push_back(tl.rel_cause);
     for (const Task &task : tl.t) {
       sig.push_back(task.x);
       if (task.S == UNKNOWN || task.S >= T) { sig.push_back(-1); continue; }
@@ -646,6 +663,11 @@ static int setup(Phase &P) {
   P.tile_bytes = dram / P.ntiles;
   P.last_bytes = dram - P.tile_bytes * (P.ntiles - 1);
   P.bpc = a->dram.bandwidth_Bps / a->clock_hz;
+  uint64_t brows = 0;
+  if (at_add64(tr.buffer_row_reads, tr.buffer_row_writes, &brows)) return at_errf(P.e, "buffer rows overflow 64 bits");
+  P.tile_rows = brows / P.ntiles;
+  P.last_rows = brows - P.tile_rows * (P.ntiles - 1);
+  P.rows_per_cycle = (uint64_t)a->buffer.banks * (uint64_t)a->buffer.ports;
   P.dram_latency = a->dram.latency_cycles;
   return 0;
 }

@@ -100,12 +100,43 @@ static void window_monotone(void **state) {
   sim_design_free(d);
 }
 
+/* One single-ported buffer bank: FLAT's softmax passes (about 7 buffer
+** accesses per score element) become buffer-port bound, the stall is named,
+** and both modes still agree. */
+static void buffer_ports(void **state) {
+  (void)state;
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find_on("flat", ATTNSIM_SOURCE_DIR "/tests/sim/cycle/flat-1bank.yaml", &d, &e) ||
+      wl_find("bert", NULL, &w, &e))
+    fail_msg("%s", e.msg);
+  sim_result ra, rc;
+  if (sim_eval_on(d, &w, 1024, NULL, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, 1024, NULL, sim_engine_find("cycle"), NULL, &rc, &e))
+    fail_msg("%s", e.msg);
+  assert_true(rc.cycles > ra.cycles + ra.cycles / 2);
+  uint64_t port = 0;
+  for (int k = 0; k < rc.n_arrays; k++) port += rc.stall[k][SIM_S_BUFFER_PORT];
+  assert_true(port > 0);
+  assert_memory_equal(&ra.act, &rc.act, sizeof ra.act);
+  if (wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e)) fail_msg("%s", e.msg);
+  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_result r1, r2;
+  if (sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), NULL, &r1, &e) ||
+      sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), &full, &r2, &e))
+    fail_msg("%s", e.msg);
+  assert_int_equal(r1.cycles, r2.cycles);
+  sim_design_free(d);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   if (st && atoi(st) > 0) stride = atoi(st);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(shipped_designs),
     cmocka_unit_test(window_monotone),
+    cmocka_unit_test(buffer_ports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
