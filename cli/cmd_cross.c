@@ -2,7 +2,7 @@
 ** cmd_cross.c: `attnsim crosscheck`, the two engines on the same points.
 ** Per point: both cycle counts, the difference, and where the cycle
 ** engine's busiest array lost time (fill, drain, window, dependency, DRAM,
-** buffer ports; FIFOs are not modelled yet and print 0) against the
+** buffer ports, full FIFOs) against the
 ** analytical engine's exposed fill/drain.  Action counts must be
 ** identical: exit 1 if any differs.
 */

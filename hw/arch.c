@@ -305,6 +305,8 @@ static int load_array_timing(const yt_node *m, hw_array *ar, at_err *e) {
   ar->results = HW_RESULTS_SHIFT;
   if (yt_find(m, "pipeline_depth") && get_range(m, "pipeline_depth", 0, 64, &ar->pipeline_depth, e)) return -1;
   if (yt_find(m, "edge_registers") && get_range(m, "edge_registers", 0, 64, &ar->edge_registers, e)) return -1;
+  ar->fifo_depth = 0;
+  if (yt_find(m, "fifo_depth") && get_range(m, "fifo_depth", 1, 4096, &ar->fifo_depth, e)) return -1;
   const yt_node *r = yt_find(m, "results");
   if (r) {
     const char *v = yt_scalar(r);
@@ -318,7 +320,7 @@ static int load_array(const yt_node *key, const yt_node *m, hw_array *ar,
                       at_err *e) {
   static const char *const keys[] = {"rows", "cols", "width", "regs_per_pe",
                                      "issue", "ops", "pipeline_depth",
-                                     "edge_registers", "results", NULL};
+                                     "edge_registers", "results", "fifo_depth", NULL};
   static const char *const ops[] = {"mac", "mul", "add", "sub", "max", "min",
                                     "exp", "div", NULL};
   const char *name = yt_scalar(key);

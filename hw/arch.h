@@ -95,6 +95,8 @@ typedef struct hw_array {
   int64_t edge_registers;         /* register stages an operand crosses at the array's
                                      edge before the first PE; default 0 */
   hw_results results;             /* default shift */
+  int64_t fifo_depth;             /* results from other arrays its input FIFO holds,
+                                     in tasks' outputs; 0 (default): unbounded */
 } hw_array;
 
 typedef struct hw_buffer {

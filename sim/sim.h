@@ -56,7 +56,7 @@ typedef enum sim_stall {
   SIM_S_DEPENDENCY,   /* waiting for a result of its own array */
   SIM_S_DRAM,         /* its next task's tile had not arrived from DRAM */
   SIM_S_BUFFER_PORT,  /* its tile's entry waited for the buffer's banks x ports */
-  SIM_S_FIFO_FULL,    /* full FIFO between arrays: not modelled yet, always 0 */
+  SIM_S_FIFO_FULL,    /* its results' consumer array's input FIFO was full */
   SIM_S_COUNT
 } sim_stall;
 extern const char *const sim_stall_name[SIM_S_COUNT];

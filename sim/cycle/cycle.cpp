@@ -62,6 +62,7 @@ struct Ein {
   bool in_tile = true;
   bool leaves = false;      /* its results leave the array */
   bool shifted = false;     /* ... through the column shift chain */
+  std::vector<std::pair<int, int>> feeds;   /* (consumer Einsum, its array) on other arrays */
   std::vector<int> dep;     /* same-tile producers (TILE, or ALL when it fires once) */
   std::vector<int> carried; /* producers in the previous iteration of the carried loop */
   std::vector<int> unused;  /* levels (shared loops) it does not iterate over */
@@ -110,6 +111,7 @@ struct ArrayMod : sc_module {
   std::vector<uint32_t> left;   /* --full: work left per PE of the running task */
   int64_t last_step = -1;
   int npe_running = 0;
+  bool fifo_blocked = false;    /* its last wait was on a full FIFO */
   uint64_t stepped = 0;         /* --full: PE-cycles stepped */
   /* the boundary worth observing (--vcd): busy, the Einsum running (its
   ** index + 1, 0 idle), why it waits (sim_stall + 1, 0 busy) */
@@ -203,6 +205,7 @@ struct Phase {
 
   int materialise();
   const Var *variant(int x, uint64_t k);
+  bool fifo_full(int x, int64_t t);
   void check(Tile *t);
   void signature(const Tile *t, std::vector<int64_t> &sig);
   void start(ArrayMod *a, Tile *t, Task *task);
@@ -235,6 +238,7 @@ void ArrayMod::step() {
   if (P->record && busy_sig.read()) { busy_sig.write(false); einsum_sig.write(0); }
   int64_t wake = INT64_MAX;
   int wait_cause = SIM_S_WINDOW;
+  bool fifo_wait = false;
   for (Tile &tl : P->tiles) {
     if (tl.nstarted == (int)tl.t.size()) continue;
     int64_t gate = std::max(tl.rel, tl.arr);
@@ -258,8 +262,17 @@ void ArrayMod::step() {
             if (prev->t[j].x == q) wait_for(prev->t[j]);
       }
       if (!known) continue;
+      if (ready <= t && P->fifo_full(task.x, t)) {
+        /* its results would find the consumer's input FIFO full: wait for a
+        ** consumer to start (a task start kicks every array) */
+        if (wake == INT64_MAX) { wake = INT64_MAX - 1; wait_cause = SIM_S_FIFO_FULL; }
+        fifo_wait = true;
+        continue;
+      }
       if (ready <= t) {
         /* the idle stretch before this start, charged to what it waited for */
+        if (fifo_blocked) cause = SIM_S_FIFO_FULL;
+        fifo_blocked = false;
         int64_t from = P->idle_from[(size_t)id];
         if (from < 0) P->stall[(size_t)id][SIM_S_FILL] += (uint64_t)t;
         else if (t > from) P->stall[(size_t)id][(size_t)cause] += (uint64_t)(t - from);
@@ -274,12 +287,13 @@ void ArrayMod::step() {
       if (ready < wake) { wake = ready; wait_cause = cause; }
     }
   }
+  if (fifo_wait) fifo_blocked = true;
   if (P->record) stall_sig.write((uint32_t)wait_cause + 1);
   bool more = P->next_k < P->ntiles;
   for (Tile &tl : P->tiles) more |= tl.nstarted < (int)tl.t.size();
   if (!more) return;              /* nothing left for anyone: sleep for good */
   if (P->o->full) next_trigger(sc_time(1, SC_NS), P->kick());
-  else if (wake != INT64_MAX) next_trigger(sc_time((double)(wake - t), SC_NS), P->kick());
+  else if (wake < INT64_MAX - 1) next_trigger(sc_time((double)(wake - t), SC_NS), P->kick());
   else next_trigger(P->kick());
 }
 
@@ -315,6 +329,28 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
     a->last_step = S;
     a->npe_running = still;
   }
+}
+
+/* Whether starting einsum x at cycle t would overfill a consumer array's
+** input FIFO: it holds, per task of this Einsum started before t, one
+** output until the consuming task starts (before t, so the answer does not
+** depend on which method runs first within a cycle). */
+bool Phase::fifo_full(int x, int64_t t) {
+  for (auto &f : ein[(size_t)x].feeds) {
+    int64_t depth = s->arch->arrays[f.second].fifo_depth;
+    if (depth <= 0) continue;
+    int64_t held = 0;
+    for (const Tile &tl : tiles) {
+      const Task *prod = nullptr, *cons = nullptr;
+      for (const Task &task : tl.t) {
+        if (task.x == x) prod = &task;
+        if (task.x == f.first) cons = &task;
+      }
+      if (prod && cons && prod->S != UNKNOWN && prod->S < t && (cons->S == UNKNOWN || cons->S >= t)) held++;
+    }
+    if (held >= depth) return true;
+  }
+  return false;
 }
 
 /* Creates the next tiles whose window entry is known, in order, each only
@@ -402,6 +438,7 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
   sig.clear();
   sig.push_back(rel(chan_free, T));
   sig.push_back(rel(buf_free, T));
+  for (const auto &am : arrays) sig.push_back(am->fifo_blocked);
   sig.push_back(rel(endW_all + 1, T));
   for (const Tile &tl : tiles) {
     bool live = tl.k >= t->k || tl.nstarted < (int)tl.t.size() || tl.endW >= T;
@@ -616,7 +653,13 @@ static int setup(Phase &P) {
     E.leaves = ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output;
     for (int q = 0; q < ph->ne; q++) {
       int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
-      for (int i = 0; i < nq; i++) if (dq[i] == x && ph->e[q].array != se->array) E.leaves = true;
+      for (int i = 0; i < nq; i++)
+        if (dq[i] == x && ph->e[q].array != se->array) {
+          E.leaves = true;
+          bool have = false;
+          for (auto &f : E.feeds) have |= f.first == q;
+          if (!have) E.feeds.push_back({ q, ph->e[q].array });
+        }
     }
     E.shifted = E.leaves && ar->results == HW_RESULTS_SHIFT && ar->rows > 1 && se->spatial[0] >= 0 &&
                 sc_relevant(ph, se->spatial[0], t);

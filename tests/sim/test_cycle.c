@@ -130,6 +130,33 @@ static void buffer_ports(void **state) {
   sim_design_free(d);
 }
 
+/* A one-entry FIFO into FuseMax's 1D array: the 2D array waits for the 1D
+** array to take its previous result (fifo_full), the run is longer than
+** with an unbounded one, both modes agree, the counts are the same. */
+static void fifo_depth(void **state) {
+  (void)state;
+  sim_design *d, *u;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find_on("fusemax", ATTNSIM_SOURCE_DIR "/tests/sim/cycle/fusemax-fifo1.yaml", &d, &e) ||
+      sim_design_find("fusemax", &u, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  const sim_engine *cyc = sim_engine_find("cycle");
+  sim_result rf, rs, ru;
+  if (sim_eval_on(d, &w, 512, &ov, cyc, NULL, &rf, &e) || sim_eval_on(d, &w, 512, &ov, cyc, &full, &rs, &e) ||
+      sim_eval_on(u, &w, 512, &ov, cyc, NULL, &ru, &e))
+    fail_msg("%s", e.msg);
+  assert_int_equal(rf.cycles, rs.cycles);
+  assert_true(rf.cycles > ru.cycles);
+  assert_true(rf.stall[0][SIM_S_FIFO_FULL] > 0);
+  assert_int_equal(ru.stall[0][SIM_S_FIFO_FULL], 0);
+  assert_memory_equal(&rf.act, &ru.act, sizeof rf.act);
+  sim_design_free(d);
+  sim_design_free(u);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   if (st && atoi(st) > 0) stride = atoi(st);
@@ -137,6 +164,7 @@ int main(void) {
     cmocka_unit_test(shipped_designs),
     cmocka_unit_test(window_monotone),
     cmocka_unit_test(buffer_ports),
+    cmocka_unit_test(fifo_depth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
