@@ -103,7 +103,26 @@ void cli_json_result(FILE *f, const sim_result *r) {
     fprintf(f, ",\"busy_cycles\":%llu,\"util\":%.6f,\"energy_pj\":%.9g}", (unsigned long long)x->busy_cycles,
             x->util, x->energy_pJ);
   }
-  fprintf(f, "]}\n");
+  /* exact action counts (both engines) and idle cycles by cause (cycle engine) */
+  fprintf(f, "],\"actions\":{\"arrays\":[");
+  for (int k = 0; k < r->n_arrays; k++) {
+    const sim_array_actions *a = &r->act.array[k];
+    fprintf(f, "%s{\"name\":", k ? "," : "");
+    cli_json_str(f, r->array_name[k]);
+    fprintf(f, ",\"ops\":{");
+    for (int o = 0; o < HW_OP_COUNT; o++) fprintf(f, "%s\"%s\":%llu", o ? "," : "", hw_op_name((hw_op)o), (unsigned long long)a->ops[o]);
+    fprintf(f, "},\"pe_cycles\":%llu,\"rf_reads\":%llu,\"edge_operands\":%llu,\"rf_writes\":%llu,\"forwarded\":%llu,"
+               "\"stall_cycles\":{", (unsigned long long)a->pe_cycles, (unsigned long long)a->rf_reads,
+            (unsigned long long)a->edge_operands, (unsigned long long)a->rf_writes, (unsigned long long)a->forwarded);
+    for (int c = 0; c < SIM_S_COUNT; c++)
+      fprintf(f, "%s\"%s\":%llu", c ? "," : "", sim_stall_name[c], (unsigned long long)r->stall[k][c]);
+    fprintf(f, "}}");
+  }
+  fprintf(f, "],\"buffer_read_bytes\":%llu,\"buffer_write_bytes\":%llu,\"buffer_row_reads\":%llu,"
+             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}}\n",
+          (unsigned long long)r->act.buffer_read_bytes, (unsigned long long)r->act.buffer_write_bytes,
+          (unsigned long long)r->act.buffer_row_reads, (unsigned long long)r->act.buffer_row_writes,
+          (unsigned long long)r->act.dram_read_bytes, (unsigned long long)r->act.dram_write_bytes);
 }
 
 void cli_print_result(FILE *f, const sim_result *r) {
