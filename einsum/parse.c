@@ -545,7 +545,9 @@ static int parse_product(es_parser *p, int upper, const char *const what[3], con
   for (int k = 0; k < 2; k++) {
     if (k && expect(p, T_STAR, "'*'")) return -1;
     token *t = peek(p);
-    int c0 = (unsigned char)t->s[0];
+    /* only an identifier has a first character to look at (end of input
+    ** has none: reading it overran the buffer, fuzz regress/einsum) */
+    int c0 = t->kind == T_IDENT && t->len > 0 ? (unsigned char)t->s[0] : 0;
     if (t->kind != T_IDENT || (upper ? is_reserved(t) || !isupper(c0) : !islower(c0)))
       return es_errat(p, t->loc, "%s", what[k]);
     next(p);

@@ -4,13 +4,16 @@
 # exits non-zero if any failed:
 #   1. deps      scripts/install-deps.sh (idempotent)
 #   2. build     build/ with -Werror, then every ctest test (RTL included)
-#   3. asan      build-asan/ with ASan+UBSan, RTL off (Verilator is too slow
+#   3. asan      build-asan/ with ASan+UBSan (plus float-cast-overflow,
+#                float-divide-by-zero and, with gcc, bounds-strict: see the
+#                top-level CMakeLists.txt), RTL off (Verilator is too slow
 #                under ASan; its tests ran in stage 2), ctest minus the
-#                rtl, bench and slurm labels (slurm: the real-cluster test,
-#                ~15 s, mostly Slurm scheduling and its deliberately slow
-#                points; the sweep.sbatch/merge.sbatch paths it drives,
-#                the SIGTERM save and resume included, run under ASan in
-#                results_slurm and results_shards)
+#                rtl, bench and slurm labels: every fuzz target's regression
+#                inputs and seeds included (label fuzz); slurm: the
+#                real-cluster test, ~15 s, mostly Slurm scheduling and its
+#                deliberately slow points; the sweep.sbatch/merge.sbatch
+#                paths it drives, the SIGTERM save and resume included, run
+#                under ASan in results_slurm and results_shards)
 #   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every
@@ -93,7 +96,7 @@ stage_valgrind() {
   for t in "$build"/tests/einsum/test_einsum_*; do
     [ -x "$t" ] && vg 0 . "$t"
   done
-  vg 0 . "$build"/tests/fuzz/fuzz_einsum_replay tests/fuzz/regress einsum/cascades tests/einsum/bad
+  vg 0 . "$build"/tests/fuzz/fuzz_einsum_replay tests/fuzz/regress/einsum einsum/cascades tests/einsum/bad
   # every shipped cascade: analyses with sizes, and evaluation
   local sizes=(
     attention-3pass:E=8,F=8,M=64,P=16

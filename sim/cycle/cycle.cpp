@@ -908,6 +908,3 @@ static int cycle_entry(const struct sc_schedule *s, const sim_engine_opts *o, si
 const sim_engine sim_engine_cycle = { "cycle", cycle_entry };
 }
 
-/* libsystemc's own main() calls sc_main; attnsim has its main and runs the
-** kernel from sim_cycle(), so this is never called, only linked. */
-int sc_main(int, char **) { return 0; }
