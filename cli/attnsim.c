@@ -12,6 +12,8 @@ static const cli_command commands[] = {
   { "eval",  cmd_eval,  "evaluate a cascade on seeded random inputs" },
   { "run",   cmd_run,   "evaluate one design point (design, model, sequence length)" },
   { "paper", cmd_paper, "reproduce the FuseMax paper's attention and end-to-end studies" },
+  { "map",   cmd_map,   "search the mappings of a cascade on an architecture; write the best" },
+  { "explore", cmd_explore, "search architectures under an area budget, the mapper inside" },
   { "pareto", cmd_pareto, "FuseMax latency, area and energy over square array sizes" },
   { "compare", cmd_compare, "compare a per-point CSV with the paper studies' results" },
   { "area",  cmd_area,  "area by component, with the RTL PEs' yosys cell counts" },

@@ -24,6 +24,13 @@ int cmd_pareto(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_area(int argc, char **argv);
 int cmd_crosscheck(int argc, char **argv);   /* cmd_cross.c */
+int cmd_map(int argc, char **argv);      /* the mapper (cmd_map.c) */
+int cmd_explore(int argc, char **argv);  /* architecture search (cmd_explore.c) */
+struct map_search_opts;
+/* The mapper's options map and explore share (cmd_map.c), as getopt
+** values 'o' --objective, 'b' --budget, 'r' --seed, 'j' --jobs: sets the
+** field; on a bad value prints why (and help) and returns -1. */
+int cli_mapper_option(int ch, const char *arg, struct map_search_opts *o, const char *help);
 /* The results store, sweeps and reports (cmd_results.c). */
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);

@@ -110,7 +110,9 @@ int sc_relevant(const sc_phase *ph, int p, int t);
 int sc_uses(const sc_phase *ph, int x, int p);
 /* Elements of tensor t's tile held inside the loop body of part `at`
 ** (-1: the whole nest is outside, i.e. one element), for one batch item;
-** an iterative dim counts one live slice.  Uses the nest of einsum x. */
+** an iterative dim counts one live slice.  Uses the nest of einsum x; if
+** x does not iterate `at`, the loops above are the shared loops down to
+** `at` that x iterates (just the batch loop if `at` is not shared). */
 uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at);
 
 #endif

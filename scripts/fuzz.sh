@@ -62,12 +62,14 @@ if ! { CC=clang CXX=clang++ cmake -S . -B "$build" -DATTNSIM_FUZZ=ON -DATTNSIM_R
   exit 2
 fi
 
-# The targets make their temporary data-tree mirrors here, so whatever a
-# killed process leaves behind is removed with the run.
-export TMPDIR=$build/tmp
+# The targets make their temporary data-tree mirrors (and libFuzzer its
+# fork-mode work folder) under build-fuzz/tmp/TARGET, so whatever a killed
+# process leaves behind is removed with the run, and two runs of fuzz.sh on
+# different targets (one per core) do not remove each other's.
 found_any=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t seeds=$build/seeds/$t findings=$build/findings/$t log=$build/fuzz-$t.log
+  export TMPDIR=$build/tmp/$t
   rm -rf "$seeds" "$TMPDIR"
   mkdir -p "$corpus" "$seeds" "$findings" "$TMPDIR"
   # seeds.txt: "TARGET GLOB..."; the globs are expanded here on purpose
@@ -96,8 +98,8 @@ for t in "${targets[@]}"; do
       printf '%s\t%s\n' "$(classify "$t" "$f")" "$f"
     done | awk -F'\t' '{n[$1]++; ex[$1]=$2} END {for (k in n) printf "  %4d x %s\n         e.g. %s\n", n[k], k, ex[k]}'
   fi
+  rm -rf "$TMPDIR"
 done
-rm -rf "$TMPDIR"
 if [ "$found_any" -ne 0 ]; then
   echo "fuzz.sh: findings in $build/findings/ (tests/fuzz/README.md: minimise, then add to tests/fuzz/regress/)"
   exit 1

@@ -14,7 +14,7 @@
 #                deliberately slow points; the sweep.sbatch/merge.sbatch
 #                paths it drives, the SIGTERM save and resume included, run
 #                under ASan in results_slurm and results_shards)
-#   4. valgrind  every module's C unit tests (einsum, hw, sim, results, the
+#   4. valgrind  every module's C unit tests (einsum, hw, sim, mappings, results, the
 #                PE twin's step test), the fuzz regression replay, and the
 #                attnsim command on every shipped cascade and bad input, every
 #                shipped design (run), the paper study, the bad spec files and
@@ -119,6 +119,7 @@ stage_valgrind() {
   for t in "$bdir"/tests/results/test_results_*; do [ -x "$t" ] && vg 0 tests/results "$t"; done
   # test_sim_cycle runs 50 points with --full: every 5th under valgrind
   for t in "$build"/tests/sim/test_sim_*; do [ -x "$t" ] && ATTNSIM_TEST_STRIDE=5 vg 0 . "$t"; done
+  for t in "$build"/tests/mappings/test_mapping_*; do [ -x "$t" ] && vg 0 . "$t"; done
   [ -x "$build/tests/rtl/test_pe_step" ] && vg 0 . "$build/tests/rtl/test_pe_step"
   # the engine through the command line
   local d
@@ -135,6 +136,14 @@ stage_valgrind() {
   vg 0 . "$bin" run --engine cycle --mapping mappings/gemm-os.yaml --rows 4 --cols 4 --set M=9,N=5,K=3 \
     --trace "$tr/t.json" --vcd "$tr/w.vcd" --csv
   rm -rf "$tr"
+  # the mapper: a small search on two threads, and a cascade it cannot map
+  local mo
+  mo=$(mktemp -d)
+  vg 0 . "$bin" map --cascade einsum/cascades/attention-1pass.einsum --arch hw/fusemax.yaml --model bert --seq 4K \
+    --budget 3000 --jobs 2 --out "$mo/m.yaml"
+  vg 2 . "$bin" map --cascade einsum/cascades/attention-1pass.einsum --arch tests/mappings/bad/arch-no-div.yaml \
+    --model bert --seq 4K --out "$mo/m.yaml"
+  rm -rf "$mo"
   vg 0 . "$bin" paper
   vg 0 . "$bin" pareto --model bert --seq 256K
   vg 0 . "$bin" area

@@ -6,7 +6,7 @@
 # every command, and each command's -h and --help print its usage, exit 0.
 source "$(dirname "$0")/lib.sh" "$@"
 cmds=$("$A" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p')
-[ "$(echo $cmds)" = "check eval run paper pareto compare area sweep merge export report" ] \
+[ "$(echo $cmds)" = "check eval run paper map explore pareto compare area sweep merge export report" ] \
   || fail "attnsim --help lists: $(echo $cmds)"
 "$A" --help | grep -q -- "--version" || fail "attnsim --help does not mention --version"
 "$A" --version | grep -Eq '^attnsim [0-9]+\.[0-9]+\.[0-9]+$' || fail "attnsim --version: $("$A" --version)"

@@ -1,0 +1,122 @@
+# map.sh: `attnsim map` through the real command line.
+#   map.sh ATTNSIM rediscover-1pass  the 1-pass cascade on hw/fusemax.yaml: within 1% of
+#                                    the shipped fusemax mapping's latency (or better)
+#   map.sh ATTNSIM rediscover-3pass  the 3-pass cascade on hw/flat.yaml: at least as good
+#                                    as the shipped flat mapping (FLAT's own per-point choices)
+#   map.sh ATTNSIM cli               round trip, determinism, --jobs, exhaustive search, bad input,
+#                                    and attnsim explore (a small grid, a budget below every design)
+# Rediscovery runs at BERT and XLM, 1K, 64K and 1M tokens; every written
+# mapping must evaluate, through `attnsim run --mapping`, to the latency
+# the mapper printed.
+source "$(dirname "$0")/../cli/lib.sh" "$1"
+mode=${2:?mode}
+
+# map_point CASCADE ARCH MODEL SEQ OUT [ARGS]: runs the mapper, prints its best latency.
+map_point() {
+  local c=$1 a=$2 m=$3 s=$4 out=$5
+  shift 5
+  "$A" map --cascade "$c" --arch "$a" --model "$m" --seq "$s" --out "$out" "$@" > "$T/map.txt" 2> "$T/map.err" \
+    || { fail "map $c $m $s: exit $? ($(cat "$T/map.err"))"; echo 0; return; }
+  sed -n 's/^  1  latency \([^ ]*\) s .*/\1/p' "$T/map.txt"
+}
+
+run_latency() {   # run_latency ARGS...: latency_s of attnsim run --csv
+  "$A" run "$@" --csv | tail -1 | cut -d, -f4
+}
+
+rediscover() {
+  local c=$1 a=$2 design=$3 tol=$4
+  for m in bert xlm; do
+    for s in 1K 64K 1M; do
+      ref=$(run_latency --design "$design" --model $m --seq $s)
+      got=$(map_point "$c" "$a" $m $s "$T/$m-$s.yaml")
+      back=$(run_latency --mapping "$T/$m-$s.yaml" --model $m --seq $s)
+      [ "$back" = "$got" ] || fail "$design $m $s: the written mapping runs at $back s, the mapper printed $got s"
+      awk -v g="$got" -v r="$ref" -v t="$tol" 'BEGIN { exit !(g > 0 && g <= r * (1 + t)) }' \
+        || fail "$design $m $s: mapper found $got s, shipped $design $ref s (tolerance $tol)"
+      echo "$design $m $s: shipped $ref s, mapped $got s"
+    done
+  done
+}
+
+case $mode in
+rediscover-1pass) rediscover einsum/cascades/attention-1pass.einsum hw/fusemax.yaml fusemax 0.01 ;;
+rediscover-3pass) rediscover einsum/cascades/attention-3pass.einsum hw/flat.yaml flat 0 ;;
+cli)
+  c1=einsum/cascades/attention-1pass.einsum
+  b="--budget 20000"
+  # determinism: the same seed, the same output (but the time line) and the same file
+  map_point $c1 hw/fusemax.yaml bert 4K "$T/a.yaml" $b --seed 7 > /dev/null
+  grep -v '^time ' "$T/map.txt" | grep -v '^wrote ' > "$T/a.txt"
+  map_point $c1 hw/fusemax.yaml bert 4K "$T/b.yaml" $b --seed 7 > /dev/null
+  grep -v '^time ' "$T/map.txt" | grep -v '^wrote ' > "$T/b.txt"
+  cmp -s "$T/a.txt" "$T/b.txt" || fail "seed 7 twice: outputs differ: $(diff "$T/a.txt" "$T/b.txt" | head -5)"
+  sed 1,3d "$T/a.yaml" | cmp -s - <(sed 1,3d "$T/b.yaml") || fail "seed 7 twice: different mappings"
+  grep -q '^pruned .*duplicates [1-9]' "$T/a.txt" || fail "no duplicates pruned: $(grep pruned "$T/a.txt")"
+  grep -Eq '^considered +2[0-9]{4}$' "$T/a.txt" || fail "considered: $(grep considered "$T/a.txt")"
+  # --jobs 2: the same counts and the same best mapping
+  map_point $c1 hw/fusemax.yaml bert 4K "$T/j.yaml" $b --seed 7 --jobs 2 > /dev/null
+  grep -v '^time ' "$T/map.txt" | grep -v '^wrote ' > "$T/j.txt"
+  cmp -s "$T/a.txt" "$T/j.txt" || fail "--jobs 2 differs from --jobs 1: $(diff "$T/a.txt" "$T/j.txt" | head -5)"
+  sed 1,3d "$T/a.yaml" | cmp -s - <(sed 1,3d "$T/j.yaml") || fail "--jobs 2: a different mapping"
+  grep -q '^time .* 2 threads$' "$T/map.txt" || fail "--jobs 2: $(grep '^time' "$T/map.txt")"
+  # the cycle engine runs the written mapping too, to the same action counts (energy)
+  ea=$("$A" run --mapping "$T/a.yaml" --model bert --seq 4K --csv | tail -1 | cut -d, -f6)
+  ec=$("$A" run --engine cycle --mapping "$T/a.yaml" --model bert --seq 4K --csv | tail -1 | cut -d, -f6) \
+    || fail "run --engine cycle on the mapper's mapping: exit $?"
+  [ -n "$ea" ] && [ "$ea" = "$ec" ] || fail "cycle engine energy $ec pJ, analytical $ea pJ"
+  # another seed searches differently (the counts at least)
+  map_point $c1 hw/fusemax.yaml bert 4K "$T/c.yaml" $b --seed 8 > /dev/null
+  grep -v '^time ' "$T/map.txt" | grep -v '^wrote ' | cmp -s - "$T/a.txt" && fail "seeds 7 and 8 print the same"
+  # round trip of a --set mapping; a small space is searched exhaustively
+  "$A" map --cascade tests/mappings/square.einsum --arch hw/fusemax.yaml --set M=4 --out "$T/sq.yaml" > "$T/sq.txt"
+  grep -q 'searched exhaustively' "$T/sq.txt" || fail "square: $(head -1 "$T/sq.txt")"
+  n=$(sed -n 's/^considered *//p' "$T/sq.txt")
+  space=$(sed -n 's/^mapspace *\([0-9.e+]*\) .*/\1/p' "$T/sq.txt")
+  awk -v n="$n" -v s="$space" 'BEGIN { exit !(n == s + 0) }' || fail "square: considered $n of $space"
+  got=$(sed -n 's/^  1  latency \([^ ]*\) s .*/\1/p' "$T/sq.txt")
+  back=$(run_latency --mapping "$T/sq.yaml" --model bert --seq 1K)
+  [ "$got" = "$back" ] || fail "square: written mapping runs at $back s, printed $got s"
+  # energy as the objective: no more energy than the latency search's best
+  e_lat=$(sed -n 's/^  1  .* energy \([^ ]*\) pJ .*/\1/p' "$T/a.txt")
+  "$A" map --cascade $c1 --arch hw/fusemax.yaml --model bert --seq 4K --out "$T/e.yaml" $b --seed 7 --objective energy > "$T/e.txt"
+  e_en=$(sed -n 's/^  1  .* energy \([^ ]*\) pJ .*/\1/p' "$T/e.txt")
+  awk -v a="$e_en" -v b="$e_lat" 'BEGIN { exit !(a <= b) }' || fail "energy objective: $e_en pJ > latency objective's $e_lat pJ"
+  # bad input: exit 2 with the reason, nothing written
+  refuse "no array of fusemax-no-div can run Einsum AV of $c1: it needs div, which no PE there has, so no mapping exists" \
+    map --cascade $c1 --arch tests/mappings/bad/arch-no-div.yaml --model bert --seq 1K --out "$T/x.yaml"
+  refuse "no legal mapping of einsum/cascades/attention-3pass.einsum on flat among the 1 considered (--budget 1): pruned by operations 0, spatial fan-out 0, buffer capacity 0, registers 0, dependences 1, duplicates 0" \
+    map --cascade einsum/cascades/attention-3pass.einsum --arch hw/flat.yaml --model bert --seq 1K --out "$T/x.yaml" --budget 1
+  refuse "rank K of einsum/cascades/gemm.einsum has no size: give it with --set K=N (ranks E and F come from --model, M and P from --seq)" \
+    map --cascade einsum/cascades/gemm.einsum --arch hw/fusemax.yaml --model bert --seq 1K --out "$T/x.yaml"
+  [ ! -e "$T/x.yaml" ] || fail "a failed search wrote its --out file"
+  # explore: a small grid under FLAT's area; an area budget below every design
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 504.69 --model bert --seq 4K --dims 128,256 \
+    --capacities 16M --budget 3000 > "$T/ex.txt" || fail "explore: exit $?"
+  grep -q '^\* ' "$T/ex.txt" || fail "explore: no Pareto front: $(head -3 "$T/ex.txt")"
+  grep -q '^best: 256x256 2D' "$T/ex.txt" || fail "explore: $(tail -1 "$T/ex.txt")"
+  # with --db every design is stored, keyed by its mapping file, at the latency printed
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 504.69 --model bert --seq 4K --dims 128,256 \
+    --capacities 16M --budget 3000 --db "$T/ex.db" > "$T/exd.txt" || fail "explore --db: exit $?"
+  nd=$(sed -n 's/^\([0-9]*\) designs within.*/\1/p' "$T/exd.txt")
+  "$A" export --db "$T/ex.db" --csv > "$T/ex.csv"
+  [ "$(($(wc -l < "$T/ex.csv") - 1))" = "$nd" ] || fail "explore --db: $nd designs, $(($(wc -l < "$T/ex.csv") - 1)) stored"
+  [ "$(ls "$T/ex.db.mappings" | wc -l)" = "$nd" ] || fail "explore --db: not one mapping file per design"
+  # the best design: "best: RxC 2D, W-wide 1D, B-byte buffer: A mm^2, L s, E pJ"
+  read -r r c w b l <<< "$(sed -n 's/^best: \([0-9]*\)x\([0-9]*\) 2D, \([0-9]*\)-wide 1D, \([0-9]*\)-byte buffer: [^,]*, \([^ ]*\) s,.*/\1 \2 \3 \4 \5/p' "$T/exd.txt")"
+  s=$(grep "explore-${r}x$c-$w-$b.yaml" "$T/ex.csv" | cut -d, -f4 || true)
+  awk -v a="$l" -v b="$s" 'BEGIN { exit !(a > 0 && (a - b) / a < 1e-5 && (b - a) / a < 1e-5) }' \
+    || fail "explore --db: the best printed $l s, stored $s s"
+  status=0
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 1 --model bert --seq 4K --dims 128 --capacities 16M \
+    > "$T/out" 2> "$T/err" || status=$?
+  [ "$status" = 2 ] && grep -q '^attnsim: explore: the area budget 1 mm^2 is below every design of the grid (the smallest is ' "$T/err" \
+    || fail "explore under 1 mm^2: status $status, $(cat "$T/err")"
+  status=0
+  "$A" map --cascade $c1 --arch hw/fusemax.yaml --model bert --seq 1K > "$T/out" 2> "$T/err" || status=$?
+  [ "$status" = 2 ] && [ "$(head -1 "$T/err")" = "attnsim: map needs --out" ] && [ ! -s "$T/out" ] \
+    || fail "map without --out: status $status, $(head -1 "$T/err")"
+  ;;
+*) fail "unknown mode $mode" ;;
+esac
+finish "map $mode"

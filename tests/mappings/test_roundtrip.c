@@ -1,0 +1,111 @@
+/*
+** test_roundtrip.c: does a mapping written back read back identically?
+** Every shipped mapping is read, written, read again: the two in-memory
+** mappings must be the same (map_same), writing the second must give the
+** same bytes as writing the first, and both must bind to identical
+** schedules at BERT and XLM, 1K, 64K and 1M tokens.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mapping.h"
+
+static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
+                                       "linear-flat", "gemm-os", "gemm-os-scalesim",
+                                       "cascade-artifact", NULL };
+
+static char *slurp(const char *path) {
+  char *buf;
+  size_t len;
+  at_err e;
+  if (at_read_file(path, &buf, &len, &e)) fail_msg("%s", e.msg);
+  return buf;
+}
+
+/* Schedules equal field by field (the cascade pointers aside). */
+static void same_schedule(const sc_schedule *a, const sc_schedule *b, const char *what) {
+  assert_int_equal(a->nphases, b->nphases);
+  if (strcmp(a->tiling, b->tiling)) fail_msg("%s: tiling '%s' vs '%s'", what, a->tiling, b->tiling);
+  for (int i = 0; i < a->nphases; i++) {
+    sc_phase x = a->phase[i], y = b->phase[i];
+    x.c = y.c = NULL;
+    if (memcmp(&x, &y, sizeof x)) fail_msg("%s: phase %d binds differently", what, i);
+  }
+}
+
+static void roundtrip(void **state) {
+  (void)state;
+  char dir[] = "/tmp/attnsim-rt-XXXXXX";
+  if (!mkdtemp(dir)) fail_msg("mkdtemp");
+  wl_workload w[2];
+  at_err e;
+  if (wl_find("bert", NULL, &w[0], &e) || wl_find("xlm", NULL, &w[1], &e)) fail_msg("%s", e.msg);
+  static sc_schedule s1, s2;
+  for (int d = 0; designs[d]; d++) {
+    char src[512], out1[300], out2[300];
+    snprintf(src, sizeof src, "%s/mappings/%s.yaml", ATTNSIM_SOURCE_DIR, designs[d]);
+    snprintf(out1, sizeof out1, "%s/%s.yaml", dir, designs[d]);
+    snprintf(out2, sizeof out2, "%s/%s-again.yaml", dir, designs[d]);
+    map_spec *a, *b;
+    if (map_load(src, &a, &e) || map_write(a, out1, &e) || map_load(out1, &b, &e)) fail_msg("%s: %s", designs[d], e.msg);
+    if (!map_same(a, b)) fail_msg("%s: read back differently from %s", designs[d], out1);
+    if (map_write(b, out2, &e)) fail_msg("%s", e.msg);
+    char *t1 = slurp(out1), *t2 = slurp(out2);
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    hw_arch *arch;
+    if (hw_load(map_arch_path(a), &arch, &e)) fail_msg("%s", e.msg);
+    static const int64_t seqs[] = { 1024, 65536, 1048576 };
+    for (int m = 0; m < 2; m++)
+      for (int k = 0; k < 3; k++) {
+        char what[1024];
+        snprintf(what, sizeof what, "%s %s %lld", designs[d], w[m].name, (long long)seqs[k]);
+        int ra = map_bind(a, arch, &w[m], seqs[k], &s1, &e);
+        int rb = map_bind(b, arch, &w[m], seqs[k], &s2, &e);
+        assert_int_equal(ra, rb);
+        if (ra == 0) same_schedule(&s1, &s2, what);
+      }
+    hw_free(arch);
+    map_free(a);
+    map_free(b);
+  }
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* A written mapping is a file every reader accepts: spot-check its text. */
+static void written_text(void **state) {
+  (void)state;
+  char dir[] = "/tmp/attnsim-rt-XXXXXX";
+  if (!mkdtemp(dir)) fail_msg("mkdtemp");
+  char out[300];
+  snprintf(out, sizeof out, "%s/flat.yaml", dir);
+  map_spec *a;
+  at_err e;
+  if (map_load(ATTNSIM_SOURCE_DIR "/mappings/flat.yaml", &a, &e) || map_write(a, out, &e)) fail_msg("%s", e.msg);
+  char *t = slurp(out);
+  assert_non_null(strstr(t, "pb: {select: fusion_granularity, head: 1, row: SEQ / config.P1}"));
+  assert_non_null(strstr(t, "SN: {select: QK_loc, onchip: {home: buffer, spill: config.proportion_spilled, alias: QK, forward: [SD]}"));
+  free(t);
+  map_free(a);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(roundtrip),
+    cmocka_unit_test(written_text),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
