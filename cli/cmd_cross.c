@@ -1,8 +1,8 @@
 /*
 ** cmd_cross.c: `attnsim crosscheck`, the two engines on the same points.
 ** Per point: both cycle counts, the difference, and where the cycle
-** engine's busiest array lost time (fill, drain, window, dependency, DRAM;
-** buffer ports and FIFOs are not modelled yet and print 0) against the
+** engine's busiest array lost time (fill, drain, window, dependency, DRAM,
+** buffer ports, full FIFOs) against the
 ** analytical engine's exposed fill/drain.  Action counts must be
 ** identical: exit 1 if any differs.
 */
@@ -76,7 +76,7 @@ int cmd_crosscheck(int argc, char **argv) {
     for (; paper_seqs[ns]; ns++) seqs[ns] = paper_seqs[ns];
   }
   const sim_engine *cyc = sim_engine_find("cycle");
-  sim_engine_opts o = { 0, (int)win };
+  sim_engine_opts o = { 0, (int)win, NULL, NULL, 0 };
   int differ = 0;
   if (csv) {
     printf("design,model,seq_len,analytical,cycle,diff,diff_pct,array,busy");

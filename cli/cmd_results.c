@@ -42,7 +42,7 @@ static const char sweep_help[] =
   "                (0 <= I < N): N processes with I = 0..N-1 cover the sweep\n"
   "                once, on any number of machines; merge their databases with\n"
   "                attnsim merge\n"
-  "  --engine E    engine (default and only one so far: analytical)\n"
+  "  --engine E    engine: analytical (default) or cycle (stored under its name)\n"
   "  --dry-run     print the number of points (of this shard) and stop; no\n"
   "                database is opened\n\n"
   "Exit status: 0 success, 2 bad input (options, sweep file, database) or a\n"

@@ -16,6 +16,7 @@ static const char run_help[] =
   "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
+  "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES]\n"
   "                   [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine (default) or the\n"
   "SystemC cycle-level engine.\n"
@@ -40,7 +41,10 @@ static const char run_help[] =
   "                   steady states (the default)\n"
   "  --full           cycle: step every cycle and every PE (same results, slower)\n"
   "  --window W       cycle: tiles in flight for pipelined/interleaved phases, 1 to 4096\n"
-  "                   (default 2)\n"
+  "                   (default: the mapping's pipeline.window, else 2)\n"
+  "  --vcd FILE       cycle: array-level signals (busy, Einsum, stall cause) for GTKWave\n"
+  "  --trace FILE     cycle: Chrome/Perfetto JSON timeline, a track per array and DRAM\n"
+  "  --trace-limit N  refuse --vcd/--trace on runs longer than N cycles (default 10M)\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
   CLI_HELP_NUMBERS;
@@ -99,7 +103,26 @@ void cli_json_result(FILE *f, const sim_result *r) {
     fprintf(f, ",\"busy_cycles\":%llu,\"util\":%.6f,\"energy_pj\":%.9g}", (unsigned long long)x->busy_cycles,
             x->util, x->energy_pJ);
   }
-  fprintf(f, "]}\n");
+  /* exact action counts (both engines) and idle cycles by cause (cycle engine) */
+  fprintf(f, "],\"actions\":{\"arrays\":[");
+  for (int k = 0; k < r->n_arrays; k++) {
+    const sim_array_actions *a = &r->act.array[k];
+    fprintf(f, "%s{\"name\":", k ? "," : "");
+    cli_json_str(f, r->array_name[k]);
+    fprintf(f, ",\"ops\":{");
+    for (int o = 0; o < HW_OP_COUNT; o++) fprintf(f, "%s\"%s\":%llu", o ? "," : "", hw_op_name((hw_op)o), (unsigned long long)a->ops[o]);
+    fprintf(f, "},\"pe_cycles\":%llu,\"rf_reads\":%llu,\"edge_operands\":%llu,\"rf_writes\":%llu,\"forwarded\":%llu,"
+               "\"stall_cycles\":{", (unsigned long long)a->pe_cycles, (unsigned long long)a->rf_reads,
+            (unsigned long long)a->edge_operands, (unsigned long long)a->rf_writes, (unsigned long long)a->forwarded);
+    for (int c = 0; c < SIM_S_COUNT; c++)
+      fprintf(f, "%s\"%s\":%llu", c ? "," : "", sim_stall_name[c], (unsigned long long)r->stall[k][c]);
+    fprintf(f, "}}");
+  }
+  fprintf(f, "],\"buffer_read_bytes\":%llu,\"buffer_write_bytes\":%llu,\"buffer_row_reads\":%llu,"
+             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}}\n",
+          (unsigned long long)r->act.buffer_read_bytes, (unsigned long long)r->act.buffer_write_bytes,
+          (unsigned long long)r->act.buffer_row_reads, (unsigned long long)r->act.buffer_row_writes,
+          (unsigned long long)r->act.dram_read_bytes, (unsigned long long)r->act.dram_write_bytes);
 }
 
 void cli_print_result(FILE *f, const sim_result *r) {
@@ -159,14 +182,15 @@ int cmd_run(int argc, char **argv) {
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
     { "engine", required_argument, 0, 'E' }, { "full", no_argument, 0, 'F' },
     { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
-    { "set", required_argument, 0, 'S' },
+    { "set", required_argument, 0, 'S' }, { "vcd", required_argument, 0, 'V' },
+    { "trace", required_argument, 0, 'T' }, { "trace-limit", required_argument, 0, 'L' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL, *sets = NULL;
   int csv = 0, json = 0, ch, full = 0, ff = 0;
   int64_t len = 0, win = 0;
   const sim_engine *eng = sim_engine_find(NULL);
-  sim_engine_opts eo = { 0, 0 };
+  sim_engine_opts eo = { 0, 0, NULL, NULL, 0 };
   sim_overrides ov = { 0 };
   at_err e;
   optind = 1;
@@ -197,6 +221,9 @@ int cmd_run(int argc, char **argv) {
         return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
       break;
     case 'S': sets = optarg; break;
+    case 'V': eo.vcd = optarg; break;
+    case 'T': eo.trace = optarg; break;
+    case 'L': if (cli_opt_u64("--trace-limit", optarg, &eo.trace_limit, &e)) return cli_fail(&e); break;
     case 'F': full = 1; break;
     case 'f': ff = 1; break;
     case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
@@ -210,7 +237,8 @@ int cmd_run(int argc, char **argv) {
                   : design && !model ? "run needs --model" : design && !len ? "run needs --seq"
                   : csv && json ? "give at most one of --csv and --json"
                   : full && ff ? "give at most one of --full and --fast-forward"
-                  : (full || ff || win) && strcmp(eng->name, "cycle") ? "--full, --fast-forward and --window need --engine cycle"
+                  : (full || ff || win || eo.vcd || eo.trace || eo.trace_limit) && strcmp(eng->name, "cycle")
+                    ? "--full, --fast-forward, --window, --vcd, --trace and --trace-limit need --engine cycle"
                   : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   eo.full = full;

@@ -305,6 +305,8 @@ static int load_array_timing(const yt_node *m, hw_array *ar, at_err *e) {
   ar->results = HW_RESULTS_SHIFT;
   if (yt_find(m, "pipeline_depth") && get_range(m, "pipeline_depth", 0, 64, &ar->pipeline_depth, e)) return -1;
   if (yt_find(m, "edge_registers") && get_range(m, "edge_registers", 0, 64, &ar->edge_registers, e)) return -1;
+  ar->fifo_depth = 0;
+  if (yt_find(m, "fifo_depth") && get_range(m, "fifo_depth", 1, 4096, &ar->fifo_depth, e)) return -1;
   const yt_node *r = yt_find(m, "results");
   if (r) {
     const char *v = yt_scalar(r);
@@ -318,7 +320,7 @@ static int load_array(const yt_node *key, const yt_node *m, hw_array *ar,
                       at_err *e) {
   static const char *const keys[] = {"rows", "cols", "width", "regs_per_pe",
                                      "issue", "ops", "pipeline_depth",
-                                     "edge_registers", "results", NULL};
+                                     "edge_registers", "results", "fifo_depth", NULL};
   static const char *const ops[] = {"mac", "mul", "add", "sub", "max", "min",
                                     "exp", "div", NULL};
   const char *name = yt_scalar(key);
@@ -369,7 +371,7 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   static const char *const top[] = {"name", "description", "clock",
                                     "word_bytes", "energy", "area", "arrays",
                                     "buffer", "dram", NULL};
-  static const char *const buf[] = {"size", "row_bits", "banks", NULL};
+  static const char *const buf[] = {"size", "row_bits", "banks", "ports", NULL};
   static const char *const dram[] = {"bandwidth", "access_bits", "latency", NULL};
   const yt_node *n, *arrays, *bufn, *dramn;
   const char *s;
@@ -408,6 +410,8 @@ static int fill(hw_arch *a, const yt_node *r, const char *path, at_err *e) {
   if (a->buffer.banks > rows)
     return yt_badval(yt_find(bufn, "banks"), e,
                      "more banks than buffer rows (%lld)", (long long)rows);
+  a->buffer.ports = 1;
+  if (yt_find(bufn, "ports") && get_range(bufn, "ports", 1, 64, &a->buffer.ports, e)) return -1;
 
   if (yt_get(r, "dram", &dramn, e) || yt_check_keys(dramn, dram, e)) return -1;
   if (yt_get(dramn, "bandwidth", &n, e) || yt_bandwidth(n, &a->dram.bandwidth_Bps, e))
@@ -619,6 +623,8 @@ int hw_validate(const hw_arch *a, at_err *e) {
   if (b->banks < 1 || b->banks > b->bytes / (b->row_bits / 8))
     BAD("arch %s: buffer.banks: must be 1 to the number of rows (%lld), got %lld", nm,
         (long long)(b->bytes / (b->row_bits / 8)), (long long)b->banks);
+  if (b->ports < 1 || b->ports > 64)
+    BAD("arch %s: buffer.ports: must be 1 to 64 row accesses per bank per cycle, got %lld", nm, (long long)b->ports);
   if (!within(a->dram.bandwidth_Bps, HW_BANDWIDTH_MIN_BPS, HW_BANDWIDTH_MAX_BPS))
     BAD("arch %s: dram.bandwidth: must be 1 B/s to 1e15 B/s, got %g B/s", nm,
         a->dram.bandwidth_Bps);

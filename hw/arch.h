@@ -95,12 +95,15 @@ typedef struct hw_array {
   int64_t edge_registers;         /* register stages an operand crosses at the array's
                                      edge before the first PE; default 0 */
   hw_results results;             /* default shift */
+  int64_t fifo_depth;             /* results from other arrays its input FIFO holds,
+                                     in tasks' outputs; 0 (default): unbounded */
 } hw_array;
 
 typedef struct hw_buffer {
   int64_t bytes;                  /* capacity (sweepable); a whole number of rows */
   int64_t row_bits;               /* bits per row, the unit of buffer energy */
   int64_t banks;                  /* independently addressed banks, <= rows */
+  int64_t ports;                  /* row accesses per bank per cycle (cycle engine); default 1 */
 } hw_buffer;
 
 typedef struct hw_dram {

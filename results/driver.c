@@ -25,17 +25,10 @@
 #include "config.h"
 #include "store.h"
 
-/* The engines a point can be evaluated with.  Each entry's eval has
-** sim_eval's contract (sim.h).  Only the analytical engine exists yet. */
-typedef struct rs_engine {
-  const char *name;
-  int (*eval)(const sim_design *d, const wl_workload *w, int64_t seq_len,
-              const sim_overrides *ov, sim_result *r, at_err *e);
-} rs_engine;
-static const rs_engine engines[] = {
-  { "analytical", sim_eval },
-};
-const char *const rs_engine_names[] = { "analytical", NULL };
+/* The engines a point can be evaluated with: sim's registry (sim.h),
+** stored under their names; the cycle engine runs fast-forward. */
+typedef sim_engine rs_engine;
+const char *const rs_engine_names[] = { "analytical", "cycle", NULL };
 
 /* Everything a point needs, prepared once per sweep. */
 typedef struct ctx {
@@ -117,8 +110,8 @@ static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
   }
   if (i == x->crash_at) abort();   /* test hook: a crash in the engine */
-  return x->engine->eval(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
-                         &x->sw->variants[p.variant], r, e);
+  return sim_eval_on(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
+                     &x->sw->variants[p.variant], x->engine, NULL, r, e);
 }
 
 /* ---- workers ---------------------------------------------------------- */
@@ -360,9 +353,8 @@ static void free_designs(const rs_sweep *sw, ctx *x) {
 int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st, at_err *e) {
   memset(st, 0, sizeof *st);
   const rs_engine *eng = NULL;
-  for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
-    if (!strcmp(o->engine, engines[i].name)) eng = &engines[i];
-  if (!eng) return at_errf(e, "unknown engine '%s' (engines: analytical)", o->engine);
+  eng = sim_engine_find(o->engine);
+  if (!eng) return at_errf(e, "unknown engine '%s' (engines: analytical, cycle)", o->engine);
   if (o->nshards < 1 || o->shard < 0 || o->shard >= o->nshards)
     return at_errf(e, "bad shard %d/%d", o->shard, o->nshards);
   if (o->jobs < 1 || o->jobs > RS_MAX_JOBS) return at_errf(e, "bad number of jobs %d", o->jobs);

@@ -420,6 +420,44 @@ static int build_speedup(fig *f, rs_store *s, const char *engine, at_err *e) {
   return 0;
 }
 
+/* engines: the cycle engine's latency over the analytical engine's, per
+** design, model and length (drawn only when the database holds both). */
+static int build_engines(fig *f, rs_store *s, const char *engine, at_err *e) {
+  (void)engine;
+  dset a, c;
+  if (load_defaults(s, "analytical", &a, e)) return -1;
+  if (load_defaults(s, "cycle", &c, e)) { dset_free(&a); return -1; }
+  for (int m = 0; m < c.models.n; m++) {
+    int am = names_find(&a.models, c.models.v[m]);
+    if (am < 0) continue;
+    panel *p = panel_add(f, c.models.v[m]);
+    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    int col_of[MAX_SERIES];
+    table_cols(&p->t, "seq", NULL);
+    for (int k = 0; k < c.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
+      col_of[p->nseries] = k;
+      p->t.cols[p->t.ncols++] = strdup(c.designs.v[k]);
+      series_add(p, c.designs.v[k], design_lt(c.designs.v[k]));
+    }
+    for (int i = 0; i < c.nseqs; i++) {
+      char b[32];
+      if (table_row(&p->t, 0) < 0) { dset_free(&a); dset_free(&c); return at_errf(e, "out of memory"); }
+      seq_label(c.seqs[i], b, sizeof b);
+      cellf(&p->t, 0, "%s", b);
+      for (int k = 0; k < p->nseries; k++) {
+        const dpoint *x = dfind(&c, col_of[k], m, c.seqs[i]);
+        int ad = names_find(&a.designs, c.designs.v[col_of[k]]);
+        const dpoint *y = ad < 0 ? NULL : dfind(&a, ad, am, c.seqs[i]);
+        if (x && y && y->latency_s > 0) cellnum(&p->t, k + 1, x->latency_s / y->latency_s);
+      }
+    }
+  }
+  if (!f->npanels) snprintf(f->note, sizeof f->note, "No point evaluated by both engines.");
+  dset_free(&a);
+  dset_free(&c);
+  return 0;
+}
+
 static int build_energy(fig *f, rs_store *s, const char *engine, at_err *e) {
   dset d;
   if (load_defaults(s, engine, &d, e)) return -1;
@@ -993,10 +1031,14 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
       .about = "Latency against the 2D array's size (rows x cols, square and not), one line "
                "per 1D width and buffer size.",
       .build = build_arrays },
+    { .name = "engines", .title = "Cycle engine against analytical", .script = "speedup.gp",
+      .ylab = "cycle-engine latency / analytical latency",
+      .about = "The cycle-level engine's latency over the analytical engine's at the same point "
+               "(sim/README.md explains each gap); drawn when the database holds both engines.",
+      .build = build_engines },
   };
-  const int nfigs = (int)(sizeof figs / sizeof figs[0]);
+  int nfigs = (int)(sizeof figs / sizeof figs[0]);
   memset(st, 0, sizeof *st);
-  st->figures = nfigs;
 
   char plots[PATH_MAX], outabs[PATH_MAX];
   char *rel = at_path_join(at_data_dir(), "results/plots");
@@ -1012,6 +1054,16 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
   if (rs_store_open(o->db_path, RS_READ, &s, e)) return -1;
   int64_t npoints = 0;
   int rc = rs_store_count(s, &npoints, e);
+  /* the engine comparison only when both engines have points */
+  sqlite3_stmt *q = NULL;
+  int both = 0;
+  if (!rc && sqlite3_prepare_v2(rs_store_db(s), "SELECT count(DISTINCT engine) FROM points WHERE engine IN "
+                                "('analytical', 'cycle') AND status = 'ok'", -1, &q, NULL) == SQLITE_OK &&
+      sqlite3_step(q) == SQLITE_ROW)
+    both = sqlite3_column_int(q, 0) == 2;
+  sqlite3_finalize(q);
+  if (!both) nfigs--;
+  st->figures = nfigs;
   for (int i = 0; !rc && i < nfigs; i++) rc = figs[i].build(&figs[i], s, o->engine, e);
   rs_store_close(s);
 

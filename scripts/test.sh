@@ -131,6 +131,11 @@ stage_valgrind() {
   vg 0 . "$bin" run --design arch --model tests/sim/cycle/tiny.yaml --seq 512 --rows 8 --cols 8 --width-1d 8 --engine cycle --full
   vg 0 . "$bin" run --engine cycle --mapping mappings/gemm-os-scalesim.yaml --rows 4 --cols 8 --set M=9,N=17,K=3 --csv
   vg 0 . "$bin" crosscheck --designs fusemax,flat --models bert --seqs 1K,1M
+  local tr
+  tr=$(mktemp -d)
+  vg 0 . "$bin" run --engine cycle --mapping mappings/gemm-os.yaml --rows 4 --cols 4 --set M=9,N=5,K=3 \
+    --trace "$tr/t.json" --vcd "$tr/w.vcd" --csv
+  rm -rf "$tr"
   # the mapper: a small search on two threads, and a cascade it cannot map
   local mo
   mo=$(mktemp -d)

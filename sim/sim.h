@@ -55,8 +55,8 @@ typedef enum sim_stall {
   SIM_S_WINDOW,       /* its next task's tile was not yet in the window */
   SIM_S_DEPENDENCY,   /* waiting for a result of its own array */
   SIM_S_DRAM,         /* its next task's tile had not arrived from DRAM */
-  SIM_S_BUFFER_PORT,  /* buffer port conflict: not modelled yet, always 0 */
-  SIM_S_FIFO_FULL,    /* full FIFO between arrays: not modelled yet, always 0 */
+  SIM_S_BUFFER_PORT,  /* its tile's entry waited for the buffer's banks x ports */
+  SIM_S_FIFO_FULL,    /* its results' consumer array's input FIFO was full */
   SIM_S_COUNT
 } sim_stall;
 extern const char *const sim_stall_name[SIM_S_COUNT];
@@ -144,7 +144,10 @@ extern const char *const sim_shipped_designs[];
 /* Options of an engine run (the analytical engine ignores them). */
 typedef struct sim_engine_opts {
   int full;                   /* cycle: step every cycle (else fast-forward) */
-  int window;                 /* cycle: tiles in flight, 0 = the default (2) */
+  int window;                 /* cycle: tiles in flight, 0 = the mapping's (default 2) */
+  const char *vcd;            /* cycle: write array-level signals here (GTKWave), or NULL */
+  const char *trace;          /* cycle: write a Chrome/Perfetto JSON timeline here, or NULL */
+  uint64_t trace_limit;       /* cycle: refuse to trace a run longer than this, cycles (0: 10M) */
 } sim_engine_opts;
 
 struct sc_schedule;

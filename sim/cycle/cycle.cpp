@@ -20,9 +20,11 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -60,6 +62,7 @@ struct Ein {
   bool in_tile = true;
   bool leaves = false;      /* its results leave the array */
   bool shifted = false;     /* ... through the column shift chain */
+  std::vector<std::pair<int, int>> feeds;   /* (consumer Einsum, its array) on other arrays */
   std::vector<int> dep;     /* same-tile producers (TILE, or ALL when it fires once) */
   std::vector<int> carried; /* producers in the previous iteration of the carried loop */
   std::vector<int> unused;  /* levels (shared loops) it does not iterate over */
@@ -80,6 +83,8 @@ struct Tile {
   uint64_t k = 0;           /* position in the enumeration */
   std::vector<Task> t;
   int64_t rel = 0;          /* cycle it enters the window */
+  int rel_cause = SIM_S_WINDOW;  /* what held its entry: the window, or buffer ports */
+  int64_t bufdone = 0;      /* cycle the buffer has served its row accesses */
   int64_t arr = 0;          /* cycle its DRAM bytes have arrived */
   int nstarted = 0;
   int64_t endE = 0, endW = 0;   /* max occupancy end / last write of its tasks so far */
@@ -106,9 +111,15 @@ struct ArrayMod : sc_module {
   std::vector<uint32_t> left;   /* --full: work left per PE of the running task */
   int64_t last_step = -1;
   int npe_running = 0;
+  bool fifo_blocked = false;    /* its last wait was on a full FIFO */
   uint64_t stepped = 0;         /* --full: PE-cycles stepped */
+  /* the boundary worth observing (--vcd): busy, the Einsum running (its
+  ** index + 1, 0 idle), why it waits (sim_stall + 1, 0 busy) */
+  sc_core::sc_signal<bool> busy_sig;
+  sc_core::sc_signal<uint32_t> einsum_sig, stall_sig;
   SC_HAS_PROCESS(ArrayMod);
-  ArrayMod(sc_module_name n, Phase *p, int i) : sc_module(n), P(p), id(i) {
+  ArrayMod(sc_module_name n, Phase *p, int i)
+      : sc_module(n), P(p), id(i), busy_sig("busy"), einsum_sig("einsum"), stall_sig("stall") {
     SC_METHOD(step);
   }
   void step();
@@ -138,6 +149,9 @@ struct Phase {
   uint64_t next_k = 0;                  /* next tile to materialise */
   std::deque<Tile> tiles;               /* materialised, oldest first */
   int64_t chan_free = 0;                /* DRAM channel busy until */
+  int64_t buf_free = 0;                 /* global buffer's ports busy until */
+  uint64_t tile_rows = 0, last_rows = 0;    /* buffer row accesses per tile */
+  uint64_t rows_per_cycle = 1;          /* banks x ports */
   uint64_t tile_bytes = 0, last_bytes = 0;
   double bpc = 1;                       /* DRAM bytes per cycle */
   int64_t dram_latency = 0;
@@ -158,6 +172,9 @@ struct Phase {
   std::vector<std::unique_ptr<ArrayMod>> arrays;
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
+  bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
+  struct Slice { int track; int x; uint64_t k; int64_t S, dur; };
+  std::vector<Slice> slices;            /* per task (track = array) and DRAM request (track = arrays) */
 
   int fail(const char *msg) {
     if (!failed) at_errf(e, "cycle engine: %s", msg);
@@ -181,13 +198,14 @@ struct Phase {
     Tile *t = find(k);
     if (!t) return 0;       /* dropped: long complete */
     if (t->nstarted < (int)t->t.size()) return UNKNOWN;
-    return sequential ? t->endW + 1 : t->endE;
+    return std::max(sequential ? t->endW + 1 : t->endE, t->bufdone);
   }
 
   bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
 
   int materialise();
   const Var *variant(int x, uint64_t k);
+  bool fifo_full(int x, int64_t t);
   void check(Tile *t);
   void signature(const Tile *t, std::vector<int64_t> &sig);
   void start(ArrayMod *a, Tile *t, Task *task);
@@ -217,14 +235,17 @@ void ArrayMod::step() {
     return;
   }
   /* idle: the oldest ready task bound to this array */
+  if (P->record && busy_sig.read()) { busy_sig.write(false); einsum_sig.write(0); }
   int64_t wake = INT64_MAX;
+  int wait_cause = SIM_S_WINDOW;
+  bool fifo_wait = false;
   for (Tile &tl : P->tiles) {
     if (tl.nstarted == (int)tl.t.size()) continue;
     int64_t gate = std::max(tl.rel, tl.arr);
     for (Task &task : tl.t) {
       if (task.S != UNKNOWN || P->ein[task.x].array != id) continue;
       int64_t ready = gate;
-      int cause = tl.arr > tl.rel ? SIM_S_DRAM : SIM_S_WINDOW;
+      int cause = tl.arr > tl.rel ? SIM_S_DRAM : tl.rel_cause;
       bool known = true;
       auto wait_for = [&](const Task &d) {
         int64_t u = usable(P, d, id);
@@ -241,8 +262,17 @@ void ArrayMod::step() {
             if (prev->t[j].x == q) wait_for(prev->t[j]);
       }
       if (!known) continue;
+      if (ready <= t && P->fifo_full(task.x, t)) {
+        /* its results would find the consumer's input FIFO full: wait for a
+        ** consumer to start (a task start kicks every array) */
+        if (wake == INT64_MAX) { wake = INT64_MAX - 1; wait_cause = SIM_S_FIFO_FULL; }
+        fifo_wait = true;
+        continue;
+      }
       if (ready <= t) {
         /* the idle stretch before this start, charged to what it waited for */
+        if (fifo_blocked) cause = SIM_S_FIFO_FULL;
+        fifo_blocked = false;
         int64_t from = P->idle_from[(size_t)id];
         if (from < 0) P->stall[(size_t)id][SIM_S_FILL] += (uint64_t)t;
         else if (t > from) P->stall[(size_t)id][(size_t)cause] += (uint64_t)(t - from);
@@ -254,14 +284,16 @@ void ArrayMod::step() {
         else next_trigger(sc_time((double)(busy_until - t), SC_NS));
         return;
       }
-      wake = std::min(wake, ready);
+      if (ready < wake) { wake = ready; wait_cause = cause; }
     }
   }
+  if (fifo_wait) fifo_blocked = true;
+  if (P->record) stall_sig.write((uint32_t)wait_cause + 1);
   bool more = P->next_k < P->ntiles;
   for (Tile &tl : P->tiles) more |= tl.nstarted < (int)tl.t.size();
   if (!more) return;              /* nothing left for anyone: sleep for good */
   if (P->o->full) next_trigger(sc_time(1, SC_NS), P->kick());
-  else if (wake != INT64_MAX) next_trigger(sc_time((double)(wake - t), SC_NS), P->kick());
+  else if (wake < INT64_MAX - 1) next_trigger(sc_time((double)(wake - t), SC_NS), P->kick());
   else next_trigger(P->kick());
 }
 
@@ -274,6 +306,12 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   task->Uo = S + x.lat_other;
   task->Wf = S + x.lat_final;
   a->busy_until = task->E;
+  if (record) {
+    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S });
+    a->busy_sig.write(true);
+    a->einsum_sig.write((uint32_t)task->x + 1);
+    a->stall_sig.write(0);
+  }
   t->nstarted++;
   t->endE = std::max(t->endE, task->E);
   t->endW = std::max(t->endW, task->Wf);
@@ -293,6 +331,28 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   }
 }
 
+/* Whether starting einsum x at cycle t would overfill a consumer array's
+** input FIFO: it holds, per task of this Einsum started before t, one
+** output until the consuming task starts (before t, so the answer does not
+** depend on which method runs first within a cycle). */
+bool Phase::fifo_full(int x, int64_t t) {
+  for (auto &f : ein[(size_t)x].feeds) {
+    int64_t depth = s->arch->arrays[f.second].fifo_depth;
+    if (depth <= 0) continue;
+    int64_t held = 0;
+    for (const Tile &tl : tiles) {
+      const Task *prod = nullptr, *cons = nullptr;
+      for (const Task &task : tl.t) {
+        if (task.x == x) prod = &task;
+        if (task.x == f.first) cons = &task;
+      }
+      if (prod && cons && prod->S != UNKNOWN && prod->S < t && (cons->S == UNKNOWN || cons->S >= t)) held++;
+    }
+    if (held >= depth) return true;
+  }
+  return false;
+}
+
 /* Creates the next tiles whose window entry is known, in order, each only
 ** after the previous one's period check (so a skip never renumbers a tile
 ** whose tasks were built for another position). */
@@ -302,10 +362,13 @@ int Phase::materialise() {
     if (!tiles.empty() && !tiles.back().checked) break;
     uint64_t k = next_k;
     int64_t rel = 0, pre = 0;
+    int rel_cause = SIM_S_WINDOW;
     if (k >= (uint64_t)W) {
       int64_t c = complete(k - W);
       if (c == UNKNOWN) break;
       rel = c;
+      Tile *old = find(k - W);
+      if (old && old->bufdone > (sequential ? old->endW + 1 : old->endE)) rel_cause = SIM_S_BUFFER_PORT;
     }
     if (k >= (uint64_t)W + 1) {
       int64_t c = complete(k - W - 1);
@@ -324,6 +387,12 @@ int Phase::materialise() {
     Tile tl;
     tl.k = k;
     tl.rel = rel;
+    tl.rel_cause = rel_cause;
+    /* the buffer's banks serve the tile's row accesses from its window entry */
+    uint64_t rows = k + 1 == ntiles ? last_rows : tile_rows;
+    int64_t bbegin = std::max(rel, buf_free);
+    buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
+    tl.bufdone = rows ? buf_free : 0;
     for (size_t x = 0; x < ein.size(); x++) {
       bool fires = ein[x].in_tile;
       if (!fires) {
@@ -346,6 +415,7 @@ int Phase::materialise() {
     int64_t begin = std::max(pre, chan_free);
     chan_free = begin + service;
     tl.arr = bytes ? chan_free + dram_latency : 0;
+    if (record && bytes) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, service });
     if (tl.t.empty()) tl.checked = true;
     tiles.push_back(std::move(tl));
     next_k++;
@@ -367,6 +437,8 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
   int64_t T = t->rel;
   sig.clear();
   sig.push_back(rel(chan_free, T));
+  sig.push_back(rel(buf_free, T));
+  for (const auto &am : arrays) sig.push_back(am->fifo_blocked);
   sig.push_back(rel(endW_all + 1, T));
   for (const Tile &tl : tiles) {
     bool live = tl.k >= t->k || tl.nstarted < (int)tl.t.size() || tl.endW >= T;
@@ -374,6 +446,8 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
     sig.push_back((int64_t)(tl.k - t->k) - (int64_t)1e12);
     sig.push_back(rel(tl.rel, T));
     sig.push_back(rel(tl.arr, T));
+    sig.push_back(rel(tl.bufdone, T));
+    sig.push_back(tl.rel_cause);
     for (const Task &task : tl.t) {
       sig.push_back(task.x);
       if (task.S == UNKNOWN || task.S >= T) { sig.push_back(-1); continue; }
@@ -391,7 +465,7 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 ** Einsums that fire after it, the next loop's start). */
 void Phase::check(Tile *t) {
   t->checked = true;
-  if (o->full) return;
+  if (o->full || record) return;
   std::vector<int64_t> sig;
   signature(t, sig);
   uint64_t k = t->k;
@@ -579,7 +653,13 @@ static int setup(Phase &P) {
     E.leaves = ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output;
     for (int q = 0; q < ph->ne; q++) {
       int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
-      for (int i = 0; i < nq; i++) if (dq[i] == x && ph->e[q].array != se->array) E.leaves = true;
+      for (int i = 0; i < nq; i++)
+        if (dq[i] == x && ph->e[q].array != se->array) {
+          E.leaves = true;
+          bool have = false;
+          for (auto &f : E.feeds) have |= f.first == q;
+          if (!have) E.feeds.push_back({ q, ph->e[q].array });
+        }
     }
     E.shifted = E.leaves && ar->results == HW_RESULTS_SHIFT && ar->rows > 1 && se->spatial[0] >= 0 &&
                 sc_relevant(ph, se->spatial[0], t);
@@ -626,6 +706,11 @@ static int setup(Phase &P) {
   P.tile_bytes = dram / P.ntiles;
   P.last_bytes = dram - P.tile_bytes * (P.ntiles - 1);
   P.bpc = a->dram.bandwidth_Bps / a->clock_hz;
+  uint64_t brows = 0;
+  if (at_add64(tr.buffer_row_reads, tr.buffer_row_writes, &brows)) return at_errf(P.e, "buffer rows overflow 64 bits");
+  P.tile_rows = brows / P.ntiles;
+  P.last_rows = brows - P.tile_rows * (P.ntiles - 1);
+  P.rows_per_cycle = (uint64_t)a->buffer.banks * (uint64_t)a->buffer.ports;
   P.dram_latency = a->dram.latency_cycles;
   return 0;
 }
@@ -660,6 +745,21 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
       P.arrays.push_back(std::make_unique<ArrayMod>(name, &P, k));
     }
     P.ctrl = std::make_unique<Ctrl>("ctrl", &P);
+    sc_core::sc_trace_file *vcd = nullptr;
+    if (P.record && P.o->vcd) {
+      /* SystemC appends ".vcd"; a phase after the first gets its name too */
+      std::string name = P.o->vcd;
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".vcd") == 0) name.resize(name.size() - 4);
+      if (P.ph != &P.s->phase[0]) name += std::string("-") + P.ph->name;
+      vcd = sc_core::sc_create_vcd_trace_file(name.c_str());
+      vcd->set_time_unit(1, SC_NS);
+      for (auto &am : P.arrays) {
+        std::string an = P.s->arch->arrays[am->id].name;
+        sc_core::sc_trace(vcd, am->busy_sig, "array_" + an + ".busy");
+        sc_core::sc_trace(vcd, am->einsum_sig, "array_" + an + ".einsum");
+        sc_core::sc_trace(vcd, am->stall_sig, "array_" + an + ".stall");
+      }
+    }
     try {
       sc_core::sc_start();
     } catch (const std::exception &ex) {
@@ -670,6 +770,7 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
       return at_errf(P.e, "cycle engine: SystemC: %s", ex.what());
     }
     for (size_t k = 0; k < P.arrays.size(); k++) stepped[k] += P.arrays[k]->stepped;
+    if (vcd) sc_core::sc_close_vcd_trace_file(vcd);
     P.arrays.clear();
     P.ctrl.reset();
     P.kick_ev.reset();
@@ -694,7 +795,11 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
   return 0;
 }
 
-int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+/* A task slice of the whole run, for --trace. */
+struct RunSlice { int phase; Phase::Slice sl; int64_t base; };
+
+int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e, bool record,
+              std::vector<RunSlice> *slices) {
   const hw_arch *a = s->arch;
   sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
   uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
@@ -711,8 +816,11 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
     P.ph = &s->phase[i];
     P.o = o;
     P.e = e;
+    P.record = record;
     int64_t c = 0;
     if (run_phase(P, &c, stepped, r)) return -1;
+    if (slices)
+      for (const Phase::Slice &sl : P.slices) slices->push_back(RunSlice{ i, sl, i ? total + 1 : 0 });
     /* phases run back to back: the next starts the cycle after */
     total += i ? c + 1 : c;
     for (int x = 0; x < P.ph->ne; x++) {
@@ -744,9 +852,50 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
 
 }  // namespace
 
+/* Chrome/Perfetto trace-event JSON: one track per array and one for the
+** DRAM channel, a slice per task (1 us on the time axis = 1 cycle).  The
+** file is written beside and renamed into place: never half-written. */
+static int write_trace(const sc_schedule *s, const std::vector<RunSlice> &sl, const char *path, at_err *e) {
+  std::string tmp = std::string(path) + ".tmp";
+  FILE *f = fopen(tmp.c_str(), "w");
+  if (!f) return at_errf(e, "%s: cannot write: %s", path, strerror(errno));
+  const hw_arch *a = s->arch;
+  fprintf(f, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
+  fprintf(f, "{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"attnsim cycle engine (1 us = 1 cycle)\"}}");
+  for (int k = 0; k <= a->n_arrays; k++)
+    fprintf(f, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"name\":\"thread_name\",\"args\":{\"name\":\"%s%s\"}}", k,
+            k < a->n_arrays ? "array " : "DRAM", k < a->n_arrays ? a->arrays[k].name : "");
+  for (const RunSlice &r : sl) {
+    const sc_phase *ph = &s->phase[r.phase];
+    const char *name = r.sl.x >= 0 ? ph->c->tensors[ph->c->einsums[ph->e[r.sl.x].einsum].lhs.tensor].name : "tile bytes";
+    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu}}",
+            r.sl.track, ph->name, name, (long long)(r.base + r.sl.S), (long long)r.sl.dur, (unsigned long long)r.sl.k);
+  }
+  fprintf(f, "\n]}\n");
+  if (fclose(f) || rename(tmp.c_str(), path)) {
+    remove(tmp.c_str());
+    return at_errf(e, "%s: cannot write: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
 extern "C" int sim_cycle(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
   try {
-    return cycle_run(s, o, r, e);
+    if (!o->trace && !o->vcd) return cycle_run(s, o, r, e, false, nullptr);
+    /* time the run first: a trace of a long one would be gigabytes */
+    uint64_t limit = o->trace_limit ? o->trace_limit : 10000000;
+    if (cycle_run(s, o, r, e, false, nullptr)) return -1;
+    if (r->cycles > limit)
+      return at_errf(e, "the run is %llu cycles, longer than the trace limit of %llu: trace a smaller point or "
+                     "raise --trace-limit", (unsigned long long)r->cycles, (unsigned long long)limit);
+    std::vector<RunSlice> sl;
+    sim_result again;
+    std::memset(&again, 0, sizeof again);
+    if (cycle_run(s, o, &again, e, true, &sl)) return -1;
+    if (again.cycles != r->cycles)
+      return at_errf(e, "cycle engine: the traced run took %llu cycles, the extrapolated one %llu",
+                     (unsigned long long)again.cycles, (unsigned long long)r->cycles);
+    return o->trace ? write_trace(s, sl, o->trace, e) : 0;
   } catch (const std::exception &ex) {
     return at_errf(e, "cycle engine: %s", ex.what());
   }

@@ -43,7 +43,7 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   sim_overrides ov = { rows, cols, w1d, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   assert_non_null(cyc);
-  sim_engine_opts ff = { 0, 0 }, full = { 1, 0 };
+  sim_engine_opts ff = { 0, 0, NULL, NULL, 0 }, full = { 1, 0, NULL, NULL, 0 };
   sim_result ra, rf, rs;
   if (sim_eval_on(d, &w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seq, &ov, cyc, &ff, &rf, &e) ||
       sim_eval_on(d, &w, seq, &ov, cyc, &full, &rs, &e))
@@ -91,7 +91,7 @@ static void window_monotone(void **state) {
   sim_overrides ov = { 16, 16, 16, 0, 0 };
   uint64_t prev = UINT64_MAX;
   for (int win = 1; win <= 8; win *= 2) {
-    sim_engine_opts o = { 0, win };
+    sim_engine_opts o = { 0, win, NULL, NULL, 0 };
     sim_result r;
     if (sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &o, &r, &e)) fail_msg("%s", e.msg);
     assert_true(r.cycles <= prev);
@@ -100,12 +100,71 @@ static void window_monotone(void **state) {
   sim_design_free(d);
 }
 
+/* One single-ported buffer bank: FLAT's softmax passes (about 7 buffer
+** accesses per score element) become buffer-port bound, the stall is named,
+** and both modes still agree. */
+static void buffer_ports(void **state) {
+  (void)state;
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find_on("flat", ATTNSIM_SOURCE_DIR "/tests/sim/cycle/flat-1bank.yaml", &d, &e) ||
+      wl_find("bert", NULL, &w, &e))
+    fail_msg("%s", e.msg);
+  sim_result ra, rc;
+  if (sim_eval_on(d, &w, 1024, NULL, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, 1024, NULL, sim_engine_find("cycle"), NULL, &rc, &e))
+    fail_msg("%s", e.msg);
+  assert_true(rc.cycles > ra.cycles + ra.cycles / 2);
+  uint64_t port = 0;
+  for (int k = 0; k < rc.n_arrays; k++) port += rc.stall[k][SIM_S_BUFFER_PORT];
+  assert_true(port > 0);
+  assert_memory_equal(&ra.act, &rc.act, sizeof ra.act);
+  if (wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e)) fail_msg("%s", e.msg);
+  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_result r1, r2;
+  if (sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), NULL, &r1, &e) ||
+      sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), &full, &r2, &e))
+    fail_msg("%s", e.msg);
+  assert_int_equal(r1.cycles, r2.cycles);
+  sim_design_free(d);
+}
+
+/* A one-entry FIFO into FuseMax's 1D array: the 2D array waits for the 1D
+** array to take its previous result (fifo_full), the run is longer than
+** with an unbounded one, both modes agree, the counts are the same. */
+static void fifo_depth(void **state) {
+  (void)state;
+  sim_design *d, *u;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find_on("fusemax", ATTNSIM_SOURCE_DIR "/tests/sim/cycle/fusemax-fifo1.yaml", &d, &e) ||
+      sim_design_find("fusemax", &u, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  const sim_engine *cyc = sim_engine_find("cycle");
+  sim_result rf, rs, ru;
+  if (sim_eval_on(d, &w, 512, &ov, cyc, NULL, &rf, &e) || sim_eval_on(d, &w, 512, &ov, cyc, &full, &rs, &e) ||
+      sim_eval_on(u, &w, 512, &ov, cyc, NULL, &ru, &e))
+    fail_msg("%s", e.msg);
+  assert_int_equal(rf.cycles, rs.cycles);
+  assert_true(rf.cycles > ru.cycles);
+  assert_true(rf.stall[0][SIM_S_FIFO_FULL] > 0);
+  assert_int_equal(ru.stall[0][SIM_S_FIFO_FULL], 0);
+  assert_memory_equal(&rf.act, &ru.act, sizeof rf.act);
+  sim_design_free(d);
+  sim_design_free(u);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   if (st && atoi(st) > 0) stride = atoi(st);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(shipped_designs),
     cmocka_unit_test(window_monotone),
+    cmocka_unit_test(buffer_ports),
+    cmocka_unit_test(fifo_depth),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
