@@ -31,7 +31,7 @@ static void usage(FILE *f) {
              "attnsim %s: simulator and design-space explorer for attention accelerators.\n\n"
              "commands:\n", ATTNSIM_VERSION);
   for (int i = 0; i < NCOMMANDS; i++)
-    fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\n'attnsim COMMAND --help' describes a command's options.\n"
              "Exit status: 0 success, 1 a check failed, 2 bad input.\n");
 }

@@ -7,6 +7,7 @@
 #ifndef ATTNSIM_CLI_H
 #define ATTNSIM_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 #include "util.h"
 
@@ -78,6 +79,13 @@ int cli_opt_list(const char *opt, const char *arg, int64_t lo, int64_t hi, int64
 ** then help, on stderr, and returns AT_EXIT_INPUT.  (argv[optind - 1] is
 ** the option itself only for '?' and ':'; after "--opt VALUE" it is VALUE.) */
 int cli_bad_option(int ch, const char *known, char **argv, const char *help);
+/* getopt_long also takes any unambiguous prefix of a long option
+** ("--design" for crosscheck's "--designs"); attnsim takes options by their
+** full names only, so a shortened or mistyped option is never read as
+** another.  Call before getopt_long: returns the index in argv of the first
+** argument that abbreviates one of lo's options (0 if none), skipping the
+** values of options that take one; unknown options are left to getopt. */
+int cli_abbreviated(int argc, char **argv, const struct option *lo);
 /* Prints "attnsim: " fmt (with at most one %s, arg) and help on stderr;
 ** returns AT_EXIT_INPUT. */
 int cli_usage_error(const char *help, const char *fmt, const char *arg)

@@ -244,6 +244,7 @@ int cmd_compare(int argc, char **argv) {
   int ch;
   optind = 1;
   opterr = 0;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return cli_usage_error(compare_help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'a': accounting = optarg; break;

@@ -100,6 +100,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *help, int is_e
   optind = 1;
   opterr = 0;
   int li = -1;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return cli_usage_error(help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
     switch (ch) {
     case 's':

@@ -60,6 +60,7 @@ int cmd_paper(int argc, char **argv) {
   const char *energy = NULL, *accounting = NULL;
   optind = 1;
   opterr = 0;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return cli_usage_error(paper_help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'c': csv = 1; break;
@@ -118,6 +119,7 @@ int cmd_pareto(int argc, char **argv) {
   at_err e;
   optind = 1;
   opterr = 0;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return cli_usage_error(pareto_help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'M': model = optarg; break;

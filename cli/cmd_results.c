@@ -144,6 +144,7 @@ static int parse(int argc, char **argv, int allowed, const char *help, opts *o) 
   int ch;
   at_err e;
   int li = -1;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return bad(help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
     if (ch == ':') return bad(help, "option '%s' needs a value", argv[optind - 1]);
     int flag = ch == 'd' ? O_DB : ch == 'j' ? O_JOBS : ch == 's' ? O_SHARD : ch == 'e' ? O_ENGINE

@@ -195,6 +195,7 @@ int cmd_run(int argc, char **argv) {
   at_err e;
   optind = 1;
   opterr = 0;
+  if ((ch = cli_abbreviated(argc, argv, lo))) return cli_usage_error(run_help, "bad option '%s'", argv[ch]);
   while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
     switch (ch) {
     case 'd': design = optarg; break;

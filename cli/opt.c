@@ -92,6 +92,28 @@ int cli_bad_option(int ch, const char *known, char **argv, const char *help) {
   return cli_usage_error(help, ch == ':' ? "option '%s' needs a value" : "bad option '%s'", argv[optind - 1]);
 }
 
+int cli_abbreviated(int argc, char **argv, const struct option *lo) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) break;
+    if (strncmp(a, "--", 2) || !a[2]) continue;
+    size_t n = strcspn(a + 2, "=");
+    const struct option *exact = NULL;
+    int prefix = 0;
+    for (const struct option *o = lo; o->name; o++) {
+      if (strncmp(o->name, a + 2, n)) continue;
+      if (!o->name[n]) exact = o;
+      else prefix = 1;
+    }
+    if (exact) {
+      if (exact->has_arg == required_argument && !a[2 + n]) i++;   /* its value */
+    } else if (prefix) {
+      return i;
+    }
+  }
+  return 0;
+}
+
 int cli_usage_error(const char *help, const char *fmt, const char *arg) {
   fputs("attnsim: ", stderr);
   fprintf(stderr, fmt, arg);

@@ -6,7 +6,7 @@
 # every command, and each command's -h and --help print its usage, exit 0.
 source "$(dirname "$0")/lib.sh" "$@"
 cmds=$("$A" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p')
-[ "$(echo $cmds)" = "check eval run paper map explore pareto compare area sweep merge export report" ] \
+[ "$(echo $cmds)" = "check eval run paper map explore pareto compare area crosscheck sweep merge export report" ] \
   || fail "attnsim --help lists: $(echo $cmds)"
 grep -q -- "--version" <<< "$("$A" --help)" || fail "attnsim --help does not mention --version"
 "$A" --version | grep -Eq '^attnsim [0-9]+\.[0-9]+\.[0-9]+$' || fail "attnsim --version: $("$A" --version)"
@@ -58,6 +58,14 @@ g=einsum/cascades/gemm.einsum
 [ "$(first paper --energy)" = "attnsim: option '--energy' needs a value" ] || fail "paper --energy: $(first paper --energy)"
 [ "$(first sweep --jobs)" = "attnsim: option '--jobs' needs a value (see attnsim sweep --help)" ] \
   || fail "sweep --jobs: $(first sweep --jobs)"
+# A long option is taken by its full name only (getopt_long would read
+# "--design" as crosscheck's "--designs", "--desi" as run's "--design").
+[ "$(first run --desi fusemax --model bert --seq 1K)" = "attnsim: bad option '--desi'" ] \
+  || fail "run --desi: $(first run --desi fusemax --model bert --seq 1K)"
+[ "$(first crosscheck --design fusemax)" = "attnsim: bad option '--design'" ] \
+  || fail "crosscheck --design: $(first crosscheck --design fusemax)"
+[ "$(first export --cs)" = "attnsim: bad option '--cs' (see attnsim export --help)" ] \
+  || fail "export --cs: $(first export --cs)"
 # What is missing or extra is said precisely.
 for c in "run --design fusemax --model bert --seq 1K x|attnsim: unexpected argument 'x'" \
          "run --model bert --seq 1K|attnsim: run needs exactly one of --design and --mapping" \

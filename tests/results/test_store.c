@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,11 +282,11 @@ static void test_non_finite_refused(void **st) {
   sim_result r;
   int added;
   fake_result(&r, 1000);
-  r.latency_s = 1.0 / 0.0;
+  r.latency_s = INFINITY;
   assert_int_equal(rs_store_put(s, &c, &r, NULL, &added, &e), -1);
   assert_non_null(strstr(e.msg, "latency_s is not a finite number"));
   fake_result(&r, 1000);
-  r.energy_by[SIM_C_DRAM] = 0.0 / 0.0;
+  r.energy_by[SIM_C_DRAM] = NAN;
   assert_int_equal(rs_store_put(s, &c, &r, NULL, &added, &e), -1);
   assert_non_null(strstr(e.msg, "dram is not a finite number"));
   int64_t n;
