@@ -197,7 +197,7 @@ struct Phase {
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
   bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
-  struct Slice { int track; int x; uint64_t k; int64_t S, dur; };
+  struct Slice { int track; int x; uint64_t k; int64_t S, dur; double rd = 0, wr = 0; };
   std::vector<Slice> slices;            /* per task (track = array) and DRAM request (track = arrays) */
 
   int fail(const char *msg) {
@@ -333,7 +333,7 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   task->Wf = S + x.lat_final;
   a->busy_until = task->E;
   if (record) {
-    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S });
+    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S, 0, 0 });
     a->busy_sig.write(true);
     a->einsum_sig.write((uint32_t)task->x + 1);
     a->stall_sig.write(0);
@@ -449,7 +449,7 @@ int Phase::materialise() {
       int64_t begin = std::max(pre, chan_free);
       chan_free = begin + rsvc + wsvc;
       tl.arr = rd > 0 ? begin + rsvc + dram_latency : 0;
-      if (record) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, rsvc + wsvc });
+      if (record) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, rsvc + wsvc, rd, wr });
     }
     if (tl.t.empty()) tl.checked = true;
     tiles.push_back(std::move(tl));
@@ -1068,8 +1068,11 @@ static int write_trace(const sc_schedule *s, const std::vector<RunSlice> &sl, co
   for (const RunSlice &r : sl) {
     const sc_phase *ph = &s->phase[r.phase];
     const char *name = r.sl.x >= 0 ? ph->c->tensors[ph->c->einsums[ph->e[r.sl.x].einsum].lhs.tensor].name : "tile bytes";
-    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu}}",
+    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu",
             r.sl.track, ph->name, name, (long long)(r.base + r.sl.S), (long long)r.sl.dur, (unsigned long long)r.sl.k);
+    /* a DRAM request: the bytes it reads (fetches gating the tile) and writes back */
+    if (r.sl.x < 0) fprintf(f, ",\"read_bytes\":%.17g,\"write_bytes\":%.17g", r.sl.rd, r.sl.wr);
+    fprintf(f, "}}");
   }
   fprintf(f, "\n]}\n");
   if (fclose(f) || rename(tmp.c_str(), path)) {
