@@ -820,6 +820,7 @@ static int setup(Phase &P) {
   const sc_phase *ph = P.ph;
   const hw_arch *a = s->arch;
   P.W = P.o->window > 0 ? P.o->window : ph->window > 0 ? ph->window : 2;
+  P.prefetch = ph->prefetch;
   P.sequential = ph->policy == SC_SEQUENTIAL;
   if (P.sequential) P.W = 1;
   P.nlev = 1 + ph->nshared;
