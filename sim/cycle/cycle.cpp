@@ -5,8 +5,10 @@
 ** Einsums that fire when the loops they do not use reach their last
 ** iteration); one clocked SC_METHOD per PE array takes the oldest ready
 ** task of a window of W tiles and occupies the array for its busy cycles;
-** a DRAM channel serves each tile's bytes in order at the architecture's
-** bandwidth and latency, one tile ahead of the window.  All decisions are
+** each tile's DRAM and buffer bytes are enumerated from its loop indices
+** (which tensor tiles move: the per-tile form of the reuse analysis); a
+** DRAM channel serves them in tile order at the architecture's bandwidth
+** and latency, `prefetch` tiles ahead of the window.  All decisions are
 ** functions of times already known, so a method woken every cycle (--full)
 ** and one that sleeps through provably busy cycles (fast-forward) take the
 ** same ones.  Fast-forward also detects a periodic steady state at loop
