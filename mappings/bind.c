@@ -801,6 +801,7 @@ static int bind_pipeline(bctx *b) {
   sc_phase *ph = b->ph;
   ph->policy = SC_PIPELINED;
   ph->window = 2;
+  ph->prefetch = 1;
   ph->nepoch = 1;
   ph->epoch[0] = SC_BATCH;
   int pi = b->mp->pipe;
@@ -809,6 +810,7 @@ static int bind_pipeline(bctx *b) {
   const map_pipe *p = &b->mp->pip[pi];
   ph->policy = p->policy;
   if (p->window) ph->window = p->window;
+  if (p->prefetch >= 0) ph->prefetch = p->prefetch;
   int li = p->epoch;
   if (li >= 0) {
     RESOLVE(list, li);

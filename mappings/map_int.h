@@ -117,6 +117,7 @@ typedef struct map_pipe {
   sc_policy policy;
   int epoch;                  /* map_list index, or -1: the batch loop */
   int window;                 /* tiles in flight in the cycle engine (`window:`), or 0: the default */
+  int prefetch;               /* tiles whose DRAM fetch may run ahead of the window (`prefetch:`), or -1: the default */
 } map_pipe;
 
 /* A loop part: sized by a tiling value, or (expr -1) the whole rank. */

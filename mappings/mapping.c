@@ -515,11 +515,11 @@ static int read_store(rctx *r, const yt_node *n, const void *arg) {
 }
 
 static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
-  static const char *const keys[] = { "policy", "epoch", "window", NULL };
+  static const char *const keys[] = { "policy", "epoch", "window", "prefetch", NULL };
   SELECTABLE(map_new_pipe, pip, read_pipe, arg)
   const char *pol = yt_scalar(n);
   const yt_node *at = n;
-  int epoch = -1, window = 0;
+  int epoch = -1, window = 0, prefetch = -1;
   if (!pol) {
     if (yt_check_keys(n, keys, r->e) || yt_get_str(n, "policy", &pol, r->e)) return -1;
     at = yt_find(n, "policy");
@@ -529,6 +529,13 @@ static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
       if (yt_int(wn, &w, r->e)) return -1;
       if (w < 1 || w > 4096) return yt_badval(wn, r->e, "must be 1 to 4096 tiles");
       window = (int)w;
+    }
+    const yt_node *pn = yt_find(n, "prefetch");
+    if (pn) {
+      int64_t d;
+      if (yt_int(pn, &d, r->e)) return -1;
+      if (d < 0 || d > 4096) return yt_badval(pn, r->e, "must be 0 to 4096 tiles");
+      prefetch = (int)d;
     }
     const yt_node *ep = yt_find(n, "epoch");
     if (ep && (epoch = read_list(r, ep, &epoch_list)) < 0) return -1;
@@ -540,7 +547,7 @@ static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
   else return yt_badval(at, r->e, "expected sequential, pipelined or interleaved");
   int pi = map_new_pipe(r->ph);
   if (pi < 0) return FULL(r, n, "pipeline nodes");
-  r->ph->pip[pi] = (map_pipe){ -1, !yt_scalar(n), p, epoch, window };
+  r->ph->pip[pi] = (map_pipe){ -1, !yt_scalar(n), p, epoch, window, prefetch };
   return pi;
 }
 

@@ -78,6 +78,8 @@ typedef struct sc_phase {
   int epoch[SC_MAX_LOOPS];    /* pipelined: parts whose every iteration refills the pipeline */
   int window;                 /* pipelined/interleaved: tiles in flight in the cycle
                                  engine (pipeline.window, default 2) */
+  int prefetch;               /* tiles beyond the window whose DRAM fetches may be under
+                                 way in the cycle engine (pipeline.prefetch, default 1) */
   int64_t buffer_bytes;       /* footprint of the resident tiles */
 } sc_phase;
 

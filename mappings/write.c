@@ -149,6 +149,7 @@ static void w_node(wctx *w, int kind, int idx) {
     fprintf(w->f, "{policy: %s", pol[p->policy]);
     if (p->epoch >= 0) { fputs(", epoch: ", w->f); w_node(w, K_LIST, p->epoch); }
     if (p->window) fprintf(w->f, ", window: %d", p->window);
+    if (p->prefetch >= 0) fprintf(w->f, ", prefetch: %d", p->prefetch);
     fputc('}', w->f);
   }
   }

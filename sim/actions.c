@@ -75,10 +75,10 @@ static int external_operand(const sc_phase *ph, int x, int t) {
          !spans_spatial(ph, &ph->e[x], t) || !spans_spatial(ph, &ph->e[q], t);
 }
 
-static int reads_tensor(const es_expr *x, int t) {
+int sim_reads(const es_expr *x, int t) {
   if (!x) return 0;
   if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
-  return reads_tensor(x->a, t) || reads_tensor(x->b, t);
+  return sim_reads(x->a, t) || sim_reads(x->b, t);
 }
 
 /* Whether einsum x's results leave the PE that computes them. */
@@ -87,7 +87,7 @@ static int forwards_result(const sc_phase *ph, int x) {
   int t = ph->c->einsums[se->einsum].lhs.tensor;
   if (ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output || !spans_spatial(ph, se, t)) return 1;
   for (int q = 0; q < ph->ne; q++)
-    if (q != x && reads_tensor(ph->c->einsums[ph->e[q].einsum].rhs, t) &&
+    if (q != x && sim_reads(ph->c->einsums[ph->e[q].einsum].rhs, t) &&
         (ph->e[q].array != se->array || !spans_spatial(ph, &ph->e[q], t)))
       return 1;
   return 0;

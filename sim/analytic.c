@@ -44,12 +44,6 @@ static int refetch(const sc_phase *ph, const sc_einsum *se, int t, int at, uint6
   return 0;
 }
 
-static int reads(const es_expr *x, int t) {
-  if (!x) return 0;
-  if (x->kind == ES_E_ACCESS) return x->acc.tensor == t;
-  return reads(x->a, t) || reads(x->b, t);
-}
-
 /* The bytes of `bytes` that a spilled proportion p sends to DRAM: p taken
 ** to 32 fractional bits, the product rounded to nearest (half up), exactly
 ** in 64 bits (bytes = q 2^32 + r). */
@@ -65,11 +59,33 @@ static uint64_t rows_of(uint64_t bytes, uint64_t row_bytes) {
   return bytes / row_bytes + (bytes % row_bytes != 0);
 }
 
+int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const uint64_t moved[SIM_MOVE_COUNT],
+                       sim_actions *a, at_err *e) {
+  const sc_storage *st = &ph->st[t];
+  const char *tn = ph->c->tensors[t].name;
+  uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
+  uint64_t dram_r = moved[SIM_MOVE_DRAM_READ], dram_w = moved[SIM_MOVE_DRAM_WRITE];
+  uint64_t buf_r = moved[SIM_MOVE_BUF_READ], buf_w = moved[SIM_MOVE_BUF_WRITE];
+  if (st->home == SC_BUFFER && st->spill > 0) {
+    uint64_t sr, sw;
+    if (spilled(buf_r, st->spill, &sr, tn, e) || spilled(buf_w, st->spill, &sw, tn, e)) return -1;
+    if (at_add64(dram_r, sr, &dram_r) || at_add64(dram_w, sw, &dram_w))
+      return at_errf(e, "DRAM or buffer bytes of tensor %s overflow 64 bits", tn);
+  }
+  if (at_add64(a->dram_read_bytes, dram_r, &a->dram_read_bytes) ||
+      at_add64(a->dram_write_bytes, dram_w, &a->dram_write_bytes) ||
+      at_add64(a->buffer_read_bytes, buf_r, &a->buffer_read_bytes) ||
+      at_add64(a->buffer_write_bytes, buf_w, &a->buffer_write_bytes) ||
+      at_add64(a->buffer_row_reads, rows_of(buf_r, row_bytes), &a->buffer_row_reads) ||
+      at_add64(a->buffer_row_writes, rows_of(buf_w, row_bytes), &a->buffer_row_writes))
+    return at_errf(e, "total DRAM or buffer traffic overflows 64 bits");
+  return 0;
+}
+
 /* Adds one phase's DRAM and buffer bytes (and buffer rows) to a. */
 int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
   const es_cascade *c = ph->c;
   uint64_t wb = (uint64_t)s->arch->word_bytes, batch = (uint64_t)ph->part[SC_BATCH].size;
-  uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
   for (int t = 0; t < c->ntensors; t++) {
     const sc_storage *st = &ph->st[t];
     const char *tn = c->tensors[t].name;
@@ -87,7 +103,7 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
         if (st->home == SC_DRAM && at_add64(dram_w, bytes, &dram_w)) goto overflow;
         if (staged && at_add64(buf_w, bytes, &buf_w)) goto overflow;
       }
-      if (!reads(E->rhs, t)) continue;
+      if (!sim_reads(E->rhs, t)) continue;
       int fwd = (st->forward >> x) & 1;
       if (st->home == SC_DRAM) {
         if (refetch(ph, se, t, st->keep_at, &f, e)) return -1;
@@ -102,18 +118,8 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
     }
     if (at_add64(dram_r, shared, &dram_r)) goto overflow;
     if (st->home == SC_DRAM && st->keep_at >= 0 && at_add64(buf_w, shared, &buf_w)) goto overflow;   /* fills */
-    if (st->home == SC_BUFFER && st->spill > 0) {
-      uint64_t sr, sw;
-      if (spilled(buf_r, st->spill, &sr, tn, e) || spilled(buf_w, st->spill, &sw, tn, e)) return -1;
-      if (at_add64(dram_r, sr, &dram_r) || at_add64(dram_w, sw, &dram_w)) goto overflow;
-    }
-    if (at_add64(a->dram_read_bytes, dram_r, &a->dram_read_bytes) ||
-        at_add64(a->dram_write_bytes, dram_w, &a->dram_write_bytes) ||
-        at_add64(a->buffer_read_bytes, buf_r, &a->buffer_read_bytes) ||
-        at_add64(a->buffer_write_bytes, buf_w, &a->buffer_write_bytes) ||
-        at_add64(a->buffer_row_reads, rows_of(buf_r, row_bytes), &a->buffer_row_reads) ||
-        at_add64(a->buffer_row_writes, rows_of(buf_w, row_bytes), &a->buffer_row_writes))
-      return at_errf(e, "total DRAM or buffer traffic overflows 64 bits");
+    const uint64_t moved[SIM_MOVE_COUNT] = { dram_r, dram_w, buf_r, buf_w };
+    if (sim_tensor_traffic(s, ph, t, moved, a, e)) return -1;
     continue;
   overflow:
     return at_errf(e, "DRAM or buffer bytes of tensor %s overflow 64 bits", tn);

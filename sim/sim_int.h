@@ -45,6 +45,17 @@ int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep);
 /* One phase's DRAM and buffer bytes and rows, added to a (reuse analysis,
 ** analytic.c). */
 int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e);
+/* Whether expression x reads tensor t. */
+int sim_reads(const es_expr *x, int t);
+/* A tensor's bytes moved in one phase, before spill: what the reuse
+** analysis (analytic.c) or the cycle engine's per-tile enumeration found. */
+enum { SIM_MOVE_DRAM_READ, SIM_MOVE_DRAM_WRITE, SIM_MOVE_BUF_READ, SIM_MOVE_BUF_WRITE, SIM_MOVE_COUNT };
+/* Adds tensor t's moved bytes to a: its spill (the fraction of its buffer
+** bytes served by DRAM, exactly rounded once per phase total) and the
+** buffer rows its bytes touch (ceiling per direction).  The one rule both
+** engines apply to their totals. */
+int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const uint64_t moved[SIM_MOVE_COUNT],
+                       sim_actions *a, at_err *e);
 /* acc += tr (checked); *dram = tr's DRAM bytes read + written. */
 int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e);
 /* Fills r from counts every engine produces: r->act (already summed),

@@ -5,8 +5,10 @@
 ** Einsums that fire when the loops they do not use reach their last
 ** iteration); one clocked SC_METHOD per PE array takes the oldest ready
 ** task of a window of W tiles and occupies the array for its busy cycles;
-** a DRAM channel serves each tile's bytes in order at the architecture's
-** bandwidth and latency, one tile ahead of the window.  All decisions are
+** each tile's DRAM and buffer bytes are enumerated from its loop indices
+** (which tensor tiles move: the per-tile form of the reuse analysis); a
+** DRAM channel serves them in tile order at the architecture's bandwidth
+** and latency, `prefetch` tiles ahead of the window.  All decisions are
 ** functions of times already known, so a method woken every cycle (--full)
 ** and one that sleeps through provably busy cycles (fast-forward) take the
 ** same ones.  Fast-forward also detects a periodic steady state at loop
@@ -99,6 +101,27 @@ struct Snap {
   std::vector<sim_ecount> cnt;   /* per Einsum, enumerated so far */
   std::vector<uint64_t> busy;    /* per Einsum, occupancy so far */
   std::vector<std::array<uint64_t, SIM_S_COUNT>> stall;
+  std::vector<uint64_t> moved;   /* per tensor and SIM_MOVE_*, bytes so far */
+};
+
+/* One source of a tensor's tile moves (sim/README.md "Traffic"): einsum x
+** reading tensor t (a DRAM fetch, shared by the readers of a staged tile or
+** streamed, or a buffer read) or writing it. */
+enum MoveKind { MV_FETCH, MV_STREAM, MV_BUF_READ, MV_WRITE };
+struct Mover {
+  int t = 0, x = 0;
+  MoveKind kind = MV_FETCH;
+  std::vector<int> zero;    /* levels it iterates inside its moving loops: a move when all are at 0 */
+  std::vector<int> pin;     /* levels whose indices fix which tile moves */
+  uint64_t mult = 1;        /* moves per firing: its own loops that re-fetch the tile */
+};
+
+/* How tensor t's dims map to levels: rank, whether it is the iterative
+** dim (one more slice), and the levels whose parts cover it. */
+struct TDim {
+  int rank = 0;
+  bool iter = false;
+  std::vector<int> lv;
 };
 
 struct Phase;
@@ -150,9 +173,12 @@ struct Phase {
   std::deque<Tile> tiles;               /* materialised, oldest first */
   int64_t chan_free = 0;                /* DRAM channel busy until */
   int64_t buf_free = 0;                 /* global buffer's ports busy until */
-  uint64_t tile_rows = 0, last_rows = 0;    /* buffer row accesses per tile */
   uint64_t rows_per_cycle = 1;          /* banks x ports */
-  uint64_t tile_bytes = 0, last_bytes = 0;
+  std::vector<Mover> movers;
+  std::vector<std::vector<TDim>> tdim;  /* per tensor; empty: no footprint (never moves) */
+  std::vector<uint64_t> moved;          /* per tensor x SIM_MOVE_*: bytes enumerated */
+  std::vector<char> fires;              /* per Einsum: fires in the tile being made */
+  int prefetch = 1;                     /* tiles a fetch may start before the window takes its tile */
   double bpc = 1;                       /* DRAM bytes per cycle */
   int64_t dram_latency = 0;
   int64_t release_max = 0;              /* window release is monotone */
@@ -173,7 +199,7 @@ struct Phase {
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
   bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
-  struct Slice { int track; int x; uint64_t k; int64_t S, dur; };
+  struct Slice { int track; int x; uint64_t k; int64_t S, dur; double rd = 0, wr = 0; };
   std::vector<Slice> slices;            /* per task (track = array) and DRAM request (track = arrays) */
 
   int fail(const char *msg) {
@@ -204,6 +230,8 @@ struct Phase {
   bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
 
   int materialise();
+  int tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr);
+  uint64_t tensor_tile(int t, uint64_t k, const std::vector<int> &pin);
   const Var *variant(int x, uint64_t k);
   bool fifo_full(int x, int64_t t);
   void check(Tile *t);
@@ -307,7 +335,7 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   task->Wf = S + x.lat_final;
   a->busy_until = task->E;
   if (record) {
-    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S });
+    slices.push_back(Slice{ a->id, task->x, t->k, S, task->E - S, 0, 0 });
     a->busy_sig.write(true);
     a->einsum_sig.write((uint32_t)task->x + 1);
     a->stall_sig.write(0);
@@ -370,8 +398,10 @@ int Phase::materialise() {
       Tile *old = find(k - W);
       if (old && old->bufdone > (sequential ? old->endW + 1 : old->endE)) rel_cause = SIM_S_BUFFER_PORT;
     }
-    if (k >= (uint64_t)W + 1) {
-      int64_t c = complete(k - W - 1);
+    if (k >= (uint64_t)(W + prefetch)) {
+      /* its fetch may start once the tile `prefetch` places ahead of it in
+      ** the window is done: the window's W tiles plus `prefetch` are in memory */
+      int64_t c = complete(k - (uint64_t)(W + prefetch));
       if (c == UNKNOWN) break;
       pre = c;
     }
@@ -388,18 +418,23 @@ int Phase::materialise() {
     tl.k = k;
     tl.rel = rel;
     tl.rel_cause = rel_cause;
+    for (size_t x = 0; x < ein.size(); x++) {
+      bool f = ein[x].in_tile;
+      if (!f) {
+        f = true;
+        for (int l : ein[x].unused) f &= idx(k, l) == size[l] - 1;
+      }
+      fires[x] = f;
+    }
+    uint64_t rows = 0;
+    double rd = 0, wr = 0;
+    if (tile_bytes(k, &rows, &rd, &wr)) return fail(e->msg);
     /* the buffer's banks serve the tile's row accesses from its window entry */
-    uint64_t rows = k + 1 == ntiles ? last_rows : tile_rows;
     int64_t bbegin = std::max(rel, buf_free);
-    buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
+    if (rows) buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
     tl.bufdone = rows ? buf_free : 0;
     for (size_t x = 0; x < ein.size(); x++) {
-      bool fires = ein[x].in_tile;
-      if (!fires) {
-        fires = true;
-        for (int l : ein[x].unused) fires &= idx(k, l) == size[l] - 1;
-      }
-      if (fires) {
+      if (fires[x]) {
         Task task;
         task.x = (int)x;
         task.v = variant((int)x, k);
@@ -409,22 +444,106 @@ int Phase::materialise() {
         if (at_add64(busy[x], (uint64_t)task.v->busy, &busy[x])) return fail("busy cycles overflow 64 bits");
       }
     }
-    /* the DRAM channel: one request queue, served in tile order */
-    uint64_t bytes = k + 1 == ntiles ? last_bytes : tile_bytes;
-    int64_t service = (int64_t)std::ceil((double)bytes / bpc);
-    int64_t begin = std::max(pre, chan_free);
-    chan_free = begin + service;
-    tl.arr = bytes ? chan_free + dram_latency : 0;
-    if (record && bytes) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, service });
+    /* the DRAM channel: one request queue, served in tile order; a tile's
+    ** fetches gate its tasks, its write-backs follow them on the channel */
+    if (rd > 0 || wr > 0) {
+      int64_t rsvc = (int64_t)std::ceil(rd / bpc), wsvc = (int64_t)std::ceil(wr / bpc);
+      int64_t begin = std::max(pre, chan_free);
+      chan_free = begin + rsvc + wsvc;
+      tl.arr = rd > 0 ? begin + rsvc + dram_latency : 0;
+      if (record) slices.push_back(Slice{ (int)arrays.size(), -1, k, begin, rsvc + wsvc, rd, wr });
+    }
     if (tl.t.empty()) tl.checked = true;
     tiles.push_back(std::move(tl));
     next_k++;
     made++;
     /* keep the tiles a carried dependency or the window can still need */
-    uint64_t keep = (uint64_t)W + 2 + (carry_level >= 0 ? stride[carry_level] : 0);
+    uint64_t keep = (uint64_t)(W + prefetch) + 1 + (carry_level >= 0 ? stride[carry_level] : 0);
     while (tiles.size() > keep && tiles.front().nstarted == (int)tiles.front().t.size()) tiles.pop_front();
   }
   return made;
+}
+
+/* Bytes of tensor t's tile whose position the levels `pin` fix, at tile k:
+** a rank covered by a pinned level spans that level's elements (a `ceil`
+** part's tail at its last index), the iterative dim's extra (initial) slice
+** goes with the first; the batch is one item when pinned. */
+uint64_t Phase::tensor_tile(int t, uint64_t k, const std::vector<int> &pin) {
+  uint64_t n = (uint64_t)s->arch->word_bytes;
+  bool batch_pinned = std::find(pin.begin(), pin.end(), 0) != pin.end();
+  if (!batch_pinned) n *= size[0];
+  for (const TDim &d : tdim[(size_t)t]) {
+    uint64_t ext = (uint64_t)ph->c->ranks[d.rank].size, div = 1;
+    bool first = true, ceil_pinned = false;
+    for (int l : d.lv) {
+      if (std::find(pin.begin(), pin.end(), l) == pin.end()) continue;
+      const sc_part *sp = &ph->part[ph->shared[l - 1]];
+      uint64_t i = idx(k, l);
+      first &= i == 0;
+      if (sp->block) {
+        ceil_pinned = true;
+        ext = i == size[l] - 1 && sp->tail ? (uint64_t)sp->tail : (uint64_t)sp->block;
+      } else {
+        div *= (uint64_t)sp->size;
+      }
+    }
+    if (!ceil_pinned) ext /= div;   /* setup checked that the parts divide the rank */
+    if (d.iter && first) ext++;
+    n *= ext;                        /* at most the tensor's bytes, which setup checked */
+  }
+  return n;
+}
+
+/* Tile k's traffic, added to the per-tensor totals: the buffer rows it
+** touches and its DRAM bytes read (fetches, spilled reads) and written. */
+int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
+  const es_cascade *c = ph->c;
+  uint64_t buf = 0;
+  size_t m = 0;
+  while (m < movers.size()) {
+    int t = movers[m].t;
+    const sc_storage *st = &ph->st[t];
+    uint64_t v[SIM_MOVE_COUNT] = { 0 }, fetch = 0;
+    for (; m < movers.size() && movers[m].t == t; m++) {
+      const Mover &mv = movers[m];
+      if (!fires[(size_t)mv.x]) continue;
+      bool moves = true;
+      if (mv.kind == MV_WRITE) {
+        for (int l : ein[(size_t)mv.x].reduced) moves &= idx(k, l) == size[l] - 1;
+      } else {
+        for (int l : mv.zero) moves &= idx(k, l) == 0;
+      }
+      if (!moves) continue;
+      uint64_t b;
+      bool bad = at_mul64(tensor_tile(t, k, mv.pin), mv.mult, &b);
+      switch (mv.kind) {
+        case MV_FETCH: fetch = std::max(fetch, b); break;   /* the staged tile serves every reader */
+        case MV_STREAM: bad |= at_add64(v[SIM_MOVE_DRAM_READ], b, &v[SIM_MOVE_DRAM_READ]); break;
+        case MV_BUF_READ: bad |= at_add64(v[SIM_MOVE_BUF_READ], b, &v[SIM_MOVE_BUF_READ]); break;
+        case MV_WRITE:
+          if (st->home == SC_DRAM) bad |= at_add64(v[SIM_MOVE_DRAM_WRITE], b, &v[SIM_MOVE_DRAM_WRITE]);
+          if (st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0))
+            bad |= at_add64(v[SIM_MOVE_BUF_WRITE], b, &v[SIM_MOVE_BUF_WRITE]);
+          break;
+      }
+      if (bad) return at_errf(e, "cycle engine: bytes of tensor %s in one tile overflow 64 bits", c->tensors[t].name);
+    }
+    if (at_add64(v[SIM_MOVE_DRAM_READ], fetch, &v[SIM_MOVE_DRAM_READ]) ||
+        at_add64(v[SIM_MOVE_BUF_WRITE], fetch, &v[SIM_MOVE_BUF_WRITE]))   /* fills */
+      return at_errf(e, "cycle engine: bytes of tensor %s in one tile overflow 64 bits", c->tensors[t].name);
+    for (int q = 0; q < SIM_MOVE_COUNT; q++) {
+      uint64_t &acc = moved[(size_t)t * SIM_MOVE_COUNT + (size_t)q];
+      if (at_add64(acc, v[q], &acc)) return at_errf(e, "cycle engine: bytes of tensor %s overflow 64 bits", c->tensors[t].name);
+    }
+    double spill = st->home == SC_BUFFER ? st->spill : 0;
+    *rd += (double)v[SIM_MOVE_DRAM_READ] + spill * (double)v[SIM_MOVE_BUF_READ];
+    *wr += (double)v[SIM_MOVE_DRAM_WRITE] + spill * (double)v[SIM_MOVE_BUF_WRITE];
+    if (at_add64(buf, v[SIM_MOVE_BUF_READ], &buf) || at_add64(buf, v[SIM_MOVE_BUF_WRITE], &buf))
+      return at_errf(e, "cycle engine: buffer bytes of one tile overflow 64 bits");
+  }
+  uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
+  *rows = buf / row_bytes + (buf % row_bytes != 0);
+  return 0;
 }
 
 static int64_t rel(int64_t v, int64_t t) { return v > t ? v - t : 0; }
@@ -509,6 +628,13 @@ void Phase::check(Tile *t) {
           if (bad) { fail("extrapolated action counts overflow 64 bits"); return; }
           if (sim_add_counts(&cnt[x], &tot, e)) { fail(e->msg); return; }
         }
+        for (size_t q = 0; q < moved.size(); q++) {
+          uint64_t b;
+          if (at_mul64(moved[q] - sn.moved[q], n, &b) || at_add64(moved[q], b, &moved[q])) {
+            fail("extrapolated DRAM or buffer bytes overflow 64 bits");
+            return;
+          }
+        }
         for (size_t a = 0; a < stall.size(); a++)
           for (int c = 0; c < SIM_S_COUNT; c++) {
             uint64_t b;
@@ -538,6 +664,7 @@ void Phase::check(Tile *t) {
     sn.cnt = cnt;
     sn.busy = busy;
     sn.stall = stall;
+    sn.moved = moved;
   }
 }
 
@@ -607,6 +734,87 @@ const Var *Phase::variant(int x, uint64_t k) {
   return &V;
 }
 
+/* The moves of tensor t's tile for einsum x when the loops of its nest
+** down to `at` (all, if at < 0) sit above the tile: the loops out to the
+** innermost one that indexes t (and is a loop: more than one iteration)
+** decide when the tile changes; the shared ones among them pin which tile
+** it is, its own irrelevant ones re-fetch it within a firing, and the
+** shared loops inside must be at their first iteration (sim/README.md). */
+static int add_mover(Phase &P, const std::vector<int> &level_of, int t, int x, MoveKind kind, int at) {
+  const sc_phase *ph = P.ph;
+  const sc_einsum *se = &ph->e[x];
+  Mover mv;
+  mv.t = t;
+  mv.x = x;
+  mv.kind = kind;
+  int n = se->nloop, inner = -1;
+  if (at >= 0)
+    for (int i = 0; i < se->nloop; i++)
+      if (se->loop[i] == at) { n = i + 1; break; }
+  for (int i = 0; i < n; i++)
+    if (ph->part[se->loop[i]].size > 1 && sc_relevant(ph, se->loop[i], t)) inner = i;
+  if (kind == MV_WRITE) inner = -1;   /* a write fires with the output complete: pinned by every shared loop */
+  for (int i = 0; i < se->nloop; i++) {
+    int p = se->loop[i], lv = level_of[(size_t)p];
+    if (kind == MV_WRITE) { if (lv >= 0) mv.pin.push_back(lv); continue; }
+    if (i <= inner) {
+      if (lv >= 0) mv.pin.push_back(lv);
+      else if (!sc_relevant(ph, p, t) && at_mul64(mv.mult, (uint64_t)ph->part[p].size, &mv.mult))
+        return at_errf(P.e, "re-fetches of %s overflow 64 bits", ph->c->tensors[t].name);
+    } else if (lv >= 0) {
+      mv.zero.push_back(lv);
+    }
+  }
+  P.movers.push_back(mv);
+  return 0;
+}
+
+/* The per-tile traffic enumeration's tables: each tensor's dims by level,
+** and who moves its tiles. */
+static int traffic_setup(Phase &P) {
+  const sc_phase *ph = P.ph;
+  const es_cascade *c = ph->c;
+  std::vector<int> level_of((size_t)ph->nparts, -1);
+  level_of[SC_BATCH] = 0;
+  for (int k = 0; k < ph->nshared; k++) level_of[(size_t)ph->shared[k]] = k + 1;
+  P.tdim.assign((size_t)c->ntensors, {});
+  P.moved.assign((size_t)c->ntensors * SIM_MOVE_COUNT, 0);
+  P.fires.assign((size_t)ph->ne, 0);
+  for (int t = 0; t < c->ntensors; t++) {
+    const es_tensor *T = &c->tensors[t];
+    const sc_storage *st = &ph->st[t];
+    uint64_t el = 0, live = 0;
+    at_err ignore;
+    if (es_footprint(c, t, &el, &live, &ignore)) continue;   /* as the reuse analysis: it never moves */
+    for (int d = 0; d < T->ndims; d++) {
+      TDim td;
+      td.rank = T->dim[d];
+      td.iter = d == T->iter_dim;
+      uint64_t prod = 1;
+      for (int k = 0; k < ph->nshared; k++) {
+        const sc_part *sp = &ph->part[ph->shared[k]];
+        if (sp->rank != td.rank && c->ranks[sp->rank].parent != td.rank) continue;
+        td.lv.push_back(k + 1);
+        if (!sp->block) prod *= (uint64_t)sp->size;   /* at most the rank's size if it divides */
+      }
+      if (prod > (uint64_t)c->ranks[td.rank].size || (uint64_t)c->ranks[td.rank].size % prod)
+        return at_errf(P.e, "cycle engine cannot execute phase %s: the shared loops over rank %s do not divide it (tensor %s)",
+                       ph->name, c->ranks[td.rank].name, T->name);
+      P.tdim[(size_t)t].push_back(td);
+    }
+    int staged = st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0);
+    for (int x = 0; x < ph->ne; x++) {
+      const es_einsum *E = &c->einsums[ph->e[x].einsum];
+      if (E->lhs.tensor == t && (staged || st->home == SC_DRAM) && add_mover(P, level_of, t, x, MV_WRITE, -1)) return -1;
+      if (!sim_reads(E->rhs, t)) continue;
+      if (st->home == SC_DRAM && add_mover(P, level_of, t, x, st->keep_at >= 0 ? MV_FETCH : MV_STREAM, st->keep_at))
+        return -1;
+      if (!((st->forward >> x) & 1) && staged && add_mover(P, level_of, t, x, MV_BUF_READ, -1)) return -1;
+    }
+  }
+  return 0;
+}
+
 /* Builds the per-Einsum costs of a phase; -1 with e if the engine cannot
 ** execute it. */
 static int setup(Phase &P) {
@@ -614,6 +822,7 @@ static int setup(Phase &P) {
   const sc_phase *ph = P.ph;
   const hw_arch *a = s->arch;
   P.W = P.o->window > 0 ? P.o->window : ph->window > 0 ? ph->window : 2;
+  P.prefetch = ph->prefetch;
   P.sequential = ph->policy == SC_SEQUENTIAL;
   if (P.sequential) P.W = 1;
   P.nlev = 1 + ph->nshared;
@@ -699,17 +908,8 @@ static int setup(Phase &P) {
     for (int i = 0; i < nd; i++) if (ph->e[dep[i]].in_tile && se->in_tile) E.carried.push_back(dep[i]);
     for (int k = 0; k < ph->nshared; k++) if (!sc_uses(ph, x, ph->shared[k])) E.unused.push_back(k + 1);
   }
-  sim_actions tr{};
-  if (sim_phase_traffic(s, ph, &tr, P.e)) return -1;
-  uint64_t dram = 0;
-  if (at_add64(tr.dram_read_bytes, tr.dram_write_bytes, &dram)) return at_errf(P.e, "DRAM bytes overflow 64 bits");
-  P.tile_bytes = dram / P.ntiles;
-  P.last_bytes = dram - P.tile_bytes * (P.ntiles - 1);
+  if (traffic_setup(P)) return -1;
   P.bpc = a->dram.bandwidth_Bps / a->clock_hz;
-  uint64_t brows = 0;
-  if (at_add64(tr.buffer_row_reads, tr.buffer_row_writes, &brows)) return at_errf(P.e, "buffer rows overflow 64 bits");
-  P.tile_rows = brows / P.ntiles;
-  P.last_rows = brows - P.tile_rows * (P.ntiles - 1);
   P.rows_per_cycle = (uint64_t)a->buffer.banks * (uint64_t)a->buffer.ports;
   P.dram_latency = a->dram.latency_cycles;
   return 0;
@@ -828,9 +1028,12 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
       busy[i][x] = P.busy[(size_t)x];
       if (sim_add_counts(&r->act.array[P.ph->e[x].array], &cost[i][x], e)) return -1;
     }
+    /* the traffic the tiles enumerated, under the engines' one spill and row rule */
     sim_actions tr{};
     uint64_t dram = 0;
-    if (sim_phase_traffic(s, P.ph, &tr, e) || sim_add_traffic(&r->act, &tr, &dram, e)) return -1;
+    for (int t = 0; t < P.ph->c->ntensors; t++)
+      if (sim_tensor_traffic(s, P.ph, t, &P.moved[(size_t)t * SIM_MOVE_COUNT], &tr, e)) return -1;
+    if (sim_add_traffic(&r->act, &tr, &dram, e)) return -1;
     mem += std::ceil((double)dram / (a->dram.bandwidth_Bps / a->clock_hz));
   }
   if (o->full)
@@ -868,8 +1071,11 @@ static int write_trace(const sc_schedule *s, const std::vector<RunSlice> &sl, co
   for (const RunSlice &r : sl) {
     const sc_phase *ph = &s->phase[r.phase];
     const char *name = r.sl.x >= 0 ? ph->c->tensors[ph->c->einsums[ph->e[r.sl.x].einsum].lhs.tensor].name : "tile bytes";
-    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu}}",
+    fprintf(f, ",\n{\"ph\":\"X\",\"pid\":1,\"tid\":%d,\"name\":\"%s/%s\",\"ts\":%lld,\"dur\":%lld,\"args\":{\"tile\":%llu",
             r.sl.track, ph->name, name, (long long)(r.base + r.sl.S), (long long)r.sl.dur, (unsigned long long)r.sl.k);
+    /* a DRAM request: the bytes it reads (fetches gating the tile) and writes back */
+    if (r.sl.x < 0) fprintf(f, ",\"read_bytes\":%.17g,\"write_bytes\":%.17g", r.sl.rd, r.sl.wr);
+    fprintf(f, "}}");
   }
   fprintf(f, "\n]}\n");
   if (fclose(f) || rename(tmp.c_str(), path)) {

@@ -102,10 +102,50 @@ static void written_text(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* pipeline.prefetch is written back and bound (tests/sim/cycle/kv-refetch.yaml
+** declares none: the default 1; a copy of it with prefetch: 3). */
+static void prefetch_field(void **state) {
+  (void)state;
+  char dir[] = "/tmp/attnsim-rt-XXXXXX";
+  if (!mkdtemp(dir)) fail_msg("mkdtemp");
+  char out[300], again[300];
+  snprintf(out, sizeof out, "%s/pf.yaml", dir);
+  snprintf(again, sizeof again, "%s/pf-again.yaml", dir);
+  map_spec *a, *b;
+  at_err e;
+  wl_workload w;
+  hw_arch *arch;
+  static sc_schedule s;
+  if (map_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/kv-refetch.yaml", &a, &e) || wl_find("bert", NULL, &w, &e) ||
+      hw_load(map_arch_path(a), &arch, &e) || map_bind(a, arch, &w, 1024, &s, &e))
+    fail_msg("%s", e.msg);
+  assert_int_equal(s.phase[0].prefetch, 1);
+  if (map_write(a, out, &e)) fail_msg("%s", e.msg);
+  char *t = slurp(out);
+  assert_non_null(strstr(t, "window: 2}"));
+  free(t);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "sed 's/window: 2}/window: 2, prefetch: 3}/' '%s' > '%s'", out, again);
+  assert_int_equal(system(cmd), 0);
+  if (map_load(again, &b, &e) || map_bind(b, arch, &w, 1024, &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(s.phase[0].prefetch, 3);
+  assert_false(map_same(a, b));
+  if (map_write(b, out, &e)) fail_msg("%s", e.msg);
+  t = slurp(out);
+  assert_non_null(strstr(t, "window: 2, prefetch: 3}"));
+  free(t);
+  hw_free(arch);
+  map_free(a);
+  map_free(b);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(roundtrip),
     cmocka_unit_test(written_text),
+    cmocka_unit_test(prefetch_field),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
