@@ -56,12 +56,24 @@ typedef struct map_sel {
 /* One operand of a size expression, applied left to right. */
 typedef enum mx_kind {
   MX_NUM,                     /* literal num/den */
-  MX_SEQ, MX_B, MX_H, MX_D, MX_FFN, MX_E, MX_F,   /* workload (MX_E/F: when no rank E/F is sized) */
+  /* workload names, map_wl_name[kind]: SEQ .. NEW always mean the workload
+  ** (CTX: keys per query, the run's --seq; NEW: queries per request, --seq
+  ** in prefill, the workload's NEW in decode); E .. R yield to a cascade
+  ** rank of that name, and name the workload's size until it is sized */
+  MX_SEQ, MX_B, MX_H, MX_D, MX_FFN, MX_KVH, MX_CTX, MX_NEW,
+  MX_E, MX_F, MX_G, MX_W, MX_C, MX_R,
   MX_CFG,                     /* configuration column `col` */
   MX_ROWS, MX_COLS,           /* dimension of array `name` */
   MX_RANK,                    /* size of cascade rank `rank`; E or F fall back to the workload's */
   MX_SET                      /* a name only --set gives (wl_workload.set), `name` */
 } mx_kind;
+
+#define MX_WL_LAST MX_R
+#define MX_WL_RANKLIKE MX_E     /* names from here on yield to a cascade rank */
+#define MAP_WL_NAMES "SEQ B H D FFN KVH CTX NEW E F G W C R"
+extern const char *const map_wl_name[MX_WL_LAST + 1];   /* "" at MX_NUM */
+/* The workload kind of a name (MX_SEQ .. MX_R), or -1. */
+int map_wl_kind(const char *name);
 
 typedef struct map_term {
   char op;                    /* '*' or '/'; the first term is '*' */
