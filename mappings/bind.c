@@ -123,7 +123,8 @@ typedef struct what {
 enum { W_SIZE, W_TILE, W_BATCH, W_SPILL };
 
 static const char *what_text(const bctx *b, what w, char *buf, size_t cap) {
-  if (w.kind == W_SIZE) snprintf(buf, cap, "size of rank %s", b->c->ranks[w.rank].name);
+  if (w.kind == W_SIZE && w.rank < 0) snprintf(buf, cap, "size of param %s", b->c->params[MAP_SIZE_PARAM(w.rank)].name);
+  else if (w.kind == W_SIZE) snprintf(buf, cap, "size of rank %s", b->c->ranks[w.rank].name);
   else if (w.kind == W_TILE) snprintf(buf, cap, "tile %s of rank %s", b->mp->part[w.part].name, b->c->ranks[w.rank].name);
   else snprintf(buf, cap, "%s", w.kind == W_BATCH ? "batch size" : "spilled fraction");
   return buf;
@@ -861,6 +862,10 @@ static int bind_phase(bctx *b) {
     int64_t s = 0;
     what wh = { W_SIZE, r, 0 };
     if (eval_size(b, mp->size_expr[i], wh, &s)) return -1;
+    if (r < 0) {              /* a param: es_bind gives it its size */
+      if (es_binding_set(&bind, c->params[MAP_SIZE_PARAM(r)].name, s, b->e)) return -1;
+      continue;
+    }
     c->ranks[r].size = s;     /* visible to later expressions */
     if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;
   }

@@ -132,6 +132,9 @@ typedef struct map_pipe {
 } map_pipe;
 
 /* A loop part: sized by a tiling value, or (expr -1) the whole rank. */
+/* A `sizes:` entry for a cascade param q (not a rank): size_rank < 0. */
+#define MAP_SIZE_PARAM(q) (-1 - (q))
+
 typedef struct map_part {
   char name[MAP_NAME];
   int rank;                   /* cascade rank; -1 for batch */
@@ -149,8 +152,8 @@ typedef struct map_phase {
   char name[32];
   int named;                  /* `name:` was given */
   int nsize;
-  int size_rank[ES_MAX_RANKS];
-  int size_expr[ES_MAX_RANKS];
+  int size_rank[2 * ES_MAX_RANKS];   /* a rank, or MAP_SIZE_PARAM(param) */
+  int size_expr[2 * ES_MAX_RANKS];
   int batch;                  /* map_expr index, or -1: 1 */
   int nparts;
   map_part part[SC_MAX_PARTS];

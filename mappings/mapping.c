@@ -641,7 +641,20 @@ static int read_phase(rctx *r, const yt_node *n) {
   int sized[ES_MAX_RANKS] = { 0 };
   for (size_t i = 0; i < yt_len(sizes); i++) {
     int rk = es_find_rank(c, yt_key(sizes, i));
-    if (rk < 0) return yt_errf(yt_key_node(sizes, i), r->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
+    if (rk < 0) {     /* a cascade `param` (a window W, heads QH): bound as a size */
+      int q = es_find_param(c, yt_key(sizes, i));
+      if (q < 0) return yt_errf(yt_key_node(sizes, i), r->e, "cascade %s has no rank or param '%s'", c->file, yt_key(sizes, i));
+      if (c->params[q].kind == ES_P_DENSITY)
+        return yt_errf(yt_key_node(sizes, i), r->e, "%s is a mask's density, a fraction, not a size", c->params[q].name);
+      char what[64];
+      snprintf(what, sizeof what, "size of param %s", c->params[q].name);
+      expr_arg a = { what, 0, 0 };
+      int x = read_expr(r, yt_at(sizes, i), &a);
+      if (x < 0) return -1;
+      ph->size_rank[ph->nsize] = MAP_SIZE_PARAM(q);
+      ph->size_expr[ph->nsize++] = x;
+      continue;
+    }
     if (c->ranks[rk].parent >= 0)
       return yt_errf(yt_key_node(sizes, i), r->e, "%s is a part of the cascade's split of %s: size it under tiling:",
                      c->ranks[rk].name, c->ranks[c->ranks[rk].parent].name);

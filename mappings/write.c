@@ -208,7 +208,8 @@ static void w_phase(wctx *w, const char *dir, int i) {
   if (ph->batch >= 0) { fputs("    batch: ", f); w_node(w, K_EXPR, ph->batch); fputc('\n', f); }
   fputs("    sizes: {", f);
   for (int k = 0; k < ph->nsize; k++) {
-    fprintf(f, "%s%s: ", k ? ", " : "", c->ranks[ph->size_rank[k]].name);
+    int r = ph->size_rank[k];
+    fprintf(f, "%s%s: ", k ? ", " : "", r >= 0 ? c->ranks[r].name : c->params[MAP_SIZE_PARAM(r)].name);
     w_node(w, K_EXPR, ph->size_expr[k]);
   }
   fputs("}\n", f);

@@ -224,6 +224,59 @@ static void llm_names_not_given(void **state) {
   assert_non_null(strstr(e.msg, "NEW: 8 new tokens per request exceed the context (--seq 4)"));
 }
 
+/* A cascade's `param` is sized under sizes: like a rank: the window W of
+** window-1pass.einsum from Mistral-7B's workload (4096), or a literal. */
+static void param_sized_from_workload(void **state) {
+  (void)state;
+  static sc_schedule s;
+  at_err e;
+  wl_workload mis = model("mistral-7b");
+  map_free(cur);
+  cur = NULL;
+  if (map_load(ATTNSIM_SOURCE_DIR "/tests/mappings/window.yaml", &cur, &e) || map_bind(cur, arch, &mis, 16384, &s, &e))
+    fail_msg("%s", e.msg);
+  const es_cascade *c = s.phase[0].c;
+  int q = es_find_param(c, "W");
+  assert_true(q >= 0);
+  assert_int_equal(c->params[q].size, 4096);
+  assert_int_equal(rank_size(&s, "M"), 16384);
+  assert_int_equal(rank_size(&s, "P"), 16384);
+  /* written back, the param's entry reads the same */
+  char out[128];
+  snprintf(out, sizeof out, "%s/w.yaml", dir);
+  map_spec *again = NULL;
+  if (map_write(cur, out, &e) || map_load(out, &again, &e)) fail_msg("%s", e.msg);
+  assert_true(map_same(cur, again));
+  map_free(again);
+}
+
+/* Keys that are neither, and a density (a fraction), are refused where written. */
+static void param_keys_refused(void **state) {
+  (void)state;
+  char path[128], text[1024];
+  static const struct { const char *cascade, *sizes, *msg; } bad[] = {
+    { "window-1pass", "E: E, F: F, M: SEQ, P: SEQ, X: 4", "cascade " ATTNSIM_SOURCE_DIR "/einsum/cascades/window-1pass.einsum has no rank or param 'X'" },
+    { "blocksparse-1pass", "E: E, F: F, M: SEQ, P: SEQ, DENSITY: 1", "DENSITY is a mask's density, a fraction, not a size" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(path, sizeof path, "%s/p.yaml", dir);
+    snprintf(text, sizeof text,
+             "design: t\narch: %s/hw/fusemax.yaml\nphases:\n"
+             "  - cascade: %s/einsum/cascades/%s.einsum\n"
+             "    sizes: {%s}\n"
+             "    einsums: {}\n",
+             ATTNSIM_SOURCE_DIR, ATTNSIM_SOURCE_DIR, bad[i].cascade, bad[i].sizes);
+    FILE *f = fopen(path, "w");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    map_spec *m = NULL;
+    at_err e;
+    assert_int_equal(map_load(path, &m, &e), -1);
+    if (!strstr(e.msg, "p.yaml:5:") || !strstr(e.msg, bad[i].msg)) fail_msg("%s", e.msg);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(product_beyond_2_53_is_exact),
@@ -234,6 +287,8 @@ int main(void) {
     cmocka_unit_test(tiling_summary_truncates),
     cmocka_unit_test(llm_names_reach_expressions),
     cmocka_unit_test(llm_names_not_given),
+    cmocka_unit_test(param_sized_from_workload),
+    cmocka_unit_test(param_keys_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
