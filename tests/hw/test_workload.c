@@ -85,18 +85,12 @@ static void test_llm_workloads(void **state) {
     at_err e;
     if (wl_find(x->ask, NULL, &w, &e)) fail_msg("%s", e.msg);
     assert_string_equal(w.name, x->name);
-    assert_int_equal(w.H, x->H);
-    assert_int_equal(w.KVH, x->KVH);
-    assert_int_equal(w.G, x->G);
-    assert_int_equal(w.E, x->E);
-    assert_int_equal(w.F, x->F);
-    assert_int_equal(w.D, x->D);
-    assert_int_equal(w.FFN, x->FFN);
-    assert_int_equal(w.W, x->W);
-    assert_int_equal(w.C, x->C);
-    assert_int_equal(w.R, x->R);
-    assert_int_equal(w.phase, x->phase);
-    assert_int_equal(w.NEW, x->NEW);
+    static const char *const field[] = { "H", "KVH", "G", "E", "F", "D", "FFN", "W", "C", "R", "phase", "NEW" };
+    const int64_t got[] = { w.H, w.KVH, w.G, w.E, w.F, w.D, w.FFN, w.W, w.C, w.R, w.phase, w.NEW };
+    const int64_t want[] = { x->H, x->KVH, x->G, x->E, x->F, x->D, x->FFN, x->W, x->C, x->R, x->phase, x->NEW };
+    for (size_t k = 0; k < sizeof got / sizeof got[0]; k++)
+      if (got[k] != want[k])
+        fail_msg("%s: %s is %lld, expected %lld", x->ask, field[k], (long long)got[k], (long long)want[k]);
     assert_int_equal(w.B, 1);
     /* decode: P is NEW whatever the context; prefill: P = M */
     assert_int_equal(wl_queries(&w, 32768), x->phase == WL_DECODE ? x->NEW : 32768);
