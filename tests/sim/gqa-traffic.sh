@@ -3,7 +3,7 @@
 # FuseMax arrays, the loop over a KV head's G query heads inside K's and
 # V's residency level m1), K and V DRAM traffic with G query heads per KV
 # head is 1/G of MHA's (the same model with KVH = H, G = 1, given with
-# --set).  usage: gqa-traffic.sh ATTNSIM
+# --set), in both engines.  usage: gqa-traffic.sh ATTNSIM
 #
 # Derivation (analytical engine, fp16: 2 bytes a word).  At these lengths
 # the queries of one KV head fit the buffer (the tiling says p2=1), so each
@@ -28,7 +28,7 @@ field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p"; }
 # kv MODEL SEQ SETS Q WRITES: prints the K + V bytes read (DRAM reads
 # less the hand-derived Q bytes), after checking the writes and p2=1.
 kv() {
-  out=$("$A" run --mapping "$M" --model "$1" --seq "$2" $3 --json) || fail "run $1 $2 $3 failed"
+  out=$("$A" run --mapping "$M" --engine "$eng" --model "$1" --seq "$2" $3 --json) || fail "$eng: run $1 $2 $3 failed"
   r=$(printf '%s\n' "$out" | field dram_read_bytes)
   w=$(printf '%s\n' "$out" | field dram_write_bytes)
   t=$(printf '%s\n' "$out" | field tiling)
@@ -37,15 +37,17 @@ kv() {
   echo $((r - $4))
 }
 
-g=$(kv llama31-8b 4K "" 33554432 33554432) || exit 1
-m=$(kv llama31-8b 4K "--set KVH=32,G=1" 33554432 33554432) || exit 1
-test "$g" -eq 16777216 || fail "Llama-3.1-8B GQA: K + V $g bytes, expected 16777216"
-test "$m" -eq 67108864 || fail "Llama-3.1-8B MHA: K + V $m bytes, expected 67108864"
-test $((g * 4)) -eq "$m" || fail "Llama-3.1-8B: GQA's K + V ($g) is not MHA's ($m) / G = 4"
+for eng in analytical cycle; do
+  g=$(kv llama31-8b 4K "" 33554432 33554432) || exit 1
+  m=$(kv llama31-8b 4K "--set KVH=32,G=1" 33554432 33554432) || exit 1
+  test "$g" -eq 16777216 || fail "$eng: Llama-3.1-8B GQA: K + V $g bytes, expected 16777216"
+  test "$m" -eq 67108864 || fail "$eng: Llama-3.1-8B MHA: K + V $m bytes, expected 67108864"
+  test $((g * 4)) -eq "$m" || fail "$eng: Llama-3.1-8B: GQA's K + V ($g) is not MHA's ($m) / G = 4"
 
-g=$(kv falcon-7b 256 "" 2326528 2326528) || exit 1
-m=$(kv falcon-7b 256 "--set KVH=71,G=1" 2326528 2326528) || exit 1
-test "$g" -eq 65536 || fail "Falcon-7B MQA: K + V $g bytes, expected 65536"
-test "$m" -eq 4653056 || fail "Falcon-7B MHA: K + V $m bytes, expected 4653056"
-test $((g * 71)) -eq "$m" || fail "Falcon-7B: MQA's K + V ($g) is not MHA's ($m) / G = 71"
+  g=$(kv falcon-7b 256 "" 2326528 2326528) || exit 1
+  m=$(kv falcon-7b 256 "--set KVH=71,G=1" 2326528 2326528) || exit 1
+  test "$g" -eq 65536 || fail "$eng: Falcon-7B MQA: K + V $g bytes, expected 65536"
+  test "$m" -eq 4653056 || fail "$eng: Falcon-7B MHA: K + V $m bytes, expected 4653056"
+  test $((g * 71)) -eq "$m" || fail "$eng: Falcon-7B: MQA's K + V ($g) is not MHA's ($m) / G = 71"
+done
 echo "gqa-traffic: ok"
