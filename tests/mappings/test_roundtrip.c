@@ -20,7 +20,7 @@
 static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
                                        "linear-flat", "gemm-os", "gemm-os-scalesim",
                                        "cascade-artifact", "gqa-fusemax",
-                                       "gqa-decode-fusemax", NULL };
+                                       "gqa-decode-fusemax", "mla-decode-fusemax", NULL };
 
 static char *slurp(const char *path) {
   char *buf;
