@@ -1,7 +1,8 @@
 /*
 ** workload.c: experiments/workloads/NAME.yaml -> wl_workload, name lookup in
 ** the workloads folder, and sequence-length parsing.  A workload file is a
-** flat map; every size must be positive.
+** flat map; every size must be positive.  The LLM fields (KVH, G, W, C, R,
+** phase, NEW) are optional, so the paper's four files mean what they did.
 */
 #include "workload.h"
 
@@ -39,9 +40,61 @@ static int copy_str(const yt_node *r, const char *key, char *dst, size_t cap,
   return 0;
 }
 
+/* An optional positive size: 0 when absent; *at its node, or NULL. */
+static int opt_pos(const yt_node *r, const char *key, int64_t *v,
+                   const yt_node **at, at_err *e) {
+  *at = yt_find(r, key);
+  *v = 0;
+  return *at ? pos(r, key, v, e) : 0;
+}
+
+/* The LLM fields: heads grouping, window, MLA ranks, phase.  Each is
+** checked against the others where they constrain each other, at the
+** node that breaks the constraint. */
+static int llm_fields(const yt_node *r, wl_workload *w, at_err *e) {
+  const yt_node *kvh, *g, *wn, *c, *rr, *nw, *ph = yt_find(r, "phase");
+  if (opt_pos(r, "KVH", &w->KVH, &kvh, e) || opt_pos(r, "G", &w->G, &g, e) ||
+      opt_pos(r, "W", &w->W, &wn, e) || opt_pos(r, "C", &w->C, &c, e) ||
+      opt_pos(r, "R", &w->R, &rr, e) || opt_pos(r, "NEW", &w->NEW, &nw, e))
+    return -1;
+  if (kvh && w->H % w->KVH)
+    return yt_badval(kvh, e, "KV heads must divide the H = %lld query heads",
+                     (long long)w->H);
+  if (g && w->H % w->G)
+    return yt_badval(g, e, "query heads per KV head must divide H = %lld",
+                     (long long)w->H);
+  if (kvh && g && w->KVH * w->G != w->H)
+    return yt_badval(g, e, "must be H / KVH = %lld / %lld = %lld",
+                     (long long)w->H, (long long)w->KVH,
+                     (long long)(w->H / w->KVH));
+  if (!kvh) w->KVH = g ? w->H / w->G : w->H;
+  w->G = w->H / w->KVH;
+  if (rr && !c)
+    return yt_errf(rr, e, "a rope part needs C, the latent KV rank (MLA)");
+  w->phase = WL_PREFILL;
+  if (ph) {
+    const char *s;
+    if (yt_str(ph, &s, e)) return -1;
+    if (!strcmp(s, "decode")) w->phase = WL_DECODE;
+    else if (strcmp(s, "prefill"))
+      return yt_badval(ph, e, "expected prefill or decode");
+  }
+  if (w->phase == WL_DECODE && !nw)
+    return yt_errf(ph, e, "decode needs NEW, the new tokens per request");
+  if (w->phase == WL_PREFILL && nw)
+    return yt_errf(nw, e, "only with phase: decode (prefill's queries are "
+                   "the whole sequence)");
+  return 0;
+}
+
+int64_t wl_queries(const wl_workload *w, int64_t seq) {
+  return w->phase == WL_DECODE ? w->NEW : seq;
+}
+
 int wl_load(const char *path, wl_workload *out, at_err *e) {
   static const char *const keys[] = {"name", "description", "H", "E", "F",
-                                     "D", "FFN", "B", NULL};
+                                     "D", "FFN", "B", "KVH", "G", "W", "C",
+                                     "R", "phase", "NEW", NULL};
   yt_doc *d;
   wl_workload w;
   memset(&w, 0, sizeof w);
@@ -52,7 +105,8 @@ int wl_load(const char *path, wl_workload *out, at_err *e) {
       copy_str(r, "name", w.name, sizeof w.name, true, e) ||
       copy_str(r, "description", w.description, sizeof w.description, false, e) ||
       pos(r, "H", &w.H, e) || pos(r, "E", &w.E, e) || pos(r, "F", &w.F, e) ||
-      pos(r, "D", &w.D, e) || pos(r, "FFN", &w.FFN, e) || pos(r, "B", &w.B, e))
+      pos(r, "D", &w.D, e) || pos(r, "FFN", &w.FFN, e) || pos(r, "B", &w.B, e) ||
+      llm_fields(r, &w, e))
     goto out;
   *out = w;
   rc = 0;

@@ -1,8 +1,11 @@
 /*
 ** workload.h: a transformer model's attention shape (heads, embeddings,
-** model and FFN widths, batch) loaded from experiments/workloads/NAME.yaml,
-** and the parsing of sequence lengths ("1024", "1K", "64K", "1M").
-** The sequence length is not part of a workload: M = P is given per run.
+** model and FFN widths, batch; for 2026 LLMs also KV heads, window, MLA's
+** latent and rope ranks, and the phase: prefill or decode) loaded from
+** experiments/workloads/NAME.yaml, and the parsing of sequence lengths
+** ("1024", "1K", "64K", "1M").  The sequence length is not part of a
+** workload: it is given per run, as M = P (prefill) or as the context M
+** that P = NEW new tokens attend to (decode).
 */
 #ifndef ATTNSIM_HW_WORKLOAD_H
 #define ATTNSIM_HW_WORKLOAD_H
@@ -21,6 +24,11 @@ typedef struct wl_size {
   int64_t value;                  /* elements, > 0 */
 } wl_size;
 
+/* What the attention computes per request.  Prefill: every token of the
+** sequence is a query (P = M = the run's length); decode: NEW new tokens
+** attend to a KV cache of M tokens (the run's length). */
+typedef enum wl_phase { WL_PREFILL, WL_DECODE } wl_phase;
+
 typedef struct wl_workload {
   char name[WL_NAME_MAX];         /* short name as the paper and flat-configs.csv
                                      write it: "BERT", "TrXL", "T5", "XLM" */
@@ -30,12 +38,25 @@ typedef struct wl_workload {
   int64_t F;                      /* V embedding per head, elements */
   int64_t D;                      /* model width, elements (the linear layers' input) */
   int64_t FFN;                    /* feed-forward hidden width, elements */
-  int64_t B;                      /* batch */
+  int64_t B;                      /* batch (decode: requests in the batch) */
+  int64_t KVH;                    /* KV heads (GQA; 1: MQA); H when the file
+                                     does not say (MHA) */
+  int64_t G;                      /* query heads per KV head, H / KVH */
+  int64_t W;                      /* sliding window, tokens; 0: none */
+  int64_t C;                      /* MLA latent KV rank, elements; 0: not MLA */
+  int64_t R;                      /* MLA decoupled rope part, elements; 0: none */
+  wl_phase phase;                 /* prefill (the default) or decode */
+  int64_t NEW;                    /* decode: new tokens per request (P);
+                                     0 in prefill, where P = M */
   int nset;                       /* entries of set[] used */
   wl_size set[WL_MAX_SET];        /* extra names for size expressions; a name
                                      here wins over the fields above.  A field
                                      of 0 means "no workload given". */
 } wl_workload;
+
+/* Query tokens per request (P) and keys per query (M) at run length seq:
+** prefill seq and seq; decode NEW and seq. */
+int64_t wl_queries(const wl_workload *w, int64_t seq);
 
 /* Loads one workload file.  Returns 0, or -1 with "FILE:LINE:COL: ..." */
 int wl_load(const char *path, wl_workload *out, at_err *e);

@@ -123,13 +123,50 @@ typedef struct what {
 enum { W_SIZE, W_TILE, W_BATCH, W_SPILL };
 
 static const char *what_text(const bctx *b, what w, char *buf, size_t cap) {
-  if (w.kind == W_SIZE) snprintf(buf, cap, "size of rank %s", b->c->ranks[w.rank].name);
+  if (w.kind == W_SIZE && w.rank < 0) snprintf(buf, cap, "size of param %s", b->c->params[MAP_SIZE_PARAM(w.rank)].name);
+  else if (w.kind == W_SIZE) snprintf(buf, cap, "size of rank %s", b->c->ranks[w.rank].name);
   else if (w.kind == W_TILE) snprintf(buf, cap, "tile %s of rank %s", b->mp->part[w.part].name, b->c->ranks[w.rank].name);
   else snprintf(buf, cap, "%s", w.kind == W_BATCH ? "batch size" : "spilled fraction");
   return buf;
 }
 
 static int term_value0(bctx *b, int xi, const map_term *t, xval *v);
+
+/* A workload size (kind MX_SEQ .. MX_R) at this point; 0 when the point
+** has no such size (no --model, no --seq, a workload without a window or
+** MLA ranks). */
+static int64_t wl_value(const bctx *b, int kind) {
+  static const wl_workload none = { .name = "none" };
+  const wl_workload *w = b->w ? b->w : &none;
+  switch (kind) {
+  case MX_SEQ: case MX_CTX: return b->seq;
+  case MX_NEW: return w->H ? wl_queries(w, b->seq) : 0;
+  case MX_B: return w->B;
+  case MX_H: return w->H;
+  case MX_D: return w->D;
+  case MX_FFN: return w->FFN;
+  case MX_KVH: return w->KVH;
+  case MX_E: return w->E;
+  case MX_F: return w->F;
+  case MX_G: return w->G;
+  case MX_W: return w->W;
+  case MX_C: return w->C;
+  default: return w->R;
+  }
+}
+
+/* A workload name whose value is 0 was not given: which option or field
+** would give it. */
+static int not_given(bctx *b, int xi, const map_term *t, int kind) {
+  char id[40];
+  map_term_str(t, id, sizeof id);
+  const wl_workload *w = b->w;
+  if (kind == MX_SEQ || kind == MX_CTX || (kind == MX_NEW && w && w->H))
+    return ERR(b->pl->expr[xi], "'%s' is not given: this mapping needs --seq", id);
+  if (!w || !w->H) return ERR(b->pl->expr[xi], "'%s' is not given: this mapping needs --model", id);
+  return ERR(b->pl->expr[xi], "'%s' is not given: workload %s has no %s (%s)", id, w->name, id,
+             kind == MX_W ? "a sliding window" : kind == MX_C ? "MLA's latent KV rank" : "MLA's rope part");
+}
 
 /* A term's value: a size bound with --set first; a workload size or SEQ
 ** that is 0 was not given. */
@@ -141,28 +178,18 @@ static int term_value(bctx *b, int xi, const map_term *t, xval *v) {
       if (!strcmp(id, b->w->set[i].name)) { *v = x_int(b->w->set[i].value); return 0; }
   }
   if (term_value0(b, xi, t, v)) return -1;
-  int named = t->kind >= MX_SEQ && t->kind <= MX_F;
-  if (t->kind == MX_RANK && (!strcmp(t->name, "E") || !strcmp(t->name, "F"))) named = 1;
-  if (named && !v->real && v->num == 0) {
-    char id[40];
-    map_term_str(t, id, sizeof id);
-    return ERR(b->pl->expr[xi], "'%s' is not given: this mapping needs %s", id, t->kind == MX_SEQ ? "--seq" : "--model");
-  }
+  int named = t->kind >= MX_SEQ && t->kind <= MX_WL_LAST ? t->kind : -1;
+  if (t->kind == MX_RANK && b->c->ranks[t->idx].size <= 0) named = map_wl_kind(t->name);
+  if (named >= 0 && !v->real && v->num == 0) return not_given(b, xi, t, named);
+  if (named == MX_NEW && b->w && b->w->phase == WL_DECODE && b->seq && v->num > b->seq)
+    return BADVAL(b->pl->expr[xi], "NEW: %lld new tokens per request exceed the context (--seq %lld)",
+                  (long long)v->num, (long long)b->seq);
   return 0;
 }
 
 static int term_value0(bctx *b, int xi, const map_term *t, xval *v) {
-  static const wl_workload none = { .name = "none" };
-  const wl_workload *w = b->w ? b->w : &none;
   switch (t->kind) {
   case MX_NUM: *v = (xval){ t->num, t->den, 0, 0 }; return 0;
-  case MX_SEQ: *v = x_int(b->seq); return 0;
-  case MX_B: *v = x_int(w->B); return 0;
-  case MX_H: *v = x_int(w->H); return 0;
-  case MX_D: *v = x_int(w->D); return 0;
-  case MX_FFN: *v = x_int(w->FFN); return 0;
-  case MX_E: *v = x_int(w->E); return 0;
-  case MX_F: *v = x_int(w->F); return 0;
   case MX_CFG:
     if (t->idx == MC_P1) *v = x_int(b->cfg->P1);
     else *v = (xval){ 0, 1, 1, t->idx == MC_SPILLED ? b->cfg->proportion_spilled : b->cfg->proportion_buffered };
@@ -175,14 +202,16 @@ static int term_value0(bctx *b, int xi, const map_term *t, xval *v) {
     return 0;
   }
   case MX_SET:
-    return ERR(b->pl->expr[xi], "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN, "
-               "or a name given with --set)", t->name);
-  default:    /* MX_RANK: sized by now, or the workload's E / F */
+    return ERR(b->pl->expr[xi], "unknown name '%s' (workload " MAP_WL_NAMES ", a rank size, ARRAY.rows/cols, "
+               "config.COLUMN, or a name given with --set)", t->name);
+  case MX_RANK: {   /* sized by now, or the workload's size of that name */
     if (b->c->ranks[t->idx].size > 0) { *v = x_int(b->c->ranks[t->idx].size); return 0; }
-    if (!strcmp(t->name, "E")) { *v = x_int(w->E); return 0; }
-    if (!strcmp(t->name, "F")) { *v = x_int(w->F); return 0; }
-    return ERR(b->pl->expr[xi], "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN)",
+    int k = map_wl_kind(t->name);
+    if (k >= 0) { *v = x_int(wl_value(b, k)); return 0; }
+    return ERR(b->pl->expr[xi], "unknown name '%s' (workload " MAP_WL_NAMES ", a rank size, ARRAY.rows/cols, config.COLUMN)",
                t->name);
+  }
+  default: *v = x_int(wl_value(b, t->kind)); return 0;
   }
 }
 
@@ -835,6 +864,10 @@ static int bind_phase(bctx *b) {
     int64_t s = 0;
     what wh = { W_SIZE, r, 0 };
     if (eval_size(b, mp->size_expr[i], wh, &s)) return -1;
+    if (r < 0) {              /* a param: es_bind gives it its size */
+      if (es_binding_set(&bind, c->params[MAP_SIZE_PARAM(r)].name, s, b->e)) return -1;
+      continue;
+    }
     c->ranks[r].size = s;     /* visible to later expressions */
     if (es_binding_set(&bind, c->ranks[r].name, s, b->e)) return -1;
   }

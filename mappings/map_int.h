@@ -56,12 +56,24 @@ typedef struct map_sel {
 /* One operand of a size expression, applied left to right. */
 typedef enum mx_kind {
   MX_NUM,                     /* literal num/den */
-  MX_SEQ, MX_B, MX_H, MX_D, MX_FFN, MX_E, MX_F,   /* workload (MX_E/F: when no rank E/F is sized) */
+  /* workload names, map_wl_name[kind]: SEQ .. NEW always mean the workload
+  ** (CTX: keys per query, the run's --seq; NEW: queries per request, --seq
+  ** in prefill, the workload's NEW in decode); E .. R yield to a cascade
+  ** rank of that name, and name the workload's size until it is sized */
+  MX_SEQ, MX_B, MX_H, MX_D, MX_FFN, MX_KVH, MX_CTX, MX_NEW,
+  MX_E, MX_F, MX_G, MX_W, MX_C, MX_R,
   MX_CFG,                     /* configuration column `col` */
   MX_ROWS, MX_COLS,           /* dimension of array `name` */
   MX_RANK,                    /* size of cascade rank `rank`; E or F fall back to the workload's */
   MX_SET                      /* a name only --set gives (wl_workload.set), `name` */
 } mx_kind;
+
+#define MX_WL_LAST MX_R
+#define MX_WL_RANKLIKE MX_E     /* names from here on yield to a cascade rank */
+#define MAP_WL_NAMES "SEQ B H D FFN KVH CTX NEW E F G W C R"
+extern const char *const map_wl_name[MX_WL_LAST + 1];   /* "" at MX_NUM */
+/* The workload kind of a name (MX_SEQ .. MX_R), or -1. */
+int map_wl_kind(const char *name);
 
 typedef struct map_term {
   char op;                    /* '*' or '/'; the first term is '*' */
@@ -121,6 +133,9 @@ typedef struct map_pipe {
 } map_pipe;
 
 /* A loop part: sized by a tiling value, or (expr -1) the whole rank. */
+/* A `sizes:` entry for a cascade param q (not a rank): size_rank < 0. */
+#define MAP_SIZE_PARAM(q) (-1 - (q))
+
 typedef struct map_part {
   char name[MAP_NAME];
   int rank;                   /* cascade rank; -1 for batch */
@@ -138,8 +153,8 @@ typedef struct map_phase {
   char name[32];
   int named;                  /* `name:` was given */
   int nsize;
-  int size_rank[ES_MAX_RANKS];
-  int size_expr[ES_MAX_RANKS];
+  int size_rank[2 * ES_MAX_RANKS];   /* a rank, or MAP_SIZE_PARAM(param) */
+  int size_expr[2 * ES_MAX_RANKS];
   int batch;                  /* map_expr index, or -1: 1 */
   int nparts;
   map_part part[SC_MAX_PARTS];

@@ -254,12 +254,22 @@ static int decimal(rctx *r, const yt_node *n, const char *what, const char *tok,
   return 1;
 }
 
+const char *const map_wl_name[MX_WL_LAST + 1] = {
+  [MX_NUM] = "", [MX_SEQ] = "SEQ", [MX_B] = "B", [MX_H] = "H", [MX_D] = "D", [MX_FFN] = "FFN",
+  [MX_KVH] = "KVH", [MX_CTX] = "CTX", [MX_NEW] = "NEW", [MX_E] = "E", [MX_F] = "F", [MX_G] = "G",
+  [MX_W] = "W", [MX_C] = "C", [MX_R] = "R",
+};
+
+int map_wl_kind(const char *name) {
+  for (int k = MX_SEQ; k <= MX_WL_LAST; k++)
+    if (!strcmp(name, map_wl_name[k])) return k;
+  return -1;
+}
+
 /* Resolves a name in a size expression to its term kind. */
 static int name_term(rctx *r, const yt_node *n, const char *id, int real, map_term *t) {
-  static const char *const wl[] = { "SEQ", "B", "H", "D", "FFN" };
-  static const uint8_t wk[] = { MX_SEQ, MX_B, MX_H, MX_D, MX_FFN };
-  for (int i = 0; i < 5; i++)
-    if (!strcmp(id, wl[i])) { t->kind = wk[i]; return 0; }
+  int wk = map_wl_kind(id);
+  if (wk >= 0 && wk < MX_WL_RANKLIKE) { t->kind = (uint8_t)wk; return 0; }
   if (!strncmp(id, "config.", 7)) {
     if (!r->m->config)
       return yt_errf(n, r->e, "'%s' needs a per-point configuration (add `config:` to the mapping)", id + 7);
@@ -288,15 +298,14 @@ static int name_term(rctx *r, const yt_node *n, const char *id, int real, map_te
     snprintf(t->name, sizeof t->name, "%s", id);
     return 0;
   }
-  if (!strcmp(id, "E")) { t->kind = MX_E; return 0; }
-  if (!strcmp(id, "F")) { t->kind = MX_F; return 0; }
+  if (wk >= 0) { t->kind = (uint8_t)wk; return 0; }
   /* any other plain name may come from --set at bind time */
   if (strlen(id) < MAP_NAME && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == strlen(id)) {
     t->kind = MX_SET;
     snprintf(t->name, sizeof t->name, "%s", id);
     return 0;
   }
-  return yt_errf(n, r->e, "unknown name '%s' (workload B H E F D FFN SEQ, a rank size, ARRAY.rows/cols, config.COLUMN)", id);
+  return yt_errf(n, r->e, "unknown name '%s' (workload " MAP_WL_NAMES ", a rank size, ARRAY.rows/cols, config.COLUMN)", id);
 }
 
 static int read_expr(rctx *r, const yt_node *n, const void *argp) {
@@ -639,7 +648,20 @@ static int read_phase(rctx *r, const yt_node *n) {
   int sized[ES_MAX_RANKS] = { 0 };
   for (size_t i = 0; i < yt_len(sizes); i++) {
     int rk = es_find_rank(c, yt_key(sizes, i));
-    if (rk < 0) return yt_errf(yt_key_node(sizes, i), r->e, "cascade %s has no rank '%s'", c->file, yt_key(sizes, i));
+    if (rk < 0) {     /* a cascade `param` (a window W, heads QH): bound as a size */
+      int q = es_find_param(c, yt_key(sizes, i));
+      if (q < 0) return yt_errf(yt_key_node(sizes, i), r->e, "cascade %s has no rank or param '%s'", c->file, yt_key(sizes, i));
+      if (c->params[q].kind == ES_P_DENSITY)
+        return yt_errf(yt_key_node(sizes, i), r->e, "%s is a mask's density, a fraction, not a size", c->params[q].name);
+      char what[64];
+      snprintf(what, sizeof what, "size of param %s", c->params[q].name);
+      expr_arg a = { what, 0, 0 };
+      int x = read_expr(r, yt_at(sizes, i), &a);
+      if (x < 0) return -1;
+      ph->size_rank[ph->nsize] = MAP_SIZE_PARAM(q);
+      ph->size_expr[ph->nsize++] = x;
+      continue;
+    }
     if (c->ranks[rk].parent >= 0)
       return yt_errf(yt_key_node(sizes, i), r->e, "%s is a part of the cascade's split of %s: size it under tiling:",
                      c->ranks[rk].name, c->ranks[c->ranks[rk].parent].name);

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 const char *map_term_str(const map_term *t, char *buf, size_t cap) {
-  static const char *const wl[] = { "", "SEQ", "B", "H", "D", "FFN", "E", "F" };
   switch (t->kind) {
   case MX_NUM: {
     if (t->den == 1) { snprintf(buf, cap, "%lld", (long long)t->num); break; }
@@ -40,7 +39,7 @@ const char *map_term_str(const map_term *t, char *buf, size_t cap) {
   case MX_COLS: snprintf(buf, cap, "%s.cols", t->name); break;
   case MX_RANK:
   case MX_SET: snprintf(buf, cap, "%s", t->name); break;
-  default: snprintf(buf, cap, "%s", wl[t->kind]); break;
+  default: snprintf(buf, cap, "%s", t->kind <= MX_WL_LAST ? map_wl_name[t->kind] : "?"); break;
   }
   return buf;
 }
@@ -210,7 +209,8 @@ static void w_phase(wctx *w, const char *dir, int i) {
   if (ph->batch >= 0) { fputs("    batch: ", f); w_node(w, K_EXPR, ph->batch); fputc('\n', f); }
   fputs("    sizes: {", f);
   for (int k = 0; k < ph->nsize; k++) {
-    fprintf(f, "%s%s: ", k ? ", " : "", c->ranks[ph->size_rank[k]].name);
+    int r = ph->size_rank[k];
+    fprintf(f, "%s%s: ", k ? ", " : "", r >= 0 ? c->ranks[r].name : c->params[MAP_SIZE_PARAM(r)].name);
     w_node(w, K_EXPR, ph->size_expr[k]);
   }
   fputs("}\n", f);

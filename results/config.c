@@ -42,6 +42,13 @@ void rs_config_hash(rs_config *c) {
   addi(&s, "D", c->wl.D);
   addi(&s, "FFN", c->wl.FFN);
   addi(&s, "B", c->wl.B);
+  /* The LLM fields only when they differ from the paper's workloads (MHA,
+  ** full attention, prefill), so the keys of existing databases hold. */
+  if (c->wl.G > 1) addi(&s, "KVH", c->wl.KVH);
+  if (c->wl.W) addi(&s, "W", c->wl.W);
+  if (c->wl.C) addi(&s, "C", c->wl.C);
+  if (c->wl.R) addi(&s, "R", c->wl.R);
+  if (c->wl.phase == WL_DECODE) addi(&s, "decode_NEW", c->wl.NEW);
   addi(&s, "seq_len", c->seq_len);
   addi(&s, "rows_2d", c->ov.rows_2d);
   addi(&s, "cols_2d", c->ov.cols_2d);

@@ -126,6 +126,10 @@ stage_valgrind() {
   for d in fusemax arch cascade flat unfused linear-fusemax linear-flat; do
     vg 0 . "$bin" run --design "$d" --model xlm --seq 64K --json
   done
+  # the GQA mappings on the LLM workloads (prefill; decode in the cycle engine)
+  vg 0 . "$bin" run --mapping mappings/gqa-fusemax.yaml --model llama31-8b --seq 4K --json
+  vg 0 . "$bin" run --mapping mappings/gqa-decode-fusemax.yaml --model llama31-70b-decode --seq 32K --engine cycle --json
+  vg 0 . "$bin" run --mapping mappings/mla-decode-fusemax.yaml --model deepseek-v3-decode --seq 32K --json
   # the cycle engine: fast-forward on a paper point, --full on a small one, the GEMM, the cross-check
   vg 0 . "$bin" run --design fusemax --model xlm --seq 64K --engine cycle --json
   vg 0 . "$bin" run --design arch --model tests/sim/cycle/tiny.yaml --seq 512 --rows 8 --cols 8 --width-1d 8 --engine cycle --full

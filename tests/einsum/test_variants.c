@@ -1,6 +1,6 @@
 /*
 ** test_variants.c: the 2026 attention cascades (einsum/cascades/): GQA,
-** MQA and MHA through `heads`, MLA's absorbed form, causal linear
+** MQA and MHA through `heads` (prefill and decode), MLA's absorbed form, causal linear
 ** attention, block-sparse attention under a mask.  Each is evaluated and
 ** compared with a reference written here without the library (masked
 ** softmax attention per head; the quadratic form (QK^T o causal) V for
@@ -49,9 +49,11 @@ static void check_values(const char *name, const char *const *sizes, size_t n, e
 /* ---- GQA ----------------------------------------------------------------- */
 
 /* Causal softmax per query head (g, h) with KV head h:
-** Q[E][G][H][P], K[E][H][M], V[F][H][M], AV[F][G][H][P]. */
-static double gqa_err(const es_cascade *c, const es_values *v) {
+** Q[E][G][H][P], K[E][H][M], V[F][H][M], AV[F][G][H][P]; query p sees
+** keys m <= p + off (gqa-1pass: off 0; decode: off M - P). */
+static double gqa_err_at(const es_cascade *c, const es_values *v, int decode) {
   int64_t E = size_of(c, "E"), F = size_of(c, "F"), M = size_of(c, "M"), P = size_of(c, "P");
+  int64_t off = decode ? M - P : 0;
   int64_t G = size_of(c, "G"), H = size_of(c, "H");
   const double *Q = v->data[tensor_of(c, "Q")], *K = v->data[tensor_of(c, "K")];
   const double *V = v->data[tensor_of(c, "V")], *AV = v->data[tensor_of(c, "AV")];
@@ -60,14 +62,14 @@ static double gqa_err(const es_cascade *c, const es_values *v) {
     for (int64_t h = 0; h < H; h++)
       for (int64_t p = 0; p < P; p++) {
         double mx = -INFINITY, s[64];
-        for (int64_t m = 0; m <= p && m < M; m++) {
+        for (int64_t m = 0; m <= p + off && m < M; m++) {
           s[m] = 0;
           for (int64_t e = 0; e < E; e++) s[m] += Q[((e * G + g) * H + h) * P + p] * K[(e * H + h) * M + m];
           if (s[m] > mx) mx = s[m];
         }
         for (int64_t f = 0; f < F; f++) {
           double num = 0, den = 0;
-          for (int64_t m = 0; m <= p && m < M; m++) {
+          for (int64_t m = 0; m <= p + off && m < M; m++) {
             num += exp(s[m] - mx) * V[(f * H + h) * M + m];
             den += exp(s[m] - mx);
           }
@@ -76,6 +78,9 @@ static double gqa_err(const es_cascade *c, const es_values *v) {
       }
   return err;
 }
+
+static double gqa_err(const es_cascade *c, const es_values *v) { return gqa_err_at(c, v, 0); }
+static double gqa_decode_err(const es_cascade *c, const es_values *v) { return gqa_err_at(c, v, 1); }
 
 static void test_gqa_values(void **s) {
   (void)s;
@@ -86,6 +91,19 @@ static void test_gqa_values(void **s) {
     "E=2,F=2,M=12,P=12,M0=4,QH=8,H=2",
   };
   check_values("gqa-1pass", sizes, sizeof sizes / sizeof sizes[0], gqa_err);
+}
+
+/* GQA decode: P new tokens of G x H query heads against an M-token cache,
+** with tiles the edge m = p + M - P cuts in two. */
+static void test_gqa_decode_values(void **s) {
+  (void)s;
+  static const char *const sizes[] = {
+    "E=4,F=3,M=16,P=1,M0=4,QH=6,G=3",   /* one new token, 2 KV heads of 3 */
+    "E=3,F=2,M=24,P=3,M0=8,H=1,G=4",    /* MQA, 3 new tokens */
+    "E=3,F=2,M=10,P=4,M0=5,QH=4,G=2",   /* the edge (keys up to 6 + p) cuts tile m1 = 1 */
+    "E=3,F=2,M=9,P=9,M0=3,QH=4,G=2",    /* P = M: prefill, gqa-1pass */
+  };
+  check_values("gqa-decode-1pass", sizes, sizeof sizes / sizeof sizes[0], gqa_decode_err);
 }
 
 /* Work per query head is the causal M(M+1)/2 scores (E multiplies each), so
@@ -357,6 +375,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_gqa_values),
     cmocka_unit_test(test_gqa_counts),
+    cmocka_unit_test(test_gqa_decode_values),
     cmocka_unit_test(test_mla_values),
     cmocka_unit_test(test_mla_counts),
     cmocka_unit_test(test_linear_values),

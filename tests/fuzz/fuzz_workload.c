@@ -32,6 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_size("D", w.D);
     check_size("FFN", w.FFN);
     check_size("B", w.B);
+    check_size("KVH", w.KVH);
+    check_size("G", w.G);
+    if (w.KVH * w.G != w.H) fz_fail(T, "heads", "KVH * G != H");
+    if (w.W) check_size("W", w.W);
+    if (w.C) check_size("C", w.C);
+    if (w.R && !w.C) fz_fail(T, "R", "a rope part without C");
+    if ((w.phase == WL_DECODE) != (w.NEW > 0)) fz_fail(T, "NEW", "given exactly in decode");
+    if (w.NEW) check_size("NEW", w.NEW);
   }
   char seq[64];
   if (size < sizeof seq) {

@@ -3,7 +3,9 @@
 ** (every tensor streamed, so nothing competes for the buffer) bound with
 ** map_bind: size expressions must come out exact far beyond 2^53, be
 ** refused when they overflow 64 bits or leave a fraction, and `fit` must
-** find the largest divisor even of a large prime quotient, quickly.
+** find the largest divisor even of a large prime quotient, quickly.  The
+** LLM workloads' names (KVH, G, W, C, R, CTX, NEW) reach the expressions
+** with their published values, prefill and decode alike.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,7 +48,8 @@ static int teardown(void **state) {
 
 /* Reads and binds a GEMM mapping with the given sizes and m tiling at seq
 ** 1K; returns -1 if reading or binding fails, the schedule in *s and any message in e. */
-static int bind(const char *sizes, const char *mtiling, sc_schedule *s, at_err *e) {
+static int bind_on(const wl_workload *w, int64_t seq, const char *sizes, const char *mtiling, sc_schedule *s,
+                   at_err *e) {
   char path[128], text[2048];
   snprintf(path, sizeof path, "%s/m.yaml", dir);
   snprintf(text, sizeof text,
@@ -66,7 +69,11 @@ static int bind(const char *sizes, const char *mtiling, sc_schedule *s, at_err *
   /* what the file fixes is refused when it is read, what depends on the
   ** point when it is bound: either way, one located message */
   if (map_load(path, &cur, e)) return -1;
-  return map_bind(cur, arch, &bert, 1024, s, e);
+  return map_bind(cur, arch, w, seq, s, e);
+}
+
+static int bind(const char *sizes, const char *mtiling, sc_schedule *s, at_err *e) {
+  return bind_on(&bert, 1024, sizes, mtiling, s, e);
 }
 
 static int64_t rank_size(const sc_schedule *s, const char *name) {
@@ -158,6 +165,118 @@ static void tiling_summary_truncates(void **state) {
   if (!strstr(s.tiling, "m00=1 m01=1")) fail_msg("tiling '%s'", s.tiling);
 }
 
+static wl_workload model(const char *name) {
+  wl_workload w;
+  at_err e;
+  if (wl_find(name, NULL, &w, &e)) fail_msg("%s", e.msg);
+  return w;
+}
+
+/* Llama-3.1-70B decode at a 32K context: M = CTX = 32768 keys, N = NEW = 1
+** query per request, K = KVH * G = 8 * 8 = 64 query heads; its prefill
+** makes NEW the whole sequence (P = M).  W, C, R come from the workloads
+** that have them (Mistral's window, DeepSeek-V3's latent and rope ranks). */
+static void llm_names_reach_expressions(void **state) {
+  (void)state;
+  static sc_schedule s;
+  at_err e;
+  wl_workload dec = model("llama31-70b-decode"), pre = model("llama31-70b");
+  if (bind_on(&dec, 32768, "M: CTX, K: KVH * G, N: NEW", "mt: rest", &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(rank_size(&s, "M"), 32768);
+  assert_int_equal(rank_size(&s, "K"), 64);
+  assert_int_equal(rank_size(&s, "N"), 1);
+  if (bind_on(&pre, 4096, "M: CTX, K: KVH, N: NEW", "mt: rest", &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(rank_size(&s, "K"), 8);
+  assert_int_equal(rank_size(&s, "N"), 4096);
+  wl_workload mis = model("mistral-7b"), ds = model("deepseek-v3-decode");
+  if (bind_on(&mis, 8192, "M: W, K: G, N: 1", "mt: rest", &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(rank_size(&s, "M"), 4096);
+  assert_int_equal(rank_size(&s, "K"), 4);
+  if (bind_on(&ds, 8192, "M: C * R, K: G, N: NEW", "mt: rest", &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(rank_size(&s, "M"), 512 * 64);
+  assert_int_equal(rank_size(&s, "K"), 1);
+  assert_int_equal(rank_size(&s, "N"), 1);
+  /* the paper's workloads are MHA prefill: KVH = H, G = 1, NEW = SEQ */
+  if (bind("M: NEW, K: KVH / H * G, N: CTX", "mt: rest", &s, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(rank_size(&s, "M"), 1024);
+  assert_int_equal(rank_size(&s, "K"), 1);
+  assert_int_equal(rank_size(&s, "N"), 1024);
+}
+
+/* Names a point does not have are located errors naming what would give them. */
+static void llm_names_not_given(void **state) {
+  (void)state;
+  static sc_schedule s;
+  at_err e;
+  wl_workload l8 = model("llama31-8b");
+  assert_int_equal(bind_on(&l8, 1024, "M: W, K: 1, N: 1", "mt: rest", &s, &e), -1);
+  assert_non_null(strstr(e.msg, "m.yaml:5:"));
+  assert_non_null(strstr(e.msg, "'W' is not given: workload Llama-3.1-8B has no W (a sliding window)"));
+  assert_int_equal(bind_on(&l8, 1024, "M: 1, K: R, N: 1", "mt: rest", &s, &e), -1);
+  assert_non_null(strstr(e.msg, "'R' is not given: workload Llama-3.1-8B has no R (MLA's rope part)"));
+  assert_int_equal(bind_on(NULL, 1024, "M: KVH, K: 1, N: 1", "mt: rest", &s, &e), -1);
+  assert_non_null(strstr(e.msg, "'KVH' is not given: this mapping needs --model"));
+  assert_int_equal(bind_on(&l8, 0, "M: CTX, K: 1, N: 1", "mt: rest", &s, &e), -1);
+  assert_non_null(strstr(e.msg, "'CTX' is not given: this mapping needs --seq"));
+  wl_workload d = model("llama31-8b-decode");
+  d.NEW = 8;
+  assert_int_equal(bind_on(&d, 4, "M: CTX, K: 1, N: NEW", "mt: rest", &s, &e), -1);
+  assert_non_null(strstr(e.msg, "NEW: 8 new tokens per request exceed the context (--seq 4)"));
+}
+
+/* A cascade's `param` is sized under sizes: like a rank: the window W of
+** window-1pass.einsum from Mistral-7B's workload (4096), or a literal. */
+static void param_sized_from_workload(void **state) {
+  (void)state;
+  static sc_schedule s;
+  at_err e;
+  wl_workload mis = model("mistral-7b");
+  map_free(cur);
+  cur = NULL;
+  if (map_load(ATTNSIM_SOURCE_DIR "/tests/mappings/window.yaml", &cur, &e) || map_bind(cur, arch, &mis, 16384, &s, &e))
+    fail_msg("%s", e.msg);
+  const es_cascade *c = s.phase[0].c;
+  int q = es_find_param(c, "W");
+  assert_true(q >= 0);
+  assert_int_equal(c->params[q].size, 4096);
+  assert_int_equal(rank_size(&s, "M"), 16384);
+  assert_int_equal(rank_size(&s, "P"), 16384);
+  /* written back, the param's entry reads the same */
+  char out[128];
+  snprintf(out, sizeof out, "%s/w.yaml", dir);
+  map_spec *again = NULL;
+  if (map_write(cur, out, &e) || map_load(out, &again, &e)) fail_msg("%s", e.msg);
+  assert_true(map_same(cur, again));
+  map_free(again);
+}
+
+/* Keys that are neither, and a density (a fraction), are refused where written. */
+static void param_keys_refused(void **state) {
+  (void)state;
+  char path[128], text[1024];
+  static const struct { const char *cascade, *sizes, *msg; } bad[] = {
+    { "window-1pass", "E: E, F: F, M: SEQ, P: SEQ, X: 4", "cascade " ATTNSIM_SOURCE_DIR "/einsum/cascades/window-1pass.einsum has no rank or param 'X'" },
+    { "blocksparse-1pass", "E: E, F: F, M: SEQ, P: SEQ, DENSITY: 1", "DENSITY is a mask's density, a fraction, not a size" },
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    snprintf(path, sizeof path, "%s/p.yaml", dir);
+    snprintf(text, sizeof text,
+             "design: t\narch: %s/hw/fusemax.yaml\nphases:\n"
+             "  - cascade: %s/einsum/cascades/%s.einsum\n"
+             "    sizes: {%s}\n"
+             "    einsums: {}\n",
+             ATTNSIM_SOURCE_DIR, ATTNSIM_SOURCE_DIR, bad[i].cascade, bad[i].sizes);
+    FILE *f = fopen(path, "w");
+    if (!f) fail_msg("cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+    map_spec *m = NULL;
+    at_err e;
+    assert_int_equal(map_load(path, &m, &e), -1);
+    if (!strstr(e.msg, "p.yaml:5:") || !strstr(e.msg, bad[i].msg)) fail_msg("%s", e.msg);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(product_beyond_2_53_is_exact),
@@ -166,6 +285,10 @@ int main(void) {
     cmocka_unit_test(overflow_names_expression),
     cmocka_unit_test(fit_on_large_prime),
     cmocka_unit_test(tiling_summary_truncates),
+    cmocka_unit_test(llm_names_reach_expressions),
+    cmocka_unit_test(llm_names_not_given),
+    cmocka_unit_test(param_sized_from_workload),
+    cmocka_unit_test(param_keys_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

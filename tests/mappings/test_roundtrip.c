@@ -19,7 +19,8 @@
 
 static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
                                        "linear-flat", "gemm-os", "gemm-os-scalesim",
-                                       "cascade-artifact", NULL };
+                                       "cascade-artifact", "gqa-fusemax",
+                                       "gqa-decode-fusemax", "mla-decode-fusemax", NULL };
 
 static char *slurp(const char *path) {
   char *buf;

@@ -114,7 +114,7 @@ static void test_config_hash_covers_every_input(void **st) {
   (void)st;
   rs_config base, c;
   fixed_config(&base);
-  char seen[24][RS_HASH_HEX];
+  char seen[32][RS_HASH_HEX];
   int n = 0;
 #define VARY(stmt) do { c = base; stmt; rs_config_hash(&c); \
     assert_string_not_equal(c.hash, base.hash); \
@@ -133,6 +133,13 @@ static void test_config_hash_covers_every_input(void **st) {
   VARY(c.wl.D++);
   VARY(c.wl.FFN++);
   VARY(c.wl.B++);
+  VARY(c.wl.G = 4; c.wl.KVH = 3);
+  VARY(c.wl.G = 4; c.wl.KVH = 4);
+  VARY(c.wl.W = 4096);
+  VARY(c.wl.C = 512);
+  VARY(c.wl.R = 64);
+  VARY(c.wl.phase = WL_DECODE; c.wl.NEW = 1);
+  VARY(c.wl.phase = WL_DECODE; c.wl.NEW = 2);
   VARY(c.seq_len++);
   VARY(c.ov.rows_2d++);
   VARY(c.ov.cols_2d++);
