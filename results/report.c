@@ -1029,7 +1029,9 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
     { .name = "arrays", .title = "Array-size sweep", .script = "arrays.gp",
       .ylab = "latency (s)",
       .about = "Latency against the 2D array's size (rows x cols, square and not), one line "
-               "per 1D width and buffer size.",
+               "per 1D width and buffer size, one panel per design, model and length: a mapped "
+               "design (mapped:NAME, the mapper's best mapping for each shape) beside its "
+               "hand-written NAME.",
       .build = build_arrays },
     { .name = "engines", .title = "Cycle engine against analytical", .script = "speedup.gp",
       .ylab = "cycle-engine latency / analytical latency",

@@ -38,6 +38,7 @@ const rs_metric rs_metrics[] = {
   { "area_um2",       RS_F64, offsetof(sim_result, area_um2),       "um^2, whole design" },
   { "bound",          RS_STR, offsetof(sim_result, bound),          "what limits latency: 2d, 1d, memory, mixed" },
   { "tiling",         RS_STR, offsetof(sim_result, tiling),         "bound tile sizes, e.g. M0=256 P0=256" },
+  { "mapped_hash",    RS_STR, offsetof(sim_result, mapped_hash),    "SHA-256 of the mapping the mapper found (mapped designs), else empty" },
   { "arch_rows_2d",   RS_U64, offsetof(sim_result, arch_rows_2d),   "PEs, the 2D array evaluated (after overrides)" },
   { "arch_cols_2d",   RS_U64, offsetof(sim_result, arch_cols_2d),   "PEs, the 2D array evaluated" },
   { "arch_width_1d",  RS_U64, offsetof(sim_result, arch_width_1d),  "PEs, the 1D array evaluated" },
