@@ -84,7 +84,8 @@ const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cas
 const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }
 
 static int overridden(const sim_overrides *ov) {
-  return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0);
+  return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0 ||
+                ov->regs_per_pe);
 }
 
 int sim_arch_override(const hw_arch *base, const sim_overrides *ov, hw_arch **out, at_err *e) {
@@ -105,6 +106,7 @@ int sim_arch_override(const hw_arch *base, const sim_overrides *ov, hw_arch **ou
   if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
   if (ov->buffer_bytes) copy->buffer.bytes = ov->buffer_bytes;
   if (ov->bandwidth_Bps > 0) copy->dram.bandwidth_Bps = ov->bandwidth_Bps;
+  for (int i = 0; ov->regs_per_pe && i < copy->n_arrays; i++) copy->arrays[i].regs_per_pe = ov->regs_per_pe;
   if (hw_validate(copy, e)) { hw_free(copy); return -1; }
   *out = copy;
   return 0;

@@ -109,6 +109,7 @@ typedef struct sim_overrides {
   int64_t width_1d;           /* PEs */
   int64_t buffer_bytes;       /* bytes, whole rows */
   double bandwidth_Bps;       /* bytes per second */
+  int64_t regs_per_pe;        /* words of register file per PE, every array */
 } sim_overrides;
 
 typedef struct sim_design sim_design;
