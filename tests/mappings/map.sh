@@ -129,6 +129,16 @@ cli)
   p1=$(sed -n 's/.*; \([0-9]*\) mappings pruned by the register rule$/\1/p' "$T/rg1.txt")
   p2=$(sed -n 's/.*; \([0-9]*\) mappings pruned by the register rule$/\1/p' "$T/rg100000.txt")
   [ -n "$p1" ] && [ -n "$p2" ] && [ "$p2" -lt "$p1" ] || fail "register rule: $p1 pruned with 1 register, $p2 with 100000"
+  # attnsim report draws explore's designs: the filled series is the printed front
+  "$A" report --db "$T/ex.db" --out "$T/rep" > "$T/rep.txt" || fail "report of explore points: exit $?"
+  grep -q "1 figures drawn" "$T/rep.txt" || fail "report: $(cat "$T/rep.txt")"
+  file -b "$T/rep/explore.png" | grep -q '^PNG image data' || fail "explore.png is not a PNG"
+  grep -q '>latency-energy-area front<' "$T/rep/explore.svg" || fail "explore.svg lacks the front"
+  grep -q '>latency-area front<' "$T/rep/explore.svg" || fail "explore.svg lacks the line"
+  awk -F'\t' 'NF > 1 && $10 == "yes" { n++ } END { print n + 0 }' "$T/rep/data/explore-1.tsv" > "$T/nfront"
+  [ "$(cat "$T/nfront")" = "$(grep -c '^\* ' "$T/exd.txt")" ] \
+    || fail "report: $(cat "$T/nfront") designs on the front, explore printed $(grep -c '^\* ' "$T/exd.txt")"
+  [ "$(grep -c '^[0-9]' "$T/rep/data/explore-1.tsv")" = "$nd" ] || fail "report: not every explored design in the table"
   status=0
   "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 1 --model bert --seq 4K --dims 128 --capacities 16M \
     > "$T/out" 2> "$T/err" || status=$?
