@@ -608,6 +608,29 @@ static int cmp_series_area(const void *a, const void *b) {
   return cmp_area(a, b);
 }
 
+/* The latency-area front of a panel's n points into its aux table: by
+** area, each point faster than every smaller one.  Leaves sel sorted by
+** series, then area. */
+static void area_front(panel *p, apoint *sel, int n) {
+  qsort(sel, (size_t)n, sizeof *sel, cmp_area);
+  double best = INFINITY;
+  for (int i = 0; i < n; i++)
+    if (sel[i].latency_s < best) {
+      best = sel[i].latency_s;
+      table_row(&p->aux, 0);
+      cellnum(&p->aux, 0, sel[i].area_um2 / 1e6);
+      cellnum(&p->aux, 1, sel[i].latency_s);
+    }
+  qsort(sel, (size_t)n, sizeof *sel, cmp_series_area);
+}
+
+/* The note under a figure of (model, length) panels: how many were cut,
+** or, with none drawn, what to run (HTML). */
+static void panels_note(fig *f, int skipped, const char *empty) {
+  if (skipped) snprintf(f->note, sizeof f->note, "%d more (model, length) panels are not drawn.", skipped);
+  if (!f->npanels) snprintf(f->note, sizeof f->note, "%s", empty);
+}
+
 static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
   aset a;
   if (load_all(s, engine, "area_um2 > 0 AND latency_s > 0 AND NOT " EXPLORED, &a, e)) return -1;
@@ -658,16 +681,7 @@ static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
       int n = 0;
       for (int i = 0; sel && i < a.n; i++) if (a.p[i].panel == pi) sel[n++] = a.p[i];
       if (!sel) break;
-      qsort(sel, (size_t)n, sizeof *sel, cmp_area);
-      double best = INFINITY;
-      for (int i = 0; i < n; i++)
-        if (sel[i].latency_s < best) {
-          best = sel[i].latency_s;
-          table_row(&p->aux, 0);
-          cellnum(&p->aux, 0, sel[i].area_um2 / 1e6);
-          cellnum(&p->aux, 1, sel[i].latency_s);
-        }
-      qsort(sel, (size_t)n, sizeof *sel, cmp_series_area);
+      area_front(p, sel, n);
       int block = -1;
       for (int i = 0; i < n; i++) {
         if (sel[i].series != block) {
@@ -687,11 +701,8 @@ static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
       }
       free(sel);
     }
-  if (skipped)
-    snprintf(f->note, sizeof f->note, "%d more (model, length) panels are not drawn.", skipped);
-  if (!f->npanels)
-    snprintf(f->note, sizeof f->note, "No design was evaluated at more than one area for the "
-             "same model and length: run <code>attnsim sweep experiments/pareto.yaml</code>.");
+  panels_note(f, skipped, "No design was evaluated at more than one area for the same model and "
+              "length: run <code>attnsim sweep experiments/pareto.yaml</code>.");
   free(seqs);
   names_free(&des);
   names_free(&mods);
@@ -734,16 +745,7 @@ static int build_explore(fig *f, rs_store *s, const char *engine, at_err *e) {
     table_cols(&p->t, "area_mm2", "latency_s", "energy_pj", "rows_2d", "cols_2d", "width_1d", "buffer",
                "bandwidth", "regs_per_pe", "front", "design", NULL);
     table_cols(&p->aux, "area_mm2", "latency_s", NULL);
-    qsort(sel, (size_t)n, sizeof *sel, cmp_area);
-    double best = INFINITY;
-    for (int i = 0; i < n; i++)
-      if (sel[i].latency_s < best) {
-        best = sel[i].latency_s;
-        table_row(&p->aux, 0);
-        cellnum(&p->aux, 0, sel[i].area_um2 / 1e6);
-        cellnum(&p->aux, 1, sel[i].latency_s);
-      }
-    qsort(sel, (size_t)n, sizeof *sel, cmp_series_area);
+    area_front(p, sel, n);
     for (int k = 0; k < 2; k++)
       for (int i = 0; i < n; i++)
         if (sel[i].series == k) {
@@ -764,11 +766,8 @@ static int build_explore(fig *f, rs_store *s, const char *engine, at_err *e) {
       cellf(&p->t, 10, "%s", sel[i].design);
     }
   }
-  if (skipped)
-    snprintf(f->note, sizeof f->note, "%d more (model, length) panels are not drawn.", skipped);
-  if (!f->npanels)
-    snprintf(f->note, sizeof f->note, "No architecture search in the database: run <code>attnsim explore "
-             "... --db FILE</code> (mappings/README.md, Architecture search).");
+  panels_note(f, skipped, "No architecture search in the database: run <code>attnsim explore ... "
+              "--db FILE</code> (mappings/README.md, Architecture search).");
   free(sel);
   names_free(&pk);
   aset_free(&a);
