@@ -482,7 +482,7 @@ static void start_cand(const space *S, cand *k) {
   for (int i = 0; i < S->nr; i++)
     for (int j = 0; j < S->nsp[i]; j++)
       if (S->div[i][j] <= widest) k->sp[i] = j;
-  int order[MAX_O];
+  int order[MAX_O] = { 0 };     /* copied whole into k->perm, whose bytes cand_key hashes */
   for (int i = 0; i < S->nouter; i++) order[i] = i;
   for (int p = 0; p < S->nouter; p++)
     for (int q = p + 1; q < S->nouter; q++)
@@ -510,7 +510,7 @@ static void start_cand(const space *S, cand *k) {
 static void start_variant(const space *S, int v, cand *k) {
   start_cand(S, k);
   int first = v / 3, j = 0;
-  int order[MAX_O];
+  int order[MAX_O] = { 0 };     /* the same */
   order[j++] = k->perm[first];
   for (int i = 0; i < S->nouter; i++)
     if (i != first) order[j++] = k->perm[i];
