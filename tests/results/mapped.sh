@@ -3,7 +3,8 @@
 # cannot run are feasible; each stores the hash of the mapping it found,
 # that file is kept in DB.mappings/ and evaluates (attnsim run --mapping)
 # to the stored cycles; the same seed gives the same mappings; a resumed
-# sweep maps nothing again; the report draws the mapped design beside the
+# sweep maps nothing again; a point nothing legal was found for names the
+# rules that pruned it; the report draws the mapped design beside the
 # hand-written one; a design of several phases is refused.
 source "$(dirname "$0")/lib.sh" "$@"
 db=$T/m.db
@@ -34,8 +35,8 @@ while IFS='|' read -r h r c w b cyc; do
         awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cycles") k = i } NR == 2 { print $k }')
   [ "$got" = "$cyc" ] || fail "$f: run gives $got cycles, the sweep stored $cyc"
 done < "$T/mapped"
-# Same seed, same mappings; and a resumed sweep runs nothing.
-"$A" sweep "$S/mapped.yaml" --db "$T/again.db" 2> /dev/null
+# Same seed, same mappings (with --jobs 2 too); and a resumed sweep runs nothing.
+"$A" sweep "$S/mapped.yaml" --db "$T/again.db" --jobs 2 2> /dev/null
 [ "$(q "$T/again.db" "SELECT mapped_hash FROM points WHERE design = 'mapped:fusemax' ORDER BY config_hash")" = \
   "$(q "$db" "SELECT mapped_hash FROM points WHERE design = 'mapped:fusemax' ORDER BY config_hash")" ] \
   || fail "the same seed gave other mappings"
@@ -49,6 +50,12 @@ sed 's/budget: 20000/budget: 20001/' "$S/mapped.yaml" > "$T/b3000.yaml"
 "$A" report --db "$T/again.db" --out "$T/rep" > /dev/null
 grep -q '"fusemax, BERT, 64K tokens"' "$T/rep/data/arrays.params.gp" || fail "no hand-written panel"
 grep -q '"mapped:fusemax, BERT, 64K tokens"' "$T/rep/data/arrays.params.gp" || fail "no mapped panel"
+# A point with no legal mapping in what the budget reached is rejected with the
+# pruning rules that refused it.
+printf 'designs: [{mapped: fusemax, budget: 1}]\nmodels: [bert]\nseq_lens: [64K]\narch: {rows_2d: [256], buffer: [64 KiB]}\n' > "$T/b1.yaml"
+"$A" sweep "$T/b1.yaml" --db "$T/b1.db" 2> /dev/null
+q "$T/b1.db" "SELECT status, error FROM points" | grep -q "^error|no legal mapping of .* among the 1 considered (--budget 1): pruned by operations 0, spatial fan-out 0, buffer capacity 0, registers 1, dependences 0, duplicates 0$" \
+  || fail "budget 1: $(q "$T/b1.db" "SELECT status, error FROM points")"
 # A design of several phases cannot be mapped.
 printf 'designs: [{mapped: unfused}]\nmodels: [bert]\nseq_lens: [1K]\n' > "$T/unfused.yaml"
 status=0
