@@ -22,7 +22,8 @@
 static const char sweep_help[] =
   "usage: attnsim sweep FILE [--db FILE] [--jobs N] [--shard I/N] [--engine E] [--dry-run]\n\n"
   "Evaluates every point of a sweep file (experiments/*.yaml: the cartesian\n"
-  "product of its designs, models, sequence lengths and architecture variants)\n"
+  "product of its designs, models, sequence lengths and architecture variants;\n"
+  "a design {mapped: NAME, budget: N, seed: S} is mapped by the mapper at every point)\n"
   "and stores each in the results database, one transaction per point.  Points\n"
   "already stored (same configuration hash and engine) are skipped, so an\n"
   "interrupted sweep resumes where it stopped, and two sweeps may share a\n"

@@ -15,6 +15,7 @@ static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
   "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
+  "                   [--regs-per-pe N]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
   "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES]\n"
   "                   [--csv | --json]\n\n"
@@ -40,6 +41,7 @@ static const char run_help[] =
   "                   1D array's width (PEs, positive sizes)\n"
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
   "  --bandwidth GiBps  override DRAM bandwidth, GiB/s: DIGITS or DIGITS.DIGITS (12.5)\n"
+  "  --regs-per-pe N  override every array's register words per PE (a positive size)\n"
   "  --engine NAME    analytical (closed form) or cycle (SystemC, tile by tile)\n"
   "  --fast-forward   cycle: sleep through busy cycles and extrapolate periodic\n"
   "                   steady states (the default)\n"
@@ -183,6 +185,7 @@ int cmd_run(int argc, char **argv) {
     { "rows", required_argument, 0, 'r' }, { "cols", required_argument, 0, 'C' },
     { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
     { "bandwidth", required_argument, 0, 'B' }, { "csv", no_argument, 0, 'v' },
+    { "regs-per-pe", required_argument, 0, 'R' },
     { "json", no_argument, 0, 'j' }, { "energy", required_argument, 0, 'e' },
     { "engine", required_argument, 0, 'E' }, { "full", no_argument, 0, 'F' },
     { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
@@ -215,6 +218,7 @@ int cmd_run(int argc, char **argv) {
     case 'C': if (cli_opt_size("--cols", optarg, 1, INT64_MAX, &ov.cols_2d, &e)) return cli_fail(&e); break;
     case 'w': if (cli_opt_size("--width-1d", optarg, 1, INT64_MAX, &ov.width_1d, &e)) return cli_fail(&e); break;
     case 'b': if (cli_opt_size("--buffer", optarg, 1, INT64_MAX, &ov.buffer_bytes, &e)) return cli_fail(&e); break;
+    case 'R': if (cli_opt_size("--regs-per-pe", optarg, 1, HW_DIM_MAX, &ov.regs_per_pe, &e)) return cli_fail(&e); break;
     case 'B': {
       double g;
       if (cli_opt_real("--bandwidth", optarg, "GiB/s", &g, &e)) return cli_fail(&e);

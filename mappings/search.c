@@ -384,7 +384,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     ph->store_order[ph->nstore_order++] = t;
   }
   int pi = map_new_pipe(ph);
-  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0, -1 };
+  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0 };
   ph->pipe = pi;
   return 0;
 }
@@ -482,7 +482,7 @@ static void start_cand(const space *S, cand *k) {
   for (int i = 0; i < S->nr; i++)
     for (int j = 0; j < S->nsp[i]; j++)
       if (S->div[i][j] <= widest) k->sp[i] = j;
-  int order[MAX_O] = { 0 };   /* all of it: perm past nouter is hashed too (cand_key) */
+  int order[MAX_O] = { 0 };     /* copied whole into k->perm, whose bytes cand_key hashes */
   for (int i = 0; i < S->nouter; i++) order[i] = i;
   for (int p = 0; p < S->nouter; p++)
     for (int q = p + 1; q < S->nouter; q++)
@@ -510,7 +510,7 @@ static void start_cand(const space *S, cand *k) {
 static void start_variant(const space *S, int v, cand *k) {
   start_cand(S, k);
   int first = v / 3, j = 0;
-  int order[MAX_O] = { 0 };   /* all of it: perm past nouter is hashed too (cand_key) */
+  int order[MAX_O] = { 0 };     /* the same */
   order[j++] = k->perm[first];
   for (int i = 0; i < S->nouter; i++)
     if (i != first) order[j++] = k->perm[i];

@@ -56,6 +56,9 @@ void rs_config_hash(rs_config *c) {
   addi(&s, "buffer_bytes", c->ov.buffer_bytes);
   snprintf(b, sizeof b, "%.17g", c->ov.bandwidth_Bps);
   add(&s, "bandwidth_Bps", b);
+  /* Only when overridden, so that the keys of every point without it stay
+  ** what they were before the override existed. */
+  if (c->ov.regs_per_pe) addi(&s, "regs_per_pe", c->ov.regs_per_pe);
   add(&s, "engine", c->engine);
   rs_sha256_hex(&s, c->hash);
 }

@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "mapper.h"
+#include "sim_bound.h"
 #include "store.h"
 
 /* The engines a point can be evaluated with: sim's registry (sim.h),
@@ -36,6 +39,7 @@ typedef struct ctx {
   const rs_engine *engine;
   sim_design **designs;         /* loaded, by design index */
   rs_config *base;              /* per design: name, file hashes, engine */
+  char *mdir;                   /* where mapped designs' mappings are written: DB.mappings */
   long delay_us;                /* $ATTNSIM_SWEEP_DELAY_US, else 0 */
   int64_t crash_at;             /* $ATTNSIM_SWEEP_CRASH_AT: this point aborts; else -1 */
 } ctx;
@@ -102,6 +106,53 @@ static int store_one(rs_store *s, const ctx *x, int64_t i, const sim_result *r,
   return 0;
 }
 
+/* Writes the mapping the mapper found into x->mdir, named by its hash
+** (so every point that finds the same mapping shares one file), and
+** fills hex with that hash. */
+static int keep_mapping(const ctx *x, const map_spec *m, char hex[RS_HASH_HEX], at_err *e) {
+  char tmp[1200], path[1200];
+  static unsigned long serial;
+  snprintf(tmp, sizeof tmp, "%s/new-%ld-%lu.yaml", x->mdir, (long)getpid(), serial++);
+  if (map_write(m, tmp, e)) return -1;
+  if (rs_hash_file(tmp, hex, e)) { unlink(tmp); return -1; }
+  snprintf(path, sizeof path, "%s/%s.yaml", x->mdir, hex);
+  if (rename(tmp, path)) {
+    int err = errno;
+    unlink(tmp);
+    return at_errf(e, "%s: cannot write: %s", path, strerror(err));
+  }
+  return 0;
+}
+
+/* A point of a mapped design: the mapper searches the design's cascade on
+** its architecture with the point's overrides, and the best mapping is
+** evaluated as the design's would be.  A point with no legal mapping is
+** rejected with the mapper's reason (which rules pruned everything). */
+static int eval_mapped(const ctx *x, int design, const wl_workload *w, int64_t seq, const sim_overrides *ov,
+                       sim_result *r, at_err *e) {
+  const rs_mapped *mp = &x->sw->mapped[design];
+  const sim_design *d = x->designs[design];
+  hw_arch *a;
+  if (sim_arch_override(sim_design_arch(d), ov, &a, e)) return -1;
+  map_search_opts o = { .cascade_path = sim_design_cascade_path(d, 0), .arch_path = sim_design_arch_path(d),
+                        .arch = a ? a : sim_design_arch(d), .w = w, .seq = seq, .design = x->sw->designs[design],
+                        .objective = MAP_OBJ_LATENCY, .budget = mp->budget, .seed = mp->seed, .jobs = 1,
+                        .engine = &sim_map_engine };
+  map_search_result res;
+  int rc = map_search(&o, &res, e);
+  hw_free(a);
+  if (rc) return -1;
+  char hex[RS_HASH_HEX];
+  sim_design *md;
+  rc = keep_mapping(x, res.best, hex, e);
+  if (rc) { map_free(res.best); return -1; }
+  if (sim_design_with(d, res.best, &md, e)) return -1;
+  rc = sim_eval_on(md, w, seq, ov, x->engine, NULL, r, e);
+  sim_design_free(md);
+  if (!rc) snprintf(r->mapped_hash, sizeof r->mapped_hash, "%s", hex);
+  return rc;
+}
+
 static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
   rs_sweep_point p = rs_sweep_at(x->sw, i);
   memset(r, 0, sizeof *r);
@@ -110,6 +161,8 @@ static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
   }
   if (i == x->crash_at) abort();   /* test hook: a crash in the engine */
+  if (x->sw->mapped[p.design].on)
+    return eval_mapped(x, p.design, &x->sw->models[p.model], x->sw->seqs[p.seq], &x->sw->variants[p.variant], r, e);
   return sim_eval_on(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
                      &x->sw->variants[p.variant], x->engine, NULL, r, e);
 }
@@ -331,15 +384,29 @@ static int load_designs(const rs_sweep *sw, const rs_engine *eng, ctx *x, at_err
   x->base = calloc((size_t)sw->ndesigns, sizeof *x->base);
   if (!x->designs || !x->base) return at_errf(e, "out of memory");
   for (int i = 0; i < sw->ndesigns; i++) {
-    const char *d = sw->designs[i];
+    const char *d = sw->mapped[i].on ? sw->mapped[i].base : sw->designs[i];
     at_err e2;
     int rc = strchr(d, '/') || strstr(d, ".yaml") ? sim_design_load(d, NULL, &x->designs[i], &e2)
                                                   : sim_design_find(d, &x->designs[i], &e2);
     if (rc) return at_errf(e, "%s: %s", sw->design_where[i], e2.msg);
     rs_config *c = &x->base[i];
-    snprintf(c->design, sizeof c->design, "%s", d);
     snprintf(c->engine, sizeof c->engine, "%s", eng->name);
+    snprintf(c->design, sizeof c->design, "%s", sw->designs[i]);
     if (rs_config_hash_design(c, x->designs[i], &e2)) return at_errf(e, "%s: %s", sw->design_where[i], e2.msg);
+    if (sw->mapped[i].on) {
+      if (sim_design_ncascades(x->designs[i]) != 1)
+        return at_errf(e, "%s: mapped: design %s has %d phases; the mapper maps one cascade", sw->design_where[i],
+                       d, sim_design_ncascades(x->designs[i]));
+      /* The key of a mapped point: the mapper's inputs (the design's
+      ** files, its budget and seed), not the mapping it will find. */
+      char text[256];
+      snprintf(text, sizeof text, "attnsim-mapped-v1\nmapping=%s\nbudget=%lld\nseed=%llu\nobjective=latency\n",
+               c->mapping_hash, (long long)sw->mapped[i].budget, (unsigned long long)sw->mapped[i].seed);
+      rs_sha256 h;
+      rs_sha256_init(&h);
+      rs_sha256_update(&h, text, strlen(text));
+      rs_sha256_hex(&h, c->mapping_hash);
+    }
   }
   return 0;
 }
@@ -348,6 +415,7 @@ static void free_designs(const rs_sweep *sw, ctx *x) {
   for (int i = 0; x->designs && i < sw->ndesigns; i++) sim_design_free(x->designs[i]);
   free(x->designs);
   free(x->base);
+  free(x->mdir);
 }
 
 int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st, at_err *e) {
@@ -382,6 +450,13 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   int rc = -1;
   if (load_designs(sw, eng, &x, e)) goto done;
   if (!o->dry_run && rs_store_open(o->db_path, RS_WRITE, &s, e)) goto done;
+  for (int i = 0; !o->dry_run && i < sw->ndesigns; i++) {
+    if (!sw->mapped[i].on || x.mdir) continue;
+    size_t len = strlen(o->db_path) + 10;
+    if (!(x.mdir = malloc(len))) { at_errf(e, "out of memory"); goto done; }
+    snprintf(x.mdir, len, "%s.mappings", o->db_path);
+    if (mkdir(x.mdir, 0777) && errno != EEXIST) { at_errf(e, "%s: cannot create: %s", x.mdir, strerror(errno)); goto done; }
+  }
   if (s && rs_store_set_command(s, o->argc, o->argv, e)) goto done;
   if (!o->dry_run && !(todo = malloc(sizeof *todo * (size_t)(sw->npoints ? sw->npoints : 1)))) {
     at_errf(e, "out of memory");

@@ -524,6 +524,8 @@ typedef struct apoint {
   int64_t ov[4];                /* rows_2d, cols_2d, width_1d, buffer_bytes; 0 = own */
   double bw;                    /* 0 = own */
   double latency_s, area_um2, util_2d, util_1d;
+  double energy_pJ;
+  int64_t regs;                 /* register words per PE override; 0 = own */
   int panel, series;            /* scratch for the builders */
 } apoint;
 
@@ -541,9 +543,10 @@ static int load_all(rs_store *s, const char *engine, const char *where, aset *a,
   char q[1024];
   snprintf(q, sizeof q,
            "SELECT design, model, seq_len, max(point_id), ov_rows_2d, ov_cols_2d, ov_width_1d, "
-           "ov_buffer_bytes, ov_bandwidth_bps, latency_s, area_um2, util_2d, util_1d FROM points "
+           "ov_buffer_bytes, ov_bandwidth_bps, latency_s, area_um2, util_2d, util_1d, energy_pj, "
+           "ov_regs_per_pe FROM points "
            "WHERE engine = ?1 AND status = 'ok' AND %s GROUP BY design, model, seq_len, "
-           "ov_rows_2d, ov_cols_2d, ov_width_1d, ov_buffer_bytes, ov_bandwidth_bps", where);
+           "ov_rows_2d, ov_cols_2d, ov_width_1d, ov_buffer_bytes, ov_bandwidth_bps, ov_regs_per_pe", where);
   memset(a, 0, sizeof *a);
   if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) return rs_store_sqlerr(s, e, NULL);
   sqlite3_bind_text(st, 1, engine, -1, SQLITE_STATIC);
@@ -566,6 +569,8 @@ static int load_all(rs_store *s, const char *engine, const char *where, aset *a,
     p->area_um2 = sqlite3_column_double(st, 10);
     p->util_2d = sqlite3_column_double(st, 11);
     p->util_1d = sqlite3_column_double(st, 12);
+    p->energy_pJ = sqlite3_column_double(st, 13);
+    p->regs = sqlite3_column_int64(st, 14);
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
@@ -574,6 +579,10 @@ static int load_all(rs_store *s, const char *engine, const char *where, aset *a,
   }
   return 0;
 }
+
+/* The points `attnsim explore --db` stores: each design is its own mapping
+** file, DB.mappings/explore-....yaml (cli/cmd_explore.c). */
+#define EXPLORED "design GLOB '*.mappings/explore-*.yaml'"
 
 static void ov_cells(table *t, int col, const apoint *p) {
   char b[32];
@@ -599,9 +608,32 @@ static int cmp_series_area(const void *a, const void *b) {
   return cmp_area(a, b);
 }
 
+/* The latency-area front of a panel's n points into its aux table: by
+** area, each point faster than every smaller one.  Leaves sel sorted by
+** series, then area. */
+static void area_front(panel *p, apoint *sel, int n) {
+  qsort(sel, (size_t)n, sizeof *sel, cmp_area);
+  double best = INFINITY;
+  for (int i = 0; i < n; i++)
+    if (sel[i].latency_s < best) {
+      best = sel[i].latency_s;
+      table_row(&p->aux, 0);
+      cellnum(&p->aux, 0, sel[i].area_um2 / 1e6);
+      cellnum(&p->aux, 1, sel[i].latency_s);
+    }
+  qsort(sel, (size_t)n, sizeof *sel, cmp_series_area);
+}
+
+/* The note under a figure of (model, length) panels: how many were cut,
+** or, with none drawn, what to run (HTML). */
+static void panels_note(fig *f, int skipped, const char *empty) {
+  if (skipped) snprintf(f->note, sizeof f->note, "%d more (model, length) panels are not drawn.", skipped);
+  if (!f->npanels) snprintf(f->note, sizeof f->note, "%s", empty);
+}
+
 static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
   aset a;
-  if (load_all(s, engine, "area_um2 > 0 AND latency_s > 0", &a, e)) return -1;
+  if (load_all(s, engine, "area_um2 > 0 AND latency_s > 0 AND NOT " EXPLORED, &a, e)) return -1;
   /* Panels: (model, seq_len) where some design has two or more areas. */
   names des = { 0 }, mods = { 0 };
   for (int i = 0; i < a.n; i++) { names_add(&des, a.p[i].design); names_add(&mods, a.p[i].model); }
@@ -649,16 +681,7 @@ static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
       int n = 0;
       for (int i = 0; sel && i < a.n; i++) if (a.p[i].panel == pi) sel[n++] = a.p[i];
       if (!sel) break;
-      qsort(sel, (size_t)n, sizeof *sel, cmp_area);
-      double best = INFINITY;
-      for (int i = 0; i < n; i++)
-        if (sel[i].latency_s < best) {
-          best = sel[i].latency_s;
-          table_row(&p->aux, 0);
-          cellnum(&p->aux, 0, sel[i].area_um2 / 1e6);
-          cellnum(&p->aux, 1, sel[i].latency_s);
-        }
-      qsort(sel, (size_t)n, sizeof *sel, cmp_series_area);
+      area_front(p, sel, n);
       int block = -1;
       for (int i = 0; i < n; i++) {
         if (sel[i].series != block) {
@@ -678,14 +701,75 @@ static int build_pareto(fig *f, rs_store *s, const char *engine, at_err *e) {
       }
       free(sel);
     }
-  if (skipped)
-    snprintf(f->note, sizeof f->note, "%d more (model, length) panels are not drawn.", skipped);
-  if (!f->npanels)
-    snprintf(f->note, sizeof f->note, "No design was evaluated at more than one area for the "
-             "same model and length: run <code>attnsim sweep experiments/pareto.yaml</code>.");
+  panels_note(f, skipped, "No design was evaluated at more than one area for the same model and "
+              "length: run <code>attnsim sweep experiments/pareto.yaml</code>.");
   free(seqs);
   names_free(&des);
   names_free(&mods);
+  aset_free(&a);
+  return 0;
+}
+
+/* explore's designs, one panel per (model, length): latency against area,
+** the designs on the Pareto front of latency, energy and area as their own
+** series, and the latency-area front as the line. */
+static int build_explore(fig *f, rs_store *s, const char *engine, at_err *e) {
+  aset a;
+  if (load_all(s, engine, "area_um2 > 0 AND latency_s > 0 AND " EXPLORED, &a, e)) return -1;
+  names pk = { 0 };
+  for (int i = 0; i < a.n; i++) {
+    char k[96], b[32];
+    seq_label(a.p[i].seq, b, sizeof b);
+    snprintf(k, sizeof k, "%s, %s tokens", a.p[i].model, b);
+    a.p[i].panel = names_add(&pk, k);
+  }
+  int skipped = 0;
+  apoint *sel = malloc(sizeof *sel * (size_t)(a.n + 1));
+  extraf(f, "auxtitle = 'latency-area front'\n");
+  for (int q = 0; sel && q < pk.n; q++) {
+    panel *p = panel_add(f, pk.v[q]);
+    if (!p) { skipped++; continue; }
+    int n = 0;
+    for (int i = 0; i < a.n; i++) if (a.p[i].panel == q) sel[n++] = a.p[i];
+    /* series 0: on the three-way front (no other design at most as slow,
+    ** as costly and as large, and better in one); series 1: the rest */
+    for (int i = 0; i < n; i++) {
+      sel[i].series = 0;
+      for (int j = 0; j < n && !sel[i].series; j++) {
+        const apoint *x = &sel[i], *y = &sel[j];
+        int le = y->latency_s <= x->latency_s && y->energy_pJ <= x->energy_pJ && y->area_um2 <= x->area_um2;
+        int lt = y->latency_s < x->latency_s || y->energy_pJ < x->energy_pJ || y->area_um2 < x->area_um2;
+        if (le && lt) sel[i].series = 1;
+      }
+    }
+    table_cols(&p->t, "area_mm2", "latency_s", "energy_pj", "rows_2d", "cols_2d", "width_1d", "buffer",
+               "bandwidth", "regs_per_pe", "front", "design", NULL);
+    table_cols(&p->aux, "area_mm2", "latency_s", NULL);
+    area_front(p, sel, n);
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < n; i++)
+        if (sel[i].series == k) {
+          series_add(p, k ? "other designs" : "latency-energy-area front", k ? 8 : 1);
+          break;
+        }
+    int block = -1, row = -1;
+    for (int i = 0; i < n; i++) {
+      if (sel[i].series != block) { block = sel[i].series; row++; }
+      if (table_row(&p->t, row) < 0) break;
+      cellnum(&p->t, 0, sel[i].area_um2 / 1e6);
+      cellnum(&p->t, 1, sel[i].latency_s);
+      cellnum(&p->t, 2, sel[i].energy_pJ);
+      ov_cells(&p->t, 3, &sel[i]);
+      if (sel[i].regs) cellf(&p->t, 8, "%lld", (long long)sel[i].regs);
+      else cellf(&p->t, 8, "own");
+      cellf(&p->t, 9, "%s", sel[i].series ? "" : "yes");
+      cellf(&p->t, 10, "%s", sel[i].design);
+    }
+  }
+  panels_note(f, skipped, "No architecture search in the database: run <code>attnsim explore ... "
+              "--db FILE</code> (mappings/README.md, Architecture search).");
+  free(sel);
+  names_free(&pk);
   aset_free(&a);
   return 0;
 }
@@ -712,8 +796,8 @@ static int cmp_series_pes(const void *a, const void *b) {
 
 static int build_arrays(fig *f, rs_store *s, const char *engine, at_err *e) {
   aset a;
-  if (load_all(s, engine, "ov_rows_2d IS NOT NULL AND ov_cols_2d IS NOT NULL AND latency_s > 0",
-               &a, e))
+  if (load_all(s, engine, "ov_rows_2d IS NOT NULL AND ov_cols_2d IS NOT NULL AND latency_s > 0 AND NOT "
+               EXPLORED, &a, e))
     return -1;
   names pk = { 0 };
   for (int i = 0; i < a.n; i++) {
@@ -1029,8 +1113,17 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
     { .name = "arrays", .title = "Array-size sweep", .script = "arrays.gp",
       .ylab = "latency (s)",
       .about = "Latency against the 2D array's size (rows x cols, square and not), one line "
-               "per 1D width and buffer size.",
+               "per 1D width and buffer size, one panel per design, model and length: a mapped "
+               "design (mapped:NAME, the mapper's best mapping for each shape) beside its "
+               "hand-written NAME.",
       .build = build_arrays },
+    { .name = "explore", .title = "Architecture search", .script = "pareto.gp",
+      .ylab = "latency (s)",
+      .about = "The designs attnsim explore --db stored (each with the mapper's best mapping), "
+               "latency against area, one panel per model and length; filled: the Pareto front of "
+               "latency, energy and area (the table lists every design); the line: the front of "
+               "latency and area alone.",
+      .build = build_explore },
     { .name = "engines", .title = "Cycle engine against analytical", .script = "speedup.gp",
       .ylab = "cycle-engine latency / analytical latency",
       .about = "The cycle-level engine's latency over the analytical engine's at the same point "

@@ -38,6 +38,7 @@ const rs_metric rs_metrics[] = {
   { "area_um2",       RS_F64, offsetof(sim_result, area_um2),       "um^2, whole design" },
   { "bound",          RS_STR, offsetof(sim_result, bound),          "what limits latency: 2d, 1d, memory, mixed" },
   { "tiling",         RS_STR, offsetof(sim_result, tiling),         "bound tile sizes, e.g. M0=256 P0=256" },
+  { "mapped_hash",    RS_STR, offsetof(sim_result, mapped_hash),    "SHA-256 of the mapping the mapper found (mapped designs), else empty" },
   { "arch_rows_2d",   RS_U64, offsetof(sim_result, arch_rows_2d),   "PEs, the 2D array evaluated (after overrides)" },
   { "arch_cols_2d",   RS_U64, offsetof(sim_result, arch_cols_2d),   "PEs, the 2D array evaluated" },
   { "arch_width_1d",  RS_U64, offsetof(sim_result, arch_width_1d),  "PEs, the 1D array evaluated" },
@@ -68,11 +69,12 @@ static const column point_base[] = {
   { "ov_width_1d",      "INTEGER", "override, PEs; NULL = the design's own" },
   { "ov_buffer_bytes",  "INTEGER", "override, buffer capacity; NULL = the design's own" },
   { "ov_bandwidth_bps", "REAL", "override, DRAM bytes/s; NULL = the design's own" },
+  { "ov_regs_per_pe",   "INTEGER", "override, register words per PE; NULL = the design's own" },
   { "status",           "TEXT NOT NULL CHECK (status IN ('ok', 'error'))", "error: the engine rejected it" },
   { "error",            "TEXT", "the engine's message when status = 'error'" },
 };
 enum { P_ID, P_HASH, P_ENGINE, P_RUN, P_DESIGN, P_MAPH, P_ARCHH, P_CASCH, P_ENH, P_AREAH, P_MODEL,
-       P_SEQ, P_ROWS, P_COLS, P_WIDTH, P_BUF, P_BW, P_STATUS, P_ERROR, P_NBASE };
+       P_SEQ, P_ROWS, P_COLS, P_WIDTH, P_BUF, P_BW, P_REGS, P_STATUS, P_ERROR, P_NBASE };
 _Static_assert(sizeof point_base / sizeof point_base[0] == P_NBASE, "point_base and P_*");
 
 static const char runs_sql[] =
@@ -621,6 +623,7 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
   bind_opt_int(st, P_WIDTH, c->ov.width_1d);
   bind_opt_int(st, P_BUF, c->ov.buffer_bytes);
   if (c->ov.bandwidth_Bps > 0) sqlite3_bind_double(st, P_BW, c->ov.bandwidth_Bps);
+  bind_opt_int(st, P_REGS, c->ov.regs_per_pe);
   sqlite3_bind_text(st, P_STATUS, r ? "ok" : "error", -1, SQLITE_STATIC);
   if (!r) sqlite3_bind_text(st, P_ERROR, error ? error : "", -1, SQLITE_STATIC);
   for (int i = 0; r && i < rs_nmetrics; i++) {
@@ -832,7 +835,7 @@ static void value(FILE *f, sqlite3_stmt *st, int i, rs_format fmt) {
 static const char *const lead_cols[] = { "design", "model", "seq_len" };
 static const char *const tail_cols[] = {
   "engine", "status", "error", "ov_rows_2d", "ov_cols_2d", "ov_width_1d", "ov_buffer_bytes",
-  "ov_bandwidth_bps", "config_hash", "mapping_hash", "arch_hash", "cascade_hash",
+  "ov_bandwidth_bps", "ov_regs_per_pe", "config_hash", "mapping_hash", "arch_hash", "cascade_hash",
   "energy_hash", "area_hash", "attnsim_version", "git_rev" };
 static const char *const run_cols[] = { "started_at", "host", "command" };
 #define NLEAD 3
@@ -849,7 +852,7 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
   for (int i = 0; i < NRUN; i++) sb_add(&q, ", r.%s", run_cols[i]);
   sb_add(&q, " FROM points p JOIN runs r ON r.run_id = p.run_id ORDER BY p.design, p.model, "
              "p.seq_len, p.ov_rows_2d, p.ov_cols_2d, p.ov_width_1d, p.ov_buffer_bytes, "
-             "p.ov_bandwidth_bps, p.engine, p.config_hash");
+             "p.ov_bandwidth_bps, p.ov_regs_per_pe, p.engine, p.config_hash");
   if (q.oom) { free(q.p); return at_errf(e, "out of memory"); }
   sqlite3_stmt *st = NULL, *en = NULL, *ar = NULL, *ei = NULL;
   int rc = -1;

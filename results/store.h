@@ -21,7 +21,7 @@
 #include "sim.h"
 #include "util.h"
 
-#define RS_SCHEMA_VERSION 1         /* PRAGMA user_version of a store */
+#define RS_SCHEMA_VERSION 2         /* PRAGMA user_version of a store */
 #define RS_APPLICATION_ID 0x4154534d /* PRAGMA application_id: "ATSM" */
 
 typedef struct rs_store rs_store;

@@ -123,22 +123,58 @@ static int cmp_ov(const void *pa, const void *pb) {
   return (a->bandwidth_Bps > b->bandwidth_Bps) - (a->bandwidth_Bps < b->bandwidth_Bps);
 }
 
+/* A mapped design, `{mapped: DESIGN, budget: N, seed: S}`: stored as
+** "mapped:DESIGN" (so it and DESIGN are different designs, and the same
+** mapped design twice is a duplicate). */
+static int load_mapped(rs_sweep *s, size_t i, const yt_node *x, at_err *e) {
+  static const char *const keys[] = { "mapped", "budget", "seed", NULL };
+  const char *v;
+  const yt_node *n;
+  int64_t k;
+  rs_mapped *m = &s->mapped[i];
+  if (yt_check_keys(x, keys, e) || yt_get(x, "mapped", &n, e) || yt_str(n, &v, e)) return -1;
+  if (strlen(v) >= 240) return yt_badval(n, e, "design name or path too long");
+  size_t len = strlen(v) + 8;
+  if (!(s->designs[i] = malloc(len))) return at_errf(e, "out of memory");
+  snprintf(s->designs[i], len, "mapped:%s", v);
+  m->on = 1;
+  m->base = s->designs[i] + 7;
+  m->budget = RS_MAPPED_BUDGET;
+  m->seed = RS_MAPPED_SEED;
+  if ((n = yt_find(x, "budget"))) {
+    if (yt_int(n, &k, e)) return -1;
+    if (k < 1 || k > 1000000000) return yt_badval(n, e, "expected a number of mappings from 1 to 1000000000");
+    m->budget = k;
+  }
+  if ((n = yt_find(x, "seed"))) {
+    if (yt_int(n, &k, e)) return -1;
+    if (k < 0) return yt_badval(n, e, "expected a seed of 0 or more");
+    m->seed = (uint64_t)k;
+  }
+  return 0;
+}
+
 static int load_designs(rs_sweep *s, const yt_node *n, at_err *e) {
   size_t len;
   if (list_len(n, &len, e)) return -1;
   s->designs = calloc(len, sizeof *s->designs);
   s->design_where = calloc(len, sizeof *s->design_where);
-  if (!s->designs || !s->design_where) return at_errf(e, "out of memory");
+  s->mapped = calloc(len, sizeof *s->mapped);
+  if (!s->designs || !s->design_where || !s->mapped) return at_errf(e, "out of memory");
   for (size_t i = 0; i < len; i++) {
     const yt_node *x = list_at(n, i);
     const char *v;
-    if (yt_str(x, &v, e)) return -1;
-    if (strlen(v) >= 256) return yt_badval(x, e, "design name or path too long");
+    s->ndesigns = (int)i + 1;
+    if (yt_node_kind(x) == YT_MAP) {
+      if (load_mapped(s, i, x, e)) return -1;
+    } else {
+      if (yt_str(x, &v, e)) return -1;
+      if (strlen(v) >= 256) return yt_badval(x, e, "design name or path too long");
+      if (!(s->designs[i] = strdup(v))) return at_errf(e, "out of memory");
+    }
     at_err where;
     at_errloc(&where, yt_file(x), yt_line(x), yt_col(x), "%s", yt_path(x));
-    s->ndesigns = (int)i + 1;
-    if (!(s->designs[i] = strdup(v)) || !(s->design_where[i] = strdup(where.msg)))
-      return at_errf(e, "out of memory");
+    if (!(s->design_where[i] = strdup(where.msg))) return at_errf(e, "out of memory");
   }
   return check_dups(n, s->designs, len, sizeof *s->designs, cmp_str, e);
 }
@@ -288,6 +324,7 @@ void rs_sweep_free(rs_sweep *s) {
   }
   free(s->designs);
   free(s->design_where);
+  free(s->mapped);
   free(s->models);
   free(s->seqs);
   free(s->variants);

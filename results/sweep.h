@@ -19,10 +19,26 @@
 ** more likely than a plan. */
 #define RS_SWEEP_MAX_POINTS 10000000LL
 
+/* A mapped design: the mapper maps the cascade of a design (a shipped name
+** or a mapping file) onto that design's architecture, with the point's
+** overrides, for every point (mappings/README.md, "The mapper"). */
+typedef struct rs_mapped {
+  int on;                       /* 0: the design's own mapping */
+  const char *base;             /* the design it maps (in designs[i], after "mapped:") */
+  int64_t budget;               /* mappings the mapper considers per point */
+  uint64_t seed;                /* the mapper's seed */
+} rs_mapped;
+
+/* The mapper's defaults for a mapped design. */
+#define RS_MAPPED_BUDGET 2000
+#define RS_MAPPED_SEED 1
+
 typedef struct rs_sweep {
   char *file;                   /* as given to rs_sweep_load */
   int ndesigns;
-  char **designs;               /* shipped names or mapping file paths */
+  char **designs;               /* shipped names or mapping file paths;
+                                   "mapped:NAME" for a mapped design */
+  rs_mapped *mapped;            /* per design */
   char **design_where;          /* "FILE:LINE:COL: designs[i]" for messages */
   int nmodels;
   wl_workload *models;

@@ -84,7 +84,42 @@ const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cas
 const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }
 
 static int overridden(const sim_overrides *ov) {
-  return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0);
+  return ov && (ov->rows_2d || ov->cols_2d || ov->width_1d || ov->buffer_bytes || ov->bandwidth_Bps > 0 ||
+                ov->regs_per_pe);
+}
+
+int sim_arch_override(const hw_arch *base, const sim_overrides *ov, hw_arch **out, at_err *e) {
+  *out = NULL;
+  if (!overridden(ov)) return 0;
+  /* checked on the original, before there is a copy to free */
+  int i2 = hw_array_index(base, "2d"), i1 = hw_array_index(base, "1d");
+  if ((ov->rows_2d || ov->cols_2d) && i2 < 0)
+    return at_errf(e, "architecture %s (%s) has no 2d array for --rows/--cols (rows_2d/cols_2d in a sweep)",
+                   base->name, base->path);
+  if (ov->width_1d && i1 < 0)
+    return at_errf(e, "architecture %s (%s) has no 1d array for --width-1d (width_1d in a sweep)", base->name,
+                   base->path);
+  hw_arch *copy;
+  if (hw_copy(base, &copy, e)) return -1;
+  if (ov->rows_2d) copy->arrays[i2].rows = ov->rows_2d;
+  if (ov->cols_2d) copy->arrays[i2].cols = ov->cols_2d;
+  if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
+  if (ov->buffer_bytes) copy->buffer.bytes = ov->buffer_bytes;
+  if (ov->bandwidth_Bps > 0) copy->dram.bandwidth_Bps = ov->bandwidth_Bps;
+  for (int i = 0; ov->regs_per_pe && i < copy->n_arrays; i++) copy->arrays[i].regs_per_pe = ov->regs_per_pe;
+  if (hw_validate(copy, e)) { hw_free(copy); return -1; }
+  *out = copy;
+  return 0;
+}
+
+int sim_design_with(const sim_design *base, map_spec *m, sim_design **out, at_err *e) {
+  *out = NULL;
+  sim_design *d = calloc(1, sizeof *d);
+  if (!d) { map_free(m); return at_errf(e, "out of memory"); }
+  d->map = m;
+  if (hw_copy(base->arch, &d->arch, e)) { sim_design_free(d); return -1; }
+  *out = d;
+  return 0;
 }
 
 const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, NULL };
@@ -113,25 +148,8 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   r->seq_len = seq_len;
   if (seq_len < 0) return at_errf(e, "sequence length must be positive");   /* 0: not given */
   hw_arch *copy = NULL;
-  const hw_arch *a = d->arch;
-  if (overridden(ov)) {
-    /* checked on the original, before there is a copy to free */
-    int i2 = hw_array_index(d->arch, "2d"), i1 = hw_array_index(d->arch, "1d");
-    if ((ov->rows_2d || ov->cols_2d) && i2 < 0)
-      return at_errf(e, "architecture %s (%s) has no 2d array for --rows/--cols (rows_2d/cols_2d in a sweep)",
-                     d->arch->name, d->arch->path);
-    if (ov->width_1d && i1 < 0)
-      return at_errf(e, "architecture %s (%s) has no 1d array for --width-1d (width_1d in a sweep)", d->arch->name,
-                     d->arch->path);
-    if (hw_copy(d->arch, &copy, e)) return -1;
-    if (ov->rows_2d) copy->arrays[i2].rows = ov->rows_2d;
-    if (ov->cols_2d) copy->arrays[i2].cols = ov->cols_2d;
-    if (ov->width_1d) copy->arrays[i1].cols = ov->width_1d;
-    if (ov->buffer_bytes) copy->buffer.bytes = ov->buffer_bytes;
-    if (ov->bandwidth_Bps > 0) copy->dram.bandwidth_Bps = ov->bandwidth_Bps;
-    if (hw_validate(copy, e)) { hw_free(copy); return -1; }
-    a = copy;
-  }
+  if (sim_arch_override(d->arch, ov, &copy, e)) return -1;
+  const hw_arch *a = copy ? copy : d->arch;
   sc_schedule *s = malloc(sizeof *s);
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }

@@ -85,6 +85,8 @@ typedef struct sim_result {
   double area_um2;            /* whole design, from the area table */
   char bound[16];             /* what limits latency: "2d", "1d", "memory", "mixed" */
   char tiling[96];            /* bound tile sizes, e.g. "M0=256 P0=256 P1=128 P2=32" */
+  char mapped_hash[65];       /* hex SHA-256 of the mapping the mapper found for this point
+                                 (a sweep's mapped design), else empty */
   /* the architecture actually evaluated (after sweep overrides) */
   int64_t arch_rows_2d, arch_cols_2d;   /* PEs; 0 if no "2d" array */
   int64_t arch_width_1d;      /* PEs; 0 if no "1d" array */
@@ -107,6 +109,7 @@ typedef struct sim_overrides {
   int64_t width_1d;           /* PEs */
   int64_t buffer_bytes;       /* bytes, whole rows */
   double bandwidth_Bps;       /* bytes per second */
+  int64_t regs_per_pe;        /* words of register file per PE, every array */
 } sim_overrides;
 
 typedef struct sim_design sim_design;
@@ -124,6 +127,16 @@ int sim_design_find_on(const char *name, const char *arch_path, sim_design **out
 /* Replaces the design's energy table (the file at path, as `--energy`). */
 int sim_design_set_energy(sim_design *d, const char *path, at_err *e);
 void sim_design_free(sim_design *d);
+/* A design of mapping m (which it takes, also on failure) on a copy of
+** base's architecture: how a mapping the mapper found is evaluated
+** without a file.  0, or -1 with e. */
+struct map_spec;
+int sim_design_with(const sim_design *base, struct map_spec *m, sim_design **out, at_err *e);
+/* The architecture base with the overrides ov applied, as sim_eval
+** evaluates it: *out a new copy (the caller frees it), or NULL when ov
+** overrides nothing.  0, or -1 with e (an override the architecture has
+** no array for, or an architecture hw_validate refuses). */
+int sim_arch_override(const hw_arch *base, const sim_overrides *ov, hw_arch **out, at_err *e);
 const char *sim_design_name(const sim_design *d);
 /* The files a design was loaded from (for provenance hashes). */
 const char *sim_design_mapping_path(const sim_design *d);

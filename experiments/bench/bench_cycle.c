@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
   int64_t val[] = { 1024, 1024, 256 };
   for (int i = 0; i < 3; i++) { snprintf(g.set[i].name, sizeof g.set[i].name, "%s", nm[i]); g.set[i].value = val[i]; }
   g.nset = 3;
-  sim_overrides ov = { 256, 256, 0, 0, 0 };
+  sim_overrides ov = { .rows_2d = 256, .cols_2d = 256 };
   rc = full_rate("gemm-os 256x256, M=N=1024 K=256", d, &g, 0, &ov, rounds);
   sim_design_free(d);
   if (rc) return rc;

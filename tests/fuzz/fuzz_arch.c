@@ -36,7 +36,7 @@ static void evaluate(const char *path, const hw_arch *a) {
     return;
   }
   (void)a;
-  const sim_overrides ov[2] = { { 0, 0, 0, 0, 0 }, { 16, 32, 16, 1 << 20, 1e9 } };
+  const sim_overrides ov[2] = { { 0, 0, 0, 0, 0, 0 }, { 16, 32, 16, 1 << 20, 1e9, 0 } };
   for (int i = 0; i < 2; i++) {
     sim_result r;
     if (sim_eval(d, &bert, 1024, &ov[i], &r, &e) == 0) fz_check_result(T, &r);

@@ -102,11 +102,43 @@ cli)
   "$A" export --db "$T/ex.db" --csv > "$T/ex.csv"
   [ "$(($(wc -l < "$T/ex.csv") - 1))" = "$nd" ] || fail "explore --db: $nd designs, $(($(wc -l < "$T/ex.csv") - 1)) stored"
   [ "$(ls "$T/ex.db.mappings" | wc -l)" = "$nd" ] || fail "explore --db: not one mapping file per design"
-  # the best design: "best: RxC 2D, W-wide 1D, B-byte buffer: A mm^2, L s, E pJ"
-  read -r r c w b l <<< "$(sed -n 's/^best: \([0-9]*\)x\([0-9]*\) 2D, \([0-9]*\)-wide 1D, \([0-9]*\)-byte buffer: [^,]*, \([^ ]*\) s,.*/\1 \2 \3 \4 \5/p' "$T/exd.txt")"
-  s=$(grep "explore-${r}x$c-$w-$b.yaml" "$T/ex.csv" | cut -d, -f4 || true)
+  # the best design: "best: RxC 2D, W-wide 1D, B-byte buffer, G registers per PE: A mm^2, L s, E pJ"
+  read -r r c w b g l <<< "$(sed -n 's/^best: \([0-9]*\)x\([0-9]*\) 2D, \([0-9]*\)-wide 1D, \([0-9]*\)-byte buffer, \([0-9]*\) registers per PE: [^,]*, \([^ ]*\) s,.*/\1 \2 \3 \4 \5 \6/p' "$T/exd.txt")"
+  s=$(grep "explore-${r}x$c-$w-$b-r$g.yaml" "$T/ex.csv" | cut -d, -f4 || true)
   awk -v a="$l" -v b="$s" 'BEGIN { exit !(a > 0 && (a - b) / a < 1e-5 && (b - a) / a < 1e-5) }' \
     || fail "explore --db: the best printed $l s, stored $s s"
+  # --regs: registers per PE varied (area), each design mapped under the register rule;
+  # a design that ties in latency and energy with more registers is off the front
+  "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 504.69 --model bert --seq 4K --dims 256 \
+    --capacities 16M --budget 3000 --regs 1,16 --db "$T/rg.db" > "$T/rg.txt" || fail "explore --regs: exit $?"
+  grep -q '^6 designs within' "$T/rg.txt" || fail "explore --regs 1,16: $(head -1 "$T/rg.txt")"
+  awk '$1 == "*" && $2 == 256 && $4 == 64 && $6 == 1 { one = 1 } $1 == 256 && $3 == 64 && $5 == 16 { off = 1 }
+       END { exit !(one && off) }' "$T/rg.txt" || fail "explore --regs: want 1 register on the front, 16 off it: $(cat "$T/rg.txt")"
+  [ "$(sqlite3 "$T/rg.db" 'SELECT group_concat(DISTINCT ov_regs_per_pe) FROM (SELECT ov_regs_per_pe FROM points ORDER BY 1)')" = "1,16" ] \
+    || fail "explore --regs: the stored points lack their registers"
+  # a stored point runs as stored with --regs-per-pe
+  read -r f cyc <<< "$(sqlite3 -separator ' ' "$T/rg.db" "SELECT design, cycles FROM points WHERE ov_regs_per_pe = 1 AND ov_width_1d = 256")"
+  [ "$("$A" run --mapping "$f" --model bert --seq 4K --rows 256 --cols 256 --width-1d 256 --buffer 16M --regs-per-pe 1 --csv |
+       awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cycles") k = i } NR == 2 { print $k }')" = "$cyc" ] \
+    || fail "run --regs-per-pe 1: not the stored $cyc cycles"
+  # fewer registers, more mappings the register rule prunes (same seed and grid)
+  for g in 1 100000; do
+    "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 5000000 --model bert --seq 4K --dims 256 \
+      --capacities 16M --budget 3000 --regs $g > "$T/rg$g.txt" || fail "explore --regs $g: exit $?"
+  done
+  p1=$(sed -n 's/.*; \([0-9]*\) mappings pruned by the register rule$/\1/p' "$T/rg1.txt")
+  p2=$(sed -n 's/.*; \([0-9]*\) mappings pruned by the register rule$/\1/p' "$T/rg100000.txt")
+  [ -n "$p1" ] && [ -n "$p2" ] && [ "$p2" -lt "$p1" ] || fail "register rule: $p1 pruned with 1 register, $p2 with 100000"
+  # attnsim report draws explore's designs: the filled series is the printed front
+  "$A" report --db "$T/ex.db" --out "$T/rep" > "$T/rep.txt" || fail "report of explore points: exit $?"
+  grep -q "1 figures drawn" "$T/rep.txt" || fail "report: $(cat "$T/rep.txt")"
+  file -b "$T/rep/explore.png" | grep -q '^PNG image data' || fail "explore.png is not a PNG"
+  grep -q '>latency-energy-area front<' "$T/rep/explore.svg" || fail "explore.svg lacks the front"
+  grep -q '>latency-area front<' "$T/rep/explore.svg" || fail "explore.svg lacks the line"
+  awk -F'\t' 'NF > 1 && $10 == "yes" { n++ } END { print n + 0 }' "$T/rep/data/explore-1.tsv" > "$T/nfront"
+  [ "$(cat "$T/nfront")" = "$(grep -c '^\* ' "$T/exd.txt")" ] \
+    || fail "report: $(cat "$T/nfront") designs on the front, explore printed $(grep -c '^\* ' "$T/exd.txt")"
+  [ "$(grep -c '^[0-9]' "$T/rep/data/explore-1.tsv")" = "$nd" ] || fail "report: not every explored design in the table"
   status=0
   "$A" explore --cascade $c1 --arch hw/fusemax.yaml --area-budget 1 --model bert --seq 4K --dims 128 --capacities 16M \
     > "$T/out" 2> "$T/err" || status=$?

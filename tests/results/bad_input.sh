@@ -35,7 +35,7 @@ done
 expect 2 "^$T/foreign.db: not an attnsim results database \(an SQLite file with tables users\); left untouched$" \
   "$A" sweep "$S/small.yaml" --db "$T/foreign.db"
 expect 2 "^$T/foreign.db: not an attnsim results database" "$A" merge "$T/good.db" "$T/foreign.db"
-expect 2 "^$T/v9.db: attnsim results database of schema version 9; this attnsim reads version 1 " \
+expect 2 "^$T/v9.db: attnsim results database of schema version 9; this attnsim reads version 2 " \
   "$A" sweep "$S/small.yaml" --db "$T/v9.db"
 expect 2 "^$T/v9.db: attnsim results database of schema version 9" "$A" export --db "$T/v9.db" --json
 expect 2 "^$T/altered.db: attnsim results database with an altered schema \('points' differs" \

@@ -52,6 +52,10 @@ static const bad_case cases[] = {
   { "bad/duplicate-variant.yaml",
     "bad/duplicate-variant.yaml:7:5: variants[1]: duplicate entry (same as variants[0])" },
   { "bad/designs-map.yaml", "bad/designs-map.yaml:2:10: designs: expected a list, got a mapping" },
+  { "bad/mapped-budget.yaml",
+    "bad/mapped-budget.yaml:2:46: designs[1].budget: expected a number of mappings from 1 to 1000000000, got \"0\"" },
+  { "bad/mapped-key.yaml", "bad/mapped-key.yaml:2:29: designs[0].seeds: unknown field (did you mean \"seed\"?)" },
+  { "bad/mapped-dup.yaml", "bad/mapped-dup.yaml:2:30: designs[1]: duplicate entry (same as designs[0])" },
   { "bad/empty-arch.yaml",
     "bad/empty-arch.yaml:5:7: arch: empty mapping: give at least one of rows_2d, cols_2d, "
     "width_1d, buffer, bandwidth" },
@@ -116,7 +120,15 @@ static void test_shipped_sweeps(void **st) {
 
   /* The array-size sweep: 16..512 both ways (non-square included). */
   s = shipped("array-sizes.yaml");
-  assert_int_equal(s->npoints, 648);
+  assert_int_equal(s->npoints, 2 * 648);
+  /* hand-written, and mapped: the mapper per shape at its default budget */
+  assert_int_equal(s->ndesigns, 2);
+  assert_false(s->mapped[0].on);
+  assert_true(s->mapped[1].on);
+  assert_string_equal(s->designs[1], "mapped:fusemax");
+  assert_string_equal(s->mapped[1].base, "fusemax");
+  assert_int_equal(s->mapped[1].budget, 200000);
+  assert_int_equal(s->mapped[1].seed, 1);
   int square = 0, tall = 0, wide = 0;
   for (int i = 0; i < s->nvariants; i++) {
     const sim_overrides *v = &s->variants[i];

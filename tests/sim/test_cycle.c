@@ -40,7 +40,7 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   at_err e;
   if (sim_design_find(design, &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
-  sim_overrides ov = { rows, cols, w1d, 0, 0 };
+  sim_overrides ov = { rows, cols, w1d, 0, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   assert_non_null(cyc);
   sim_engine_opts ff = { 0, 0, NULL, NULL, 0 }, full = { 1, 0, NULL, NULL, 0 };
@@ -88,7 +88,7 @@ static void window_monotone(void **state) {
   at_err e;
   if (sim_design_find("fusemax", &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
-  sim_overrides ov = { 16, 16, 16, 0, 0 };
+  sim_overrides ov = { 16, 16, 16, 0, 0, 0 };
   uint64_t prev = UINT64_MAX;
   for (int win = 1; win <= 8; win *= 2) {
     sim_engine_opts o = { 0, win, NULL, NULL, 0 };
@@ -121,7 +121,7 @@ static void buffer_ports(void **state) {
   assert_memory_equal(&ra.act, &rc.act, sizeof ra.act);
   if (wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e)) fail_msg("%s", e.msg);
   sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
-  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
   sim_result r1, r2;
   if (sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), NULL, &r1, &e) ||
       sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), &full, &r2, &e))
@@ -141,7 +141,7 @@ static void fifo_depth(void **state) {
   if (sim_design_find_on("fusemax", ATTNSIM_SOURCE_DIR "/tests/sim/cycle/fusemax-fifo1.yaml", &d, &e) ||
       sim_design_find("fusemax", &u, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
-  sim_overrides ov = { 8, 8, 8, 0, 0 };
+  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
   sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   sim_result rf, rs, ru;
