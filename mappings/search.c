@@ -384,7 +384,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     ph->store_order[ph->nstore_order++] = t;
   }
   int pi = map_new_pipe(ph);
-  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0 };
+  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0, -1 };
   ph->pipe = pi;
   return 0;
 }
