@@ -199,15 +199,23 @@ static int64_t scalar(const char *db, const char *sql) {
   return v;
 }
 
+/* A new store called name in the scratch folder (its path in db) and the
+** fixed configuration. */
+static rs_store *open_new(const char *name, char *db, size_t n, rs_config *c) {
+  at_err e;
+  rs_store *s;
+  path_of(db, n, name);
+  assert_int_equal(rs_store_open(db, RS_WRITE, &s, &e), 0);
+  fixed_config(c);
+  return s;
+}
+
 static void test_put_once_with_breakdowns(void **st) {
   (void)st;
   char db[128];
-  path_of(db, sizeof db, "once.db");
   at_err e;
-  rs_store *s;
-  assert_int_equal(rs_store_open(db, RS_WRITE, &s, &e), 0);
   rs_config c;
-  fixed_config(&c);
+  rs_store *s = open_new("once.db", db, sizeof db, &c);
   sim_result r;
   fake_result(&r, 1000000);
   int added, has;
@@ -280,12 +288,9 @@ static void test_put_once_with_breakdowns(void **st) {
 static void test_non_finite_refused(void **st) {
   (void)st;
   char db[128];
-  path_of(db, sizeof db, "inf.db");
   at_err e;
-  rs_store *s;
-  assert_int_equal(rs_store_open(db, RS_WRITE, &s, &e), 0);
   rs_config c;
-  fixed_config(&c);
+  rs_store *s = open_new("inf.db", db, sizeof db, &c);
   sim_result r;
   int added;
   fake_result(&r, 1000);
