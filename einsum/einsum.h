@@ -266,6 +266,12 @@ int es_space_points(const es_cascade *c, int i, uint64_t *points, at_err *e);
 ** or -1 on overflow or if counting would take more than 2^36 steps. */
 int es_points(const es_cascade *c, int i, const es_range *range,
               uint64_t *points, at_err *e);
+/* The same over the scope of einsum i whose ranks are `ranks` (bit r:
+** rank r): its left ranks alone (the outputs that run), or its space plus
+** a reduction's ranks (the points at which an operation inside that
+** reduction runs).  Predicates apply in it as README "Predicates" says. */
+int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *range,
+                 uint64_t *points, at_err *e);
 /* Whether the cascade has any predicate or mask. */
 int es_has_preds(const es_cascade *c);
 /* Whether every predicate and mask holds at a point given by the value of

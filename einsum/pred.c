@@ -500,3 +500,7 @@ int es_points_scope(const es_cascade *c, int i, es_rset s, const es_range *range
 int es_points(const es_cascade *c, int i, const es_range *range, uint64_t *points, at_err *e) {
   return count_scope(c, i, es_space_set(c, i), range, points, e);
 }
+
+int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *range, uint64_t *points, at_err *e) {
+  return count_scope(c, i, (es_rset)ranks, range, points, e);
+}

@@ -360,35 +360,39 @@ typedef struct opacc {
   int n;
 } opacc;
 
-static int use(opacc *a, hw_op op, double per_point, int operands) {
+static int use(opacc *a, hw_op op, double per_point, int operands, uint32_t red) {
   if (a->n == SC_MAX_OPUSES) return -1;
-  a->out[a->n++] = (sc_opuse){ op, per_point, operands };
+  a->out[a->n++] = (sc_opuse){ op, per_point, operands, red };
   return 0;
 }
 
 /* Walks an expression executed `per` times per point; mac_body: x is the
 ** direct body of a sum, so a product here is a MAC. */
-static int ops_of(const es_cascade *c, const es_expr *x, double per, int mac_body, opacc *a) {
+static int ops_of(const es_cascade *c, const es_expr *x, double per, uint32_t red, int mac_body, opacc *a) {
   switch (x->kind) {
   case ES_E_NUM:
   case ES_E_ACCESS:
     return 0;
   case ES_E_NEG:
-    return use(a, HW_OP_SUB, per, 1) || ops_of(c, x->a, per, 0, a) ? -1 : 0;
+    return use(a, HW_OP_SUB, per, 1, red) || ops_of(c, x->a, per, red, 0, a) ? -1 : 0;
   case ES_E_EXP:
-    return use(a, HW_OP_EXP, per, 1) || ops_of(c, x->a, per, 0, a) ? -1 : 0;
+    return use(a, HW_OP_EXP, per, 1, red) || ops_of(c, x->a, per, red, 0, a) ? -1 : 0;
   case ES_E_BIN: {
     static const hw_op of[] = { HW_OP_ADD, HW_OP_SUB, HW_OP_MUL, HW_OP_DIV, HW_OP_MAX, HW_OP_MIN };
     int mac = mac_body && x->op == ES_MUL;
-    if (use(a, mac ? HW_OP_MAC : of[x->op], per, mac ? 3 : 2)) return -1;
-    return ops_of(c, x->a, per, 0, a) || ops_of(c, x->b, per, 0, a) ? -1 : 0;
+    if (use(a, mac ? HW_OP_MAC : of[x->op], per, mac ? 3 : 2, red)) return -1;
+    return ops_of(c, x->a, per, red, 0, a) || ops_of(c, x->b, per, red, 0, a) ? -1 : 0;
   }
   case ES_E_REDUCE: {
     double inner = per;
-    for (int i = 0; i < x->nred; i++) inner *= (double)c->ranks[x->red[i]].size;
+    uint32_t ired = red;
+    for (int i = 0; i < x->nred; i++) {
+      inner *= (double)c->ranks[x->red[i]].size;
+      ired |= 1u << x->red[i];
+    }
     int mac = x->op == ES_ADD && x->a->kind == ES_E_BIN && x->a->op == ES_MUL;
-    if (!mac && use(a, x->op == ES_MAX ? HW_OP_MAX : x->op == ES_MIN ? HW_OP_MIN : HW_OP_ADD, inner, 2)) return -1;
-    return ops_of(c, x->a, inner, mac, a);
+    if (!mac && use(a, x->op == ES_MAX ? HW_OP_MAX : x->op == ES_MIN ? HW_OP_MIN : HW_OP_ADD, inner, 2, ired)) return -1;
+    return ops_of(c, x->a, inner, ired, mac, a);
   }
   }
   return 0;
@@ -399,8 +403,8 @@ int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out) {
   opacc a = { out, 0 };
   /* an implicit sum over the whole right-hand side: a MAC if it is a product */
   int mac = x->nsum > 0 && x->rhs->kind == ES_E_BIN && x->rhs->op == ES_MUL;
-  if (x->nsum > 0 && !mac && use(&a, HW_OP_ADD, 1, 2)) return -1;
-  if (ops_of(c, x->rhs, 1, mac, &a)) return -1;
+  if (x->nsum > 0 && !mac && use(&a, HW_OP_ADD, 1, 2, 0)) return -1;
+  if (ops_of(c, x->rhs, 1, 0, mac, &a)) return -1;
   return a.n;
 }
 

@@ -100,6 +100,8 @@ typedef struct sc_opuse {
   hw_op op;
   double per_point;           /* executions per iteration-space point */
   int operands;               /* words read per execution */
+  uint32_t red;               /* ranks of the explicit reductions around it (bit r:
+                                 rank r): it runs once per point of the space and these */
 } sc_opuse;
 #define SC_MAX_OPUSES 64
 /* Fills out[] for einsum xi of c; returns how many (at most SC_MAX_OPUSES;

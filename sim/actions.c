@@ -41,15 +41,45 @@ int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e) {
 
 /* Points of einsum x's iteration space (times the batch loop); with
 ** lhs_only, of its output only. */
-static int points(const sc_phase *ph, const sc_einsum *se, const int64_t *ext, uint64_t batch, int lhs_only,
+static int points(const sc_phase *ph, const sc_einsum *se, const es_range *rg, uint64_t batch, int lhs_only,
                   uint64_t *n, at_err *e) {
   const es_einsum *x = &ph->c->einsums[se->einsum];
   *n = batch;
   int upto = lhs_only ? x->nspace - x->nsum : x->nspace;
-  for (int i = 0; i < upto; i++)
-    if (mul(*n, (uint64_t)(ext ? ext[x->space[i]] : ph->c->ranks[x->space[i]].size), n, "iteration-space points", e))
+  for (int i = 0; i < upto; i++) {
+    int r = x->space[i];
+    if (mul(*n, (uint64_t)(rg ? rg->hi[r] - rg->lo[r] : ph->c->ranks[r].size), n, "iteration-space points", e))
       return -1;
+  }
   return 0;
+}
+
+/* Where einsum x's work is counted: a tile range (NULL: everywhere), the
+** batch items, the space's points, and whether predicates decide it. */
+typedef struct scope {
+  const sc_phase *ph;
+  int xi;                      /* cascade einsum */
+  const es_range *rg;
+  uint64_t batch, pts;
+  int preds;
+  uint32_t left, space;        /* bit r: rank r on the left / in the space */
+} scope;
+
+static uint32_t rank_bits(const es_einsum *x, int n) {
+  uint32_t b = 0;
+  for (int i = 0; i < n; i++) b |= 1u << x->space[i];
+  return b;
+}
+
+/* Executions of an operation run `per` times per point of the space, inside
+** reductions over the ranks `red`: with no predicate per x the points; with
+** predicates, exactly the points of the space and `red` that run (es_points_in). */
+static int runs(const scope *sc, double per, uint32_t red, uint64_t *n, at_err *e) {
+  if (!(per >= 0 && per < 9007199254740992.0) || per != floor(per))
+    return at_errf(e, "operation count per point %g is not an exact integer", per);
+  if (!sc->preds) return mul(sc->pts, (uint64_t)per, n, "operation count", e);
+  return es_points_in(sc->ph->c, sc->xi, sc->space | red, sc->rg, n, e) || mul(*n, sc->batch, n, "operation count", e)
+         ? -1 : 0;
 }
 
 /* Whether tensor t's tile is indexed by every spatial part of x: if not, a
@@ -96,32 +126,42 @@ static int forwards_result(const sc_phase *ph, int x) {
 /* Operand words per point of the iteration space that come from outside
 ** the PE: each access leaf is read once per execution of the enclosing
 ** reduction body. */
-static int external_reads(const sc_phase *ph, int x, const es_expr *ex, uint64_t per, uint64_t *n, at_err *e) {
+static int external_reads(const scope *sc, int x, const es_expr *ex, uint64_t per, uint32_t red, uint64_t *n,
+                          at_err *e) {
+  const sc_phase *ph = sc->ph;
   if (!ex) return 0;
-  if (ex->kind == ES_E_ACCESS)
-    return external_operand(ph, x, ex->acc.tensor) ? add(n, per, "operand reads", e) : 0;
+  if (ex->kind == ES_E_ACCESS) {
+    uint64_t r;
+    if (!external_operand(ph, x, ex->acc.tensor)) return 0;
+    return runs(sc, (double)per, red, &r, e) || add(n, r, "operand reads", e) ? -1 : 0;
+  }
   if (ex->kind == ES_E_REDUCE)
-    for (int i = 0; i < ex->nred; i++)
+    for (int i = 0; i < ex->nred; i++) {
       if (mul(per, (uint64_t)ph->c->ranks[ex->red[i]].size, &per, "operand reads", e)) return -1;
-  return external_reads(ph, x, ex->a, per, n, e) || external_reads(ph, x, ex->b, per, n, e) ? -1 : 0;
+      red |= 1u << ex->red[i];
+    }
+  return external_reads(sc, x, ex->a, per, red, n, e) || external_reads(sc, x, ex->b, per, red, n, e) ? -1 : 0;
 }
 
-static int count(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *rext, uint64_t batch, int completes,
+static int count(const sc_schedule *s, const sc_phase *ph, int x, const es_range *rg, uint64_t batch, int completes,
                  sim_ecount *k, at_err *e) {
   const hw_array *ar = &s->arch->arrays[ph->e[x].array];
   const sc_einsum *se = &ph->e[x];
   memset(k, 0, sizeof *k);
   uint64_t pts, outs, ext = 0, operands = 0, results = 0, serial = 0, unit[HW_UNIT_COUNT] = { 0 };
-  if (points(ph, se, rext, batch, 0, &pts, e) || points(ph, se, rext, batch, 1, &outs, e)) return -1;
+  if (points(ph, se, rg, batch, 0, &pts, e) || points(ph, se, rg, batch, 1, &outs, e)) return -1;
+  const es_einsum *X = &ph->c->einsums[se->einsum];
+  const scope sc = { ph, se->einsum, rg, batch, pts, es_has_preds(ph->c), rank_bits(X, X->nspace - X->nsum),
+                     rank_bits(X, X->nspace) };
+  /* the outputs that run: a masked element is never produced */
+  if (sc.preds && (es_points_in(ph->c, se->einsum, sc.left, rg, &outs, e) || mul(outs, batch, &outs, "outputs", e)))
+    return -1;
   sc_opuse uses[SC_MAX_OPUSES];
   int nu = sc_einsum_ops(ph->c, se->einsum, uses);   /* the binder checked nu >= 0 */
   for (int i = 0; i < nu; i++) {
     const hw_op_cost *oc = &ar->ops[uses[i].op];
-    double pp = uses[i].per_point;   /* a product of rank sizes: integral */
-    if (!(pp >= 0 && pp < 9007199254740992.0) || pp != floor(pp))
-      return at_errf(e, "operation count per point %g is not an exact integer", pp);
     uint64_t n, c;
-    if (mul(pts, (uint64_t)pp, &n, "operation count", e) || add(&k->ops[uses[i].op], n, "operation count", e) ||
+    if (runs(&sc, uses[i].per_point, uses[i].red, &n, e) || add(&k->ops[uses[i].op], n, "operation count", e) ||
         mul(n, (uint64_t)oc->cycles, &c, "PE-cycles", e) || add(&serial, c, "PE-cycles", e) ||
         mul(n, (uint64_t)uses[i].operands, &c, "operand reads", e) || add(&operands, c, "operand reads", e) ||
         add(&results, n, "results", e))
@@ -134,8 +174,7 @@ static int count(const sc_schedule *s, const sc_phase *ph, int x, const int64_t 
   } else {
     for (int u = 0; u < HW_UNIT_COUNT; u++) if (unit[u] > k->pe_cycles) k->pe_cycles = unit[u];
   }
-  if (external_reads(ph, x, ph->c->einsums[se->einsum].rhs, 1, &ext, e) || mul(ext, pts, &ext, "operand reads", e))
-    return -1;
+  if (external_reads(&sc, x, ph->c->einsums[se->einsum].rhs, 1, 0, &ext, e)) return -1;
   /* a leaf with no operation on it (a plain copy) reads nothing */
   k->edge_operands = ext < operands ? ext : operands;
   k->rf_reads = operands - k->edge_operands;
@@ -147,20 +186,20 @@ static int count(const sc_schedule *s, const sc_phase *ph, int x, const int64_t 
 /* Bounded by the Einsum's points, which sim_einsum_count checked. */
 /* Explicit reductions count their rank's whole size per point: a tile must
 ** not cut one. */
-static int reduces_whole(const sc_phase *ph, const es_expr *x, const int64_t *ext) {
+static int reduces_whole(const sc_phase *ph, const es_expr *x, const es_range *rg) {
   if (!x) return 1;
   if (x->kind == ES_E_REDUCE)
     for (int i = 0; i < x->nred; i++)
-      if (ext[x->red[i]] != ph->c->ranks[x->red[i]].size) return 0;
-  return reduces_whole(ph, x->a, ext) && reduces_whole(ph, x->b, ext);
+      if (rg->lo[x->red[i]] != 0 || rg->hi[x->red[i]] != ph->c->ranks[x->red[i]].size) return 0;
+  return reduces_whole(ph, x->a, rg) && reduces_whole(ph, x->b, rg);
 }
 
-int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *ext, int completes,
+int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const es_range *rg, int completes,
                         sim_ecount *k, at_err *e) {
   const char *tn = ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name;
-  if (!reduces_whole(ph, ph->c->einsums[ph->e[x].einsum].rhs, ext))
+  if (!reduces_whole(ph, ph->c->einsums[ph->e[x].einsum].rhs, rg))
     return at_errf(e, "Einsum %s/%s reduces over a rank the shared loops tile", ph->name, tn);
-  if (!count(s, ph, x, ext, 1, completes, k, e)) return 0;
+  if (!count(s, ph, x, rg, 1, completes, k, e)) return 0;
   char why[sizeof e->msg];
   snprintf(why, sizeof why, "%s", e->msg);
   return at_errf(e, "Einsum %s/%s: %s in one tile", ph->name, tn, why);

@@ -20,9 +20,10 @@ typedef sim_array_actions sim_ecount;
 /* Action counts of einsum x (index into ph->e), all its points.  Errors:
 ** a count past 2^64, naming the Einsum and the quantity. */
 int sim_einsum_count(const sc_schedule *s, const sc_phase *ph, int x, sim_ecount *k, at_err *e);
-/* The same for one firing: ext[r] = elements of cascade rank r it covers,
-** one batch item; completes: its outputs are final (it forwards them). */
-int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const int64_t *ext, int completes,
+/* The same for one firing, one batch item: rg gives the elements of each
+** cascade rank it covers (lo <= i < hi; with predicates only the points
+** they keep count); completes: its outputs are final (it forwards them). */
+int sim_einsum_count_in(const sc_schedule *s, const sc_phase *ph, int x, const es_range *rg, int completes,
                         sim_ecount *k, at_err *e);
 /* acc += k, checked. */
 int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);

@@ -27,6 +27,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <map>
 #include <vector>
 
 extern "C" {
@@ -72,6 +73,7 @@ struct Ein {
   std::vector<int> ceil_lv; /* levels that are `ceil` parts of a rank it uses */
   std::vector<int64_t> ext; /* per cascade rank: elements one full tile covers */
   Var var[16];              /* by variant: bit 0 completes, bit i+1 ceil_lv[i] at its last */
+  std::map<std::vector<int64_t>, Var> at;   /* with predicates: by variant and tile position */
 };
 
 struct Task {
@@ -433,16 +435,23 @@ int Phase::materialise() {
     int64_t bbegin = std::max(rel, buf_free);
     if (rows) buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
     tl.bufdone = rows ? buf_free : 0;
+    /* a tile the predicates mask wholly for every Einsum is skipped: no task */
+    bool work = !es_has_preds(ph->c);
     for (size_t x = 0; x < ein.size(); x++) {
       if (fires[x]) {
         Task task;
         task.x = (int)x;
         task.v = variant((int)x, k);
         if (!task.v) return fail(e->msg);
+        work |= task.v->cnt.pe_cycles > 0;
         tl.t.push_back(task);
-        if (sim_add_counts(&cnt[x], &task.v->cnt, e)) return fail(e->msg);
-        if (at_add64(busy[x], (uint64_t)task.v->busy, &busy[x])) return fail("busy cycles overflow 64 bits");
       }
+    }
+    if (!work) tl.t.clear();
+    for (const Task &task : tl.t) {
+      size_t x = (size_t)task.x;
+      if (sim_add_counts(&cnt[x], &task.v->cnt, e)) return fail(e->msg);
+      if (at_add64(busy[x], (uint64_t)task.v->busy, &busy[x])) return fail("busy cycles overflow 64 bits");
     }
     /* the DRAM channel: one request queue, served in tile order; a tile's
     ** fetches gate its tasks, its write-backs follow them on the channel */
@@ -584,7 +593,9 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 ** Einsums that fire after it, the next loop's start). */
 void Phase::check(Tile *t) {
   t->checked = true;
-  if (o->full || record) return;
+  /* a predicate's mask moves with the tile (causal: the diagonal), so
+  ** equal states one iteration apart do not make the next ones equal */
+  if (o->full || record || es_has_preds(ph->c)) return;
   std::vector<int64_t> sig;
   signature(t, sig);
   uint64_t k = t->k;
@@ -698,8 +709,6 @@ const Var *Phase::variant(int x, uint64_t k) {
   for (int l : E.reduced) key &= idx(k, l) == size[l] - 1;
   for (size_t i = 0; i < E.ceil_lv.size(); i++)
     if (idx(k, E.ceil_lv[i]) == size[E.ceil_lv[i]] - 1) key |= 2u << i;
-  Var &V = E.var[key];
-  if (V.made) return &V;
   std::vector<int64_t> ext = E.ext;
   const sc_einsum *se = &ph->e[x];
   const hw_array *ar = &s->arch->arrays[se->array];
@@ -707,7 +716,27 @@ const Var *Phase::variant(int x, uint64_t k) {
     const sc_part *cp = &ph->part[ph->shared[E.ceil_lv[i] - 1]];
     if ((key >> (i + 1) & 1) && cp->tail) ext[(size_t)cp->rank] = cp->tail;
   }
-  if (sim_einsum_count_in(s, ph, x, ext.data(), key & 1, &V.cnt, e)) return nullptr;
+  /* the tile's range: each shared loop it runs under moves its rank's
+  ** window by the elements one of its iterations covers */
+  es_range rg;
+  es_range_full(ph->c, &rg);
+  bool preds = es_has_preds(ph->c);
+  std::vector<int64_t> pos{ (int64_t)key };
+  for (int r = 0; r < ph->c->nranks; r++) {
+    int64_t lo = 0, per = ph->c->ranks[r].size;
+    for (int l = 1; l <= ph->nshared; l++) {
+      const sc_part *sp = &ph->part[ph->shared[l - 1]];
+      if (sp->rank != r || !sc_uses(ph, x, ph->shared[l - 1])) continue;
+      per = sp->block ? sp->block : per / sp->size;
+      lo += (int64_t)idx(k, l) * per;
+    }
+    rg.lo[r] = lo;
+    rg.hi[r] = std::min<int64_t>(lo + ext[(size_t)r], ph->c->ranks[r].size);
+    if (preds) pos.push_back(lo);
+  }
+  Var &V = preds ? E.at[pos] : E.var[key];
+  if (V.made) return &V;
+  if (sim_einsum_count_in(s, ph, x, &rg, key & 1, &V.cnt, e)) return nullptr;
   V.pe_per = V.cnt.pe_cycles;
   V.par = 1;
   for (int d = 0; d < 2; d++)

@@ -146,6 +146,16 @@ static void test_tile_ranges(void **s) {
   if (es_op_counts_range(c, einsum_of(c, "BQK"), &r, k, &e)) fail_msg("%s", e.msg);
   assert_int_equal(k[ES_K_MUL], 30);
   assert_int_equal(points_of(c, "RM", &r), 4);
+  /* LM = max(m0: BQK): its max runs at the (m1, m0, p) of the tile that
+  ** run (es_points_in over its space plus m0), 10; its outputs, the
+  ** (m1, p) not in a skipped step, are all 4 queries of the tile */
+  int lm = einsum_of(c, "LM"), m0 = rank_of(c, "M0");
+  uint64_t n;
+  uint32_t left = (1u << m1) | (1u << pr);
+  if (es_points_in(c, lm, left | (1u << m0), &r, &n, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(n, 10);
+  if (es_points_in(c, lm, left, &r, &n, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(n, 4);
   r.lo[pr] = 8, r.hi[pr] = 12;
   assert_int_equal(points_of(c, "BQK", &r), 3 * 16);
   r.lo[pr] = 0, r.hi[pr] = 4;
