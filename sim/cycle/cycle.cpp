@@ -593,13 +593,15 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 ** Einsums that fire after it, the next loop's start). */
 void Phase::check(Tile *t) {
   t->checked = true;
+  if (o->full || record) return;
   /* a predicate's mask moves with the tile (causal: the diagonal), so
-  ** equal states one iteration apart do not make the next ones equal */
-  if (o->full || record || es_has_preds(ph->c)) return;
+  ** equal states one iteration apart do not make the next ones equal; only
+  ** the batch loop (level 0), which no predicate reads, repeats exactly */
+  int top = es_has_preds(ph->c) ? 1 : nlev;
   std::vector<int64_t> sig;
   signature(t, sig);
   uint64_t k = t->k;
-  for (int l = 0; l < nlev; l++) {
+  for (int l = 0; l < top; l++) {
     if (size[l] < 4 || !starts_iteration(k, l)) continue;
     uint64_t i = idx(k, l);
     /* the state may repeat every j iterations (a window longer than a loop) */
@@ -664,7 +666,7 @@ void Phase::check(Tile *t) {
       }
     }
   }
-  for (int l = 0; l < nlev; l++) {
+  for (int l = 0; l < top; l++) {
     if (!starts_iteration(k, l)) continue;
     if (snap[l].size() == 8) snap[l].pop_front();
     snap[l].emplace_back();
