@@ -523,6 +523,18 @@ static int read_store(rctx *r, const yt_node *n, const void *arg) {
   return si;
 }
 
+
+/* An optional count of tiles, lo to 4096, under key in map n: *out is left
+** as it is when the key is absent. */
+static int tiles_field(const yt_node *n, const char *key, int lo, int *out, at_err *e) {
+  const yt_node *v = yt_find(n, key);
+  if (!v) return 0;
+  int64_t x;
+  if (yt_int(v, &x, e)) return -1;
+  if (x < lo || x > 4096) return yt_badval(v, e, "must be %d to 4096 tiles", lo);
+  *out = (int)x;
+  return 0;
+}
 static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
   static const char *const keys[] = { "policy", "epoch", "window", "prefetch", NULL };
   SELECTABLE(map_new_pipe, pip, read_pipe, arg)
@@ -532,20 +544,8 @@ static int read_pipe(rctx *r, const yt_node *n, const void *arg) {
   if (!pol) {
     if (yt_check_keys(n, keys, r->e) || yt_get_str(n, "policy", &pol, r->e)) return -1;
     at = yt_find(n, "policy");
-    const yt_node *wn = yt_find(n, "window");
-    if (wn) {
-      int64_t w;
-      if (yt_int(wn, &w, r->e)) return -1;
-      if (w < 1 || w > 4096) return yt_badval(wn, r->e, "must be 1 to 4096 tiles");
-      window = (int)w;
-    }
-    const yt_node *pn = yt_find(n, "prefetch");
-    if (pn) {
-      int64_t d;
-      if (yt_int(pn, &d, r->e)) return -1;
-      if (d < 0 || d > 4096) return yt_badval(pn, r->e, "must be 0 to 4096 tiles");
-      prefetch = (int)d;
-    }
+    if (tiles_field(n, "window", 1, &window, r->e) || tiles_field(n, "prefetch", 0, &prefetch, r->e))
+      return -1;
     const yt_node *ep = yt_find(n, "epoch");
     if (ep && (epoch = read_list(r, ep, &epoch_list)) < 0) return -1;
   }
