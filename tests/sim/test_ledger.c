@@ -41,11 +41,11 @@ static const paper_run *pin_run(void) {
 static void artifact_pins(void **state) {
   (void)state;
   static const struct { const char *design, *model; int64_t seq; double lat, pj; } pin[] = {
-    { "cascade", "bert", 1024, 0.0153341277, 1.81070673e+12 },    /* artifact 0.0153338553 s, 2.24140e12 pJ */
-    { "fusemax", "bert", 16384, 0.465166162, 4.79747481e+14 },     /* artifact 0.465166162 s, 4.93109e14 pJ */
-    { "arch", "trxl", 262144, 524.305848, 1.63692731e+17 },       /* artifact 523.163570 s, 1.69071e17 pJ */
-    { "flat", "xlm", 65536, 73.1058263, 2.03355477e+16 },      /* artifact 73.1058263 s, 2.39352e16 pJ */
-    { "unfused", "t5", 1048576, 14603.3058, 1.4661486e+18 },     /* artifact 14603.3058 s, 1.85699e18 pJ */
+    { "cascade", "bert", 1024, 0.0153341277, 2.27098781e+12 },    /* artifact 0.0153338553 s, 2.24140e12 pJ */
+    { "fusemax", "bert", 16384, 0.465166162, 4.95493434e+14 },     /* artifact 0.465166162 s, 4.93109e14 pJ */
+    { "arch", "trxl", 262144, 524.305848, 1.68994475e+17 },       /* artifact 523.163570 s, 1.69071e17 pJ */
+    { "flat", "xlm", 65536, 73.1058263, 2.35173761e+16 },      /* artifact 73.1058263 s, 2.39352e16 pJ */
+    { "unfused", "t5", 1048576, 14603.3058, 1.77611912e+18 },     /* artifact 14603.3058 s, 1.85699e18 pJ */
   };
   for (size_t i = 0; i < sizeof pin / sizeof pin[0]; i++) {
     const sim_result *r = paper_find(pin_run(), "attention", pin[i].design, pin[i].model, pin[i].seq);
@@ -77,14 +77,12 @@ static void ledger_residual(void **state) {
   assert_true(l.ndesigns == 8);   /* 5 attention designs + 3 end-to-end */
   for (int k = 0; k < l.ndesigns; k++) {
     assert_int_equal(l.d[k].points, 24);
-    /* +Cascade's residual is the interaction of two of its variants: its
-    ** mapping variant removes buffer accesses, and what they are worth
-    ** depends on which buffer price (the default's SRAM model or the fixed
-    ** table) is in force, so the two effects do not add; it measures 3.3%
-    ** of energy.  Every other design's variants add within 2%. */
-    double elim = strcmp(l.d[k].design, "cascade") ? 0.02 : 0.04;
-    if (l.d[k].abs_resid_applied[0] >= 0.01 || l.d[k].abs_resid_applied[1] >= elim ||
-        l.d[k].abs_resid_removed[0] >= 0.01 || l.d[k].abs_resid_removed[1] >= elim)
+    /* Every design's variants add within 1% of latency and 2% of energy
+    ** (+Cascade's are the least additive, 0.9% of energy: its mapping
+    ** variant removes buffer reads, whose worth depends on the buffer's
+    ** price, which another variant sets). */
+    if (l.d[k].abs_resid_applied[0] >= 0.01 || l.d[k].abs_resid_applied[1] >= 0.02 ||
+        l.d[k].abs_resid_removed[0] >= 0.01 || l.d[k].abs_resid_removed[1] >= 0.02)
       fail_msg("%s %s: mean |residual| applied %g / %g, removed %g / %g", l.d[k].study, l.d[k].design,
                l.d[k].abs_resid_applied[0], l.d[k].abs_resid_applied[1], l.d[k].abs_resid_removed[0],
                l.d[k].abs_resid_removed[1]);

@@ -19,4 +19,6 @@ check hw/fusemax.yaml hw/fusemax-no-drain.yaml 'results: parallel$'
 check hw/flat.yaml hw/flat-no-drain.yaml 'results: parallel$'
 check hw/flat.yaml hw/flat-artifact-cascade.yaml 'issue: (units|serial)$|exp: 1$|exp: \{cycles: 1, uses: \{max: 1\}\}$|ops:$'
 check mappings/cascade.yaml mappings/cascade-artifact.yaml '(BQK|SLN): \{home: buffer, keep_at: (p1|m1)(, forward: \[(SLD|LM)\])?\}$'
+check hw/energy-45nm-fixed.yaml hw/energy-45nm-cacti-16mib.yaml '(read|write): [0-9.]+ (pJ|nJ)$'
+check hw/energy-45nm-fixed.yaml hw/energy-45nm-cacti-32mib.yaml '(read|write): [0-9.]+ (pJ|nJ)$'
 exit $bad
