@@ -61,6 +61,9 @@ typedef struct sc_storage {
   double spill;               /* fraction of its buffer accesses served by DRAM */
   int alias;                  /* tensor whose buffer space it reuses, or -1 */
   uint64_t forward;           /* bit x: einsum x reads it straight from its producer */
+  int tl_elide;               /* 1: its buffer reads follow Timeloop's first-read elision
+                                 with a 64-bit partition size (sim_design_set_elision) */
+  int tl_elide_at;            /* part whose loop body holds Timeloop's buffer tile of it */
 } sc_storage;
 
 typedef struct sc_phase {

@@ -12,7 +12,7 @@
 
 /* NAMES-BEGIN: the knobs' field names ("arch" is a field, as in a mapping file) */
 const char *const paper_knob_name[PAPER_K_COUNT + 1] = { "mapping", "arch", "energy", "buffer", "price_buffer_at",
-                                                          "regfile", NULL };
+                                                          "regfile", "timeloop_elision", NULL };
 /* NAMES-END */
 
 static void variant_free(paper_variant *v) {
@@ -55,6 +55,19 @@ static int load_setting(const yt_node *n, const char *dir, paper_setting *s, at_
       int64_t *b = k == PAPER_K_BUFFER ? &s->buffer_bytes : &s->price_at_bytes;
       if (yt_bytes(val, b, e)) return -1;
       if (*b <= 0) return yt_badval(val, e, "a buffer must have a positive size");
+    } else if (k == PAPER_K_ELISION) {
+      if (yt_expect_map(val, e)) return -1;
+      if (yt_len(val) == 0) return yt_badval(val, e, "expected at least one TENSOR: PART");
+      if (yt_len(val) > SIM_MAX_ELIDE) return yt_badval(val, e, "at most %d tensors", SIM_MAX_ELIDE);
+      for (size_t j = 0; j < yt_len(val); j++) {
+        const char *tn = yt_key(val, j), *part;
+        if (yt_str(yt_at(val, j), &part, e)) return -1;
+        if (strlen(tn) >= SIM_NAME_MAX || strlen(part) >= SIM_NAME_MAX || !*part)
+          return yt_badval(yt_at(val, j), e, "a tensor and a part name of 1 to %d characters", SIM_NAME_MAX - 1);
+        snprintf(s->elide_tensor[s->nelide], SIM_NAME_MAX, "%s", tn);
+        snprintf(s->elide_part[s->nelide], SIM_NAME_MAX, "%s", part);
+        s->nelide++;
+      }
     } else {
       const char *v;
       if (yt_str(val, &v, e)) return -1;
@@ -90,7 +103,7 @@ static int load_variant(const char *path, paper_variant *v, at_err *e) {
     for (int k = 0; sim_shipped_designs[k]; k++) known |= !strcmp(dn, sim_shipped_designs[k]);
     if (!known) { yt_errf(yt_key_node(ds, i), e, "not a shipped design"); goto done; }
     if (load_setting(yt_at(ds, i), dir, s, e)) goto done;
-    if (!s->set) { yt_errf(yt_at(ds, i), e, "expected at least one of mapping, arch, energy, buffer, price_buffer_at, regfile"); goto done; }
+    if (!s->set) { yt_errf(yt_at(ds, i), e, "expected at least one of mapping, arch, energy, buffer, price_buffer_at, regfile, timeloop_elision"); goto done; }
   }
   rc = 0;
 done:

@@ -13,6 +13,8 @@
 struct sim_design {
   map_spec *map;
   hw_arch *arch;
+  int nelide;                                  /* sim_design_set_elision */
+  char elide_tensor[SIM_MAX_ELIDE][SIM_NAME_MAX], elide_part[SIM_MAX_ELIDE][SIM_NAME_MAX];
 };
 
 /* NAMES-BEGIN: the shipped designs' names, for lookup, --help and errors */
@@ -79,6 +81,47 @@ int sim_design_price_buffer_at(sim_design *d, int64_t bytes, at_err *e) {
   d->arch->energy.sram_priced_bytes = old;
   return -1;
 }
+int sim_design_set_elision(sim_design *d, const char *tensor, const char *part, at_err *e) {
+  if (d->nelide == SIM_MAX_ELIDE) return at_errf(e, "at most %d tensors with Timeloop's elision", SIM_MAX_ELIDE);
+  if (!*tensor || strlen(tensor) >= SIM_NAME_MAX || !*part || strlen(part) >= SIM_NAME_MAX)
+    return at_errf(e, "a tensor and a part name, each 1 to %d characters", SIM_NAME_MAX - 1);
+  snprintf(d->elide_tensor[d->nelide], SIM_NAME_MAX, "%s", tensor);
+  snprintf(d->elide_part[d->nelide], SIM_NAME_MAX, "%s", part);
+  d->nelide++;
+  return 0;
+}
+
+/* Marks the bound schedule's storage for sim_design_set_elision's tensors. */
+static int apply_elision(const sim_design *d, sc_schedule *s, at_err *e) {
+  for (int k = 0; k < d->nelide; k++) {
+    int found = 0;
+    for (int i = 0; i < s->nphases; i++) {
+      sc_phase *ph = &s->phase[i];
+      int t = -1, p = -1;
+      for (int j = 0; j < ph->c->ntensors; j++) if (!strcmp(ph->c->tensors[j].name, d->elide_tensor[k])) t = j;
+      for (int j = 0; j < ph->nparts; j++) if (!strcmp(ph->part[j].name, d->elide_part[k])) p = j;
+      if (t < 0 || p < 0 || ph->st[t].home != SC_BUFFER) continue;
+      ph->st[t].tl_elide = 1;
+      ph->st[t].tl_elide_at = p;
+      found = 1;
+    }
+    /* a configuration may home the tensor in DRAM at this point: only a
+    ** name the mapping lacks altogether is an error */
+    int named = 0;
+    for (int i = 0; i < s->nphases && !found && !named; i++) {
+      const sc_phase *ph = &s->phase[i];
+      int t = 0, p = 0;
+      for (int j = 0; j < ph->c->ntensors; j++) t |= !strcmp(ph->c->tensors[j].name, d->elide_tensor[k]);
+      for (int j = 0; j < ph->nparts; j++) p |= !strcmp(ph->part[j].name, d->elide_part[k]);
+      named = t && p;
+    }
+    if (!found && !named)
+      return at_errf(e, "Timeloop's elision names tensor %s at part %s, which no phase of %s has", d->elide_tensor[k],
+                     d->elide_part[k], map_path(d->map));
+  }
+  return 0;
+}
+
 int sim_design_ncascades(const sim_design *d) { return map_nphases(d->map); }
 const char *sim_design_cascade_path(const sim_design *d, int i) { return map_cascade_path(d->map, i); }
 const char *sim_design_config_path(const sim_design *d) { return map_config_path(d->map); }
@@ -153,7 +196,7 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   sc_schedule *s = malloc(sizeof *s);
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }
-  if (map_bind(d->map, a, w, seq_len, s, e)) goto done;
+  if (map_bind(d->map, a, w, seq_len, s, e) || apply_elision(d, s, e)) goto done;
   if (eng->run(s, o, r, e)) {
     /* the engine knows the schedule, not which file and point it came from */
     at_err inner = *e;

@@ -73,6 +73,11 @@ static void resolve(const paper_config *c, const char *name, paper_setting *out)
       if (s->set & (1u << PAPER_K_BUFFER)) out->buffer_bytes = s->buffer_bytes;
       if (s->set & (1u << PAPER_K_PRICE_AT)) out->price_at_bytes = s->price_at_bytes;
       if (s->set & (1u << PAPER_K_REGFILE)) out->regfile_one_pe = s->regfile_one_pe;
+      if (s->set & (1u << PAPER_K_ELISION)) {
+        out->nelide = s->nelide;
+        memcpy(out->elide_tensor, s->elide_tensor, sizeof out->elide_tensor);
+        memcpy(out->elide_part, s->elide_part, sizeof out->elide_part);
+      }
       out->set |= s->set;
     }
   }
@@ -93,6 +98,8 @@ static int open_design(const char *name, const paper_config *c, study_design *sd
   if (s.price_at_bytes && sim_design_price_buffer_at(sd->d, s.price_at_bytes, e)) return -1;
   sd->ov.buffer_bytes = s.buffer_bytes;
   sd->regs_one_pe = s.regfile_one_pe;
+  for (int i = 0; i < s.nelide; i++)
+    if (sim_design_set_elision(sd->d, s.elide_tensor[i], s.elide_part[i], e)) return -1;
   return 0;
 }
 

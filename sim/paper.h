@@ -42,8 +42,9 @@ typedef struct paper_ratio {
 
 /* ---- Accountings (sim/accounting.c; schema in sim/README.md) ----
 ** A variant replaces, per design, some of: the mapping file, the
-** architecture file, the energy table, the buffer capacity, and how
-** register-file counts are priced.  An accounting is a named list of
+** architecture file, the energy table, the buffer capacity, how
+** register-file counts are priced, and which buffer-homed tensors count
+** their reads with Timeloop's first-read elision.  An accounting is a named list of
 ** variants applied together (and `others`, measured alone by the ledger).
 ** Two variants of one accounting may not set the same knob of one design. */
 #define PAPER_MAX_VARIANTS 16
@@ -54,6 +55,7 @@ typedef enum paper_knob {
   PAPER_K_BUFFER,                                   /* buffer capacity, bytes */
   PAPER_K_PRICE_AT,                                 /* capacity the SRAM model prices, bytes */
   PAPER_K_REGFILE,                                  /* register-file pricing scope */
+  PAPER_K_ELISION,                                  /* tensors counted with Timeloop's first-read elision */
   PAPER_K_COUNT
 } paper_knob;
 extern const char *const paper_knob_name[PAPER_K_COUNT + 1];   /* as written in a variant file; NULL-terminated */
@@ -65,6 +67,8 @@ typedef struct paper_setting {
   int64_t buffer_bytes;           /* PAPER_K_BUFFER: capacity, bytes */
   int64_t price_at_bytes;         /* PAPER_K_PRICE_AT: bytes */
   int regfile_one_pe;             /* PAPER_K_REGFILE: 1 = one PE per array, 0 = every PE */
+  int nelide;                     /* PAPER_K_ELISION: tensor -> part (sim_design_set_elision) */
+  char elide_tensor[SIM_MAX_ELIDE][SIM_NAME_MAX], elide_part[SIM_MAX_ELIDE][SIM_NAME_MAX];
 } paper_setting;
 
 typedef struct paper_variant {

@@ -145,6 +145,18 @@ const char *sim_design_energy_path(const sim_design *d);   /* its energy table *
 /* Prices the buffer as an SRAM of `bytes` (the SRAM-capacity model only),
 ** whatever capacity tiles are sized for (an accounting variant's knob). */
 int sim_design_price_buffer_at(sim_design *d, int64_t bytes, at_err *e);
+/* Counts tensor `tensor`'s buffer reads as Timeloop 6e081fc's legacy
+** read-modify-write rule does (an accounting variant's knob): the first
+** read of each element is elided by subtracting a partition size computed
+** as (elements x tile) mod 2^64 / tile, so where the product wraps the
+** tensor gets up to one extra buffer read per element.  elements: the
+** words its defining Einsum writes over the run (batch included, the
+** iterative rank's M1 slices); tile: its elements inside the loop body of
+** part `part` (sc_tile_elements).  Applies in every phase that has both
+** the tensor, homed in the buffer, and the part; a name no phase has is
+** an error at the next sim_eval.  At most SIM_MAX_ELIDE per design. */
+#define SIM_MAX_ELIDE 8
+int sim_design_set_elision(sim_design *d, const char *tensor, const char *part, at_err *e);
 /* The loaded architecture (its energy table as replaced), for pricing counts. */
 const hw_arch *sim_design_arch(const sim_design *d);
 int sim_design_ncascades(const sim_design *d);
