@@ -3,7 +3,9 @@
 ** "Accountings").  Pins attnsim's own figures under the `artifact`
 ** accounting at a few points, so they cannot drift (each was checked
 ** against the FuseMax artifact's published per-point results; the figures
-** beside each pin are the artifact's); checks that the ledger attributes
+** beside each pin are the artifact's); checks Timeloop's wrapped
+** first-read elision (the timeloop_elision knob) against hand counts in
+** both engines; checks that the ledger attributes
 ** the whole change to its variants (mean |residual| under 1% of latency
 ** and 2% of energy for every design); and that a bad accounting is a
 ** located error.
