@@ -346,6 +346,9 @@ static int build(const space *S, const cand *k, map_phase *ph) {
       int ri = S->pair[x][k->pair[x]][d];
       ph->sp[si].part[d] = ri < 0 || (d == 0 && ar->rows == 1) ? -1 : ph->tiled[ri].first + ph->tiled[ri].n - 1;
     }
+    /* a one-row array time-multiplexes a cols factor wider than itself */
+    int rc = S->pair[x][k->pair[x]][1];
+    ph->sp[si].fold = ar->rows == 1 && rc >= 0 && S->div[rc][k->sp[rc]] > ar->cols;
     if (ph->sp[si].part[0] < 0 && ph->sp[si].part[1] >= 0 && ar->rows > 1 && ar->cols == 1) {
       ph->sp[si].part[0] = ph->sp[si].part[1];
       ph->sp[si].part[1] = -1;

@@ -220,6 +220,14 @@ uint64_t sim_firings(const sc_phase *ph, int x) {
   return n;
 }
 
+int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles, uint64_t par, uint64_t *busy) {
+  if (par == 0) par = 1;
+  uint64_t w = se->fold && (uint64_t)ar->cols < par ? (uint64_t)ar->cols : par;
+  uint64_t passes = par / w + (par % w != 0), q = pe_cycles / par, r = pe_cycles % par;
+  if (at_mul64(q, passes, busy) || at_add64(*busy, r / w + (r % w != 0), busy)) return -1;
+  return 0;
+}
+
 /* Only words that touch a PE's register file cost a register access: an
 ** operand arriving from a neighbour or the edge is latched in the PE's
 ** input register, and a forwarded result leaves through its output

@@ -17,7 +17,8 @@ const char *const sim_component_name[SIM_C_COUNT] = {
   "compute_2d", "compute_1d", "regs", "buffer", "dram"
 };
 
-/* PEs an Einsum keeps busy: the product of the spatial parts it uses. */
+/* Logical PEs an Einsum keeps busy: the product of the spatial parts it
+** uses (a fold runs them on fewer, sim_busy_cycles). */
 static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
   uint64_t n = 1;   /* at most the array's PEs, which hw_validate bounds */
   for (int k = 0; k < 2; k++)
@@ -184,8 +185,11 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       if (sim_einsum_count(s, ph, x, &cost[i][x], e) ||
           sim_add_counts(&r->act.array[se->array], &cost[i][x], e))
         return -1;
-      uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);
-      ebusy[i][x] = (double)(pc / par + (pc % par != 0));
+      uint64_t bc;
+      if (sim_busy_cycles(&a->arrays[se->array], se, cost[i][x].pe_cycles, parallelism(ph, se), &bc))
+        return at_errf(e, "Einsum %s/%s: busy cycles overflow 64 bits", ph->name,
+                       ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
+      ebusy[i][x] = (double)bc;
       arr_busy[se->array] += ebusy[i][x];
       double d = drain_cycles(&a->arrays[se->array]);
       if (d > drain) drain = d;

@@ -30,6 +30,14 @@ int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
 /* Times einsum x fires: the batch loop times the shared loops it uses
 ** (every tile for an in-tile Einsum). */
 uint64_t sim_firings(const sc_phase *ph, int x);
+/* Cycles einsum se occupies array ar for pe_cycles spread over `par`
+** logical PEs (the product of its spatial parts), as both engines time it:
+** logical PE j takes pe_cycles / par (the first pe_cycles % par one more)
+** and runs on PE j mod W, W = min(par, ar's cols) when se folds (else par),
+** so PE 0, busiest, takes ceil(par / W) shares and ceil((pe_cycles % par) /
+** W) extra cycles.  Without a fold: ceil(pe_cycles / par).  -1 if it
+** overflows 64 bits. */
+int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles, uint64_t par, uint64_t *busy);
 /* Register-file energy of counts k, pJ (the accounting rule's one home). */
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
 

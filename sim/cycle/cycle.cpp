@@ -51,8 +51,9 @@ struct Var {
   bool made = false;
   sim_ecount cnt{};         /* action counts */
   uint64_t pe_per = 0;      /* PE-cycles */
-  uint64_t par = 1;         /* PEs it keeps busy */
-  int64_t busy = 1;         /* ceil(PE-cycles / PEs), at least 1 */
+  uint64_t par = 1;         /* logical PEs it keeps busy */
+  uint64_t phys = 1;        /* PEs they run on: par, or the array's cols when folded */
+  int64_t busy = 1;         /* sim_busy_cycles (ceil(PE-cycles / PEs) unfolded), at least 1 */
   int64_t occ = 1;          /* cycles its array is occupied */
   int64_t lat_same = 1;     /* from start to results usable on the same array */
   int64_t lat_other = 1;    /* ... on another array (drain included) */
@@ -348,8 +349,15 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   endW_all = std::max(endW_all, task->Wf);
   final_logical = std::max(final_logical, task->Wf + offset);
   if (o->full) {
-    a->left.assign((size_t)x.par, (uint32_t)(x.pe_per / x.par));
-    for (uint64_t i = 0; i < x.pe_per % x.par; i++) a->left[(size_t)i]++;
+    /* logical PE j's share, on PE j mod phys (a fold takes several) */
+    if (x.phys == x.par) {
+      a->left.assign((size_t)x.par, (uint32_t)(x.pe_per / x.par));
+      for (uint64_t i = 0; i < x.pe_per % x.par; i++) a->left[(size_t)i]++;
+    } else {
+      a->left.assign((size_t)x.phys, 0);
+      for (uint64_t j = 0; j < x.par; j++)
+        a->left[(size_t)(j % x.phys)] += (uint32_t)(x.pe_per / x.par + (j < x.pe_per % x.par));
+    }
     a->npe_running = x.pe_per > 0;
     a->last_step = S - 1;
     /* the first cycle is stepped now */
@@ -747,12 +755,14 @@ const Var *Phase::variant(int x, uint64_t k) {
       /* a partial tile keeps only the PEs its elements reach busy */
       V.par *= (uint64_t)std::min<int64_t>(sp->size, ext[(size_t)sp->rank]);
     }
-  if (V.pe_per / V.par > UINT32_MAX) {
+  V.phys = se->fold && (uint64_t)ar->cols < V.par ? (uint64_t)ar->cols : V.par;
+  uint64_t bc = 0;
+  if (sim_busy_cycles(ar, se, V.pe_per, V.par, &bc) || bc > UINT32_MAX) {
     at_errf(e, "cycle engine: Einsum %s/%s works %llu cycles per PE per tile, more than it steps", ph->name,
             ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name, (unsigned long long)(V.pe_per / V.par));
     return nullptr;
   }
-  V.busy = std::max<int64_t>(1, (int64_t)(V.pe_per / V.par + (V.pe_per % V.par != 0)));
+  V.busy = std::max<int64_t>(1, (int64_t)bc);
   int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
   int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
   int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;

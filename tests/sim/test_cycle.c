@@ -245,6 +245,44 @@ static void window_skips(void **state) {
   sim_design_free(d);
 }
 
+/* fusemax.yaml's `1d: {cols: p0, fold: true}`: on a 1D array narrower
+** than the P0 = 16 columns each 1D PE takes ceil(16 / width) queries in
+** turn.  Fast-forward equals --full and the counts equal the analytical
+** engine's (point()); the 1D array's busy cycles, in both engines, are
+** exactly ceil(16 / width) times the 16-wide array's (the width 6 leaves
+** 2 of 6 PEs idle in the last pass, so 3 passes, not 16/6); the two
+** engines' cycles are within 1.5%; and a fold on a 2D array is refused. */
+static void fold_1d(void **state) {
+  (void)state;
+  static const int64_t widths[] = { 16, 8, 6, 4, 1 };
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find("fusemax", &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  uint64_t base[2] = { 0, 0 };
+  for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+    point("fusemax", 1024, 16, 16, widths[i]);
+    sim_overrides ov = { 16, 16, widths[i], 0, 0, 0 };
+    sim_result r[2];
+    if (sim_eval_on(d, &w, 1024, &ov, NULL, NULL, &r[0], &e) ||
+        sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &(sim_engine_opts){ 0 }, &r[1], &e))
+      fail_msg("width %lld: %s", (long long)widths[i], e.msg);
+    uint64_t passes = (uint64_t)((16 + widths[i] - 1) / widths[i]);
+    for (int k = 0; k < 2; k++) {
+      assert_string_equal(r[k].array_name[1], "1d");
+      if (i == 0) base[k] = r[k].array_busy[1];
+      if (r[k].array_busy[1] != passes * base[k])
+        fail_msg("%s engine, width %lld: 1d busy %llu, want %llu x %llu", k ? "cycle" : "analytical",
+                 (long long)widths[i], (unsigned long long)r[k].array_busy[1], (unsigned long long)passes,
+                 (unsigned long long)base[k]);
+    }
+    double gap = (double)r[1].cycles / (double)r[0].cycles - 1;
+    if (gap < 0 || gap > 0.015) fail_msg("width %lld: cycle engine %+.3f%% of analytical", (long long)widths[i], 100 * gap);
+  }
+  sim_design_free(d);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   if (st && atoi(st) > 0) stride = atoi(st);
@@ -255,6 +293,7 @@ int main(void) {
     cmocka_unit_test(fifo_depth),
     cmocka_unit_test(causal_skips),
     cmocka_unit_test(window_skips),
+    cmocka_unit_test(fold_1d),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
