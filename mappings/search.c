@@ -40,6 +40,7 @@
 #define ST_ALIAS (ST_DRAM_STREAM + 1)
 #define MAX_LEV SC_MAX_PARTS
 #define BATCH     512         /* candidates per batch */
+#define MAP_WINDOW 12         /* tiles in flight the written pipelined mappings ask for */
 
 /* ---- the space ------------------------------------------------------------------ */
 
@@ -387,7 +388,12 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     ph->store_order[ph->nstore_order++] = t;
   }
   int pi = map_new_pipe(ph);
-  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0, -1 };
+  /* tiles overlap only as far as the cycle engine's window lets them; the
+  ** analytical engine assumes they do, so the mapper asks for the window
+  ** FuseMax's own mapping declares (MAP_WINDOW; mappings/README.md, "The
+  ** mapper on the cycle engine") */
+  int win = k->policy == SC_SEQUENTIAL ? 0 : MAP_WINDOW;
+  ph->pip[pi] = (map_pipe){ -1, win != 0, (sc_policy)k->policy, -1, win, -1 };
   ph->pipe = pi;
   return 0;
 }

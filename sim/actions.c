@@ -228,6 +228,21 @@ int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles,
   return 0;
 }
 
+int sim_shifts_out(const sc_schedule *s, const sc_phase *ph, int x) {
+  const sc_einsum *se = &ph->e[x];
+  const hw_array *ar = &s->arch->arrays[se->array];
+  int t = ph->c->einsums[se->einsum].lhs.tensor;
+  if (ar->results != HW_RESULTS_SHIFT || ar->rows <= 1 || se->spatial[0] < 0 || !sc_relevant(ph, se->spatial[0], t))
+    return 0;
+  if (ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output) return 1;
+  for (int q = 0; q < ph->ne; q++) {
+    int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
+    for (int i = 0; i < nq; i++)
+      if (dq[i] == x && ph->e[q].array != se->array) return 1;
+  }
+  return 0;
+}
+
 /* Only words that touch a PE's register file cost a register access: an
 ** operand arriving from a neighbour or the edge is latched in the PE's
 ** input register, and a forwarded result leaves through its output
@@ -336,6 +351,7 @@ static int deps_of(const sc_phase *ph, const es_expr *x, sim_dep_kind kind, int 
       carried = ix->kind == ES_IX_VAR && !ix->offset;
     }
     int want = kind == SIM_DEP_ALL ? !initial
+             : kind == SIM_DEP_FIRED ? !initial && !carried
              : kind == SIM_DEP_CARRIED ? carried
              : !initial && !carried && !(T->iter_dim >= 0 && x->acc.ix[T->iter_dim].kind == ES_IX_LAST);
     for (int q = 0; want && q < ph->ne; q++)

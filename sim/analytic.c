@@ -189,6 +189,12 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       if (sim_busy_cycles(&a->arrays[se->array], se, cost[i][x].pe_cycles, parallelism(ph, se), &bc))
         return at_errf(e, "Einsum %s/%s: busy cycles overflow 64 bits", ph->name,
                        ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
+      /* each firing whose results shift out down the columns holds the
+      ** array for the shift chain's `rows` cycles (the cycle engine's rule) */
+      uint64_t chain;
+      if (sim_shifts_out(s, ph, x) && !at_mul64(sim_firings(ph, x), (uint64_t)a->arrays[se->array].rows, &chain) &&
+          chain > bc)
+        bc = chain;
       ebusy[i][x] = (double)bc;
       arr_busy[se->array] += ebusy[i][x];
       double d = drain_cycles(&a->arrays[se->array]);

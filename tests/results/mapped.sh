@@ -48,7 +48,7 @@ done < "$T/mapped"
 "$A" sweep "$S/mapped.yaml" --db "$db" > "$T/resume.out" 2>&1
 [ "$(npoints "$db")" = 8 ] || fail "resume added points"
 # Another budget is another point.
-sed 's/budget: 20000/budget: 20001/' "$S/mapped.yaml" > "$T/b3000.yaml"
+sed 's/budget: 50000/budget: 50001/' "$S/mapped.yaml" > "$T/b3000.yaml"
 "$A" sweep "$T/b3000.yaml" --db "$db" 2> /dev/null
 [ "$(npoints "$db")" = 12 ] || fail "a new budget should add 4 points, have $(npoints "$db")"
 # The report's array-size figure has a panel for each beside the other.
