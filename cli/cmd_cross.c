@@ -16,14 +16,17 @@
 #include <string.h>
 
 static const char cross_help[] =
-  "usage: attnsim crosscheck [--designs D,...] [--models M,...] [--seqs LEN,...] [--window W] [--csv]\n\n"
+  "usage: attnsim crosscheck [--designs D,...] [--models M,...] [--seqs LEN,...] [--window W]\n"
+  "                          [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--csv]\n\n"
   "Runs the analytical and the cycle engine (fast-forward) on every point and\n"
   "prints both cycle counts, the difference and the cycle engine's idle cycles\n"
   "on its busiest array by cause; exits 1 if any action count differs.\n"
-  "  --designs D,...  shipped designs (default: the paper's five)\n"
+  "  --designs D,...  shipped designs or mapping files (X.yaml; default: the paper's five)\n"
   "  --models M,...   workloads (default: bert,trxl,t5,xlm)\n"
   "  --seqs LEN,...   sequence lengths (default: the paper's six, 1K to 1M)\n"
-  "  --window W       the cycle engine's window, 1 to 4096 tiles (default 2)\n"
+  "  --window W       the cycle engine's window, 1 to 4096 tiles (default: the mapping's, else 2)\n"
+  "  --rows/--cols/--width-1d N, --buffer BYTES\n"
+  "                   the architecture overrides of `attnsim run`, at every point\n"
   "  --csv            one header line and one row per point\n\n"
   "Columns: analytical, cycle (cycles), diff (cycle - analytical), diff_pct,\n"
   "array (the cycle engine's busiest), busy (its busy cycles), its idle cycles\n"
@@ -42,7 +45,10 @@ int cmd_crosscheck(int argc, char **argv) {
   static const struct option lo[] = {
     { "designs", required_argument, 0, 'd' }, { "models", required_argument, 0, 'm' },
     { "seqs", required_argument, 0, 's' }, { "window", required_argument, 0, 'W' },
+    { "rows", required_argument, 0, 'r' }, { "cols", required_argument, 0, 'C' },
+    { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
     { "csv", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+  sim_overrides ov = { 0 };
   char dbuf[512] = "", mbuf[256] = "", sbuf[256] = "";
   int csv = 0, ch;
   int64_t win = 0;
@@ -56,6 +62,10 @@ int cmd_crosscheck(int argc, char **argv) {
     case 'm': snprintf(mbuf, sizeof mbuf, "%s", optarg); break;
     case 's': snprintf(sbuf, sizeof sbuf, "%s", optarg); break;
     case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
+    case 'r': if (cli_opt_size("--rows", optarg, 1, INT64_MAX, &ov.rows_2d, &e)) return cli_fail(&e); break;
+    case 'C': if (cli_opt_size("--cols", optarg, 1, INT64_MAX, &ov.cols_2d, &e)) return cli_fail(&e); break;
+    case 'w': if (cli_opt_size("--width-1d", optarg, 1, INT64_MAX, &ov.width_1d, &e)) return cli_fail(&e); break;
+    case 'b': if (cli_opt_size("--buffer", optarg, 1, INT64_MAX, &ov.buffer_bytes, &e)) return cli_fail(&e); break;
     case 'v': csv = 1; break;
     case 'h': fputs(cross_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, cross_help);
@@ -89,13 +99,15 @@ int cmd_crosscheck(int argc, char **argv) {
   }
   for (int i = 0; i < nd; i++) {
     sim_design *d;
-    if (sim_design_find(designs[i], &d, &e)) return cli_fail(&e);
+    size_t dl = strlen(designs[i]);
+    int file = dl > 5 && !strcmp(designs[i] + dl - 5, ".yaml");
+    if (file ? sim_design_load(designs[i], NULL, &d, &e) : sim_design_find(designs[i], &d, &e)) return cli_fail(&e);
     for (int j = 0; j < nm; j++) {
       wl_workload w;
       if (cli_load_model(models[j], &w, &e)) { sim_design_free(d); return cli_fail(&e); }
       for (int k = 0; k < ns; k++) {
         sim_result ra, rc;
-        if (sim_eval_on(d, &w, seqs[k], NULL, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seqs[k], NULL, cyc, &o, &rc, &e)) {
+        if (sim_eval_on(d, &w, seqs[k], &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seqs[k], &ov, cyc, &o, &rc, &e)) {
           sim_design_free(d);
           return cli_fail(&e);
         }

@@ -703,11 +703,18 @@ static int bind_einsums(bctx *b) {
     int si = en->spatial >= 0 ? en->spatial : find_array_spatial(mp, en->array);
     if (si >= 0) {
       RESOLVE(sp, si);
+      /* a fold time-multiplexes the columns of a one-row array; on a 2D
+      ** array the reductions across rows and the shift chain would pass
+      ** once per fold, which no engine models */
+      if (mp->sp[si].fold && ar->rows > 1)
+        return ERR(pl->sp_fold[si], "array %s has %lld rows; only a one-row (1D) array folds its columns", ar->name,
+                   (long long)ar->rows);
+      se->fold = mp->sp[si].fold;
       for (int k = 0; k < 2; k++) {
         int p = mp->sp[si].part[k];
         if (p < 0) continue;
         int64_t dim = k == 0 ? ar->rows : ar->cols;
-        if (ph->part[p].size > dim)
+        if (ph->part[p].size > dim && !(k == 1 && se->fold))
           return b->rule = MAP_RULE_FANOUT, ERR(pl->sp_part[si][k], "spatial factor %s = %lld is larger than array %s's %lld %s", mp->part[p].name,
                      (long long)ph->part[p].size, ar->name, (long long)dim, k == 0 ? "rows" : "cols");
         se->spatial[k] = p;

@@ -103,6 +103,8 @@ typedef struct map_list {
 typedef struct map_spatial {
   int sel;
   int part[2];                /* on rows / cols, or -1 */
+  int fold;                   /* `fold: true`: a cols part wider than a one-row array is
+                                 time-multiplexed over its PEs (sc_einsum.fold) */
 } map_spatial;
 
 typedef struct map_entry {    /* how an Einsum runs */
@@ -187,7 +189,7 @@ typedef struct map_phase {
 /* Where each node of a phase was written (0: nowhere). */
 typedef struct map_ploc {
   mloc phase, name, sizes, loops, einsums, tiled[MAP_MAX_TILED];
-  mloc expr[MAP_MAX_EXPRS], list[MAP_MAX_LISTS], sp_part[MAP_MAX_SPATIAL][2];
+  mloc expr[MAP_MAX_EXPRS], list[MAP_MAX_LISTS], sp_part[MAP_MAX_SPATIAL][2], sp_fold[MAP_MAX_SPATIAL];
   mloc spatial_key[HW_MAX_ARRAYS * 2];
   mloc ent_array[MAP_MAX_ENTRIES], ent[MAP_MAX_ENTRIES];
   mloc sto_alias[MAP_MAX_STORES];

@@ -421,7 +421,7 @@ static const list_arg epoch_list = { SC_MAX_LOOPS, 1, 0, 1, "" };
 /* ---- spatial, einsums, storage, pipeline --------------------------------------- */
 
 static int read_spatial(rctx *r, const yt_node *n, const void *arg) {
-  static const char *const keys[] = { "rows", "cols", NULL };
+  static const char *const keys[] = { "rows", "cols", "fold", NULL };
   SELECTABLE(map_new_spatial, sp, read_spatial, arg)
   if (yt_check_keys(n, keys, r->e)) return -1;
   int si = map_new_spatial(r->ph);
@@ -438,6 +438,13 @@ static int read_spatial(rctx *r, const yt_node *n, const void *arg) {
     if (k == 1 && p == s->part[0]) return yt_badval(v, r->e, "already spatial on the rows");
     s->part[k] = p;
     r->pl->sp_part[si][k] = LOC(v);
+  }
+  const yt_node *f = yt_find(n, "fold");
+  if (f) {
+    bool fold;
+    if (yt_bool(f, &fold, r->e)) return -1;
+    s->fold = fold;
+    r->pl->sp_fold[si] = LOC(f);
   }
   return si;
 }

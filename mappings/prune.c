@@ -97,6 +97,21 @@ static int innermost_shared(const sc_phase *ph, int x) {
   return SC_BATCH;
 }
 
+/* The outermost shared loop (of more than one iteration) over a rank
+** einsum x reduces, or -1: x's partial sums outlive it, so every tile of
+** the output inside it is held until the loop's last iteration (BQK =
+** sum over e, with a shared loop e2 outside m1 and p2, holds partial
+** scores for all of them). */
+static int split_reduction(const sc_phase *ph, const map_cinfo *ci, int x) {
+  for (int k = 0; k < ph->nshared; k++) {
+    int p = ph->shared[k];
+    if (ph->part[p].size > 1 && ph->part[p].rank >= 0 && sc_uses(ph, x, p) &&
+        (ci->reduces[ph->e[x].einsum] >> ph->part[p].rank & 1))
+      return p;
+  }
+  return -1;
+}
+
 /* Registers.  Most tensors homed in registers stream from PE to PE: each
 ** value is consumed as it is made.  Two kinds must be held, and their
 ** words per PE (summed per array) must fit regs_per_pe:
@@ -106,7 +121,9 @@ static int innermost_shared(const sc_phase *ph, int x) {
 **  - across a pass: a tensor read by an Einsum that also reads the result
 **    of a reduction over one of the tensor's ranks (SN = exp(QK - GM) with
 **    GM = max over m of QK) is held whole over that rank, its tile inside
-**    the innermost shared loop. */
+**    the innermost shared loop;
+**  - partial sums: the output of a reduction split over a shared loop is
+**    held, its tile inside the outermost such loop (split_reduction). */
 static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
   int64_t words[HW_MAX_ARRAYS] = { 0 };
@@ -120,9 +137,14 @@ static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo 
       if (c->einsums[ph->e[q].einsum].lhs.tensor == t) x = q;
     if (x < 0) continue;
     int carried = c->tensors[t].iter_dim >= 0, at = carried && iter_at >= 0 ? iter_at : innermost_shared(ph, x);
-    if (!carried && !held_across_pass(ph, ci, t)) continue;
+    int held = carried || held_across_pass(ph, ci, t), split = split_reduction(ph, ci, x);
+    if (!held && split < 0) continue;
     const hw_array *ar = &s->arch->arrays[ph->e[x].array];
-    uint64_t el = sc_tile_elements(ph, x, t, at), pes = (uint64_t)hw_array_pes(ar);
+    uint64_t el = held ? sc_tile_elements(ph, x, t, at) : 0, pes = (uint64_t)hw_array_pes(ar);
+    if (split >= 0) {
+      uint64_t ps = sc_tile_elements(ph, x, t, split);
+      if (ps > el) el = ps;
+    }
     uint64_t per = el / pes + (el % pes != 0);
     words[ph->e[x].array] += per > (uint64_t)INT64_MAX / 4 ? INT64_MAX / 4 : (int64_t)per;
     if (words[ph->e[x].array] > ar->regs_per_pe) {

@@ -50,6 +50,9 @@ typedef struct sc_einsum {
   int nloop;
   int loop[SC_MAX_LOOPS];     /* temporal nest, outermost first (loop[0] = batch) */
   int spatial[2];             /* parts on the array's rows / cols; -1: none */
+  int fold;                   /* the spatial parts may exceed a one-row array's cols: logical
+                                 PE j runs on PE j mod cols, in ceil(PEs / cols) passes
+                                 (sim_busy_cycles) */
   int in_tile;                /* runs in every tile (uses every shared loop) */
 } sc_einsum;
 

@@ -40,6 +40,7 @@
 #define ST_ALIAS (ST_DRAM_STREAM + 1)
 #define MAX_LEV SC_MAX_PARTS
 #define BATCH     512         /* candidates per batch */
+#define MAP_WINDOW 12         /* tiles in flight the written pipelined mappings ask for */
 
 /* ---- the space ------------------------------------------------------------------ */
 
@@ -346,6 +347,9 @@ static int build(const space *S, const cand *k, map_phase *ph) {
       int ri = S->pair[x][k->pair[x]][d];
       ph->sp[si].part[d] = ri < 0 || (d == 0 && ar->rows == 1) ? -1 : ph->tiled[ri].first + ph->tiled[ri].n - 1;
     }
+    /* a one-row array time-multiplexes a cols factor wider than itself */
+    int rc = S->pair[x][k->pair[x]][1];
+    ph->sp[si].fold = ar->rows == 1 && rc >= 0 && S->div[rc][k->sp[rc]] > ar->cols;
     if (ph->sp[si].part[0] < 0 && ph->sp[si].part[1] >= 0 && ar->rows > 1 && ar->cols == 1) {
       ph->sp[si].part[0] = ph->sp[si].part[1];
       ph->sp[si].part[1] = -1;
@@ -384,7 +388,12 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     ph->store_order[ph->nstore_order++] = t;
   }
   int pi = map_new_pipe(ph);
-  ph->pip[pi] = (map_pipe){ -1, 0, (sc_policy)k->policy, -1, 0, -1 };
+  /* tiles overlap only as far as the cycle engine's window lets them; the
+  ** analytical engine assumes they do, so the mapper asks for the window
+  ** FuseMax's own mapping declares (MAP_WINDOW; mappings/README.md, "The
+  ** mapper on the cycle engine") */
+  int win = k->policy == SC_SEQUENTIAL ? 0 : MAP_WINDOW;
+  ph->pip[pi] = (map_pipe){ -1, win != 0, (sc_policy)k->policy, -1, win, -1 };
   ph->pipe = pi;
   return 0;
 }

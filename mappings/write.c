@@ -84,6 +84,7 @@ static void w_spatial(wctx *w, const map_spatial *s) {
   int first = 1;
   for (int i = 0; i < 2; i++)
     if (s->part[i] >= 0) { fprintf(w->f, "%s%s: %s", first ? "" : ", ", k[i], w->ph->part[s->part[i]].name); first = 0; }
+  if (s->fold) fprintf(w->f, "%sfold: true", first ? "" : ", ");
   fputc('}', w->f);
 }
 

@@ -220,6 +220,29 @@ uint64_t sim_firings(const sc_phase *ph, int x) {
   return n;
 }
 
+int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles, uint64_t par, uint64_t *busy) {
+  if (par == 0) par = 1;
+  uint64_t w = se->fold && (uint64_t)ar->cols < par ? (uint64_t)ar->cols : par;
+  uint64_t passes = par / w + (par % w != 0), q = pe_cycles / par, r = pe_cycles % par;
+  if (at_mul64(q, passes, busy) || at_add64(*busy, r / w + (r % w != 0), busy)) return -1;
+  return 0;
+}
+
+int sim_shifts_out(const sc_schedule *s, const sc_phase *ph, int x) {
+  const sc_einsum *se = &ph->e[x];
+  const hw_array *ar = &s->arch->arrays[se->array];
+  int t = ph->c->einsums[se->einsum].lhs.tensor;
+  if (ar->results != HW_RESULTS_SHIFT || ar->rows <= 1 || se->spatial[0] < 0 || !sc_relevant(ph, se->spatial[0], t))
+    return 0;
+  if (ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output) return 1;
+  for (int q = 0; q < ph->ne; q++) {
+    int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);
+    for (int i = 0; i < nq; i++)
+      if (dq[i] == x && ph->e[q].array != se->array) return 1;
+  }
+  return 0;
+}
+
 /* Only words that touch a PE's register file cost a register access: an
 ** operand arriving from a neighbour or the edge is latched in the PE's
 ** input register, and a forwarded result leaves through its output
@@ -238,6 +261,17 @@ int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_
       at_add64(acc->buffer_row_writes, tr->buffer_row_writes, &acc->buffer_row_writes))
     return at_errf(e, "DRAM or buffer traffic overflows 64 bits");
   return 0;
+}
+
+/* dst = a, or "a/b" when b is not NULL, cut to cap - 1 characters as
+** snprintf would: by hand, because it runs for every Einsum of every
+** mapping the mapper evaluates (snprintf was 5% of a search). */
+static void name_copy(char *dst, size_t cap, const char *a, const char *b) {
+  size_t n = 0;
+  for (; *a && n + 1 < cap; a++) dst[n++] = *a;
+  if (b && n + 1 < cap) dst[n++] = '/';
+  for (; b && *b && n + 1 < cap; b++) dst[n++] = *b;
+  dst[n] = 0;
 }
 
 /* Arithmetic energy of one Einsum's counted operations, pJ. */
@@ -276,7 +310,7 @@ int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t
   r->n_arrays = a->n_arrays;
   for (int k = 0; k < a->n_arrays && k < SIM_MAX_ARRAYS; k++) {
     const hw_array *ar = &a->arrays[k];
-    snprintf(r->array_name[k], sizeof r->array_name[k], "%s", ar->name);
+    name_copy(r->array_name[k], sizeof r->array_name[k], ar->name, NULL);
     r->array_busy[k] = arr_busy[k];
     r->array_util[k] = total > 0 ? (double)r->act.array[k].pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
     if (!strcmp(ar->name, "2d")) r->util_2d = r->array_util[k];
@@ -295,9 +329,8 @@ int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t
       r->energy_by[strcmp(ar->name, "1d") ? SIM_C_COMPUTE_2D : SIM_C_COMPUTE_1D] += ops_pJ;
       if (r->n_einsums < SIM_MAX_EINSUMS) {
         sim_einsum_result *er = &r->einsum[r->n_einsums++];
-        snprintf(er->name, sizeof er->name, "%s/%s", ph->name,
-                 ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
-        snprintf(er->array, sizeof er->array, "%s", ar->name);
+        name_copy(er->name, sizeof er->name, ph->name, ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
+        name_copy(er->array, sizeof er->array, ar->name, NULL);
         er->busy_cycles = busy[i][x];
         er->util = total > 0 ? (double)k->pe_cycles / ((double)hw_array_pes(ar) * total) : 0;
         er->energy_pJ = ops_pJ + rg;
@@ -311,7 +344,7 @@ int sim_report(const sc_schedule *s, sim_ecount cost[][SC_MAX_EINSUMS], uint64_t
   r->energy_by[SIM_C_DRAM] = (double)r->traffic_bytes * 8.0 / (double)a->energy.dram_access_bits * a->energy.dram_access_pJ;
   r->energy_pJ = 0;
   for (int k = 0; k < SIM_C_COUNT; k++) r->energy_pJ += r->energy_by[k];
-  snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
+  name_copy(r->tiling, sizeof r->tiling, s->tiling, NULL);
   return finite_energy(r, a, e);
 }
 
@@ -328,6 +361,7 @@ static int deps_of(const sc_phase *ph, const es_expr *x, sim_dep_kind kind, int 
       carried = ix->kind == ES_IX_VAR && !ix->offset;
     }
     int want = kind == SIM_DEP_ALL ? !initial
+             : kind == SIM_DEP_FIRED ? !initial && !carried
              : kind == SIM_DEP_CARRIED ? carried
              : !initial && !carried && !(T->iter_dim >= 0 && x->acc.ix[T->iter_dim].kind == ES_IX_LAST);
     for (int q = 0; want && q < ph->ne; q++)

@@ -17,7 +17,8 @@ const char *const sim_component_name[SIM_C_COUNT] = {
   "compute_2d", "compute_1d", "regs", "buffer", "dram"
 };
 
-/* PEs an Einsum keeps busy: the product of the spatial parts it uses. */
+/* Logical PEs an Einsum keeps busy: the product of the spatial parts it
+** uses (a fold runs them on fewer, sim_busy_cycles). */
 static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
   uint64_t n = 1;   /* at most the array's PEs, which hw_validate bounds */
   for (int k = 0; k < 2; k++)
@@ -221,8 +222,17 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
       if (sim_einsum_count(s, ph, x, &cost[i][x], e) ||
           sim_add_counts(&r->act.array[se->array], &cost[i][x], e))
         return -1;
-      uint64_t pc = cost[i][x].pe_cycles, par = parallelism(ph, se);
-      ebusy[i][x] = (double)(pc / par + (pc % par != 0));
+      uint64_t bc;
+      if (sim_busy_cycles(&a->arrays[se->array], se, cost[i][x].pe_cycles, parallelism(ph, se), &bc))
+        return at_errf(e, "Einsum %s/%s: busy cycles overflow 64 bits", ph->name,
+                       ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
+      /* each firing whose results shift out down the columns holds the
+      ** array for the shift chain's `rows` cycles (the cycle engine's rule) */
+      uint64_t chain;
+      if (sim_shifts_out(s, ph, x) && !at_mul64(sim_firings(ph, x), (uint64_t)a->arrays[se->array].rows, &chain) &&
+          chain > bc)
+        bc = chain;
+      ebusy[i][x] = (double)bc;
       arr_busy[se->array] += ebusy[i][x];
       double d = drain_cycles(&a->arrays[se->array]);
       if (d > drain) drain = d;
@@ -263,8 +273,10 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
   const char *b = "memory";
   for (int k = 0; k < a->n_arrays; k++)
     if (arr_phases[k]) { kinds++; b = a->arrays[k].name; }
-  snprintf(r->bound, sizeof r->bound, "%s", kinds > 1 ? "mixed" : b);
-  snprintf(r->tiling, sizeof r->tiling, "%s", s->tiling);
+  const char *bn = kinds > 1 ? "mixed" : b;
+  size_t bl = strlen(bn) < sizeof r->bound - 1 ? strlen(bn) : sizeof r->bound - 1;
+  memcpy(r->bound, bn, bl);   /* by hand: every mapping the mapper evaluates comes here */
+  r->bound[bl] = 0;
   return 0;
 }
 

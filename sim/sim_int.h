@@ -30,6 +30,21 @@ int sim_add_counts(sim_ecount *acc, const sim_ecount *k, at_err *e);
 /* Times einsum x fires: the batch loop times the shared loops it uses
 ** (every tile for an in-tile Einsum). */
 uint64_t sim_firings(const sc_phase *ph, int x);
+/* Cycles einsum se occupies array ar for pe_cycles spread over `par`
+** logical PEs (the product of its spatial parts), as both engines time it:
+** logical PE j takes pe_cycles / par (the first pe_cycles % par one more)
+** and runs on PE j mod W, W = min(par, ar's cols) when se folds (else par),
+** so PE 0, busiest, takes ceil(par / W) shares and ceil((pe_cycles % par) /
+** W) extra cycles.  Without a fold: ceil(pe_cycles / par).  -1 if it
+** overflows 64 bits. */
+int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles, uint64_t par, uint64_t *busy);
+/* Whether einsum x's results leave its array through the column shift
+** chain: they leave (stored in the buffer or DRAM, the cascade's output, or
+** read by an Einsum on another array), the array shifts its results out
+** (`results: shift`, more than one row) and its output is indexed by the
+** rows' part.  Each such firing occupies the array for at least `rows`
+** cycles, in both engines. */
+int sim_shifts_out(const sc_schedule *s, const sc_phase *ph, int x);
 /* Register-file energy of counts k, pJ (the accounting rule's one home). */
 double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
 
@@ -38,9 +53,11 @@ double sim_regs_pJ(const hw_arch *a, const sim_ecount *k);
 ** iteration, not the initial or final slice).  CARRIED: reads of the
 ** previous iteration's slice ([m1] of a tensor written at [m1+1]).  ALL:
 ** every producer but the initial slice's (an Einsum that fires once after
-** a loop, reading its final slice).  Returns how many, at most
+** a loop, reading its final slice).  FIRED: ALL but the carried reads (what
+** such an Einsum waits for in the tile it fires in; the carried slice comes
+** from its firing one iteration earlier).  Returns how many, at most
 ** SC_MAX_EINSUMS; a producer may repeat. */
-typedef enum sim_dep_kind { SIM_DEP_TILE, SIM_DEP_CARRIED, SIM_DEP_ALL } sim_dep_kind;
+typedef enum sim_dep_kind { SIM_DEP_TILE, SIM_DEP_CARRIED, SIM_DEP_ALL, SIM_DEP_FIRED } sim_dep_kind;
 int sim_deps(const sc_phase *ph, int x, sim_dep_kind kind, int *dep);
 
 /* One phase's DRAM and buffer bytes and rows, added to a (reuse analysis,

@@ -51,8 +51,9 @@ struct Var {
   bool made = false;
   sim_ecount cnt{};         /* action counts */
   uint64_t pe_per = 0;      /* PE-cycles */
-  uint64_t par = 1;         /* PEs it keeps busy */
-  int64_t busy = 1;         /* ceil(PE-cycles / PEs), at least 1 */
+  uint64_t par = 1;         /* logical PEs it keeps busy */
+  uint64_t phys = 1;        /* PEs they run on: par, or the array's cols when folded */
+  int64_t busy = 1;         /* sim_busy_cycles (ceil(PE-cycles / PEs) unfolded), at least 1 */
   int64_t occ = 1;          /* cycles its array is occupied */
   int64_t lat_same = 1;     /* from start to results usable on the same array */
   int64_t lat_other = 1;    /* ... on another array (drain included) */
@@ -133,7 +134,7 @@ struct ArrayMod : sc_module {
   Phase *P;
   int id;
   int64_t busy_until = 0;
-  std::vector<uint32_t> left;   /* --full: work left per PE of the running task */
+  std::vector<uint64_t> left;   /* --full: work left per PE of the running task */
   int64_t last_step = -1;
   int npe_running = 0;
   bool fifo_blocked = false;    /* its last wait was on a full FIFO */
@@ -254,7 +255,7 @@ void ArrayMod::step() {
   if (P->o->full && npe_running && last_step < t && t < busy_until) {
     /* step every PE of the running task one cycle */
     int still = 0;
-    for (uint32_t &w : left)
+    for (uint64_t &w : left)
       if (w) { w--; stepped++; still += w != 0; }
     last_step = t;
     npe_running = still;
@@ -348,13 +349,20 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
   endW_all = std::max(endW_all, task->Wf);
   final_logical = std::max(final_logical, task->Wf + offset);
   if (o->full) {
-    a->left.assign((size_t)x.par, (uint32_t)(x.pe_per / x.par));
-    for (uint64_t i = 0; i < x.pe_per % x.par; i++) a->left[(size_t)i]++;
+    /* logical PE j's share, on PE j mod phys (a fold takes several) */
+    if (x.phys == x.par) {
+      a->left.assign((size_t)x.par, x.pe_per / x.par);
+      for (uint64_t i = 0; i < x.pe_per % x.par; i++) a->left[(size_t)i]++;
+    } else {
+      a->left.assign((size_t)x.phys, 0);
+      for (uint64_t j = 0; j < x.par; j++)
+        a->left[(size_t)(j % x.phys)] += x.pe_per / x.par + (j < x.pe_per % x.par);
+    }
     a->npe_running = x.pe_per > 0;
     a->last_step = S - 1;
     /* the first cycle is stepped now */
     int still = 0;
-    for (uint32_t &w : a->left)
+    for (uint64_t &w : a->left)
       if (w) { w--; a->stepped++; still += w != 0; }
     a->last_step = S;
     a->npe_running = still;
@@ -747,12 +755,14 @@ const Var *Phase::variant(int x, uint64_t k) {
       /* a partial tile keeps only the PEs its elements reach busy */
       V.par *= (uint64_t)std::min<int64_t>(sp->size, ext[(size_t)sp->rank]);
     }
-  if (V.pe_per / V.par > UINT32_MAX) {
-    at_errf(e, "cycle engine: Einsum %s/%s works %llu cycles per PE per tile, more than it steps", ph->name,
-            ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name, (unsigned long long)(V.pe_per / V.par));
+  V.phys = se->fold && (uint64_t)ar->cols < V.par ? (uint64_t)ar->cols : V.par;
+  uint64_t bc = 0;
+  if (sim_busy_cycles(ar, se, V.pe_per, V.par, &bc) || bc > (uint64_t)INT64_MAX / 4) {
+    at_errf(e, "cycle engine: Einsum %s/%s works more than 2^61 cycles per PE per tile", ph->name,
+            ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
     return nullptr;
   }
-  V.busy = std::max<int64_t>(1, (int64_t)(V.pe_per / V.par + (V.pe_per % V.par != 0)));
+  V.busy = std::max<int64_t>(1, (int64_t)bc);
   int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
   int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
   int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;
@@ -884,7 +894,6 @@ static int setup(Phase &P) {
   for (int x = 0; x < ph->ne; x++) {
     Ein &E = P.ein[(size_t)x];
     const sc_einsum *se = &ph->e[x];
-    const hw_array *ar = &a->arrays[se->array];
     E.array = se->array;
     E.in_tile = se->in_tile;
     int t = ph->c->einsums[se->einsum].lhs.tensor;
@@ -901,8 +910,7 @@ static int setup(Phase &P) {
           if (!have) E.feeds.push_back({ q, ph->e[q].array });
         }
     }
-    E.shifted = E.leaves && ar->results == HW_RESULTS_SHIFT && ar->rows > 1 && se->spatial[0] >= 0 &&
-                sc_relevant(ph, se->spatial[0], t);
+    E.shifted = sim_shifts_out(s, ph, x);   /* the analytical engine's rule too */
     /* elements of each rank one tile covers: the parts the shared loops it
     ** runs under leave inside the tile */
     E.ext.assign((size_t)ph->c->nranks, 1);
@@ -932,11 +940,21 @@ static int setup(Phase &P) {
     if (E.ceil_lv.size() > 3)
       return at_errf(P.e, "cycle engine cannot execute phase %s: Einsum %s runs under more than 3 'ceil' loops", ph->name, tn);
     int dep[SC_MAX_EINSUMS];
-    int nd = sim_deps(ph, x, se->in_tile ? SIM_DEP_TILE : SIM_DEP_ALL, dep);
+    int nd = sim_deps(ph, x, se->in_tile ? SIM_DEP_TILE : SIM_DEP_FIRED, dep);
     for (int i = 0; i < nd; i++)
       if (dep[i] != x && (ph->e[dep[i]].in_tile || !se->in_tile)) E.dep.push_back(dep[i]);
+    /* a carried slice comes from the producer's task one iteration of the
+    ** carried loop earlier: in-tile Einsums, or two that fire in the same
+    ** tiles (a shared loop over a reduced rank, inside the carried loop,
+    ** that neither iterates); waiting for it in the same tile would wait
+    ** for the next slice, which waits for this task */
     nd = sim_deps(ph, x, SIM_DEP_CARRIED, dep);
-    for (int i = 0; i < nd; i++) if (ph->e[dep[i]].in_tile && se->in_tile) E.carried.push_back(dep[i]);
+    for (int i = 0; i < nd; i++) {
+      bool same = ph->e[dep[i]].in_tile == se->in_tile;
+      for (int k = 0; k < ph->nshared && same; k++)
+        same = sc_uses(ph, x, ph->shared[k]) == sc_uses(ph, dep[i], ph->shared[k]);
+      if ((ph->e[dep[i]].in_tile && se->in_tile) || same) E.carried.push_back(dep[i]);
+    }
     for (int k = 0; k < ph->nshared; k++) if (!sc_uses(ph, x, ph->shared[k])) E.unused.push_back(k + 1);
   }
   if (traffic_setup(P)) return -1;

@@ -19,6 +19,7 @@
 
 static char dir[64];
 static wl_workload bert;
+static int64_t width_1d;   /* judge(): the 1D array's width, 0: the architecture's */
 static sc_schedule sched;
 
 static int setup(void **state) {
@@ -98,6 +99,8 @@ static map_rule judge(const char *text, const char *arch_name, int64_t buffer, i
   hw_arch *a;
   if (hw_load(ap, &a, e)) fail_msg("%s", e->msg);
   if (buffer) a->buffer.bytes = buffer;
+  int i1 = hw_array_index(a, "1d");
+  if (width_1d && i1 >= 0) a->arrays[i1].cols = width_1d;
   map_rule rule = MAP_RULE_NONE;
   if (!map_bind_rule(m, a, &bert, seq, &sched, &rule, e)) map_check_schedule(&sched, &rule, e);
   hw_free(a);
@@ -178,6 +181,41 @@ static void dependences(void **state) {
   expect(judge(t, "flat", 0, 1024, &e), MAP_RULE_NONE, &e, "");
 }
 
+/* Replaces the first `from` in t by `to` (t has room). */
+static void edit(char *t, size_t cap, const char *from, const char *to) {
+  char *at = strstr(t, from);
+  assert_non_null(at);
+  size_t nf = strlen(from), nt = strlen(to), rest = strlen(at + nf);
+  assert_true((size_t)(at - t) + nt + rest < cap);
+  memmove(at + nt, at + nf, rest + 1);
+  memcpy(at, to, nt);
+}
+
+/* A 1D array narrower than P0: refused for fan-out unless the binding
+** folds; and partial sums of a reduction split over a shared loop are
+** held in registers for every tile inside that loop. */
+static void fold_and_partial_sums(void **state) {
+  (void)state;
+  char t[4096];
+  at_err e;
+  one(t, sizeof t, "fusemax", "2d.rows", "4", "p2, m1, p1", buffered_state);
+  width_1d = 64;
+  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_FANOUT, &e, "spatial factor p0 = 256 is larger than array 1d's 64 cols");
+  edit(t, sizeof t, "1d: {cols: p0}", "1d: {cols: p0, fold: true}");
+  expect(judge(t, "fusemax", 0, 1024, &e), MAP_RULE_NONE, &e, "");
+  width_1d = 0;
+  /* BQK = sum over e split by a shared loop e2 outside m1 and p1: at 4K
+  ** the partial scores of 16 x 4 tiles of 256 x 256 wait in registers for
+  ** e2's end, 64 words per 2D PE, which has 16 */
+  one(t, sizeof t, "fusemax", "2d.rows", "4", "p2, e2, m1, p1", buffered_state);
+  edit(t, sizeof t, "      p: {p2:", "      e: {e2: rest, e0: 16}\n      p: {p2:");
+  expect(judge(t, "fusemax", 0, 4096, &e), MAP_RULE_REGS, &e, "need 64 words per PE of array 2d (BQK among them)");
+  /* with e2 innermost, one tile's partial scores at a time: a word per PE */
+  one(t, sizeof t, "fusemax", "2d.rows", "4", "p2, m1, p1, e2", buffered_state);
+  edit(t, sizeof t, "      p: {p2:", "      e: {e2: rest, e0: 16}\n      p: {p2:");
+  expect(judge(t, "fusemax", 0, 4096, &e), MAP_RULE_NONE, &e, "");
+}
+
 static uint64_t key_of(const char *text, int64_t seq) {
   at_err e;
   map_spec *m = load(text, &e);
@@ -215,7 +253,7 @@ static void duplicates(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(one_pass_rules), cmocka_unit_test(operations_missing), cmocka_unit_test(dependences),
-    cmocka_unit_test(duplicates),
+    cmocka_unit_test(duplicates), cmocka_unit_test(fold_and_partial_sums),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh" "$@"
 figs="util-2d util-1d speedup energy pareto arrays"
 # A legend entry each figure must draw (proof of content, not just axes).
 declare -A legend=([util-2d]=fusemax [util-1d]=unfused [speedup]=fusemax [energy]=compute_2d
-                   [pareto]="Pareto front" [arrays]="1D 128, buffer own")
+                   [pareto]="Pareto front" [arrays]="1D 128, buffer 16 MiB")
 db=$T/r.db
 "$A" sweep "$S/small.yaml" --db "$db"
 "$A" sweep "$S/small-arch.yaml" --db "$db" 2> "$T/arch.err"

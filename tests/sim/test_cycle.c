@@ -20,6 +20,7 @@
 #include "sim.h"
 
 static int configs, seen, stride = 1;   /* ATTNSIM_TEST_STRIDE=k: every k-th point (valgrind) */
+static double last_gap;                 /* point(): cycle engine / analytical - 1 */
 
 static void same_actions(const sim_result *a, const sim_result *b, const char *what) {
   if (memcmp(&a->act, &b->act, sizeof a->act)) {
@@ -38,7 +39,10 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   sim_design *d;
   wl_workload w;
   at_err e;
-  if (sim_design_find(design, &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+  size_t n = strlen(design);
+  int file = n > 5 && !strcmp(design + n - 5, ".yaml");   /* a fixture, else a shipped name */
+  if ((file ? sim_design_load(design, NULL, &d, &e) : sim_design_find(design, &d, &e)) ||
+      wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
   sim_overrides ov = { rows, cols, w1d, 0, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
@@ -58,6 +62,7 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   assert_true(rf.cycles > 0);
   for (int k = 0; k < rf.n_arrays; k++) assert_int_equal(rf.array_busy[k], rs.array_busy[k]);
   configs++;
+  last_gap = (double)rf.cycles / (double)ra.cycles - 1;
 }
 
 /* 7 designs x (4 shapes at 512 + 2 at 1K) = 42, plus 8 more = 50. */
@@ -245,6 +250,69 @@ static void window_skips(void **state) {
   sim_design_free(d);
 }
 
+/* fusemax.yaml's `1d: {cols: p0, fold: true}`: on a 1D array narrower
+** than the P0 = 16 columns each 1D PE takes ceil(16 / width) queries in
+** turn.  Fast-forward equals --full and the counts equal the analytical
+** engine's (point()); the 1D array's busy cycles, in both engines, are
+** exactly ceil(16 / width) times the 16-wide array's (the width 6 leaves
+** 2 of 6 PEs idle in the last pass, so 3 passes, not 16/6); the two
+** engines' cycles are within 1.5%; and a fold on a 2D array is refused. */
+static void fold_1d(void **state) {
+  (void)state;
+  static const int64_t widths[] = { 16, 8, 6, 4, 1 };
+  sim_design *d;
+  wl_workload w;
+  at_err e;
+  if (sim_design_find("fusemax", &d, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
+    fail_msg("%s", e.msg);
+  uint64_t base[2] = { 0, 0 };
+  for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+    point("fusemax", 1024, 16, 16, widths[i]);
+    sim_overrides ov = { 16, 16, widths[i], 0, 0, 0 };
+    sim_result r[2];
+    if (sim_eval_on(d, &w, 1024, &ov, NULL, NULL, &r[0], &e) ||
+        sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &(sim_engine_opts){ 0 }, &r[1], &e))
+      fail_msg("width %lld: %s", (long long)widths[i], e.msg);
+    uint64_t passes = (uint64_t)((16 + widths[i] - 1) / widths[i]);
+    for (int k = 0; k < 2; k++) {
+      assert_string_equal(r[k].array_name[1], "1d");
+      if (i == 0) base[k] = r[k].array_busy[1];
+      if (r[k].array_busy[1] != passes * base[k])
+        fail_msg("%s engine, width %lld: 1d busy %llu, want %llu x %llu", k ? "cycle" : "analytical",
+                 (long long)widths[i], (unsigned long long)r[k].array_busy[1], (unsigned long long)passes,
+                 (unsigned long long)base[k]);
+    }
+    double gap = (double)r[1].cycles / (double)r[0].cycles - 1;
+    if (gap < 0 || gap > 0.015) fail_msg("width %lld: cycle engine %+.3f%% of analytical", (long long)widths[i], 100 * gap);
+  }
+  sim_design_free(d);
+}
+
+/* Two bindings the mapper finds (tests/sim/cycle/): a reduction split over
+** the innermost shared loop (every Einsum but BQK fires at its last
+** iteration and carries state to the next such firing: it deadlocked), and
+** 2D tiles stored in the buffer, whose results shift out down the columns
+** (the analytical engine charged one cycle where the array is held `rows`).
+** Fast-forward equals --full, the counts equal the analytical engine's,
+** and the cycles agree within 2% (the shift-out fixture with 16 rows and
+** E = 8: a BQK firing is 8 cycles of work held 16; without the chain the
+** analytical engine was 2x short). */
+static void fixtures(void **state) {
+  (void)state;
+  static const char *const f[] = { ATTNSIM_SOURCE_DIR "/tests/sim/cycle/split-reduction.yaml",
+                                   ATTNSIM_SOURCE_DIR "/tests/sim/cycle/shift-out.yaml" };
+  static const int64_t shapes[][3] = { { 4, 4, 4 }, { 16, 4, 4 }, { 8, 8, 8 } };
+  for (int i = 0; i < 2; i++)
+    for (int k = 0; k < 3; k++)
+      for (int64_t seq = 256; seq <= 512; seq *= 2) {
+        int before = seen;
+        point(f[i], seq, shapes[k][0], shapes[k][1], shapes[k][2]);
+        if ((before % stride) == 0 && (last_gap < 0 || last_gap > 0.02))
+          fail_msg("%s %lld on %lldx%lld/%lld: cycle engine %+.2f%% of analytical", f[i], (long long)seq,
+                   (long long)shapes[k][0], (long long)shapes[k][1], (long long)shapes[k][2], 100 * last_gap);
+      }
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   if (st && atoi(st) > 0) stride = atoi(st);
@@ -255,6 +323,8 @@ int main(void) {
     cmocka_unit_test(fifo_depth),
     cmocka_unit_test(causal_skips),
     cmocka_unit_test(window_skips),
+    cmocka_unit_test(fold_1d),
+    cmocka_unit_test(fixtures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
