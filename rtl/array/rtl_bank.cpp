@@ -157,6 +157,8 @@ extern "C" int rtl_bank_max(int kind, int fault) {
   return max_lanes(kind == PE_KIND_1D, fault != 0);
 }
 
+extern "C" int rtl_bank_threads(void) { return RTL_BANK_THREADS; }
+
 extern "C" int rtl_bank_lanes(const pe_bank *b) {
   if (!b || b->close != rtl_close) return 0;
   return static_cast<const rtl_base *>(b->impl)->lanes;

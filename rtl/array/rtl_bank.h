@@ -31,6 +31,9 @@ int rtl_bank_max(int kind, int fault);
 ** grows with lanes, not with n.  b must come from rtl_bank_open. */
 int rtl_bank_lanes(const pe_bank *b);
 
+/* Verilator --threads of the compiled models (ATTNSIM_RTL_THREADS). */
+int rtl_bank_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

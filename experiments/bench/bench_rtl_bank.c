@@ -1,0 +1,104 @@
+/*
+** bench_rtl_bank.c: how fast are the PE banks an array model steps
+** (hw/pe/pe_bank.h)?  PE-cycles per wall second (PEs of the bank times
+** edges) for the Verilated arrays (rtl/array) at n = 256 pe2d (16x16) and
+** n = 16 pe1d, alone and through pe_shadow with and without the C-twin
+** shadow, the twin bank alone and twin-shadowed-by-twin (the comparison's
+** own cost), and banks smaller than their model (n = 17 on 64 lanes, 100
+** on 256).  The stream is attention-like: every PE offered every edge,
+** MACs with 1/16 each of EXP, MAX and ADD.  Prints figures; never fails on
+** a time, only (exit 1) if a shadowed bank diverges from its twin.
+** usage: bench_rtl_bank [SECONDS]   (per case, default 1)
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pe_bank.h"
+#include "pe_shadow.h"
+#include "fp16_gen.h"
+#include "rtl_bank.h"
+
+enum { ROWS = 64 };   /* edges of offers, cycled */
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ROWS edges of n offers. */
+static pe_in *make_stream(int n) {
+  pe_in *s = calloc((size_t)ROWS * (size_t)n, sizeof *s);
+  gen_rng r = { 42 };
+  size_t i;
+  if (!s) return NULL;
+  for (i = 0; i < (size_t)ROWS * (size_t)n; i++) {
+    unsigned k = (unsigned)(gen_u64(&r) % 16);
+    int op = k == 0 ? PE_OP_EXP : k == 1 ? PE_OP_MAX : k == 2 ? PE_OP_ADD : PE_OP_MAC;
+    s[i].valid = 1;
+    s[i].op = (uint8_t)op;
+    gen_set(&r, op, &s[i].a, &s[i].b, &s[i].c);
+  }
+  return s;
+}
+
+/* Steps b for at least secs; prints the rate.  0, or 1 on a divergence. */
+static int rate(const char *what, pe_bank *b, double secs) {
+  pe_in *s = make_stream(b->n);
+  long edges = 0;
+  double t0, t;
+  int bad;
+  if (!s || !b) {
+    fprintf(stderr, "bench_rtl_bank: %s: cannot open the bank\n", what);
+    free(s);
+    return 1;
+  }
+  t0 = now();
+  do {
+    int k;
+    for (k = 0; k < 256; k++, edges++) b->step(b, &s[(size_t)(edges % ROWS) * (size_t)b->n]);
+    t = now() - t0;
+  } while (t < secs);
+  bad = pe_shadow_diverged(b, NULL);
+  printf("%-44s %10.3g PE-cycles/s  %8.1f ns/PE-cycle  %8.2f us/edge%s\n", what,
+         (double)edges * b->n / t, t * 1e9 / ((double)edges * b->n), t * 1e6 / (double)edges,
+         bad ? "  DIVERGED" : "");
+  b->close(b);
+  free(s);
+  return bad;
+}
+
+static pe_bank *rtl(int kind, int n) {
+  char err[200];
+  pe_bank *b = rtl_bank_open(kind, n, -1, err, sizeof err);
+  if (!b) fprintf(stderr, "bench_rtl_bank: %s\n", err);
+  return b;
+}
+
+int main(int argc, char **argv) {
+  double secs = argc > 1 ? atof(argv[1]) : 1.0;
+  int bad = 0;
+  if (argc > 2 || secs <= 0) {
+    fprintf(stderr, "usage: bench_rtl_bank [SECONDS]\n");
+    return 2;
+  }
+  printf("Verilator models built with --threads %d\n", rtl_bank_threads());
+  bad |= rate("rtl pe2d n=256 (256 lanes)", rtl(PE_KIND_2D, 256), secs);
+  bad |= rate("rtl pe2d n=256, pe_shadow without shadow", pe_shadow_open(rtl(PE_KIND_2D, 256), NULL), secs);
+  bad |= rate("rtl pe2d n=256, shadowed by the twin",
+              pe_shadow_open(rtl(PE_KIND_2D, 256), pe_bank_twin(PE_KIND_2D, 256)), secs);
+  bad |= rate("rtl pe1d n=16 (16 lanes)", rtl(PE_KIND_1D, 16), secs);
+  bad |= rate("rtl pe1d n=16, pe_shadow without shadow", pe_shadow_open(rtl(PE_KIND_1D, 16), NULL), secs);
+  bad |= rate("rtl pe1d n=16, shadowed by the twin",
+              pe_shadow_open(rtl(PE_KIND_1D, 16), pe_bank_twin(PE_KIND_1D, 16)), secs);
+  bad |= rate("rtl pe1d n=256 (256 lanes)", rtl(PE_KIND_1D, 256), secs);
+  bad |= rate("rtl pe2d n=17 (64 lanes)", rtl(PE_KIND_2D, 17), secs);
+  bad |= rate("rtl pe2d n=100 (256 lanes)", rtl(PE_KIND_2D, 100), secs);
+  bad |= rate("twin pe2d n=256", pe_bank_twin(PE_KIND_2D, 256), secs);
+  bad |= rate("twin pe2d n=256, shadowed by the twin",
+              pe_shadow_open(pe_bank_twin(PE_KIND_2D, 256), pe_bank_twin(PE_KIND_2D, 256)), secs);
+  bad |= rate("twin pe1d n=16", pe_bank_twin(PE_KIND_1D, 16), secs);
+  return bad;
+}
