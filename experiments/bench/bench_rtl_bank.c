@@ -44,12 +44,35 @@ static pe_in *make_stream(int n) {
   return s;
 }
 
-/* Steps b for at least secs; prints the rate.  0, or 1 on a divergence. */
-static int rate(const char *what, pe_bank *b, double secs) {
-  pe_in *s = make_stream(b->n);
+enum mode { RTL, RTL_PASS, RTL_SHADOW, TWIN, TWIN_SHADOW };
+static const char *const mode_name[] = {
+  "alone", "pe_shadow, no shadow", "shadowed by the twin", "alone", "shadowed by the twin"
+};
+
+static pe_bank *rtl(int kind, int n) {
+  char err[200];
+  pe_bank *b = rtl_bank_open(kind, n, -1, err, sizeof err);
+  if (!b) fprintf(stderr, "bench_rtl_bank: %s\n", err);
+  return b;
+}
+
+/* Steps a bank of (mode, kind, n) for at least secs and prints its rate.
+** 0, or 1 if it cannot be opened or diverges. */
+static int rate(enum mode m, int kind, int n, double secs) {
+  pe_bank *r = m <= RTL_SHADOW ? rtl(kind, n) : NULL;
+  pe_bank *b = m == RTL ? r
+             : m == RTL_PASS ? pe_shadow_open(r, NULL)
+             : m == RTL_SHADOW ? pe_shadow_open(r, pe_bank_twin(kind, n))
+             : m == TWIN ? pe_bank_twin(kind, n)
+             : pe_shadow_open(pe_bank_twin(kind, n), pe_bank_twin(kind, n));
+  pe_in *s = make_stream(n);
   long edges = 0;
   double t0, t;
-  int bad;
+  int bad, lanes = r ? rtl_bank_lanes(r) : n;
+  char what[96], lanes_s[24] = "";
+  if (lanes != n) snprintf(lanes_s, sizeof lanes_s, " (%d lanes)", lanes);
+  snprintf(what, sizeof what, "%s %s n=%d%s, %s", m <= RTL_SHADOW ? "rtl" : "twin",
+           kind == PE_KIND_1D ? "pe1d" : "pe2d", n, lanes_s, mode_name[m]);
   if (!s || !b) {
     fprintf(stderr, "bench_rtl_bank: %s: cannot open the bank\n", what);
     free(s);
@@ -58,23 +81,16 @@ static int rate(const char *what, pe_bank *b, double secs) {
   t0 = now();
   do {
     int k;
-    for (k = 0; k < 256; k++, edges++) b->step(b, &s[(size_t)(edges % ROWS) * (size_t)b->n]);
+    for (k = 0; k < 256; k++, edges++) b->step(b, &s[(size_t)(edges % ROWS) * (size_t)n]);
     t = now() - t0;
   } while (t < secs);
   bad = pe_shadow_diverged(b, NULL);
-  printf("%-44s %10.3g PE-cycles/s  %8.1f ns/PE-cycle  %8.2f us/edge%s\n", what,
-         (double)edges * b->n / t, t * 1e9 / ((double)edges * b->n), t * 1e6 / (double)edges,
+  printf("%-46s %10.3g PE-cycles/s  %7.1f ns/PE-cycle  %8.2f us/edge%s\n", what,
+         (double)edges * n / t, t * 1e9 / ((double)edges * n), t * 1e6 / (double)edges,
          bad ? "  DIVERGED" : "");
   b->close(b);
   free(s);
   return bad;
-}
-
-static pe_bank *rtl(int kind, int n) {
-  char err[200];
-  pe_bank *b = rtl_bank_open(kind, n, -1, err, sizeof err);
-  if (!b) fprintf(stderr, "bench_rtl_bank: %s\n", err);
-  return b;
 }
 
 int main(int argc, char **argv) {
@@ -85,20 +101,18 @@ int main(int argc, char **argv) {
     return 2;
   }
   printf("Verilator models built with --threads %d\n", rtl_bank_threads());
-  bad |= rate("rtl pe2d n=256 (256 lanes)", rtl(PE_KIND_2D, 256), secs);
-  bad |= rate("rtl pe2d n=256, pe_shadow without shadow", pe_shadow_open(rtl(PE_KIND_2D, 256), NULL), secs);
-  bad |= rate("rtl pe2d n=256, shadowed by the twin",
-              pe_shadow_open(rtl(PE_KIND_2D, 256), pe_bank_twin(PE_KIND_2D, 256)), secs);
-  bad |= rate("rtl pe1d n=16 (16 lanes)", rtl(PE_KIND_1D, 16), secs);
-  bad |= rate("rtl pe1d n=16, pe_shadow without shadow", pe_shadow_open(rtl(PE_KIND_1D, 16), NULL), secs);
-  bad |= rate("rtl pe1d n=16, shadowed by the twin",
-              pe_shadow_open(rtl(PE_KIND_1D, 16), pe_bank_twin(PE_KIND_1D, 16)), secs);
-  bad |= rate("rtl pe1d n=256 (256 lanes)", rtl(PE_KIND_1D, 256), secs);
-  bad |= rate("rtl pe2d n=17 (64 lanes)", rtl(PE_KIND_2D, 17), secs);
-  bad |= rate("rtl pe2d n=100 (256 lanes)", rtl(PE_KIND_2D, 100), secs);
-  bad |= rate("twin pe2d n=256", pe_bank_twin(PE_KIND_2D, 256), secs);
-  bad |= rate("twin pe2d n=256, shadowed by the twin",
-              pe_shadow_open(pe_bank_twin(PE_KIND_2D, 256), pe_bank_twin(PE_KIND_2D, 256)), secs);
-  bad |= rate("twin pe1d n=16", pe_bank_twin(PE_KIND_1D, 16), secs);
+  bad |= rate(RTL, PE_KIND_2D, 256, secs);
+  bad |= rate(RTL_PASS, PE_KIND_2D, 256, secs);
+  bad |= rate(RTL_SHADOW, PE_KIND_2D, 256, secs);
+  bad |= rate(RTL, PE_KIND_1D, 16, secs);
+  bad |= rate(RTL_PASS, PE_KIND_1D, 16, secs);
+  bad |= rate(RTL_SHADOW, PE_KIND_1D, 16, secs);
+  bad |= rate(RTL, PE_KIND_1D, 256, secs);
+  bad |= rate(RTL, PE_KIND_2D, 17, secs);    /* below the lane count */
+  bad |= rate(RTL, PE_KIND_2D, 100, secs);
+  bad |= rate(TWIN, PE_KIND_2D, 256, secs);
+  bad |= rate(TWIN_SHADOW, PE_KIND_2D, 256, secs);
+  bad |= rate(TWIN, PE_KIND_1D, 16, secs);
+  bad |= rate(TWIN_SHADOW, PE_KIND_1D, 16, secs);
   return bad;
 }
