@@ -60,14 +60,25 @@ template <class M> struct rtl_model final : rtl_base {
   }
 
   // One rising edge: inputs and clk change in the same eval(), so the
-  // model settles its input logic before the edge; the falling eval()
-  // that follows changes nothing the PEs see.
+  // model settles its input logic before the edge.  Lowering the clock
+  // would take a second eval() whose only lasting effect (Verilator
+  // 5.006's generated code, read) is to record clk = 0 as the trigger's
+  // previous value; it also re-runs all lanes' input logic, which the
+  // next eval() recomputes anyway.  Recording the 0 directly saves that
+  // pass (measured 5.9e6 against 4.1e6-5.0e6 PE-cycles/s for 256 pe2d
+  // lanes); where the generated model has no such member, lower_clock
+  // falls back to the eval().  test_rtl_bank checks every edge.
   void edge() {
     m.clk = 1;
     m.eval();
     m.clk = 0;
-    m.eval();
+    lower_clock(m.rootp, 0);
   }
+  template <class R>
+  auto lower_clock(R *root, int) -> decltype(root->__Vtrigrprev__TOP__clk = 0, void()) {
+    root->__Vtrigrprev__TOP__clk = 0;
+  }
+  template <class R> void lower_clock(R *, long) { m.eval(); }
 
   void read_back() {
     pe_state *st = bank.st;
