@@ -5,7 +5,8 @@
 ** n = 16 pe1d, alone and through pe_shadow with and without the C-twin
 ** shadow, the twin bank alone and twin-shadowed-by-twin (the comparison's
 ** own cost), and banks smaller than their model (n = 17 on 64 lanes, 100
-** on 256).  The stream is attention-like: every PE offered every edge,
+** on 256), and FuseMax's 16x16 + 16 (both banks stepped every edge, the
+** rate over their 272 PEs).  The stream is attention-like: every PE offered every edge,
 ** MACs with 1/16 each of EXP, MAX and ADD.  Prints figures; never fails on
 ** a time, only (exit 1) if a shadowed bank diverges from its twin.
 ** usage: bench_rtl_bank [SECONDS]   (per case, default 1)
@@ -56,41 +57,67 @@ static pe_bank *rtl(int kind, int n) {
   return b;
 }
 
-/* Steps a bank of (mode, kind, n) for at least secs and prints its rate.
-** 0, or 1 if it cannot be opened or diverges. */
-static int rate(enum mode m, int kind, int n, double secs) {
-  pe_bank *r = m <= RTL_SHADOW ? rtl(kind, n) : NULL;
-  pe_bank *b = m == RTL ? r
-             : m == RTL_PASS ? pe_shadow_open(r, NULL)
-             : m == RTL_SHADOW ? pe_shadow_open(r, pe_bank_twin(kind, n))
-             : m == TWIN ? pe_bank_twin(kind, n)
-             : pe_shadow_open(pe_bank_twin(kind, n), pe_bank_twin(kind, n));
-  pe_in *s = make_stream(n);
-  long edges = 0;
+static pe_bank *open_bank(enum mode m, int kind, int n) {
+  switch (m) {
+  case RTL: return rtl(kind, n);
+  case RTL_PASS: return pe_shadow_open(rtl(kind, n), NULL);
+  case RTL_SHADOW: return pe_shadow_open(rtl(kind, n), pe_bank_twin(kind, n));
+  case TWIN: return pe_bank_twin(kind, n);
+  default: return pe_shadow_open(pe_bank_twin(kind, n), pe_bank_twin(kind, n));
+  }
+}
+
+/* Steps the nb (1 or 2) banks once per edge for at least secs and prints the rate
+** over all their PEs; closes them.  0, or 1 if one is missing or diverged. */
+static int run(const char *what, pe_bank **b, int nb, double secs) {
+  pe_in *s[2] = { NULL, NULL };
+  long edges = 0, pes = 0;
   double t0, t;
-  int bad, lanes = r ? rtl_bank_lanes(r) : n;
+  int bad = 0, i;
+  for (i = 0; i < nb; i++) {
+    if (!b[i]) bad = 1;
+    else { s[i] = make_stream(b[i]->n); pes += b[i]->n; if (!s[i]) bad = 1; }
+  }
+  if (bad) {
+    fprintf(stderr, "bench_rtl_bank: %s: cannot open the bank\n", what);
+  } else {
+    t0 = now();
+    do {
+      int k;
+      for (k = 0; k < 256; k++, edges++)
+        for (i = 0; i < nb; i++) b[i]->step(b[i], &s[i][(size_t)(edges % ROWS) * (size_t)b[i]->n]);
+      t = now() - t0;
+    } while (t < secs);
+    for (i = 0; i < nb; i++) bad |= pe_shadow_diverged(b[i], NULL);
+    printf("%-50s %10.3g PE-cycles/s  %7.1f ns/PE-cycle  %8.2f us/edge%s\n", what,
+           (double)edges * (double)pes / t, t * 1e9 / ((double)edges * (double)pes),
+           t * 1e6 / (double)edges, bad ? "  DIVERGED" : "");
+  }
+  for (i = 0; i < nb; i++) {
+    if (b[i]) b[i]->close(b[i]);
+    free(s[i]);
+  }
+  return bad;
+}
+
+/* One bank of (mode, kind, n). */
+static int rate(enum mode m, int kind, int n, double secs) {
+  pe_bank *b = open_bank(m, kind, n);
+  int lanes = m == RTL && b ? rtl_bank_lanes(b) : n;
   char what[96], lanes_s[24] = "";
-  if (lanes != n) snprintf(lanes_s, sizeof lanes_s, " (%d lanes)", lanes);
+  if (m == RTL && lanes != n) snprintf(lanes_s, sizeof lanes_s, " (%d lanes)", lanes);
   snprintf(what, sizeof what, "%s %s n=%d%s, %s", m <= RTL_SHADOW ? "rtl" : "twin",
            kind == PE_KIND_1D ? "pe1d" : "pe2d", n, lanes_s, mode_name[m]);
-  if (!s || !b) {
-    fprintf(stderr, "bench_rtl_bank: %s: cannot open the bank\n", what);
-    free(s);
-    return 1;
-  }
-  t0 = now();
-  do {
-    int k;
-    for (k = 0; k < 256; k++, edges++) b->step(b, &s[(size_t)(edges % ROWS) * (size_t)n]);
-    t = now() - t0;
-  } while (t < secs);
-  bad = pe_shadow_diverged(b, NULL);
-  printf("%-46s %10.3g PE-cycles/s  %7.1f ns/PE-cycle  %8.2f us/edge%s\n", what,
-         (double)edges * n / t, t * 1e9 / ((double)edges * n), t * 1e6 / (double)edges,
-         bad ? "  DIVERGED" : "");
-  b->close(b);
-  free(s);
-  return bad;
+  return run(what, &b, 1, secs);
+}
+
+/* FuseMax's 16x16 + 16: a 256-PE pe2d bank and a 16-PE pe1d bank per edge. */
+static int rate_fusemax(enum mode m, double secs) {
+  pe_bank *b[2] = { open_bank(m, PE_KIND_2D, 256), open_bank(m, PE_KIND_1D, 16) };
+  char what[96];
+  snprintf(what, sizeof what, "%s 16x16 pe2d + 16 pe1d, %s", m <= RTL_SHADOW ? "rtl" : "twin",
+           mode_name[m]);
+  return run(what, b, 2, secs);
 }
 
 int main(int argc, char **argv) {
@@ -114,5 +141,8 @@ int main(int argc, char **argv) {
   bad |= rate(TWIN_SHADOW, PE_KIND_2D, 256, secs);
   bad |= rate(TWIN, PE_KIND_1D, 16, secs);
   bad |= rate(TWIN_SHADOW, PE_KIND_1D, 16, secs);
+  bad |= rate_fusemax(RTL, secs);
+  bad |= rate_fusemax(RTL_SHADOW, secs);
+  bad |= rate_fusemax(TWIN, secs);
   return bad;
 }
