@@ -6,6 +6,7 @@
 */
 #include "pe_shadow.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,4 +134,45 @@ uint64_t pe_shadow_edges(const pe_bank *b)
 {
   if (!b || b->close != shadow_close) return 0;
   return ((const shadow_impl *)b->impl)->edges;
+}
+
+/* Appends to buf at *at (clamped to len) what the format gives. */
+static void put(char *buf, size_t len, size_t *at, int *total, const char *fmt, ...)
+{
+  va_list ap;
+  int k;
+  va_start(ap, fmt);
+  k = vsnprintf(*at < len ? buf + *at : NULL, *at < len ? len - *at : 0, fmt, ap);
+  va_end(ap);
+  if (k < 0) return;
+  *total += k;
+  *at += (size_t)k;
+}
+
+static void put_state(char *buf, size_t len, size_t *at, int *total, const char *who,
+                      const pe_state *p)
+{
+  put(buf, len, at, total, "%s {out=%04x v=%u seq=%u t=%04x f=%04x n=%d}", who, p->out,
+      p->out_valid, p->seq, p->t, p->f, p->n);
+}
+
+int pe_shadow_format(const pe_shadow_diff *d, char *buf, size_t len)
+{
+  static const char *const names[8] = { "MAC", "ADD", "MAX", "EXP", "DIV", "op5", "op6", "op7" };
+  size_t at = 0;
+  int total = 0, k;
+  if (len) buf[0] = 0;
+  put(buf, len, &at, &total, "edge %llu (%s): ", (unsigned long long)d->edge,
+      d->at_reset ? "after a reset" : "after the step");
+  put_state(buf, len, &at, &total, "primary", &d->primary);
+  put_state(buf, len, &at, &total, ", shadow", &d->shadow);
+  if (d->hist > 0) put(buf, len, &at, &total, "; offers, latest first:");
+  for (k = 0; k < d->hist; k++) {
+    const pe_in *o = &d->recent[k];
+    const char *name = o->op < 8 ? names[o->op] : "op?";
+    if (!o->valid) put(buf, len, &at, &total, " idle");
+    else if (o->op == PE_OP_MAC) put(buf, len, &at, &total, " MAC(%04x,%04x,%04x)", o->a, o->b, o->c);
+    else put(buf, len, &at, &total, " %s(%04x,%04x)", name, o->a, o->b);
+  }
+  return total;
 }

@@ -14,6 +14,7 @@
 #ifndef ATTNSIM_PE_SHADOW_H
 #define ATTNSIM_PE_SHADOW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pe_bank.h"
@@ -41,6 +42,14 @@ pe_bank *pe_shadow_open(pe_bank *primary, pe_bank *shadow);
 ** Only the first divergence is kept; after it the shadow is no longer
 ** stepped (the primary is: st stays the primary's). */
 int pe_shadow_diverged(const pe_bank *b, pe_shadow_diff *d);
+
+/* Writes d as one line (no newline) into buf (len bytes, truncated to
+** fit): the edge, both banks' registers of the PE, and its offers, latest
+** first, e.g. "edge 13 (after the step): primary {out=3c01 v=1 seq=0
+** t=0000 f=0000 n=0}, shadow {out=3c00 ...}; offers, latest first:
+** MAC(4000,4200,3c00) idle EXP(b800,0000) ...".  The PE's place in an
+** array is the caller's to print.  Returns what snprintf returns. */
+int pe_shadow_format(const pe_shadow_diff *d, char *buf, size_t len);
 
 /* Steps since open (resets are not steps). */
 uint64_t pe_shadow_edges(const pe_bank *b);

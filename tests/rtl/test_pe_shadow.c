@@ -196,6 +196,40 @@ static void test_reset_divergence(void **st)
   b->close(b);
 }
 
+static void test_format(void **st)
+{
+  pe_shadow_diff d;
+  char line[512], tiny[12];
+  int n;
+  (void)st;
+  memset(&d, 0, sizeof d);
+  d.edge = 13;
+  d.pe = 2;
+  d.hist = 3;
+  d.recent[0] = (pe_in){ 1, PE_OP_MAC, 0x4000, 0x4200, 0x3C00 };
+  d.recent[1] = (pe_in){ 0, PE_OP_ADD, 1, 2, 3 };
+  d.recent[2] = (pe_in){ 1, PE_OP_EXP, 0xB800, 0, 0 };
+  d.primary.out = 0x3C01;
+  d.primary.out_valid = 1;
+  d.shadow.out = 0x3C00;
+  d.shadow.out_valid = 1;
+  d.shadow.n = -4;
+  n = pe_shadow_format(&d, line, sizeof line);
+  assert_int_equal(n, (int)strlen(line));
+  assert_string_equal(line, "edge 13 (after the step): primary {out=3c01 v=1 seq=0 t=0000 f=0000 n=0}, "
+                            "shadow {out=3c00 v=1 seq=0 t=0000 f=0000 n=-4}; offers, latest first: "
+                            "MAC(4000,4200,3c00) idle EXP(b800,0000)");
+  /* truncated, still terminated, and the length it wanted */
+  assert_int_equal(pe_shadow_format(&d, tiny, sizeof tiny), n);
+  assert_int_equal(strlen(tiny), sizeof tiny - 1);
+  assert_memory_equal(tiny, line, sizeof tiny - 1);
+  d.at_reset = 1;
+  d.hist = 0;
+  pe_shadow_format(&d, line, sizeof line);
+  assert_non_null(strstr(line, "after a reset"));
+  assert_null(strstr(line, "offers"));
+}
+
 static void test_mismatch_refused(void **st)
 {
   pe_bank *p = pe_bank_twin(PE_KIND_2D, 8);
@@ -218,6 +252,7 @@ int main(void)
     cmocka_unit_test(test_no_shadow),
     cmocka_unit_test(test_perturbed_caught),
     cmocka_unit_test(test_reset_divergence),
+    cmocka_unit_test(test_format),
     cmocka_unit_test(test_mismatch_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

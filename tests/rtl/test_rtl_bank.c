@@ -140,6 +140,7 @@ static void fault_caught(int kind, int n, int fault_pe)
   long first = -1;
   int e, i;
   pe_shadow_diff d;
+  char line[400];
   assert_non_null(b);
   assert_non_null(twin);
   assert_non_null(in);
@@ -161,8 +162,8 @@ static void fault_caught(int kind, int n, int fault_pe)
   assert_int_equal(d.at_reset, 0);
   assert_false(pe_state_equal(&d.primary, &d.shadow));
   assert_true(d.hist >= 1);
-  print_message("kind %d n %d fault PE %d: caught at edge %ld (op %d on it)\n", kind, n, fault_pe,
-                first, d.recent[0].valid ? d.recent[0].op : -1);
+  pe_shadow_format(&d, line, sizeof line);
+  print_message("kind %d n %d fault PE %d: %s\n", kind, n, fault_pe, line);
   b->close(b);
   raw->close(raw);
   twin->close(twin);
