@@ -37,6 +37,7 @@ static const char run_help[] =
   "                   M = P = LEN whatever the workload's phase)\n"
   "                   (--model and --seq are needed when the mapping uses them)\n"
   "  --set NAME=N,... bind sizes a mapping's expressions name (GEMM: M=..,N=..,K=..)\n"
+  "                   and a block mask's density (DENSITY=0.1; 1 for every block)\n"
   "  --rows/--cols/--width-1d N  override the 2D array's rows and columns and the\n"
   "                   1D array's width (PEs, positive sizes)\n"
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
@@ -171,7 +172,15 @@ static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
     z->name[n] = 0;
     for (int i = 0; i < w->nset; i++)
       if (!strcmp(w->set[i].name, z->name)) return at_errf(e, "--set: %s given twice", z->name);
-    if (wl_parse_seq(eq + 1, &z->value, e)) return at_errf(e, "--set %s: expected a positive size, got '%s'", z->name, eq + 1);
+    z->density = 0;
+    if (wl_parse_seq(eq + 1, &z->value, e)) {
+      /* 0.DIGITS: a mask's density, which only a cascade's mask takes */
+      const char *v = eq + 1;
+      if (v[0] != '0' || v[1] != '.' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2) || !(strtod(v, NULL) > 0))
+        return at_errf(e, "--set %s: expected a positive size or a density 0.DIGITS, got '%s'", z->name, v);
+      z->value = 0;
+      z->density = strtod(v, NULL);
+    }
     w->nset++;
   }
   return 0;

@@ -1,0 +1,182 @@
+/*
+** test_variants.c: does every shipped attention variant's mapping (causal,
+** sliding window, block-sparse, streaming, strided, decode; on FuseMax's
+** hardware and on FLAT's) run on both engines, with the work counted
+** exactly?  Per point: the analytical engine, the cycle engine in
+** fast-forward and in --full; their action counts must be equal field by
+** field, fast-forward's cycles equal --full's, and the MACs equal a count
+** derived by hand below (tests/sim/cycle/tiny.yaml: B = H = 1, E = F = 8,
+** so each kept (m, p) point costs E MACs of BQK and F of SLNV: 16).
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim.h"
+
+/* Adds --set NAME=value (value 0: density d) to w. */
+static void set(wl_workload *w, const char *name, int64_t value, double d) {
+  assert_true(w->nset < WL_MAX_SET);
+  wl_size *z = &w->set[w->nset++];
+  snprintf(z->name, sizeof z->name, "%s", name);
+  z->value = value;
+  z->density = d;
+}
+
+static uint64_t macs(const sim_result *r) {
+  uint64_t n = 0;
+  for (int k = 0; k < r->n_arrays; k++) n += r->act.array[k].ops[HW_OP_MAC];
+  return n;
+}
+
+/* Runs mapping FILE (under mappings/) at length seq on rows x cols arrays
+** in all three modes; checks they agree and returns the MACs. */
+static uint64_t run3(const char *file, const wl_workload *w, int64_t seq, int64_t rows, int64_t cols) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/mappings/%s", ATTNSIM_SOURCE_DIR, file);
+  sim_design *d;
+  at_err e;
+  if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
+  sim_overrides ov = { rows, cols, cols, 0, 0, 0 };
+  const sim_engine *cyc = sim_engine_find("cycle");
+  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  sim_result ra, rf, rs;
+  if (sim_eval_on(d, w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, w, seq, &ov, cyc, NULL, &rf, &e) ||
+      sim_eval_on(d, w, seq, &ov, cyc, &full, &rs, &e))
+    fail_msg("%s %lld: %s", file, (long long)seq, e.msg);
+  sim_design_free(d);
+  if (memcmp(&ra.act, &rf.act, sizeof ra.act) || memcmp(&rf.act, &rs.act, sizeof rf.act))
+    fail_msg("%s %lld: action counts differ (MACs %llu analytical, %llu fast-forward, %llu full)", file,
+             (long long)seq, (unsigned long long)macs(&ra), (unsigned long long)macs(&rf),
+             (unsigned long long)macs(&rs));
+  if (rf.cycles != rs.cycles)
+    fail_msg("%s %lld: fast-forward %llu cycles, full %llu", file, (long long)seq, (unsigned long long)rf.cycles,
+             (unsigned long long)rs.cycles);
+  assert_true(ra.cycles > 0 && rf.cycles > 0);
+  assert_true(ra.act.dram_read_bytes > 0);   /* act holds the traffic too: equal above */
+  return macs(&ra);
+}
+
+static wl_workload tiny(void) {
+  wl_workload w;
+  at_err e;
+  if (wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e)) fail_msg("%s", e.msg);
+  return w;
+}
+
+static const char *const hw[] = { "fusemax", "flat" };
+
+/* Causal at S = 64 on 8 x 8 arrays: sum over p of p + 1 keys = 64 x 65 / 2
+** = 2080 points, 33280 MACs; on 4 x 8 tiles the diagonal cuts them off
+** their corners (the same count at S = 48: 48 x 49 / 2 x 16 = 18816). */
+static void causal(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  char f[64];
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "causal-%s.yaml", hw[h]);
+    assert_int_equal(run3(f, &w, 64, 8, 8), 2080 * 16);
+    assert_int_equal(run3(f, &w, 48, 4, 8), 48 * 49 / 2 * 16);
+  }
+}
+
+/* Window W = 20 at S = 64: sum over p of min(p + 1, 20) = 20 x 21 / 2 +
+** 44 x 20 = 1090 points; W = 5 on 8 x 8 tiles, whose edges the window
+** cuts: 5 x 6 / 2 + 59 x 5 = 310. */
+static void window(void **state) {
+  (void)state;
+  char f[64];
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "window-%s.yaml", hw[h]);
+    wl_workload w = tiny();
+    w.W = 20;
+    assert_int_equal(run3(f, &w, 64, 8, 8), 1090 * 16);
+    w.W = 5;
+    assert_int_equal(run3(f, &w, 64, 8, 8), 310 * 16);
+  }
+}
+
+/* Block-sparse at S = 128 on 8 x 8 arrays: M1 = P1 = 16 tiles of 8 keys and
+** 8 queries.  DENSITY d keeps round(16 d) key tiles per query tile, so
+** 16 round(16 d) blocks of 64 points: d = 0.25, 64 blocks, 65536 MACs;
+** d = 0.5, 128 blocks, exactly twice; d = 1, all 256 blocks, 262144 MACs,
+** which is full attention's 128 x 128 x 16. */
+static void blocksparse(void **state) {
+  (void)state;
+  char f[64];
+  static const double dens[] = { 0.25, 0.5, 0.0625 };
+  static const uint64_t blocks[] = { 64, 128, 16 };
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "blocksparse-%s.yaml", hw[h]);
+    for (int i = 0; i < 3; i++) {
+      wl_workload w = tiny();
+      set(&w, "DENSITY", 0, dens[i]);
+      assert_int_equal(run3(f, &w, 128, 8, 8), blocks[i] * 64 * 16);
+    }
+    wl_workload w = tiny();
+    set(&w, "DENSITY", 1, 0);
+    assert_int_equal(run3(f, &w, 128, 8, 8), 128 * 128 * 16);
+  }
+}
+
+/* Streaming, SINK = 1, WIN = 2 at S = 64 on 8 x 8 arrays (M1 = P1 = 8):
+** query tile 0 keeps its diagonal tile, cut causally (8 x 9 / 2 = 36
+** points); tile 1 the sink (64) and its diagonal (36); tiles 2..7 the sink,
+** the tile before (64 each) and the diagonal: 36 + 100 + 6 x 164 = 1120. */
+static void streaming(void **state) {
+  (void)state;
+  char f[64];
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "streaming-%s.yaml", hw[h]);
+    wl_workload w = tiny();
+    set(&w, "SINK", 1, 0);
+    set(&w, "WIN", 2, 0);
+    assert_int_equal(run3(f, &w, 64, 8, 8), 1120 * 16);
+  }
+}
+
+/* Strided, STRIDE = 2 at S = 64 on 8 x 8 arrays: query tile p1 keeps its
+** diagonal (36 points) and floor(p1 / 2) whole tiles before it: 8 x 36 +
+** (0+0+1+1+2+2+3+3) x 64 = 1056 points. */
+static void strided(void **state) {
+  (void)state;
+  char f[64];
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "strided-%s.yaml", hw[h]);
+    wl_workload w = tiny();
+    set(&w, "STRIDE", 2, 0);
+    assert_int_equal(run3(f, &w, 64, 8, 8), 1056 * 16);
+  }
+}
+
+/* Decode against a 64-token cache: NEW = 1 sees all 64 keys; NEW = 4 sees
+** 61 + 62 + 63 + 64 = 250 (query p is token 60 + p); in prefill (NEW =
+** CTX) it is causal: 2080. */
+static void decode(void **state) {
+  (void)state;
+  char f[64];
+  for (int h = 0; h < 2; h++) {
+    snprintf(f, sizeof f, "decode-%s.yaml", hw[h]);
+    wl_workload w = tiny();
+    w.phase = WL_DECODE;
+    w.NEW = 1;
+    assert_int_equal(run3(f, &w, 64, 8, 8), 64 * 16);
+    w.NEW = 4;
+    assert_int_equal(run3(f, &w, 64, 8, 8), 250 * 16);
+    w = tiny();
+    assert_int_equal(run3(f, &w, 64, 8, 8), 2080 * 16);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
+    cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
