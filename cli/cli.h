@@ -47,6 +47,9 @@ void cli_json_result(FILE *f, const struct sim_result *r);
 void cli_print_result(FILE *f, const struct sim_result *r);
 /* A workload by name (bert, trxl, t5, xlm) or YAML path. */
 int cli_load_model(const char *name, struct wl_workload *w, at_err *e);
+/* Adds --set NAME=SIZE,... (or NAME=0.DIGITS, a mask's density) to w's
+** set[] (cmd_sim.c). */
+int cli_parse_sets(const char *arg, struct wl_workload *w, at_err *e);
 
 /* What every --help says about numbers (opt.c enforces it). */
 #define CLI_HELP_NUMBERS \

@@ -157,7 +157,7 @@ int cli_load_model(const char *name, wl_workload *w, at_err *e) {
 }
 
 /* --set M=1000,N=64,K=8: names a mapping's size expressions may use. */
-static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
+int cli_parse_sets(const char *arg, wl_workload *w, at_err *e) {
   char buf[512];
   if (strlen(arg) >= sizeof buf) return at_errf(e, "--set: too long");
   memcpy(buf, arg, strlen(arg) + 1);
@@ -264,7 +264,7 @@ int cmd_run(int argc, char **argv) {
   wl_workload w;
   memset(&w, 0, sizeof w);
   snprintf(w.name, sizeof w.name, "none");
-  if ((model && cli_load_model(model, &w, &e)) || (sets && parse_sets(sets, &w, &e))) return cli_fail(&e);
+  if ((model && cli_load_model(model, &w, &e)) || (sets && cli_parse_sets(sets, &w, &e))) return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
