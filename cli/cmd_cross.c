@@ -17,13 +17,13 @@
 
 static const char cross_help[] =
   "usage: attnsim crosscheck [--designs D,...] [--models M,...] [--seqs LEN,...] [--set NAME=N,...]\n"
-  "                          [--window W] [--csv]\n\n"
+  "                          [--mask NAME=FILE] [--window W] [--csv]\n\n"
   "Runs the analytical and the cycle engine (fast-forward) on every point and\n"
   "prints both cycle counts, the difference and the cycle engine's idle cycles\n"
   "on its busiest array by cause; exits 1 if any action count differs.\n"
   "  --designs D,...  shipped designs or mapping files (default: the paper's five)\n"
   "  --models M,...   workloads (default: bert,trxl,t5,xlm)\n"
-  "  --seqs LEN,...   sequence lengths (default: the paper's six, 1K to 1M)\n"  "  --set NAME=N,... sizes and densities the mappings name, as for attnsim run\n"
+  "  --seqs LEN,...   sequence lengths (default: the paper's six, 1K to 1M)\n"  "  --set NAME=N,... sizes and densities the mappings name, as for attnsim run\n"  "  --mask NAME=FILE a file mask's pattern, as for attnsim run\n"
   "  --window W       the cycle engine's window, 1 to 4096 tiles (default 2)\n"
   "  --csv            one header line and one row per point\n\n"
   "Columns: analytical, cycle (cycles), diff (cycle - analytical), diff_pct,\n"
@@ -43,10 +43,10 @@ int cmd_crosscheck(int argc, char **argv) {
   static const struct option lo[] = {
     { "designs", required_argument, 0, 'd' }, { "models", required_argument, 0, 'm' },
     { "seqs", required_argument, 0, 's' }, { "window", required_argument, 0, 'W' },
-    { "set", required_argument, 0, 'S' },
+    { "set", required_argument, 0, 'S' }, { "mask", required_argument, 0, 'K' },
     { "csv", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   char dbuf[512] = "", mbuf[256] = "", sbuf[256] = "";
-  const char *sets = NULL;
+  const char *sets = NULL, *mask = NULL;
   int csv = 0, ch;
   int64_t win = 0;
   at_err e;
@@ -60,6 +60,7 @@ int cmd_crosscheck(int argc, char **argv) {
     case 's': snprintf(sbuf, sizeof sbuf, "%s", optarg); break;
     case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
     case 'S': sets = optarg; break;
+    case 'K': mask = optarg; break;
     case 'v': csv = 1; break;
     case 'h': fputs(cross_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, cross_help);
@@ -95,6 +96,7 @@ int cmd_crosscheck(int argc, char **argv) {
     sim_design *d;
     int file = strchr(designs[i], '/') || strstr(designs[i], ".yaml");
     if (file ? sim_design_load(designs[i], NULL, &d, &e) : sim_design_find(designs[i], &d, &e)) return cli_fail(&e);
+    if (mask && cli_add_mask(d, mask, &e)) { sim_design_free(d); return cli_fail(&e); }
     for (int j = 0; j < nm; j++) {
       wl_workload w;
       if (cli_load_model(models[j], &w, &e) || (sets && cli_parse_sets(sets, &w, &e))) {

@@ -1,6 +1,7 @@
 /*
 ** test_variants.c: does every shipped attention variant's mapping (causal,
-** sliding window, block-sparse, streaming, strided, decode; on FuseMax's
+** sliding window, block-sparse at a density and from a pattern file,
+** streaming, strided, decode; on FuseMax's
 ** hardware and on FLAT's) run on both engines, with the work counted
 ** exactly?  Per point: the analytical engine, the cycle engine in
 ** fast-forward and in --full; their action counts must be equal field by
@@ -34,14 +35,17 @@ static uint64_t macs(const sim_result *r) {
   return n;
 }
 
-/* Runs mapping FILE (under mappings/) at length seq on rows x cols arrays
-** in all three modes; checks they agree and returns the MACs. */
-static uint64_t run3(const char *file, const wl_workload *w, int64_t seq, int64_t rows, int64_t cols) {
+/* Runs mapping FILE (under mappings/, or a path from the source tree with
+** a mask pattern) at length seq on rows x cols arrays in all three modes;
+** checks they agree and returns the MACs. */
+static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, int64_t seq, int64_t rows,
+                      int64_t cols) {
   char path[512];
-  snprintf(path, sizeof path, "%s/mappings/%s", ATTNSIM_SOURCE_DIR, file);
+  snprintf(path, sizeof path, "%s/%s%s", ATTNSIM_SOURCE_DIR, strchr(file, '/') ? "" : "mappings/", file);
   sim_design *d;
   at_err e;
   if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
+  if (mask && sim_design_set_mask(d, "BM", mask, &e)) fail_msg("%s", e.msg);
   sim_overrides ov = { rows, cols, cols, 0, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
@@ -60,6 +64,10 @@ static uint64_t run3(const char *file, const wl_workload *w, int64_t seq, int64_
   assert_true(ra.cycles > 0 && rf.cycles > 0);
   assert_true(ra.act.dram_read_bytes > 0);   /* act holds the traffic too: equal above */
   return macs(&ra);
+}
+
+static uint64_t run3(const char *file, const wl_workload *w, int64_t seq, int64_t rows, int64_t cols) {
+  return run3m(file, NULL, w, seq, rows, cols);
 }
 
 static wl_workload tiny(void) {
@@ -124,6 +132,30 @@ static void blocksparse(void **state) {
   }
 }
 
+/* Block-sparse with the mask read from a pattern file
+** (tests/einsum/patterns/causal4x4.txt: key tile m1 for query tiles
+** p1 >= m1, 4 + 3 + 2 + 1 = 10 of 16 blocks) at S = 32 on 8 x 8 arrays:
+** 10 x 64 points x 16 MACs = 10240; at S = 64 the 4 x 4 pattern does not
+** fit the 8 x 8 tiles, a located error. */
+static void blocksparse_file(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  const char *fix = "tests/sim/cycle/blocksparse-file.yaml";
+  const char *pat = ATTNSIM_SOURCE_DIR "/tests/einsum/patterns/causal4x4.txt";
+  assert_int_equal(run3m(fix, pat, &w, 32, 8, 8), 10 * 64 * 16);
+  sim_design *d;
+  at_err e;
+  sim_result r;
+  if (sim_design_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/blocksparse-file.yaml", NULL, &d, &e)) fail_msg("%s", e.msg);
+  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
+  assert_int_equal(sim_eval_on(d, &w, 32, &ov, NULL, NULL, &r, &e), -1);   /* no pattern given */
+  assert_non_null(strstr(e.msg, "mask BM has no pattern"));
+  assert_int_equal(sim_design_set_mask(d, "BM", pat, &e), 0);
+  assert_int_equal(sim_eval_on(d, &w, 64, &ov, NULL, NULL, &r, &e), -1);   /* 8 x 8 tiles */
+  assert_non_null(strstr(e.msg, "causal4x4.txt:3:1: row of 4 blocks: mask BM has 8 per row"));
+  sim_design_free(d);
+}
+
 /* Streaming, SINK = 1, WIN = 2 at S = 64 on 8 x 8 arrays (M1 = P1 = 8):
 ** query tile 0 keeps its diagonal tile, cut causally (8 x 9 / 2 = 36
 ** points); tile 1 the sink (64) and its diagonal (36); tiles 2..7 the sink,
@@ -176,6 +208,7 @@ static void decode(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
+    cmocka_unit_test(blocksparse_file),
     cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
