@@ -38,6 +38,9 @@ static uint64_t macs(const sim_result *r) {
 /* Runs mapping FILE (under mappings/, or a path from the source tree with
 ** a mask pattern) at length seq on rows x cols arrays in all three modes;
 ** checks they agree and returns the MACs. */
+static int64_t buffer;          /* bytes: the global buffer's override; 0: the design's */
+static uint64_t reads;          /* DRAM bytes read at the last run3m, equal in every mode */
+
 static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, int64_t seq, int64_t rows,
                       int64_t cols) {
   char path[512];
@@ -46,7 +49,7 @@ static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, 
   at_err e;
   if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
   if (mask && sim_design_set_mask(d, "BM", mask, &e)) fail_msg("%s", e.msg);
-  sim_overrides ov = { rows, cols, cols, 0, 0, 0 };
+  sim_overrides ov = { rows, cols, cols, buffer, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
   sim_result ra, rf, rs;
@@ -63,6 +66,7 @@ static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, 
              (unsigned long long)rs.cycles);
   assert_true(ra.cycles > 0 && rf.cycles > 0);
   assert_true(ra.act.dram_read_bytes > 0);   /* act holds the traffic too: equal above */
+  reads = ra.act.dram_read_bytes;
   return macs(&ra);
 }
 
@@ -205,10 +209,56 @@ static void decode(void **state) {
   }
 }
 
+/* A tile its reader keeps no point of is not fetched from DRAM (sim/skip.c),
+** in either engine.  E = F = 8 and 2-byte words: a K or V tile of M0 = 8
+** keys is 128 bytes, Q is S x 16 bytes.
+** Causal, S = 512 on 8 x 8 arrays with a 16 KiB buffer: the tiling is p2 =
+** 2 blocks of 256 queries (the run's tiling says so); block j keeps the
+** (j + 1) x 32 key tiles up to its last query, 32 + 64 = 96 of K and as
+** many of V: 2 x 96 x 128 + Q's 8192 = 32768 bytes, against full
+** attention's 2 x 2 x 64 x 128 + 8192 = 40960 on the same binding.
+** Block-sparse at S = 128 (16 x 16 blocks, p1 outside m1): K and V once
+** per active block, Q once: d = 0.25, 2 x 64 x 128 + 2048 = 18432; d =
+** 0.5, 2 x 128 x 128 + 2048 = 34816.  Strided, STRIDE = 2 at S = 64: 20
+** active blocks (see strided()), 2 x 20 x 128 + 1024 = 6144. */
+static void masked_traffic(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  buffer = 16384;
+  run3("causal-fusemax.yaml", &w, 512, 8, 8);
+  assert_int_equal(reads, 32768);
+  run3("fusemax.yaml", &w, 512, 8, 8);
+  assert_int_equal(reads, 40960);
+  buffer = 0;
+  {
+    sim_design *d;
+    at_err e;
+    sim_result r;
+    sim_overrides ov = { 8, 8, 8, 16384, 0, 0 };
+    if (sim_design_load(ATTNSIM_SOURCE_DIR "/mappings/causal-fusemax.yaml", NULL, &d, &e) ||
+        sim_eval_on(d, &w, 512, &ov, NULL, NULL, &r, &e))
+      fail_msg("%s", e.msg);
+    assert_string_equal(r.tiling, "p2=2 p1=32 p0=8");
+    sim_design_free(d);
+  }
+  static const double dens[] = { 0.25, 0.5 };
+  static const uint64_t want[] = { 18432, 34816 };
+  for (int i = 0; i < 2; i++) {
+    wl_workload v = tiny();
+    set(&v, "DENSITY", 0, dens[i]);
+    run3("blocksparse-fusemax.yaml", &v, 128, 8, 8);
+    assert_int_equal(reads, want[i]);
+  }
+  wl_workload v = tiny();
+  set(&v, "STRIDE", 2, 0);
+  run3("strided-fusemax.yaml", &v, 64, 8, 8);
+  assert_int_equal(reads, 6144);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
-    cmocka_unit_test(blocksparse_file),
+    cmocka_unit_test(blocksparse_file), cmocka_unit_test(masked_traffic),
     cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
