@@ -138,6 +138,22 @@ static void series_add(panel *p, const char *title, int lt) {
   p->series[p->nseries++] = strdup(title);
 }
 
+/* A panel per model (title), or NULL with the figure's note saying the
+** rest are not drawn. */
+static panel *model_panel(fig *f, const char *model) {
+  panel *p = panel_add(f, model);
+  if (!p) snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS);
+  return p;
+}
+
+static int design_lt(const char *name);
+
+/* A design's column of a panel's table, and its series (its own colour). */
+static void design_col(panel *p, const char *design) {
+  p->t.cols[p->t.ncols++] = strdup(design);
+  series_add(p, design, design_lt(design));
+}
+
 static void extraf(fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void extraf(fig *f, const char *fmt, ...) {
   size_t n = strlen(f->extra);
@@ -361,12 +377,11 @@ static int build_util(fig *f, rs_store *s, const char *engine, at_err *e) {
   if (load_defaults(s, engine, &d, e)) return -1;
   bool two = !strcmp(f->name, "util-2d");
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     table_cols(&p->t, "seq_len", NULL);
     for (int k = 0; k < d.designs.n && k < MAX_SERIES && k + 1 < MAX_COLS; k++) {
-      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
-      series_add(p, d.designs.v[k], design_lt(d.designs.v[k]));
+      design_col(p, d.designs.v[k]);
     }
     for (int i = 0; i < d.nseqs; i++) {
       if (table_row(&p->t, 0) < 0) { dset_free(&d); return at_errf(e, "out of memory"); }
@@ -394,15 +409,14 @@ static int build_speedup(fig *f, rs_store *s, const char *engine, at_err *e) {
     return 0;
   }
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     int col_of[MAX_SERIES];
     table_cols(&p->t, "seq", NULL);
     for (int k = 0; k < d.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
       if (k == flat) continue;
       col_of[p->nseries] = k;
-      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
-      series_add(p, d.designs.v[k], design_lt(d.designs.v[k]));
+      design_col(p, d.designs.v[k]);
     }
     for (int i = 0; i < d.nseqs; i++) {
       char b[32];
@@ -499,8 +513,8 @@ static int build_llm_curve(fig *f, rs_store *s, const char *engine, at_err *e) {
   if (load_llm(s, engine, &d, e)) return -1;
   bool util = !strcmp(f->name, "llm-util");
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     table_cols(&p->t, "seq_len", NULL);
     int col_of[MAX_SERIES];
     for (int k = 0; k < d.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
@@ -508,8 +522,7 @@ static int build_llm_curve(fig *f, rs_store *s, const char *engine, at_err *e) {
       for (int i = 0; i < d.n && !has; i++) has = d.p[i].model == m && d.p[i].design == k;
       if (!has) continue;
       col_of[p->nseries] = k;
-      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
-      series_add(p, d.designs.v[k], design_lt(d.designs.v[k]));
+      design_col(p, d.designs.v[k]);
     }
     int64_t last = -1;
     for (int i = 0; i < d.n; i++) {   /* ordered by model, design, length: collect this model's lengths */
@@ -580,14 +593,13 @@ static int build_engines(fig *f, rs_store *s, const char *engine, at_err *e) {
   for (int m = 0; m < c.models.n; m++) {
     int am = names_find(&a.models, c.models.v[m]);
     if (am < 0) continue;
-    panel *p = panel_add(f, c.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, c.models.v[m]);
+    if (!p) break;
     int col_of[MAX_SERIES];
     table_cols(&p->t, "seq", NULL);
     for (int k = 0; k < c.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
       col_of[p->nseries] = k;
-      p->t.cols[p->t.ncols++] = strdup(c.designs.v[k]);
-      series_add(p, c.designs.v[k], design_lt(c.designs.v[k]));
+      design_col(p, c.designs.v[k]);
     }
     for (int i = 0; i < c.nseqs; i++) {
       char b[32];
@@ -613,8 +625,8 @@ static int build_energy(fig *f, rs_store *s, const char *engine, at_err *e) {
   if (load_defaults(s, engine, &d, e)) return -1;
   int flat = names_find(&d.designs, "flat"), nd = d.designs.n, unref = 0;
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     table_cols(&p->t, "x", "seq", "design", NULL);
     for (int k = 0; k < SIM_C_COUNT; k++) {
       p->t.cols[p->t.ncols++] = strdup(sim_component_name[k]);
