@@ -199,7 +199,7 @@ static int load_design_set(rs_sweep *s, size_t i, const yt_node *x, at_err *e) {
       } else {
         return yt_badval(vn, e, "expected a positive size (64, 4K) or a density 0.DIGITS");
       }
-      k += snprintf(name + k, k < (int)sizeof name ? sizeof name - (size_t)k : 0, " %s=%s", key, val);
+      if (k < (int)sizeof name) k += snprintf(name + k, sizeof name - (size_t)k, " %s=%s", key, val);
     }
   }
   if (k >= (int)sizeof name) return yt_errf(x, e, "design name with its sets too long");
