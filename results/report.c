@@ -1298,8 +1298,9 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
       .build = build_llm_curve },
     { .name = "llm-roofline", .title = "LLM attention: roofline", .script = "roofline.gp",
       .ylab = "attained 2D work (PE-cycles/s)",
-      .about = "Each LLM point's operational intensity (the 2D array's busy PE-cycles, a MAC each for "
-               "the two matrix products, per DRAM byte) against the work it attained per second, with "
+      .about = "Each LLM point's operational intensity (the 2D array's busy PE-cycles, its MACs and, on "
+               "FuseMax's array, its max, exp and add cycles, per DRAM byte) against the work it attained "
+               "per second, with "
                "the architecture's ceilings: the 2D array's PEs x clock, and DRAM bandwidth x intensity. "
                "A memory-bound point sits on the sloped roof; one bound by the 1D array sits below both.",
       .build = build_llm_roofline },
