@@ -522,7 +522,10 @@ static int build_llm_curve(fig *f, rs_store *s, const char *engine, at_err *e) {
       for (int i = 0; i < d.n && !has; i++) has = d.p[i].model == m && d.p[i].design == k;
       if (!has) continue;
       col_of[p->nseries] = k;
-      design_col(p, d.designs.v[k]);
+      /* a panel's lines differ by colour (then dashes, llm.gp): its designs
+      ** are settings of a few mappings, which design_lt would colour alike */
+      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
+      series_add(p, d.designs.v[k], 1 + p->nseries);
     }
     int64_t last = -1;
     for (int i = 0; i < d.n; i++) {   /* ordered by model, design, length: collect this model's lengths */
