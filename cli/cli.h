@@ -40,6 +40,7 @@ int cmd_report(int argc, char **argv);
 
 struct sim_result;
 struct wl_workload;
+struct sim_design;
 /* Result writers shared by run, paper and pareto (cmd_sim.c). */
 void cli_csv_header(FILE *f, int with_study);
 void cli_csv_row(FILE *f, const char *study, const struct sim_result *r);
@@ -47,6 +48,11 @@ void cli_json_result(FILE *f, const struct sim_result *r);
 void cli_print_result(FILE *f, const struct sim_result *r);
 /* A workload by name (bert, trxl, t5, xlm) or YAML path. */
 int cli_load_model(const char *name, struct wl_workload *w, at_err *e);
+/* Adds --set NAME=SIZE,... (or NAME=0.DIGITS, a mask's density) to w's
+** set[] (cmd_sim.c). */
+int cli_parse_sets(const char *arg, struct wl_workload *w, at_err *e);
+/* --mask NAME=FILE for every evaluation of d (cmd_sim.c). */
+int cli_add_mask(struct sim_design *d, const char *arg, at_err *e);
 
 /* What every --help says about numbers (opt.c enforces it). */
 #define CLI_HELP_NUMBERS \

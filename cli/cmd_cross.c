@@ -16,14 +16,17 @@
 #include <string.h>
 
 static const char cross_help[] =
-  "usage: attnsim crosscheck [--designs D,...] [--models M,...] [--seqs LEN,...] [--window W]\n"
-  "                          [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--csv]\n\n"
+  "usage: attnsim crosscheck [--designs D,...] [--models M,...] [--seqs LEN,...] [--set NAME=N,...]\n"
+  "                          [--mask NAME=FILE] [--window W] [--rows N] [--cols N] [--width-1d N]\n"
+  "                          [--buffer BYTES] [--csv]\n\n"
   "Runs the analytical and the cycle engine (fast-forward) on every point and\n"
   "prints both cycle counts, the difference and the cycle engine's idle cycles\n"
   "on its busiest array by cause; exits 1 if any action count differs.\n"
   "  --designs D,...  shipped designs or mapping files (X.yaml; default: the paper's five)\n"
   "  --models M,...   workloads (default: bert,trxl,t5,xlm)\n"
   "  --seqs LEN,...   sequence lengths (default: the paper's six, 1K to 1M)\n"
+  "  --set NAME=N,... sizes and densities the mappings name, as for attnsim run\n"
+  "  --mask NAME=FILE a file mask's pattern, as for attnsim run\n"
   "  --window W       the cycle engine's window, 1 to 4096 tiles (default: the mapping's, else 2)\n"
   "  --rows/--cols/--width-1d N, --buffer BYTES\n"
   "                   the architecture overrides of `attnsim run`, at every point\n"
@@ -47,9 +50,11 @@ int cmd_crosscheck(int argc, char **argv) {
     { "seqs", required_argument, 0, 's' }, { "window", required_argument, 0, 'W' },
     { "rows", required_argument, 0, 'r' }, { "cols", required_argument, 0, 'C' },
     { "width-1d", required_argument, 0, 'w' }, { "buffer", required_argument, 0, 'b' },
+    { "set", required_argument, 0, 'S' }, { "mask", required_argument, 0, 'K' },
     { "csv", no_argument, 0, 'v' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   sim_overrides ov = { 0 };
   char dbuf[512] = "", mbuf[256] = "", sbuf[256] = "";
+  const char *sets = NULL, *mask = NULL;
   int csv = 0, ch;
   int64_t win = 0;
   at_err e;
@@ -66,6 +71,8 @@ int cmd_crosscheck(int argc, char **argv) {
     case 'C': if (cli_opt_size("--cols", optarg, 1, INT64_MAX, &ov.cols_2d, &e)) return cli_fail(&e); break;
     case 'w': if (cli_opt_size("--width-1d", optarg, 1, INT64_MAX, &ov.width_1d, &e)) return cli_fail(&e); break;
     case 'b': if (cli_opt_size("--buffer", optarg, 1, INT64_MAX, &ov.buffer_bytes, &e)) return cli_fail(&e); break;
+    case 'S': sets = optarg; break;
+    case 'K': mask = optarg; break;
     case 'v': csv = 1; break;
     case 'h': fputs(cross_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, cross_help);
@@ -99,12 +106,15 @@ int cmd_crosscheck(int argc, char **argv) {
   }
   for (int i = 0; i < nd; i++) {
     sim_design *d;
-    size_t dl = strlen(designs[i]);
-    int file = dl > 5 && !strcmp(designs[i] + dl - 5, ".yaml");
+    int file = strchr(designs[i], '/') || strstr(designs[i], ".yaml");
     if (file ? sim_design_load(designs[i], NULL, &d, &e) : sim_design_find(designs[i], &d, &e)) return cli_fail(&e);
+    if (mask && cli_add_mask(d, mask, &e)) { sim_design_free(d); return cli_fail(&e); }
     for (int j = 0; j < nm; j++) {
       wl_workload w;
-      if (cli_load_model(models[j], &w, &e)) { sim_design_free(d); return cli_fail(&e); }
+      if (cli_load_model(models[j], &w, &e) || (sets && cli_parse_sets(sets, &w, &e))) {
+        sim_design_free(d);
+        return cli_fail(&e);
+      }
       for (int k = 0; k < ns; k++) {
         sim_result ra, rc;
         if (sim_eval_on(d, &w, seqs[k], &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seqs[k], &ov, cyc, &o, &rc, &e)) {

@@ -13,7 +13,7 @@
 
 static const char run_help[] =
   "usage: attnsim run (--design NAME | --mapping FILE) [--arch FILE] [--energy FILE]\n"
-  "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...]\n"
+  "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...] [--mask NAME=FILE]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--regs-per-pe N]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
@@ -37,6 +37,8 @@ static const char run_help[] =
   "                   M = P = LEN whatever the workload's phase)\n"
   "                   (--model and --seq are needed when the mapping uses them)\n"
   "  --set NAME=N,... bind sizes a mapping's expressions name (GEMM: M=..,N=..,K=..)\n"
+  "                   and a block mask's density (DENSITY=0.1; 1 for every block)\n"  "  --mask NAME=FILE the pattern of a cascade's `mask NAME[..] file` (einsum/README.md);\n"
+  "                   repeat for several masks\n"
   "  --rows/--cols/--width-1d N  override the 2D array's rows and columns and the\n"
   "                   1D array's width (PEs, positive sizes)\n"
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
@@ -156,7 +158,18 @@ int cli_load_model(const char *name, wl_workload *w, at_err *e) {
 }
 
 /* --set M=1000,N=64,K=8: names a mapping's size expressions may use. */
-static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
+/* --mask NAME=FILE: a file mask's pattern for every evaluation of d. */
+int cli_add_mask(sim_design *d, const char *arg, at_err *e) {
+  const char *eq = strchr(arg, '=');
+  char name[64];
+  if (!eq || eq == arg || !eq[1] || (size_t)(eq - arg) >= sizeof name)
+    return at_errf(e, "--mask: expected NAME=FILE, got '%s'", arg);
+  memcpy(name, arg, (size_t)(eq - arg));
+  name[eq - arg] = 0;
+  return sim_design_set_mask(d, name, eq + 1, e);
+}
+
+int cli_parse_sets(const char *arg, wl_workload *w, at_err *e) {
   char buf[512];
   if (strlen(arg) >= sizeof buf) return at_errf(e, "--set: too long");
   memcpy(buf, arg, strlen(arg) + 1);
@@ -171,7 +184,15 @@ static int parse_sets(const char *arg, wl_workload *w, at_err *e) {
     z->name[n] = 0;
     for (int i = 0; i < w->nset; i++)
       if (!strcmp(w->set[i].name, z->name)) return at_errf(e, "--set: %s given twice", z->name);
-    if (wl_parse_seq(eq + 1, &z->value, e)) return at_errf(e, "--set %s: expected a positive size, got '%s'", z->name, eq + 1);
+    z->density = 0;
+    if (wl_parse_seq(eq + 1, &z->value, e)) {
+      /* 0.DIGITS: a mask's density, which only a cascade's mask takes */
+      const char *v = eq + 1;
+      if (v[0] != '0' || v[1] != '.' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2) || !(strtod(v, NULL) > 0))
+        return at_errf(e, "--set %s: expected a positive size or a density 0.DIGITS, got '%s'", z->name, v);
+      z->value = 0;
+      z->density = strtod(v, NULL);
+    }
     w->nset++;
   }
   return 0;
@@ -191,10 +212,11 @@ int cmd_run(int argc, char **argv) {
     { "fast-forward", no_argument, 0, 'f' }, { "window", required_argument, 0, 'W' },
     { "set", required_argument, 0, 'S' }, { "vcd", required_argument, 0, 'V' },
     { "trace", required_argument, 0, 'T' }, { "trace-limit", required_argument, 0, 'L' },
+    { "mask", required_argument, 0, 'K' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
-  const char *energy = NULL, *sets = NULL;
-  int csv = 0, json = 0, ch, full = 0, ff = 0;
+  const char *energy = NULL, *sets = NULL, *masks[SIM_MAX_MASKS + 1];
+  int csv = 0, json = 0, ch, full = 0, ff = 0, nmask = 0;
   int64_t len = 0, win = 0;
   const sim_engine *eng = sim_engine_find(NULL);
   sim_engine_opts eo = { 0, 0, NULL, NULL, 0 };
@@ -230,6 +252,7 @@ int cmd_run(int argc, char **argv) {
         return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
       break;
     case 'S': sets = optarg; break;
+    case 'K': if (nmask <= SIM_MAX_MASKS) masks[nmask++] = optarg; break;
     case 'V': eo.vcd = optarg; break;
     case 'T': eo.trace = optarg; break;
     case 'L': if (cli_opt_u64("--trace-limit", optarg, &eo.trace_limit, &e)) return cli_fail(&e); break;
@@ -255,10 +278,12 @@ int cmd_run(int argc, char **argv) {
   wl_workload w;
   memset(&w, 0, sizeof w);
   snprintf(w.name, sizeof w.name, "none");
-  if ((model && cli_load_model(model, &w, &e)) || (sets && parse_sets(sets, &w, &e))) return cli_fail(&e);
+  if ((model && cli_load_model(model, &w, &e)) || (sets && cli_parse_sets(sets, &w, &e))) return cli_fail(&e);
   sim_design *d;
   if (design ? sim_design_find_on(design, arch, &d, &e) : sim_design_load(mapping, arch, &d, &e)) return cli_fail(&e);
   if (energy && sim_design_set_energy(d, energy, &e)) { sim_design_free(d); return cli_fail(&e); }
+  for (int i = 0; i < nmask; i++)
+    if (cli_add_mask(d, masks[i], &e)) { sim_design_free(d); return cli_fail(&e); }
   if (cascade) {
     int match = 0;
     for (int i = 0; i < sim_design_ncascades(d); i++) {

@@ -18,10 +18,12 @@
 #define WL_MAX_SET  8     /* sizes a command line may bind (--set) */
 
 /* A size a mapping's expressions may name, bound on the command line
-** (`attnsim run --set M=1000,N=64,K=8`). */
+** (`attnsim run --set M=1000,N=64,K=8`), or a block mask's density
+** (`--set DENSITY=0.1`), which binding hands to the cascade's mask. */
 typedef struct wl_size {
   char name[16];
-  int64_t value;                  /* elements, > 0 */
+  int64_t value;                  /* elements, > 0; 0 for a density */
+  double density;                 /* a fraction in (0, 1] when value is 0, else 0 */
 } wl_size;
 
 /* What the attention computes per request.  Prefill: every token of the

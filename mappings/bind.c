@@ -175,7 +175,12 @@ static int term_value(bctx *b, int xi, const map_term *t, xval *v) {
     char id[40];
     map_term_str(t, id, sizeof id);
     for (int i = 0; i < b->w->nset; i++)
-      if (!strcmp(id, b->w->set[i].name)) { *v = x_int(b->w->set[i].value); return 0; }
+      if (!strcmp(id, b->w->set[i].name)) {
+        if (!b->w->set[i].value)
+          return BADVAL(b->pl->expr[xi], "'%s' is a density (%g), a fraction, not a size", id, b->w->set[i].density);
+        *v = x_int(b->w->set[i].value);
+        return 0;
+      }
   }
   if (term_value0(b, xi, t, v)) return -1;
   int named = t->kind >= MX_SEQ && t->kind <= MX_WL_LAST ? t->kind : -1;
@@ -891,6 +896,17 @@ static int bind_phase(bctx *b) {
     ph->part[p].rank = mp->part[p].rank;
   }
   ph->part[SC_BATCH].size = batch;
+  /* a block mask's density comes from --set (DENSITY=0.1, or 1): es_bind
+  ** checks it is in (0, 1] and says how to give one that is missing */
+  for (int q = 0; b->w && q < c->nparams; q++) {
+    if (c->params[q].kind != ES_P_DENSITY) continue;
+    for (int i = 0; i < b->w->nset; i++) {
+      const wl_size *z = &b->w->set[i];
+      if (strcmp(z->name, c->params[q].name)) continue;
+      if (es_binding_set(&bind, z->name, z->value, b->e)) return -1;
+      if (!z->value) bind.real[bind.n - 1] = z->density;
+    }
+  }
   fitvar fv = { -1, -1, 0, 0 };
   if (bind_tiling(b, &bind, &fv)) return -1;
   if (es_bind(c, &bind, b->e)) return -1;

@@ -163,8 +163,14 @@ static int eval_point(const ctx *x, int64_t i, sim_result *r, at_err *e) {
   if (i == x->crash_at) abort();   /* test hook: a crash in the engine */
   if (x->sw->mapped[p.design].on)
     return eval_mapped(x, p.design, &x->sw->models[p.model], x->sw->seqs[p.seq], &x->sw->variants[p.variant], r, e);
-  return sim_eval_on(x->designs[p.design], &x->sw->models[p.model], x->sw->seqs[p.seq],
-                     &x->sw->variants[p.variant], x->engine, NULL, r, e);
+  /* a {design: FILE, set: ..} entry's values join the workload's, as --set's would */
+  wl_workload w = x->sw->models[p.model];
+  const rs_design_set *ds = &x->sw->dset[p.design];
+  for (int k = 0; k < ds->nset; k++) {
+    if (w.nset == WL_MAX_SET) return at_errf(e, "%s: more than %d sizes set", x->sw->design_where[p.design], WL_MAX_SET);
+    w.set[w.nset++] = ds->set[k];
+  }
+  return sim_eval_on(x->designs[p.design], &w, x->sw->seqs[p.seq], &x->sw->variants[p.variant], x->engine, NULL, r, e);
 }
 
 /* ---- workers ---------------------------------------------------------- */
@@ -384,9 +390,9 @@ static int load_designs(const rs_sweep *sw, const rs_engine *eng, ctx *x, at_err
   x->base = calloc((size_t)sw->ndesigns, sizeof *x->base);
   if (!x->designs || !x->base) return at_errf(e, "out of memory");
   for (int i = 0; i < sw->ndesigns; i++) {
-    const char *d = sw->mapped[i].on ? sw->mapped[i].base : sw->designs[i];
+    const char *d = sw->mapped[i].on ? sw->mapped[i].base : sw->dset[i].file ? sw->dset[i].file : sw->designs[i];
     at_err e2;
-    int rc = strchr(d, '/') || strstr(d, ".yaml") ? sim_design_load(d, NULL, &x->designs[i], &e2)
+    int rc = sw->dset[i].file || strchr(d, '/') || strstr(d, ".yaml") ? sim_design_load(d, NULL, &x->designs[i], &e2)
                                                   : sim_design_find(d, &x->designs[i], &e2);
     if (rc) return at_errf(e, "%s: %s", sw->design_where[i], e2.msg);
     rs_config *c = &x->base[i];

@@ -138,6 +138,22 @@ static void series_add(panel *p, const char *title, int lt) {
   p->series[p->nseries++] = strdup(title);
 }
 
+/* A panel per model (title), or NULL with the figure's note saying the
+** rest are not drawn. */
+static panel *model_panel(fig *f, const char *model) {
+  panel *p = panel_add(f, model);
+  if (!p) snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS);
+  return p;
+}
+
+static int design_lt(const char *name);
+
+/* A design's column of a panel's table, and its series (its own colour). */
+static void design_col(panel *p, const char *design) {
+  p->t.cols[p->t.ncols++] = strdup(design);
+  series_add(p, design, design_lt(design));
+}
+
 static void extraf(fig *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void extraf(fig *f, const char *fmt, ...) {
   size_t n = strlen(f->extra);
@@ -361,12 +377,11 @@ static int build_util(fig *f, rs_store *s, const char *engine, at_err *e) {
   if (load_defaults(s, engine, &d, e)) return -1;
   bool two = !strcmp(f->name, "util-2d");
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     table_cols(&p->t, "seq_len", NULL);
     for (int k = 0; k < d.designs.n && k < MAX_SERIES && k + 1 < MAX_COLS; k++) {
-      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
-      series_add(p, d.designs.v[k], design_lt(d.designs.v[k]));
+      design_col(p, d.designs.v[k]);
     }
     for (int i = 0; i < d.nseqs; i++) {
       if (table_row(&p->t, 0) < 0) { dset_free(&d); return at_errf(e, "out of memory"); }
@@ -394,15 +409,14 @@ static int build_speedup(fig *f, rs_store *s, const char *engine, at_err *e) {
     return 0;
   }
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     int col_of[MAX_SERIES];
     table_cols(&p->t, "seq", NULL);
     for (int k = 0; k < d.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
       if (k == flat) continue;
       col_of[p->nseries] = k;
-      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
-      series_add(p, d.designs.v[k], design_lt(d.designs.v[k]));
+      design_col(p, d.designs.v[k]);
     }
     for (int i = 0; i < d.nseqs; i++) {
       char b[32];
@@ -420,6 +434,158 @@ static int build_speedup(fig *f, rs_store *s, const char *engine, at_err *e) {
   return 0;
 }
 
+/* ---- the LLM study (experiments/llm.yaml) ----------------------------- */
+
+/* A point of an LLM workload (any model but the paper's four) on its
+** design's own architecture; the latest of each (design, model, length). */
+typedef struct lpoint {
+  int design, model;            /* into the names lists */
+  int64_t seq;                  /* tokens: the context */
+  double util_2d, latency_s;    /* fraction; seconds */
+  double work;                  /* 2D array busy PE-cycles: util_2d x rows x cols x cycles */
+  double traffic;               /* DRAM bytes */
+  double peak, bw;              /* 2D PE-cycles per second at full use; DRAM bytes per second */
+  char bound[16];
+} lpoint;
+
+typedef struct lset {
+  names designs, models;
+  int n;
+  lpoint *p;
+} lset;
+
+static void lset_free(lset *d) {
+  names_free(&d->designs);
+  names_free(&d->models);
+  free(d->p);
+  memset(d, 0, sizeof *d);
+}
+
+static int load_llm(rs_store *s, const char *engine, lset *d, at_err *e) {
+  sqlite3 *db = rs_store_db(s);
+  sqlite3_stmt *st = NULL;
+  memset(d, 0, sizeof *d);
+  const char *q =
+    "SELECT design, model, seq_len, max(point_id), util_2d, latency_s, cycles, traffic_bytes, arch_rows_2d, "
+    "arch_cols_2d, arch_clock_hz, arch_bandwidth_bps, bound FROM points WHERE engine = ?1 AND status = 'ok' AND "
+    "ov_rows_2d IS NULL AND ov_cols_2d IS NULL AND ov_width_1d IS NULL AND ov_buffer_bytes IS NULL AND "
+    "ov_bandwidth_bps IS NULL AND model NOT IN ('BERT', 'TrXL', 'T5', 'XLM') "
+    "GROUP BY design, model, seq_len ORDER BY model, design, seq_len";
+  if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) return rs_store_sqlerr(s, e, NULL);
+  sqlite3_bind_text(st, 1, engine, -1, SQLITE_STATIC);
+  int cap = 0, rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (d->n == cap) {
+      cap = cap ? 2 * cap : 64;
+      lpoint *p = realloc(d->p, sizeof *p * (size_t)cap);
+      if (!p) { rc = SQLITE_NOMEM; break; }
+      d->p = p;
+    }
+    lpoint *p = &d->p[d->n++];
+    memset(p, 0, sizeof *p);
+    p->design = names_add(&d->designs, (const char *)sqlite3_column_text(st, 0));
+    p->model = names_add(&d->models, (const char *)sqlite3_column_text(st, 1));
+    p->seq = sqlite3_column_int64(st, 2);
+    p->util_2d = sqlite3_column_double(st, 4);
+    p->latency_s = sqlite3_column_double(st, 5);
+    double pes = sqlite3_column_double(st, 8) * sqlite3_column_double(st, 9);
+    p->work = p->util_2d * pes * sqlite3_column_double(st, 6);
+    p->traffic = sqlite3_column_double(st, 7);
+    p->peak = pes * sqlite3_column_double(st, 10);
+    p->bw = sqlite3_column_double(st, 11);
+    snprintf(p->bound, sizeof p->bound, "%s", sqlite3_column_text(st, 12) ? (const char *)sqlite3_column_text(st, 12) : "");
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    lset_free(d);
+    return rc == SQLITE_NOMEM ? at_errf(e, "out of memory") : rs_store_sqlerr(s, e, NULL);
+  }
+  return 0;
+}
+
+static const char hint_llm[] = "No points of an LLM workload on the designs' own architectures: run "
+  "<code>attnsim sweep experiments/llm.yaml</code>.";
+
+/* llm-util and llm-latency: against the context length, one panel per
+** model, one line per design that has points on it. */
+static int build_llm_curve(fig *f, rs_store *s, const char *engine, at_err *e) {
+  lset d;
+  if (load_llm(s, engine, &d, e)) return -1;
+  bool util = !strcmp(f->name, "llm-util");
+  for (int m = 0; m < d.models.n; m++) {
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
+    table_cols(&p->t, "seq_len", NULL);
+    int col_of[MAX_SERIES];
+    for (int k = 0; k < d.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
+      bool has = false;
+      for (int i = 0; i < d.n && !has; i++) has = d.p[i].model == m && d.p[i].design == k;
+      if (!has) continue;
+      col_of[p->nseries] = k;
+      /* a panel's lines differ by colour (then dashes, llm.gp): its designs
+      ** are settings of a few mappings, which design_lt would colour alike */
+      p->t.cols[p->t.ncols++] = strdup(d.designs.v[k]);
+      series_add(p, d.designs.v[k], 1 + p->nseries);
+    }
+    int64_t last = -1;
+    for (int i = 0; i < d.n; i++) {   /* ordered by model, design, length: collect this model's lengths */
+      if (d.p[i].model != m) continue;
+      int64_t next = INT64_MAX;
+      for (int j = 0; j < d.n; j++)
+        if (d.p[j].model == m && d.p[j].seq > last && d.p[j].seq < next) next = d.p[j].seq;
+      if (next == INT64_MAX) break;
+      last = next;
+      if (table_row(&p->t, 0) < 0) { lset_free(&d); return at_errf(e, "out of memory"); }
+      cellf(&p->t, 0, "%lld", (long long)next);
+      for (int k = 0; k < p->nseries; k++)
+        for (int j = 0; j < d.n; j++)
+          if (d.p[j].model == m && d.p[j].design == col_of[k] && d.p[j].seq == next)
+            cellnum(&p->t, k + 1, util ? d.p[j].util_2d : d.p[j].latency_s);
+    }
+  }
+  if (f->npanels) extraf(f, util ? "set yrange [0:1.05]\n" : "set logscale y\n");
+  else snprintf(f->note, sizeof f->note, "%s", hint_llm);
+  lset_free(&d);
+  return 0;
+}
+
+/* llm-roofline: one panel, a data block per model; the roofs are the
+** first point's architecture (the note says if the points' differ). */
+static int build_llm_roofline(fig *f, rs_store *s, const char *engine, at_err *e) {
+  lset d;
+  if (load_llm(s, engine, &d, e)) return -1;
+  if (d.n == 0) {
+    snprintf(f->note, sizeof f->note, "%s", hint_llm);
+    lset_free(&d);
+    return 0;
+  }
+  panel *p = panel_add(f, "roofline");
+  table_cols(&p->t, "intensity", "attained", "design", "seq_len", "bound", "ceiling", NULL);
+  bool same = true;
+  for (int m = 0; m < d.models.n && p->nseries < MAX_SERIES; m++) {
+    series_add(p, d.models.v[m], 1 + m % 8);
+    for (int i = 0; i < d.n; i++) {
+      const lpoint *x = &d.p[i];
+      if (x->model != m || !(x->traffic > 0) || !(x->latency_s > 0)) continue;
+      same = same && x->peak == d.p[0].peak && x->bw == d.p[0].bw;
+      if (table_row(&p->t, p->nseries - 1) < 0) { lset_free(&d); return at_errf(e, "out of memory"); }
+      double oi = x->work / x->traffic;
+      cellnum(&p->t, 0, oi);
+      cellnum(&p->t, 1, x->work / x->latency_s);
+      cellf(&p->t, 2, "%s", d.designs.v[x->design]);
+      cellf(&p->t, 3, "%lld", (long long)x->seq);
+      cellf(&p->t, 4, "%s", x->bound);
+      cellnum(&p->t, 5, fmin(x->peak, x->bw * oi));   /* the roof above the point */
+    }
+  }
+  extraf(f, "peak = %.17g\nbw = %.17g\n", d.p[0].peak, d.p[0].bw);
+  if (!same)
+    snprintf(f->note, sizeof f->note, "The points' architectures differ; the roofs drawn are the first's "
+             "(each row's ceiling column is its own).");
+  lset_free(&d);
+  return 0;
+}
+
 /* engines: the cycle engine's latency over the analytical engine's, per
 ** design, model and length (drawn only when the database holds both). */
 static int build_engines(fig *f, rs_store *s, const char *engine, at_err *e) {
@@ -430,14 +596,13 @@ static int build_engines(fig *f, rs_store *s, const char *engine, at_err *e) {
   for (int m = 0; m < c.models.n; m++) {
     int am = names_find(&a.models, c.models.v[m]);
     if (am < 0) continue;
-    panel *p = panel_add(f, c.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, c.models.v[m]);
+    if (!p) break;
     int col_of[MAX_SERIES];
     table_cols(&p->t, "seq", NULL);
     for (int k = 0; k < c.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
       col_of[p->nseries] = k;
-      p->t.cols[p->t.ncols++] = strdup(c.designs.v[k]);
-      series_add(p, c.designs.v[k], design_lt(c.designs.v[k]));
+      design_col(p, c.designs.v[k]);
     }
     for (int i = 0; i < c.nseqs; i++) {
       char b[32];
@@ -463,8 +628,8 @@ static int build_energy(fig *f, rs_store *s, const char *engine, at_err *e) {
   if (load_defaults(s, engine, &d, e)) return -1;
   int flat = names_find(&d.designs, "flat"), nd = d.designs.n, unref = 0;
   for (int m = 0; m < d.models.n; m++) {
-    panel *p = panel_add(f, d.models.v[m]);
-    if (!p) { snprintf(f->note, sizeof f->note, "Only the first %d models are drawn.", MAX_PANELS); break; }
+    panel *p = model_panel(f, d.models.v[m]);
+    if (!p) break;
     table_cols(&p->t, "x", "seq", "design", NULL);
     for (int k = 0; k < SIM_C_COUNT; k++) {
       p->t.cols[p->t.ncols++] = strdup(sim_component_name[k]);
@@ -1124,6 +1289,24 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
                "latency, energy and area (the table lists every design); the line: the front of "
                "latency and area alone.",
       .build = build_explore },
+    { .name = "llm-util", .title = "LLM attention: 2D array utilization", .script = "llm.gp",
+      .ylab = "2D array utilization",
+      .about = "The LLM study (experiments/llm.yaml): the 2D array's utilization against the context "
+               "length, one panel per workload (prefill and decode are workloads of their own), one "
+               "line per design and setting (gqa-decode-fusemax B=8: batch 8).",
+      .build = build_llm_curve },
+    { .name = "llm-latency", .title = "LLM attention: latency", .script = "llm.gp",
+      .ylab = "latency (s)",
+      .about = "The same points' latency (one layer's attention, every head and request).",
+      .build = build_llm_curve },
+    { .name = "llm-roofline", .title = "LLM attention: roofline", .script = "roofline.gp",
+      .ylab = "attained 2D work (PE-cycles/s)",
+      .about = "Each LLM point's operational intensity (the 2D array's busy PE-cycles, its MACs and, on "
+               "FuseMax's array, its max, exp and add cycles, per DRAM byte) against the work it attained "
+               "per second, with "
+               "the architecture's ceilings: the 2D array's PEs x clock, and DRAM bandwidth x intensity. "
+               "A memory-bound point sits on the sloped roof; one bound by the 1D array sits below both.",
+      .build = build_llm_roofline },
     { .name = "engines", .title = "Cycle engine against analytical", .script = "speedup.gp",
       .ylab = "cycle-engine latency / analytical latency",
       .about = "The cycle-level engine's latency over the analytical engine's at the same point "

@@ -1,6 +1,8 @@
 /*
 ** sweep.c: loading sweep files.  A sweep is four lists (designs, models,
-** sequence lengths, variants); variants come either from `arch:`, the
+** sequence lengths, variants), or several such products (`parts:`, whose
+** lists are concatenated, each part keeping index ranges into them);
+** variants come either from `arch:`, the
 ** product of per-parameter lists, or from `variants:`, an explicit list of
 ** override sets (for parameters that move together, such as a square array
 ** and the buffer resized with it).  Everything is checked here, with the
@@ -154,18 +156,72 @@ static int load_mapped(rs_sweep *s, size_t i, const yt_node *x, at_err *e) {
   return 0;
 }
 
+/* `{design: FILE, set: {DENSITY: 0.1, W: 1K}}`: a mapping file, relative to
+** the sweep file's folder, with --set values for every point; stored under
+** FILE's name without its folder and .yaml, then " NAME=VALUE" per set, so
+** that the report draws each set as a design of its own. */
+static int load_design_set(rs_sweep *s, size_t i, const yt_node *x, at_err *e) {
+  static const char *const keys[] = { "design", "set", NULL };
+  const yt_node *n, *set;
+  const char *v;
+  rs_design_set *d = &s->dset[i];
+  if (yt_check_keys(x, keys, e) || yt_get(x, "design", &n, e) || yt_str(n, &v, e)) return -1;
+  if (strlen(v) >= 240) return yt_badval(n, e, "mapping file path too long");
+  char *dir = at_dirname(yt_file(n));
+  d->file = dir ? at_path_join(dir, v) : NULL;
+  free(dir);
+  if (!d->file) return at_errf(e, "out of memory");
+  const char *base = strrchr(v, '/') ? strrchr(v, '/') + 1 : v;
+  size_t bl = strlen(base);
+  if (bl > 5 && !strcmp(base + bl - 5, ".yaml")) bl -= 5;
+  char name[RS_SWEEP_NAME_MAX];
+  int k = snprintf(name, sizeof name, "%.*s", (int)bl, base);
+  if ((set = yt_find(x, "set"))) {
+    if (yt_expect_map(set, e)) return -1;
+    if (yt_len(set) == 0 || yt_len(set) > WL_MAX_SET)
+      return yt_errf(set, e, "expected 1 to %d NAME: VALUE entries", WL_MAX_SET);
+    for (size_t j = 0; j < yt_len(set); j++) {
+      const char *key = yt_key(set, j), *val = yt_scalar(yt_at(set, j));
+      const yt_node *vn = yt_at(set, j);
+      size_t kl = strlen(key);
+      if (kl == 0 || kl >= sizeof d->set[0].name || strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") != kl)
+        return yt_errf(yt_key_node(set, j), e, "expected a size name of at most %d letters, digits and _",
+                       (int)sizeof d->set[0].name - 1);
+      wl_size *z = &d->set[d->nset++];
+      memcpy(z->name, key, kl + 1);
+      at_err e2;
+      double f;
+      if (val && !wl_parse_seq(val, &z->value, &e2)) {
+        z->density = 0;
+      } else if (val && val[0] == '0' && val[1] == '.' && !yt_double(vn, &f, &e2) && f > 0 && f < 1) {
+        z->value = 0;
+        z->density = f;
+      } else {
+        return yt_badval(vn, e, "expected a positive size (64, 4K) or a density 0.DIGITS");
+      }
+      if (k < (int)sizeof name) k += snprintf(name + k, sizeof name - (size_t)k, " %s=%s", key, val);
+    }
+  }
+  if (k >= (int)sizeof name) return yt_errf(x, e, "design name with its sets too long");
+  if (!(s->designs[i] = strdup(name))) return at_errf(e, "out of memory");
+  return 0;
+}
+
 static int load_designs(rs_sweep *s, const yt_node *n, at_err *e) {
   size_t len;
   if (list_len(n, &len, e)) return -1;
   s->designs = calloc(len, sizeof *s->designs);
   s->design_where = calloc(len, sizeof *s->design_where);
   s->mapped = calloc(len, sizeof *s->mapped);
-  if (!s->designs || !s->design_where || !s->mapped) return at_errf(e, "out of memory");
+  s->dset = calloc(len, sizeof *s->dset);
+  if (!s->designs || !s->design_where || !s->mapped || !s->dset) return at_errf(e, "out of memory");
   for (size_t i = 0; i < len; i++) {
     const yt_node *x = list_at(n, i);
     const char *v;
     s->ndesigns = (int)i + 1;
-    if (yt_node_kind(x) == YT_MAP) {
+    if (yt_node_kind(x) == YT_MAP && yt_find(x, "design")) {
+      if (load_design_set(s, i, x, e)) return -1;
+    } else if (yt_node_kind(x) == YT_MAP) {
       if (load_mapped(s, i, x, e)) return -1;
     } else {
       if (yt_str(x, &v, e)) return -1;
@@ -270,48 +326,106 @@ static int load_variants(rs_sweep *s, const yt_node *n, at_err *e) {
   return check_dups(n, s->variants, len, sizeof *s->variants, cmp_ov, e);
 }
 
+/* One product (the whole file, or one entry of `parts:`) into s's lists. */
+static int load_product(rs_sweep *s, const yt_node *root, at_err *e) {
+  const yt_node *n;
+  if (yt_get(root, "designs", &n, e) || load_designs(s, n, e)) return -1;
+  if (yt_get(root, "models", &n, e) || load_models(s, n, e)) return -1;
+  if (yt_get(root, "seq_lens", &n, e) || load_seqs(s, n, e)) return -1;
+  const yt_node *arch = yt_find(root, "arch"), *var = yt_find(root, "variants");
+  if (arch && var) return yt_errf(var, e, "give either arch (a product of lists) or variants (a list), not both");
+  if (arch) {
+    if (yt_expect_map(arch, e) || load_arch(s, arch, e)) return -1;
+  } else if (var) {
+    if (load_variants(s, var, e)) return -1;
+  } else {
+    if (!(s->variants = calloc(1, sizeof *s->variants))) return at_errf(e, "out of memory");
+    s->nvariants = 1;
+  }
+  int64_t total = s->ndesigns;
+  if (at_smul64(total, s->nmodels, &total) || at_smul64(total, s->nseqs, &total) ||
+      at_smul64(total, s->nvariants, &total) || total > RS_SWEEP_MAX_POINTS)
+    return yt_errf(root, e, "more than %lld points", RS_SWEEP_MAX_POINTS);
+  s->npoints = total;
+  return 0;
+}
+
+/* Grows *v (n items of size bytes) by the m items of add. */
+static int concat(void *v, size_t n, const void *add, size_t m, size_t size) {
+  void **p = v;
+  char *x = realloc(*p, (n + m) * size + 1);
+  if (!x) return -1;
+  if (m) memcpy(x + n * size, add, m * size);
+  *p = x;
+  return 0;
+}
+
+/* Moves part t's lists to the end of s's and records the part. */
+static int add_part(rs_sweep *s, rs_sweep *t, at_err *e) {
+  rs_sweep_part pt = { s->ndesigns, t->ndesigns, s->nmodels, t->nmodels, s->nseqs, t->nseqs,
+                       s->nvariants, t->nvariants, s->npoints, t->npoints };
+  if (s->npoints + t->npoints > RS_SWEEP_MAX_POINTS) return at_errf(e, "%s: more than %lld points", s->file, RS_SWEEP_MAX_POINTS);
+  size_t nd = (size_t)s->ndesigns, md = (size_t)t->ndesigns;
+  if (concat(&s->designs, nd, t->designs, md, sizeof *s->designs) ||
+      concat(&s->design_where, nd, t->design_where, md, sizeof *s->design_where) ||
+      concat(&s->mapped, nd, t->mapped, md, sizeof *s->mapped) ||
+      concat(&s->dset, nd, t->dset, md, sizeof *s->dset) ||
+      concat(&s->models, (size_t)s->nmodels, t->models, (size_t)t->nmodels, sizeof *s->models) ||
+      concat(&s->seqs, (size_t)s->nseqs, t->seqs, (size_t)t->nseqs, sizeof *s->seqs) ||
+      concat(&s->variants, (size_t)s->nvariants, t->variants, (size_t)t->nvariants, sizeof *s->variants) ||
+      concat(&s->parts, (size_t)s->nparts, &pt, 1, sizeof pt))
+    return at_errf(e, "out of memory");
+  /* the strings now belong to s; a mapped design's base points into its name */
+  for (size_t i = 0; i < md; i++)
+    if (s->mapped[nd + i].on) s->mapped[nd + i].base = s->designs[nd + i] + 7;
+  t->ndesigns = 0;
+  s->ndesigns += pt.ndesigns;
+  s->nmodels += pt.nmodels;
+  s->nseqs += pt.nseqs;
+  s->nvariants += pt.nvariants;
+  s->npoints += pt.npoints;
+  s->nparts++;
+  return 0;
+}
+
 int rs_sweep_load(const char *path, rs_sweep **out, at_err *e) {
   static const char *const keys[] = { "name", "description", "designs", "models", "seq_lens",
-                                      "arch", "variants", NULL };
+                                      "arch", "variants", "parts", NULL };
+  static const char *const pkeys[] = { "designs", "models", "seq_lens", "arch", "variants", NULL };
   *out = NULL;
   yt_doc *doc;
   if (yt_load(path, &doc, e)) return -1;
-  rs_sweep *s = calloc(1, sizeof *s);
+  rs_sweep *s = calloc(1, sizeof *s), *t = NULL;
   if (!s || !(s->file = strdup(path))) { free(s); yt_free(doc); return at_errf(e, "out of memory"); }
-  const yt_node *root = yt_root(doc), *n;
+  const yt_node *root = yt_root(doc), *parts;
   const char *text;
   /* name and description are for people; they must still be text. */
   if (yt_check_keys(root, keys, e) || yt_opt_str(root, "name", &text, e) < 0 ||
       yt_opt_str(root, "description", &text, e) < 0)
     goto fail;
-  if (yt_get(root, "designs", &n, e) || load_designs(s, n, e)) goto fail;
-  if (yt_get(root, "models", &n, e) || load_models(s, n, e)) goto fail;
-  if (yt_get(root, "seq_lens", &n, e) || load_seqs(s, n, e)) goto fail;
-  const yt_node *arch = yt_find(root, "arch"), *var = yt_find(root, "variants");
-  if (arch && var) {
-    yt_errf(var, e, "give either arch (a product of lists) or variants (a list), not both");
-    goto fail;
+  if ((parts = yt_find(root, "parts"))) {
+    for (int k = 0; pkeys[k]; k++)
+      if (yt_find(root, pkeys[k])) {
+        yt_errf(yt_find(root, pkeys[k]), e, "give the lists inside each of parts, not beside them");
+        goto fail;
+      }
+    if (yt_expect_seq(parts, e)) goto fail;
+    if (yt_len(parts) == 0) { yt_errf(parts, e, "empty list"); goto fail; }
   }
-  if (arch) {
-    if (yt_expect_map(arch, e) || load_arch(s, arch, e)) goto fail;
-  } else if (var) {
-    if (load_variants(s, var, e)) goto fail;
-  } else {
-    if (!(s->variants = calloc(1, sizeof *s->variants))) { at_errf(e, "out of memory"); goto fail; }
-    s->nvariants = 1;
+  for (size_t i = 0; i < (parts ? yt_len(parts) : 1); i++) {
+    const yt_node *p = parts ? yt_at(parts, i) : root;
+    if (parts && yt_check_keys(p, pkeys, e)) goto fail;
+    if (!(t = calloc(1, sizeof *t)) || !(t->file = strdup(path))) { at_errf(e, "out of memory"); goto fail; }
+    if (load_product(t, p, e) || add_part(s, t, e)) goto fail;
+    rs_sweep_free(t);
+    t = NULL;
   }
-  int64_t total = s->ndesigns;
-  if (at_smul64(total, s->nmodels, &total) || at_smul64(total, s->nseqs, &total) ||
-      at_smul64(total, s->nvariants, &total) || total > RS_SWEEP_MAX_POINTS) {
-    yt_errf(root, e, "more than %lld points", RS_SWEEP_MAX_POINTS);
-    goto fail;
-  }
-  s->npoints = total;
   yt_free(doc);
   *out = s;
   return 0;
 fail:
   yt_free(doc);
+  rs_sweep_free(t);
   rs_sweep_free(s);
   return -1;
 }
@@ -321,10 +435,13 @@ void rs_sweep_free(rs_sweep *s) {
   for (int i = 0; i < s->ndesigns; i++) {
     free(s->designs[i]);
     free(s->design_where[i]);
+    if (s->dset) free(s->dset[i].file);
   }
   free(s->designs);
   free(s->design_where);
   free(s->mapped);
+  free(s->dset);
+  free(s->parts);
   free(s->models);
   free(s->seqs);
   free(s->variants);
@@ -333,12 +450,16 @@ void rs_sweep_free(rs_sweep *s) {
 }
 
 rs_sweep_point rs_sweep_at(const rs_sweep *s, int64_t i) {
+  int k = 0;
+  while (k + 1 < s->nparts && i >= s->parts[k + 1].first) k++;
+  const rs_sweep_part *t = &s->parts[k];
+  i -= t->first;
   rs_sweep_point p;
-  p.variant = (int)(i % s->nvariants);
-  i /= s->nvariants;
-  p.seq = (int)(i % s->nseqs);
-  i /= s->nseqs;
-  p.model = (int)(i % s->nmodels);
-  p.design = (int)(i / s->nmodels);
+  p.variant = t->variant0 + (int)(i % t->nvariants);
+  i /= t->nvariants;
+  p.seq = t->seq0 + (int)(i % t->nseqs);
+  i /= t->nseqs;
+  p.model = t->model0 + (int)(i % t->nmodels);
+  p.design = t->design0 + (int)(i / t->nmodels);
   return p;
 }

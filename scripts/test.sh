@@ -130,6 +130,12 @@ stage_valgrind() {
   vg 0 . "$bin" run --mapping mappings/gqa-fusemax.yaml --model llama31-8b --seq 4K --json
   vg 0 . "$bin" run --mapping mappings/gqa-decode-fusemax.yaml --model llama31-70b-decode --seq 32K --engine cycle --json
   vg 0 . "$bin" run --mapping mappings/mla-decode-fusemax.yaml --model deepseek-v3-decode --seq 32K --json
+  # the attention variants: a density and a pattern file in both engines, crosscheck on mapping files
+  vg 0 . "$bin" run --mapping mappings/blocksparse-fusemax.yaml --model llama31-8b --seq 4K --set DENSITY=0.1 --engine cycle --json
+  vg 0 . "$bin" run --mapping tests/sim/cycle/blocksparse-file.yaml --model llama31-8b --seq 1K \
+    --mask BM=tests/einsum/patterns/causal4x4.txt --json
+  vg 0 . "$bin" crosscheck --designs mappings/causal-fusemax.yaml,mappings/streaming-flat.yaml --models llama31-8b \
+    --seqs 2K --set SINK=1,WIN=2
   # the cycle engine: fast-forward on a paper point, --full on a small one, the GEMM, the cross-check
   vg 0 . "$bin" run --design fusemax --model xlm --seq 64K --engine cycle --json
   vg 0 . "$bin" run --design arch --model tests/sim/cycle/tiny.yaml --seq 512 --rows 8 --cols 8 --width-1d 8 --engine cycle --full
@@ -162,6 +168,8 @@ stage_valgrind() {
   db=$(mktemp -d)
   vg 0 . "$bin" sweep tests/results/sweeps/small.yaml --db "$db/v.db"
   vg 0 . "$bin" export --db "$db/v.db" --json
+  vg 0 . "$bin" sweep tests/results/sweeps/llm-small.yaml --db "$db/l.db"
+  vg 0 . "$bin" report --db "$db/l.db" --out "$db/rep"
   rm -rf "$db"
   # every bad input: refused with status 2, nothing leaked
   for f in tests/einsum/bad/*.einsum; do

@@ -120,6 +120,18 @@ int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const ui
   return 0;
 }
 
+/* f bytes of einsum x's reads of t at residency `at`, scaled to the
+** positions whose block x keeps a point in (skip.c): each position moves
+** the same bytes, f / total of them. */
+static int kept_reads(const sc_phase *ph, int x, int t, int at, uint64_t *f, at_err *e) {
+  uint64_t kept, total;
+  if (sim_read_count(ph, x, t, at, &kept, &total, e)) return -1;
+  if (*f % total) return at_errf(e, "reads of %s: %llu bytes over %llu tile positions", ph->c->tensors[t].name,
+                                 (unsigned long long)*f, (unsigned long long)total);
+  *f = *f / total * kept;
+  return 0;
+}
+
 /* Adds one phase's DRAM and buffer bytes (and buffer rows) to a. */
 int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
   const es_cascade *c = ph->c;
@@ -134,6 +146,7 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
       return at_errf(e, "bytes of tensor %s overflow 64 bits", tn);
     uint64_t dram_r = 0, dram_w = 0, buf_r = 0, buf_w = 0, shared = 0;
     int staged = st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0);
+    int masked = sim_read_maskable(ph, t);   /* DRAM reads of masked tiles skipped */
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
       const es_einsum *E = &c->einsums[se->einsum];
@@ -146,6 +159,7 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
       if (st->home == SC_DRAM) {
         if (refetch(ph, se, t, st->keep_at, &f, e)) return -1;
         if (at_mul64(f, bytes, &f)) goto overflow;
+        if (masked && kept_reads(ph, x, t, st->keep_at, &f, e)) return -1;
         if (st->keep_at >= 0) { if (f > shared) shared = f; }
         else if (at_add64(dram_r, f, &dram_r)) goto overflow;
       }

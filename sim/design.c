@@ -15,6 +15,9 @@ struct sim_design {
   hw_arch *arch;
   int nelide;                                  /* sim_design_set_elision */
   char elide_tensor[SIM_MAX_ELIDE][SIM_NAME_MAX], elide_part[SIM_MAX_ELIDE][SIM_NAME_MAX];
+  int nmask;                        /* sim_design_set_mask */
+  char mask[SIM_MAX_MASKS][ES_MAX_NAME];
+  char *mask_path[SIM_MAX_MASKS];
 };
 
 /* NAMES-BEGIN: the shipped designs' names, for lookup, --help and errors */
@@ -62,8 +65,36 @@ int sim_design_set_energy(sim_design *d, const char *path, at_err *e) {
   return hw_set_energy(d->arch, path, e);
 }
 
+int sim_design_set_mask(sim_design *d, const char *name, const char *path, at_err *e) {
+  if (d->nmask == SIM_MAX_MASKS) return at_errf(e, "--mask: at most %d masks", SIM_MAX_MASKS);
+  if (strlen(name) == 0 || strlen(name) >= ES_MAX_NAME) return at_errf(e, "--mask: bad mask name '%s'", name);
+  if (!(d->mask_path[d->nmask] = strdup(path))) return at_errf(e, "out of memory");
+  snprintf(d->mask[d->nmask++], ES_MAX_NAME, "%s", name);
+  return 0;
+}
+
+/* After binding: each phase's file masks get their patterns, read again at
+** every point (a pattern's size follows the point's tiles); every mask
+** given must belong to some phase (a file mask left without a pattern is
+** the engines' error: es_points_in refuses it, located at the mask). */
+static int load_masks(const sim_design *d, sc_schedule *s, at_err *e) {
+  for (int k = 0; k < d->nmask; k++) {
+    int used = 0;
+    for (int i = 0; i < s->nphases; i++) {
+      es_cascade *c = s->phase[i].c;
+      int t = es_find_tensor(c, d->mask[k]);
+      if (t < 0 || !c->tensors[t].is_mask) continue;
+      if (es_mask_load(c, d->mask[k], d->mask_path[k], e)) return -1;
+      used = 1;
+    }
+    if (!used) return at_errf(e, "--mask: no cascade of %s has a mask named '%s'", map_path(d->map), d->mask[k]);
+  }
+  return 0;
+}
+
 void sim_design_free(sim_design *d) {
   if (!d) return;
+  for (int k = 0; k < d->nmask; k++) free(d->mask_path[k]);
   map_free(d->map);
   hw_free(d->arch);
   free(d);
@@ -196,7 +227,7 @@ int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, cons
   sc_schedule *s = malloc(sizeof *s);
   int rc = -1;
   if (!s) { at_errf(e, "out of memory"); goto done; }
-  if (map_bind(d->map, a, w, seq_len, s, e) || apply_elision(d, s, e)) goto done;
+  if (map_bind(d->map, a, w, seq_len, s, e) || apply_elision(d, s, e) || load_masks(d, s, e)) goto done;
   if (eng->run(s, o, r, e)) {
     /* the engine knows the schedule, not which file and point it came from */
     at_err inner = *e;

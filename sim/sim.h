@@ -126,6 +126,13 @@ int sim_design_find(const char *name, sim_design **out, at_err *e);
 int sim_design_find_on(const char *name, const char *arch_path, sim_design **out, at_err *e);
 /* Replaces the design's energy table (the file at path, as `--energy`). */
 int sim_design_set_energy(sim_design *d, const char *path, at_err *e);
+/* The pattern of a block mask declared `mask NAME[..] file` in the design's
+** cascades, read from path (einsum/README.md, "Masks") at every evaluation,
+** once binding has given the mask its sizes.  At most SIM_MAX_MASKS; an
+** evaluation fails if no cascade has such a mask, or if a file mask has no
+** pattern.  Returns 0, or -1 with e filled. */
+#define SIM_MAX_MASKS 8
+int sim_design_set_mask(sim_design *d, const char *name, const char *path, at_err *e);
 void sim_design_free(sim_design *d);
 /* A design of mapping m (which it takes, also on failure) on a copy of
 ** base's architecture: how a mapping the mapper found is evaluated

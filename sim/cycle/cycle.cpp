@@ -117,6 +117,8 @@ struct Mover {
   std::vector<int> zero;    /* levels it iterates inside its moving loops: a move when all are at 0 */
   std::vector<int> pin;     /* levels whose indices fix which tile moves */
   uint64_t mult = 1;        /* moves per firing: its own loops that re-fetch the tile */
+  std::vector<int> mlv;     /* a DRAM read of masked tiles is skipped (skip.c): the levels fixing its block; */
+  bool masked = false;      /* ... set when the rule applies */
 };
 
 /* How tensor t's dims map to levels: rank, whether it is the iterative
@@ -531,6 +533,13 @@ int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
         for (int l : mv.zero) moves &= idx(k, l) == 0;
       }
       if (!moves) continue;
+      if (mv.masked) {   /* a read of a tile its reader keeps no point of: none */
+        uint64_t ix[SC_MAX_LOOPS];
+        int in;
+        for (size_t i = 0; i < mv.mlv.size(); i++) ix[i] = idx(k, mv.mlv[i]);
+        if (sim_read_kept(ph, mv.x, mv.mlv.data(), ix, (int)mv.mlv.size(), &in, e)) return -1;
+        if (!in) continue;
+      }
       uint64_t b;
       bool bad = at_mul64(tensor_tile(t, k, mv.pin), mv.mult, &b);
       switch (mv.kind) {
@@ -805,6 +814,11 @@ static int add_mover(Phase &P, const std::vector<int> &level_of, int t, int x, M
     } else if (lv >= 0) {
       mv.zero.push_back(lv);
     }
+  }
+  if ((kind == MV_FETCH || kind == MV_STREAM) && sim_read_maskable(ph, t)) {
+    int lv[SC_MAX_LOOPS];
+    mv.mlv.assign(lv, lv + sim_read_pins(ph, x, t, at, lv));
+    mv.masked = true;
   }
   P.movers.push_back(mv);
   return 0;

@@ -3,7 +3,8 @@
 ** only: no point is evaluated and no database opened.  The input is written
 ** as experiments/fuzz-sweep.yaml of the data-tree mirror.  Invariants: a
 ** refusal is located and returns no sweep; an accepted one has non-empty
-** lists whose product is npoints (at most RS_SWEEP_MAX_POINTS), every
+** lists, in parts whose products sum to npoints (at most
+** RS_SWEEP_MAX_POINTS), every
 ** point maps to indices inside the lists, and every override is unset or
 ** positive.
 */
@@ -28,10 +29,23 @@ static void check_point(const rs_sweep *s, int64_t i) {
 static void check_sweep(const rs_sweep *s) {
   if (s->ndesigns < 1 || s->nmodels < 1 || s->nseqs < 1 || s->nvariants < 1)
     fz_fail(T, "an accepted sweep", "has an empty list");
-  int64_t n = (int64_t)s->ndesigns * s->nmodels;
-  if (__builtin_mul_overflow(n, (int64_t)s->nseqs * s->nvariants, &n) || n != s->npoints ||
+  /* each part's lists lie inside the concatenated ones, in order; its
+  ** points follow the previous part's; npoints is the sum of the products */
+  int64_t n = 0;
+  int d = 0, m = 0, q = 0, nv = 0;
+  if (s->nparts < 1) fz_fail(T, "an accepted sweep", "has no part");
+  for (int k = 0; k < s->nparts; k++) {
+    const rs_sweep_part *pt = &s->parts[k];
+    int64_t prod = (int64_t)pt->ndesigns * pt->nmodels;
+    if (pt->design0 != d || pt->model0 != m || pt->seq0 != q || pt->variant0 != nv || pt->first != n ||
+        pt->ndesigns < 1 || pt->nmodels < 1 || pt->nseqs < 1 || pt->nvariants < 1 ||
+        __builtin_mul_overflow(prod, (int64_t)pt->nseqs * pt->nvariants, &prod) || prod != pt->npoints)
+      fz_fail(T, "parts", "a part's ranges or point count do not follow the previous part's");
+    d += pt->ndesigns, m += pt->nmodels, q += pt->nseqs, nv += pt->nvariants, n += prod;
+  }
+  if (d != s->ndesigns || m != s->nmodels || q != s->nseqs || nv != s->nvariants || n != s->npoints ||
       n > RS_SWEEP_MAX_POINTS)
-    fz_fail(T, "npoints", "is not the product of the list lengths, or above the bound");
+    fz_fail(T, "npoints", "is not the sum of the parts' products of list lengths, or above the bound");
   for (int i = 0; i < s->ndesigns; i++)
     if (!s->designs[i][0] || !s->design_where[i][0]) fz_fail(T, "design", "empty name or location");
   for (int i = 0; i < s->nseqs; i++)

@@ -20,7 +20,11 @@
 static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "unfused", "linear-fusemax",
                                        "linear-flat", "gemm-os", "gemm-os-scalesim",
                                        "cascade-artifact", "gqa-fusemax",
-                                       "gqa-decode-fusemax", "mla-decode-fusemax", NULL };
+                                       "gqa-decode-fusemax", "mla-decode-fusemax",
+                                       "causal-fusemax", "window-fusemax", "blocksparse-fusemax",
+                                       "streaming-fusemax", "strided-fusemax", "decode-fusemax",
+                                       "causal-flat", "window-flat", "blocksparse-flat",
+                                       "streaming-flat", "strided-flat", "decode-flat", NULL };
 
 static char *slurp(const char *path) {
   char *buf;

@@ -64,6 +64,15 @@ expect 2 '^bad/zero-rows.yaml:6:13: arch.rows_2d\[0\]: expected a number of PEs 
 expect 2 "^bad/unknown-design.yaml:2:20: designs\[1\]: unknown design 'fusemux'" \
   "$A" sweep bad/unknown-design.yaml --db "$good"
 expect 2 "^bad/absent.yaml: No such file or directory$" "$A" sweep bad/absent.yaml --db "$good"
+# parts: and {design: FILE, set: ..} entries
+expect 2 '^bad/parts-beside.yaml:2:10: designs: give the lists inside each of parts, not beside them$' \
+  "$A" sweep bad/parts-beside.yaml --db "$good"
+expect 2 '^bad/parts-key.yaml:3:42: parts\[0\].seq_len: unknown field \(did you mean "seq_lens"\?\)$' \
+  "$A" sweep bad/parts-key.yaml --db "$good"
+expect 2 '^bad/set-bad-value.yaml:3:73: designs\[0\].set.DENSITY: expected a positive size \(64, 4K\) or a density 0.DIGITS, got "1.5"$' \
+  "$A" sweep bad/set-bad-value.yaml --db "$good"
+expect 2 '^bad/set-no-file.yaml:3:5: designs\[0\]: bad/../../../mappings/nope.yaml: No such file or directory$' \
+  "$A" sweep bad/set-no-file.yaml --db "$good"
 
 # Bad options.
 expect 2 "^--shard: must be I/N, whole numbers with 0 <= I < N <= 1048576, got '3/3'$" \

@@ -13,7 +13,7 @@ db=$T/r.db
 grep -q "the engine rejected [0-9]* points" "$T/arch.err" || fail "small-arch.yaml should have rejected points"
 out=$T/report
 "$A" report --db "$db" --out "$out" > "$T/report.out"
-grep -q "6 figures drawn, 1 without data" "$T/report.out" || fail "report: $(cat "$T/report.out")"
+grep -q "6 figures drawn, 4 without data" "$T/report.out" || fail "report: $(cat "$T/report.out")"
 for f in $figs; do
   file -b "$out/$f.png" | grep -q '^PNG image data, [0-9]* x [0-9]*' || fail "$f.png is not a PNG"
   file -b "$out/$f.svg" | grep -q '^SVG Scalable Vector Graphics image' || fail "$f.svg is not an SVG"
@@ -37,7 +37,7 @@ awk -v u="$u" -F'\t' '$1 == 16384 { d = $4 - u; if (d < 0) d = -d; exit !(d < 1e
 db2=$T/arch-only.db
 "$A" sweep "$S/small-arch.yaml" --db "$db2" 2> /dev/null
 "$A" report --db "$db2" --out "$T/r2" > "$T/r2.out"
-grep -q "2 figures drawn, 5 without data" "$T/r2.out" || fail "arch-only report: $(cat "$T/r2.out")"
+grep -q "2 figures drawn, 8 without data" "$T/r2.out" || fail "arch-only report: $(cat "$T/r2.out")"
 for f in util-2d util-1d energy; do
   [ ! -e "$T/r2/$f.png" ] || fail "$f.png drawn without data"
   grep -A4 "id=\"$f\"" "$T/r2/index.html" | grep -q "No points on the designs' own architectures" \

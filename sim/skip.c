@@ -1,0 +1,109 @@
+/*
+** skip.c: masked tiles move no data.  With predicates or block masks, a
+** DRAM read of an input's tile (a fetch into the buffer, a streamed read)
+** is skipped, with its fill, when the one Einsum that reads the input keeps no point in
+** the block the read's pinning loops fix: K and V tiles above the causal
+** diagonal, outside a window or in a masked block never leave DRAM.  One
+** rule for both engines: the analytical engine counts the kept positions
+** (sim_read_count), the cycle engine asks at each move (sim_read_kept).
+*/
+#include "sim_int.h"
+
+#include <string.h>
+
+/* Most positions the analytical engine enumerates for one read (a 1M-token
+** causal phase on 256-wide tiles has 2^24 K-tile positions per head). */
+#define SKIP_MAX_POSITIONS ((uint64_t)1 << 26)
+
+int sim_read_maskable(const sc_phase *ph, int t) {
+  const es_cascade *c = ph->c;
+  if (!es_has_preds(c) || !c->tensors[t].is_input || c->tensors[t].is_mask || c->tensors[t].iter_dim >= 0) return 0;
+  /* a `ceil` part's tail tiles move fewer bytes than the others: the
+  ** analytical engine's count assumes equal tiles */
+  for (int p = 1; p < ph->nparts; p++)
+    if (ph->part[p].block) return 0;
+  int readers = 0;
+  for (int x = 0; x < ph->ne; x++) readers += sim_reads(c->einsums[ph->e[x].einsum].rhs, t) != 0;
+  return readers == 1;   /* a fetch shared by readers of different nests would need a per-tile max */
+}
+
+int sim_read_pins(const sc_phase *ph, int x, int t, int at, int *lv) {
+  const sc_einsum *se = &ph->e[x];
+  int n = se->nloop, inner = -1, np = 0;
+  if (at >= 0)
+    for (int i = 0; i < se->nloop; i++)
+      if (se->loop[i] == at) { n = i + 1; break; }
+  for (int i = 0; i < n; i++)
+    if (ph->part[se->loop[i]].size > 1 && sc_relevant(ph, se->loop[i], t)) inner = i;
+  /* as the cycle engine's movers: the shared loops out to the innermost
+  ** one that indexes t fix which tile moves (the batch loop aside: no
+  ** predicate reads it) */
+  for (int i = 0; i <= inner; i++)
+    for (int k = 0; k < ph->nshared; k++)
+      if (ph->shared[k] == se->loop[i]) lv[np++] = k + 1;
+  return np;
+}
+
+int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx, int n, int *kept, at_err *e) {
+  const es_cascade *c = ph->c;
+  es_range rg;
+  es_range_full(c, &rg);
+  for (int r = 0; r < c->nranks; r++) {
+    int64_t lo = 0, per = c->ranks[r].size;
+    int pinned = 0;
+    for (int i = 0; i < n; i++) {
+      int p = ph->shared[lv[i] - 1];
+      const sc_part *sp = &ph->part[p];
+      if (sp->rank != r || !sc_uses(ph, x, p)) continue;
+      per /= sp->size;
+      lo += (int64_t)idx[i] * per;
+      pinned = 1;
+    }
+    if (!pinned) continue;
+    rg.lo[r] = lo;
+    rg.hi[r] = lo + per < c->ranks[r].size ? lo + per : c->ranks[r].size;
+  }
+  uint64_t pts;
+  if (es_points(c, ph->e[x].einsum, &rg, &pts, e)) return -1;
+  *kept = pts > 0;
+  return 0;
+}
+
+/* Whether a predicate or mask can tell apart the blocks of rank r: it
+** names r, the rank r was split from, or a part of r. */
+static int pred_rank(const es_cascade *c, int r) {
+  uint32_t named = 0;
+  for (int i = 0; i < c->npreds; i++) named |= c->preds[i].ranks;
+  for (int q = 0; q < c->nranks; q++)
+    if ((named >> q & 1) && (q == r || c->ranks[r].parent == q || c->ranks[q].parent == r)) return 1;
+  return 0;
+}
+
+int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e) {
+  int pins[SC_MAX_LOOPS], lv[SC_MAX_LOOPS];
+  int np = sim_read_pins(ph, x, t, at, pins), n = 0;
+  uint64_t idx[SC_MAX_LOOPS] = { 0 }, all = 1, same = 1;
+  /* a level no predicate can tell apart (a head, say) repeats the others'
+  ** answer: enumerate the rest, multiply by it */
+  for (int i = 0; i < np; i++) {
+    const sc_part *sp = &ph->part[ph->shared[pins[i] - 1]];
+    int tells = pred_rank(ph->c, sp->rank) && sc_uses(ph, x, ph->shared[pins[i] - 1]);
+    if (tells) lv[n++] = pins[i];
+    if (at_mul64(tells ? all : same, (uint64_t)sp->size, tells ? &all : &same) || all > SKIP_MAX_POSITIONS)
+      return at_errf(e, "reads of %s: more than %llu tile positions to check against the predicates",
+                     ph->c->tensors[t].name, (unsigned long long)SKIP_MAX_POSITIONS);
+  }
+  uint64_t in_all = 0;
+  for (uint64_t k = 0; k < all; k++) {
+    int in;
+    if (sim_read_kept(ph, x, lv, idx, n, &in, e)) return -1;
+    in_all += (uint64_t)in;
+    for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
+      if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
+      idx[i] = 0;
+    }
+  }
+  if (at_mul64(all, same, total) || at_mul64(in_all, same, kept))
+    return at_errf(e, "reads of %s: tile positions overflow 64 bits", ph->c->tensors[t].name);
+  return 0;
+}
