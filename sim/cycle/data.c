@@ -1,0 +1,702 @@
+/*
+** data.c: the value model of the cycle engine's data mode (data.h).  The
+** struct to understand first is sim_data; then dm_prog (an Einsum's point
+** compiled to PE operations), sim_data_fire (one firing: points to PEs,
+** PEs to operation streams) and run_streams (the streams through the bank,
+** edge by edge).  Every value is a dm_cell: its fp16 bits and a bound on
+** its distance from the exact value (running error analysis, sim/README.md
+** "Data mode"), so the comparison's tolerance is derived per element, not
+** chosen.
+*/
+#include "data.h"
+#include "einsum_int.h"
+#include "fp16.h"
+#include "pe_bank.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DM_U     (1.0 / 2048.0)          /* fp16 unit roundoff, 2^-11 */
+#define DM_ETA   (1.0 / 33554432.0)      /* half the least subnormal, 2^-25: rounding's absolute floor */
+#define DM_EXP_REL 2.6e-3                /* exp's relative error on [-9.70, 0] (rtl/README.md) */
+#define DM_EXP_ABS (2.6 / 16777216.0)    /* its absolute error below (2.6 * 2^-24) */
+#define DM_MAXP  16                      /* most PE operations one point compiles to */
+#define DM_MAXA  16                      /* most tensor accesses in one expression */
+
+/* A value: fp16 bits and a bound on |value - exact| (exact: the cascade
+** evaluated in real arithmetic on the unrounded inputs). */
+typedef struct dm_cell {
+  double err;                 /* bound, same unit as the value */
+  uint16_t h;                 /* fp16 bits */
+} dm_cell;
+
+/* An operand of a compiled operation. */
+enum { OP_ACCESS, OP_CONST, OP_TEMP, OP_ACC };
+typedef struct dm_opnd {
+  uint8_t kind;               /* OP_* */
+  uint8_t neg;                /* 1: sign flipped on the way in (free: a wire) */
+  int16_t ref;                /* ACCESS: access index; CONST: constant; TEMP: operation */
+} dm_opnd;
+
+typedef struct dm_pop {
+  uint8_t op;                 /* enum pe_op */
+  dm_opnd a, b, c;            /* c only for MAC */
+} dm_pop;
+
+/* One temporal or spatial part of an Einsum inside a tile. */
+typedef struct dm_loop {
+  int part;                   /* index in the phase's parts */
+  int rank;                   /* cascade rank the part tiles */
+  int64_t size;               /* iterations (PEs if spatial) */
+  int64_t stride;             /* rank elements one iteration moves */
+} dm_loop;
+
+/* An Einsum compiled for the PEs: one point's operations and how a tile's
+** points map to PEs. */
+enum { CB_NONE, CB_SUM, CB_MAX };
+typedef struct dm_prog {
+  int nop;
+  dm_pop pop[DM_MAXP];        /* the last one's result is the point's value, combined */
+  int nacc;
+  const es_access *acc[DM_MAXA];
+  int nconst;
+  dm_cell konst[DM_MAXA];
+  int combine;                /* CB_*: how points fold into their output element */
+  int nt;
+  dm_loop tl[SC_MAX_LOOPS];   /* temporal parts inside the tile, outermost first */
+  dm_loop sp[2];              /* rows, cols; size 1 if none */
+  int sred;                   /* a spatial part is a reduced rank: per-PE partials, then a chain */
+  uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
+  int array;
+  int64_t cols;               /* the array's columns: bank index = row * cols + col */
+} dm_prog;
+
+typedef struct dm_tensor {
+  dm_cell *v;                 /* n cells per batch item (inputs: one copy) */
+  int64_t stride[ES_MAX_DIMS];
+  uint64_t n;                 /* cells per batch item */
+  int shared;                 /* an input: every batch item reads the same cells */
+} dm_tensor;
+
+/* One in-flight or queued PE operation, its operands resolved to cells. */
+typedef struct dm_op {
+  const dm_cell *a, *b, *c;   /* NULL: the PE's own out register (a's only for c) */
+  dm_cell *dst;
+  int32_t *stage;             /* a chain step: waits until *stage == need */
+  int32_t need;
+  uint8_t op;
+  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
+  uint8_t reg;                /* bit 2: c is the PE's out register */
+} dm_op;
+
+struct sim_data {
+  const sc_schedule *s;
+  const sc_phase *ph;
+  const es_cascade *c;
+  uint64_t batch;
+  dm_tensor *t;               /* per cascade tensor */
+  dm_prog p[SC_MAX_EINSUMS];  /* per phase Einsum */
+  pe_bank *bank[HW_MAX_ARRAYS];
+  es_values ref;              /* the reference interpreter's values */
+  /* per-firing scratch, sized at open for the largest firing */
+  dm_op *ops;                 /* npe_max x cap */
+  uint64_t cap;               /* operations per PE */
+  uint32_t *cnt;              /* per PE */
+  dm_cell *temp;              /* per PE x DM_MAXP */
+  dm_cell *part;              /* spatial reductions: per PE x slot */
+  uint8_t *touched;
+  dm_cell **slot_cell;        /* per slot: its output cell */
+  int32_t *stage;             /* per slot */
+  uint64_t slots_max;
+  const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
+  dm_op **inflight;
+  double *bound, *regerr;     /* per PE: the in-flight result's bound; the out register's */
+  uint32_t *head;
+  pe_in *in;
+  int npe_max;
+  uint64_t edges;             /* PE-edges stepped */
+  int64_t cycle;              /* engine cycle of the current firing's first edge */
+};
+
+static uint16_t h_of(double x) { return fp16_from_double(x); }
+
+/* ---- compiling an Einsum ------------------------------------------------ */
+
+static int refuse(at_err *e, const es_cascade *c, const es_expr *x, const char *why) {
+  return at_errf(e, "%s:%d:%d: data mode cannot run this expression on the PEs: %s", c->file, x->loc.line,
+                 x->loc.col, why);
+}
+
+static int emit(dm_prog *p, int op, dm_opnd a, dm_opnd b, dm_opnd c, dm_opnd *out, const es_cascade *cs,
+                const es_expr *x, at_err *e) {
+  if (p->nop == DM_MAXP) return refuse(e, cs, x, "more than 16 PE operations per point");
+  p->pop[p->nop] = (dm_pop){ (uint8_t)op, a, b, c };
+  *out = (dm_opnd){ OP_TEMP, 0, (int16_t)p->nop++ };
+  return 0;
+}
+
+static int konst(dm_prog *p, double v, dm_opnd *out, const es_cascade *c, const es_expr *x, at_err *e) {
+  if (p->nconst == DM_MAXA) return refuse(e, c, x, "more than 16 constants");
+  uint16_t h = h_of(v);
+  double err = fabs(fp16_to_double(h) - v);
+  p->konst[p->nconst] = (dm_cell){ isnan(err) ? 0 : err, h };
+  *out = (dm_opnd){ OP_CONST, 0, (int16_t)p->nconst++ };
+  return 0;
+}
+
+/* Compiles expression x into operations; *out is where its value is. */
+static int compile(dm_prog *p, const es_cascade *c, const es_expr *x, int has_div, dm_opnd *out, at_err *e) {
+  dm_opnd a, b, z;
+  switch (x->kind) {
+  case ES_E_NUM: return konst(p, x->num, out, c, x, e);
+  case ES_E_ACCESS:
+    if (p->nacc == DM_MAXA) return refuse(e, c, x, "more than 16 tensor reads");
+    p->acc[p->nacc] = &x->acc;
+    *out = (dm_opnd){ OP_ACCESS, 0, (int16_t)p->nacc++ };
+    return 0;
+  case ES_E_NEG:
+    if (compile(p, c, x->a, has_div, out, e)) return -1;
+    out->neg ^= 1;
+    return 0;
+  case ES_E_EXP:
+    if (x->a->kind == ES_E_BIN && x->a->op == ES_SUB) {
+      if (compile(p, c, x->a->a, has_div, &a, e) || compile(p, c, x->a->b, has_div, &b, e)) return -1;
+    } else if (compile(p, c, x->a, has_div, &a, e) || konst(p, 0.0, &b, c, x, e)) {
+      return -1;
+    }
+    return emit(p, PE_OP_EXP, a, b, b, out, c, x, e);
+  case ES_E_BIN:
+    if (compile(p, c, x->a, has_div, &a, e) || compile(p, c, x->b, has_div, &b, e)) return -1;
+    switch (x->op) {
+    case ES_ADD: return emit(p, PE_OP_ADD, a, b, b, out, c, x, e);
+    case ES_SUB: b.neg ^= 1; return emit(p, PE_OP_ADD, a, b, b, out, c, x, e);
+    case ES_MUL:
+      if (konst(p, -0.0, &z, c, x, e)) return -1;
+      return emit(p, PE_OP_MAC, a, b, z, out, c, x, e);
+    case ES_DIV:
+      if (!has_div) return refuse(e, c, x, "a division on an array whose PEs have no DIV");
+      return emit(p, PE_OP_DIV, a, b, b, out, c, x, e);
+    case ES_MAX: return emit(p, PE_OP_MAX, a, b, b, out, c, x, e);
+    case ES_MIN: return refuse(e, c, x, "min (the PEs have MAX only)");
+    }
+    return refuse(e, c, x, "unknown operator");
+  case ES_E_REDUCE: return refuse(e, c, x, "a reduction inside an expression (only a whole right-hand side may reduce)");
+  }
+  return refuse(e, c, x, "unknown expression");
+}
+
+/* Compiles einsum x of the phase: its point program and its parts. */
+static int prepare(sim_data *d, int x, at_err *e) {
+  const sc_phase *ph = d->ph;
+  const es_cascade *c = d->c;
+  const sc_einsum *se = &ph->e[x];
+  const es_einsum *E = &c->einsums[se->einsum];
+  const hw_array *ar = &d->s->arch->arrays[se->array];
+  dm_prog *p = &d->p[x];
+  memset(p, 0, sizeof *p);
+  p->array = se->array;
+  p->cols = ar->cols;
+  int has_div = ar->ops[HW_OP_DIV].supported;
+  const es_expr *body = E->rhs;
+  p->combine = E->nsum ? CB_SUM : CB_NONE;
+  if (body->kind == ES_E_REDUCE) {
+    if (E->nsum) return refuse(e, c, body, "a reduction and summed ranks in one Einsum");
+    if (body->op == ES_MIN) return refuse(e, c, body, "a min reduction (the PEs have MAX only)");
+    p->combine = body->op == ES_ADD ? CB_SUM : CB_MAX;
+    body = body->a;
+  }
+  dm_opnd v, acc = { OP_ACC, 0, 0 };
+  if (compile(p, c, body, has_div, &v, e)) return -1;
+  if (p->combine == CB_NONE) {
+    /* the point's value is the output: a leaf (or a negated result) goes
+    ** through the PE as x + (-0), exact */
+    if (v.kind != OP_TEMP || v.neg || p->nop == 0) {
+      dm_opnd z;
+      if (konst(p, -0.0, &z, c, body, e) || emit(p, PE_OP_ADD, v, z, z, &v, c, body, e)) return -1;
+    }
+  } else if (p->combine == CB_SUM && v.kind == OP_TEMP && !v.neg && p->pop[p->nop - 1].op == PE_OP_MAC &&
+             p->pop[p->nop - 1].c.kind == OP_CONST) {
+    p->pop[p->nop - 1].c = acc;   /* a product summed: one MAC with c = the accumulator */
+  } else {
+    if (emit(p, p->combine == CB_SUM ? PE_OP_ADD : PE_OP_MAX, v, acc, acc, &v, c, body, e)) return -1;
+  }
+  for (int i = 0; i < E->lhs.n; i++) {
+    const es_index *ix = &E->lhs.ix[i];
+    if (ix->kind == ES_IX_VAR) p->lhs_ranks |= 1u << ix->rank;
+    if (ix->kind == ES_IX_SPLIT) p->lhs_ranks |= 1u << ix->rank | 1u << ix->rank2;
+  }
+  /* the parts inside the tile: its own loops in nest order, then spatial */
+  for (int i = 0; i < se->nloop; i++) {
+    int q = se->loop[i];
+    if (q == SC_BATCH) continue;
+    int shared = 0;
+    for (int k = 0; k < ph->nshared; k++) shared |= ph->shared[k] == q;
+    if (shared) continue;
+    p->tl[p->nt++] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
+  }
+  for (int k = 0; k < 2; k++) {
+    int q = se->spatial[k];
+    p->sp[k] = (dm_loop){ -1, -1, 1, 0 };
+    if (q >= 0) {
+      p->sp[k] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
+      if (!(p->lhs_ranks >> ph->part[q].rank & 1)) p->sred = 1;
+    }
+  }
+  /* a part's stride in its rank: `ceil` block, else the inner parts' product */
+  for (int i = 0; i <= p->nt + 1; i++) {
+    dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
+    if (l->rank < 0) continue;
+    int q = l->part;
+    int64_t st = 1;
+    if (ph->part[q].block) st = ph->part[q].block;
+    else
+      for (int r = q + 1; r < ph->nparts; r++)
+        if (ph->part[r].rank == l->rank) st *= ph->part[r].size;
+    l->stride = st;
+  }
+  return 0;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static pe_bank *twin_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *b = pe_bank_twin(kind, n);
+  if (!b) snprintf(err, (size_t)errlen, "out of memory for %d PEs", n);
+  return b;
+}
+
+static int add_bytes(uint64_t *acc, uint64_t n, uint64_t size) {
+  uint64_t b;
+  return at_mul64(n, size, &b) || at_add64(*acc, b, acc);
+}
+
+/* Fills every cell of tensor t: inputs from the generator (as es_eval),
+** others with their defining Einsum's identity, or NaN (never written). */
+static void fill(sim_data *d, int t, at_rng *rng) {
+  const es_tensor *T = &d->c->tensors[t];
+  dm_tensor *s = &d->t[t];
+  if (s->shared) {
+    for (uint64_t i = 0; i < s->n; i++) {
+      double x = at_rng_sym(rng);
+      uint16_t h = h_of(x);
+      s->v[i] = (dm_cell){ fabs(fp16_to_double(h) - x), h };
+    }
+    return;
+  }
+  uint16_t id = FP16_QNAN;
+  for (int x = 0; x < d->ph->ne; x++)
+    if (d->ph->e[x].einsum == T->def)
+      id = d->p[x].combine == CB_SUM ? FP16_NZERO : d->p[x].combine == CB_MAX ? FP16_NINF : FP16_QNAN;
+  for (uint64_t i = 0; i < s->n * d->batch; i++) s->v[i] = (dm_cell){ 0, id };
+}
+
+/* The initial slice of an iterative tensor: `init T[..0..] = constant`. */
+static int init_slice(sim_data *d, int xi, at_err *e) {
+  const es_einsum *E = &d->c->einsums[xi];
+  const es_expr *x = E->rhs;
+  int neg = 0;
+  while (x->kind == ES_E_NEG) { neg ^= 1; x = x->a; }
+  if (x->kind != ES_E_NUM) return refuse(e, d->c, E->rhs, "an initial slice that is not a constant");
+  int t = E->lhs.tensor;
+  const es_tensor *T = &d->c->tensors[t];
+  dm_tensor *s = &d->t[t];
+  double v = neg ? -x->num : x->num;
+  uint16_t h = h_of(v);
+  double err = fabs(fp16_to_double(h) - v);
+  dm_cell cell = { isnan(err) ? 0 : err, h };   /* an infinity is exact */
+  for (uint64_t f = 0; f < s->n; f++)
+    if ((f / (uint64_t)s->stride[T->iter_dim]) % (uint64_t)(d->c->ranks[T->dim[T->iter_dim]].size + 1) == 0)
+      for (uint64_t b = 0; b < d->batch; b++) s->v[b * s->n + f] = cell;
+  return 0;
+}
+
+int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out, at_err *e) {
+  *out = NULL;
+  if (s->nphases != 1)
+    return at_errf(e, "data mode runs one phase; this schedule has %d (the values between phases are not modelled)",
+                   s->nphases);
+  const sc_phase *ph = &s->phase[0];
+  const es_cascade *c = ph->c;
+  if (es_has_preds(c))
+    return at_errf(e, "%s: data mode does not run cascades with predicates or masks yet", c->file);
+  sim_data *d = calloc(1, sizeof *d);
+  if (!d) return at_errf(e, "out of memory");
+  d->s = s;
+  d->ph = ph;
+  d->c = c;
+  d->batch = (uint64_t)ph->part[SC_BATCH].size;
+  d->cycle = -1;
+  /* the limits, before anything large is allocated */
+  uint64_t bytes = 0, pe_cycles = 0, elems = 0;
+  int bad = 0;
+  for (int x = 0; x < ph->ne; x++) {
+    if (prepare(d, x, e)) { sim_data_close(d); return -1; }
+    sim_ecount k;
+    if (sim_einsum_count(s, ph, x, &k, e)) { sim_data_close(d); return -1; }
+    bad |= at_add64(pe_cycles, k.pe_cycles, &pe_cycles);
+    /* the firing's operation lists: its points, operations each */
+    const dm_prog *p = &d->p[x];
+    uint64_t pts = 1;
+    for (int i = 0; i < p->nt; i++) bad |= at_mul64(pts, (uint64_t)p->tl[i].size, &pts);
+    bad |= at_mul64(pts, (uint64_t)p->nop, &pts);
+    if (pts > d->cap) d->cap = pts;
+    const hw_array *ar = &s->arch->arrays[p->array];
+    if (ar->rows * ar->cols > d->npe_max) d->npe_max = (int)(ar->rows * ar->cols);
+  }
+
+  d->t = calloc((size_t)c->ntensors, sizeof *d->t);
+  if (!d->t) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (int t = 0; t < c->ntensors; t++) {
+    const es_tensor *T = &c->tensors[t];
+    dm_tensor *ts = &d->t[t];
+    uint64_t n = 1;
+    for (int k = T->ndims - 1; k >= 0; k--) {
+      ts->stride[k] = (int64_t)n;
+      bad |= at_mul64(n, (uint64_t)(c->ranks[T->dim[k]].size + (k == T->iter_dim)), &n);
+    }
+    ts->n = n;
+    ts->shared = T->is_input;
+    bad |= at_add64(elems, n, &elems);
+    bad |= add_bytes(&bytes, T->is_input ? n : n * d->batch, sizeof(dm_cell));
+    bad |= add_bytes(&bytes, n, sizeof(double) + 1);   /* the reference's copy */
+    /* a spatial reduction's partials: per PE, one per output element of the tile */
+  }
+  d->slots_max = 0;
+  for (int x = 0; x < ph->ne; x++)
+    if (d->p[x].sred) {
+      const es_tensor *T = &c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor];
+      if (d->t[T - c->tensors].n > d->slots_max) d->slots_max = d->t[T - c->tensors].n;
+    }
+  bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, sizeof(dm_cell) + 1);
+  if (d->slots_max > d->cap) d->cap = d->slots_max;   /* a chain step per slot per PE */
+  bad |= at_mul64(d->cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
+  elems = 0;
+  for (int t = 0; t < c->ntensors; t++) bad |= at_add64(elems, d->t[t].n, &elems);
+  if (bad || bytes > SIM_DATA_MAX_BYTES || pe_cycles > SIM_DATA_MAX_PE_CYCLES) {
+    sim_data_close(d);
+    if (bad) return at_errf(e, "data mode: this run's size overflows 64 bits");
+    if (bytes > SIM_DATA_MAX_BYTES)
+      return at_errf(e, "data mode: this run needs %llu bytes of tensors, reference and operation lists, more than "
+                     "the limit of %llu (every tensor is held for every batch item); use smaller sizes or batch",
+                     (unsigned long long)bytes, (unsigned long long)SIM_DATA_MAX_BYTES);
+    return at_errf(e, "data mode: this run is %llu PE-cycles, more than the limit of %llu (about 100 s of "
+                   "stepping the PEs); use smaller sizes or batch", (unsigned long long)pe_cycles,
+                   (unsigned long long)SIM_DATA_MAX_PE_CYCLES);
+  }
+  for (int t = 0; t < c->ntensors; t++) {
+    dm_tensor *ts = &d->t[t];
+    ts->v = malloc(sizeof(dm_cell) * (size_t)(ts->shared ? ts->n : ts->n * d->batch));
+    if (!ts->v) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  }
+  size_t npe = (size_t)d->npe_max;
+  d->ops = malloc(sizeof *d->ops * (size_t)d->cap * npe);
+  d->cnt = calloc(npe, sizeof *d->cnt);
+  d->head = calloc(npe, sizeof *d->head);
+  d->temp = calloc(npe * DM_MAXP, sizeof *d->temp);
+  d->prev = calloc(npe, sizeof *d->prev);
+  d->inflight = calloc(npe, sizeof *d->inflight);
+  d->bound = calloc(npe, sizeof *d->bound);
+  d->regerr = calloc(npe, sizeof *d->regerr);
+  d->in = calloc(npe, sizeof *d->in);
+  if (d->slots_max) {
+    d->part = malloc(sizeof *d->part * (size_t)d->slots_max * npe);
+    d->touched = malloc((size_t)d->slots_max * npe);
+    d->slot_cell = malloc(sizeof *d->slot_cell * (size_t)d->slots_max);
+    d->stage = malloc(sizeof *d->stage * (size_t)d->slots_max);
+  }
+  if (!d->ops || !d->cnt || !d->head || !d->temp || !d->prev || !d->inflight || !d->bound || !d->regerr || !d->in ||
+      (d->slots_max && (!d->part || !d->touched || !d->slot_cell || !d->stage))) {
+    sim_data_close(d);
+    return at_errf(e, "out of memory");
+  }
+  /* inputs in declaration order, each row-major: the generator of es_eval */
+  at_rng rng = { o->seed };
+  char *done = calloc((size_t)c->ntensors, 1);
+  if (!done) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (;;) {
+    int best = -1;
+    for (int t = 0; t < c->ntensors; t++) {
+      const es_tensor *T = &c->tensors[t];
+      if (!T->is_input || done[t]) continue;
+      if (best < 0 || T->loc.line < c->tensors[best].loc.line ||
+          (T->loc.line == c->tensors[best].loc.line && T->loc.col < c->tensors[best].loc.col))
+        best = t;
+    }
+    if (best < 0) break;
+    done[best] = 1;
+    fill(d, best, &rng);
+  }
+  for (int t = 0; t < c->ntensors; t++) if (!c->tensors[t].is_input) fill(d, t, &rng);
+  free(done);
+  for (int xi = 0; xi < c->neinsums; xi++)
+    if (c->einsums[xi].is_init && init_slice(d, xi, e)) { sim_data_close(d); return -1; }
+  if (es_eval(c, o->seed, elems, &d->ref, e)) { sim_data_close(d); return -1; }
+  for (int a = 0; a < s->arch->n_arrays; a++) {
+    const hw_array *ar = &s->arch->arrays[a];
+    int kind = ar->ops[HW_OP_DIV].supported ? PE_KIND_1D : PE_KIND_2D;
+    char why[200] = "";
+    d->bank[a] = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), -1, why, (int)sizeof why);
+    if (!d->bank[a]) {
+      sim_data_close(d);
+      return at_errf(e, "data mode: cannot open the PEs of array %s: %s", ar->name, why[0] ? why : "no reason given");
+    }
+  }
+  *out = d;
+  return 0;
+}
+
+void sim_data_close(sim_data *d) {
+  if (!d) return;
+  if (d->t)
+    for (int t = 0; t < d->c->ntensors; t++) free(d->t[t].v);
+  free(d->t);
+  for (int a = 0; a < HW_MAX_ARRAYS; a++) if (d->bank[a]) d->bank[a]->close(d->bank[a]);
+  es_values_free(&d->ref);
+  free(d->ops); free(d->cnt); free(d->head); free(d->temp); free(d->prev); free(d->inflight);
+  free(d->bound); free(d->regerr); free(d->in); free(d->part); free(d->touched); free(d->slot_cell);
+  free(d->stage);
+  free(d);
+}
+
+/* ---- executing a firing ------------------------------------------------- */
+
+/* The cell access a reads at the point var[] (interp.c's addressing). */
+static dm_cell *cell_at(sim_data *d, const es_access *a, const int64_t *var, uint64_t batch) {
+  const dm_tensor *s = &d->t[a->tensor];
+  uint64_t f = 0;
+  for (int k = 0; k < a->n; k++) {
+    const es_index *ix = &a->ix[k];
+    int64_t i = 0;
+    switch (ix->kind) {
+    case ES_IX_VAR: i = var[ix->rank] + ix->offset; break;
+    case ES_IX_SPLIT: i = var[ix->rank] * d->c->ranks[ix->rank2].size + var[ix->rank2]; break;
+    case ES_IX_ZERO: i = 0; break;
+    case ES_IX_LAST: i = d->c->ranks[ix->rank].size; break;
+    }
+    f += (uint64_t)(i * s->stride[k]);
+  }
+  return &s->v[(s->shared ? 0 : batch * s->n) + f];
+}
+
+/* The result's error scale from the operands' values and scales: the
+** propagated errors and this operation's rounding, independent terms
+** combined in quadrature (Higham and Mary's probabilistic model of
+** rounding, sim/README.md "Data mode"); exp's own error, a deterministic
+** function of its input, adds linearly. */
+static double op_bound(int op, uint16_t ha, double ea, uint16_t hb, double eb, uint16_t hc, double ec) {
+  double a = fp16_to_double(ha), b = fp16_to_double(hb), r;
+  switch (op) {
+  case PE_OP_MAC: {
+    double cv = fp16_to_double(hc);
+    double x = a * b + cv, p1 = fabs(a) * eb, p2 = fabs(b) * ea, p3 = DM_U * fabs(x) + DM_ETA;
+    r = sqrt(p1 * p1 + p2 * p2 + ec * ec + p3 * p3) + ea * eb;
+    if (ea == 0 && eb == 0 && ec == 0 && (isinf(a) || isinf(b) || isinf(cv))) r = 0;
+    break;
+  }
+  case PE_OP_ADD: {
+    double p3 = DM_U * fabs(a + b) + DM_ETA;
+    r = sqrt(ea * ea + eb * eb + p3 * p3);
+    if (ea == 0 && eb == 0 && (isinf(a) || isinf(b))) r = 0;
+    break;
+  }
+  case PE_OP_MAX: r = ea > eb ? ea : eb; break;
+  case PE_OP_EXP: {
+    double t = a - b;
+    if (isinf(t)) {
+      /* exp(-inf) = 0 whatever the finite operand's error, if the infinity is exact */
+      int exact = (!isinf(a) || ea == 0) && (!isinf(b) || eb == 0) && isfinite(ea) && isfinite(eb);
+      return exact && t < 0 ? 0 : INFINITY;
+    }
+    double x = exp(t), dl = sqrt(ea * ea + eb * eb + DM_U * t * DM_U * t);   /* step 0 rounds a - b */
+    double rel = t <= 0 ? DM_EXP_REL : 3.1e-4 * t + 4 * DM_U;
+    r = x * expm1(dl) + rel * x * exp(dl) + DM_EXP_ABS;
+    break;
+  }
+  case PE_OP_DIV: {
+    double x = a / b, p1 = fabs(x) * eb, p3 = DM_U * fabs(x) + DM_ETA;
+    r = fabs(b) > eb ? sqrt(ea * ea + p1 * p1) / (fabs(b) - eb) + p3 : INFINITY;
+    break;
+  }
+  default: r = INFINITY; break;
+  }
+  return isnan(r) ? INFINITY : r;
+}
+
+/* Steps bank b until every PE's stream is done: each edge, a ready PE with
+** nothing in flight is offered its next operation (a chain step only once
+** its predecessor has delivered); a result is delivered on the edge that
+** sets out_valid. */
+static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
+  int n = b->n;
+  uint64_t left = 0;
+  for (int i = 0; i < n; i++) { left += d->cnt[i]; d->head[i] = 0; d->inflight[i] = NULL; }
+  while (left) {
+    int busy = 0;
+    for (int i = 0; i < n; i++) {
+      pe_in *in = &d->in[i];
+      in->valid = 0;
+      if (d->inflight[i]) { busy = 1; continue; }
+      if (d->head[i] == d->cnt[i] || !pe_ready(&b->st[i])) continue;
+      dm_op *op = &d->ops[(size_t)i * d->cap + d->head[i]];
+      if (op->stage && *op->stage != op->need) continue;
+      uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
+      uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
+      uint16_t hc = 0;
+      double ec = 0;
+      if (op->op == PE_OP_MAC) {
+        if (op->reg & 4) { hc = b->st[i].out; ec = d->regerr[i]; }
+        else { hc = op->c->h; ec = op->c->err; }
+        hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
+      }
+      *in = (pe_in){ 1, op->op, ha, hb, hc };
+      d->bound[i] = op_bound(op->op, ha, op->a->err, hb, op->b->err, hc, ec);
+      d->inflight[i] = op;
+      d->head[i]++;
+      busy = 1;
+    }
+    if (!busy) return at_errf(e, "data mode: the PEs' streams deadlocked at cycle %lld (a chain step never ready)",
+                              (long long)d->cycle);
+    b->step(b, d->in);
+    d->edges += (uint64_t)n;
+    for (int i = 0; i < n; i++) {
+      dm_op *op = d->inflight[i];
+      if (!op || !b->st[i].out_valid) continue;
+      op->dst->h = b->st[i].out;
+      op->dst->err = d->bound[i];
+      d->regerr[i] = d->bound[i];
+      if (op->stage) (*op->stage)++;
+      d->inflight[i] = NULL;
+      left--;
+    }
+  }
+  return 0;
+}
+
+int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e) {
+  const dm_prog *p = &d->p[x];
+  pe_bank *b = d->bank[p->array];
+  int n = b->n;
+  const es_cascade *c = d->c;
+  const es_einsum *E = &c->einsums[d->ph->e[x].einsum];
+  d->cycle = cycle;
+  for (int i = 0; i < n; i++) { d->cnt[i] = 0; d->prev[i] = NULL; }
+  /* a spatial reduction: the output elements of the tile, densely */
+  uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
+  if (p->sred) {
+    for (int r = c->nranks - 1; r >= 0; r--)
+      if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
+    if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu partial slots", (unsigned long long)slots);
+    dm_cell id = { 0, p->combine == CB_SUM ? FP16_NZERO : FP16_NINF };
+    for (uint64_t k = 0; k < slots * (uint64_t)n; k++) { d->part[k] = id; d->touched[k] = 0; }
+    for (uint64_t k = 0; k < slots; k++) d->slot_cell[k] = NULL;
+  }
+  int64_t var[ES_MAX_RANKS], dig[SC_MAX_LOOPS] = { 0 };
+  for (;;) {
+    int64_t base[ES_MAX_RANKS];
+    for (int r = 0; r < c->nranks; r++) base[r] = rg->lo[r];
+    for (int i = 0; i < p->nt; i++) base[p->tl[i].rank] += dig[i] * p->tl[i].stride;
+    for (int64_t row = 0; row < p->sp[0].size; row++)
+      for (int64_t col = 0; col < p->sp[1].size; col++) {
+        memcpy(var, base, sizeof(int64_t) * (size_t)c->nranks);
+        if (p->sp[0].rank >= 0) var[p->sp[0].rank] += row * p->sp[0].stride;
+        if (p->sp[1].rank >= 0) var[p->sp[1].rank] += col * p->sp[1].stride;
+        int in = 1;
+        for (int i = 0; i < p->nt; i++) in &= var[p->tl[i].rank] < rg->hi[p->tl[i].rank];
+        for (int k = 0; k < 2; k++) if (p->sp[k].rank >= 0) in &= var[p->sp[k].rank] < rg->hi[p->sp[k].rank];
+        if (!in) continue;   /* a partial tile: the PE has no point here */
+        int pe = (int)(row * p->cols + col);
+        dm_cell *out = cell_at(d, &E->lhs, var, batch), *acc = out;
+        if (p->sred) {
+          uint64_t sl = 0;
+          for (int r = 0; r < c->nranks; r++) if (p->lhs_ranks >> r & 1) sl += (uint64_t)(var[r] - rg->lo[r]) * mult[r];
+          d->slot_cell[sl] = out;
+          acc = &d->part[(uint64_t)pe * slots + sl];
+          d->touched[(uint64_t)pe * slots + sl] = 1;
+        }
+        dm_op *ops = &d->ops[(size_t)pe * d->cap + d->cnt[pe]];
+        for (int j = 0; j < p->nop; j++) {
+          const dm_pop *q = &p->pop[j];
+          dm_op *op = &ops[j];
+          const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+          const dm_cell *cl[3];
+          op->neg = 0;
+          op->reg = 0;
+          for (int k = 0; k < 3; k++) {
+            const dm_opnd *o = o3[k];
+            switch (o->kind) {
+            case OP_ACCESS: cl[k] = cell_at(d, p->acc[o->ref], var, batch); break;
+            case OP_CONST: cl[k] = &p->konst[o->ref]; break;
+            case OP_TEMP: cl[k] = &d->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
+            default:
+              cl[k] = acc;
+              /* the running sum stays in the PE: c = out (the same bits as the cell) */
+              if (k == 2 && j == 0 && d->prev[pe] == acc) op->reg = 4;
+              break;
+            }
+            if (o->neg) op->neg |= (uint8_t)(1u << k);
+          }
+          op->a = cl[0];
+          op->b = cl[1];
+          op->c = cl[2];
+          op->op = q->op;
+          op->stage = NULL;
+          op->dst = j == p->nop - 1 ? acc : &d->temp[(size_t)pe * DM_MAXP + (size_t)j];
+        }
+        d->cnt[pe] += (uint32_t)p->nop;
+        d->prev[pe] = acc;
+      }
+    int i = p->nt - 1;
+    while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
+    if (i < 0) break;
+  }
+  if (run_streams(d, b, e)) return -1;
+  if (!p->sred) return 0;
+  /* the partials combine along the PEs in bank order (row-major), each
+  ** PE folding its own into the running value: op(partial, running) */
+  for (int i = 0; i < n; i++) d->cnt[i] = 0;
+  for (uint64_t sl = 0; sl < slots; sl++) {
+    d->stage[sl] = 0;
+    int32_t k = 0;
+    for (int pe = 0; pe < n && d->slot_cell[sl]; pe++) {
+      if (!d->touched[(uint64_t)pe * slots + sl]) continue;
+      dm_op *op = &d->ops[(size_t)pe * d->cap + d->cnt[pe]++];
+      *op = (dm_op){ &d->part[(uint64_t)pe * slots + sl], d->slot_cell[sl], NULL, d->slot_cell[sl], &d->stage[sl], k++,
+                     (uint8_t)(p->combine == CB_SUM ? PE_OP_ADD : PE_OP_MAX), 0, 0 };
+    }
+  }
+  return run_streams(d, b, e);
+}
+
+/* ---- the comparison ----------------------------------------------------- */
+
+int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
+  const es_cascade *c = d->c;
+  (void)e;
+  memset(&r->data, 0, sizeof r->data);
+  r->data.on = 1;
+  for (int t = 0; t < c->ntensors; t++) {
+    if (!c->tensors[t].is_output) continue;
+    const dm_tensor *s = &d->t[t];
+    const double *ref = d->ref.data[t];
+    for (uint64_t bi = 0; bi < d->batch; bi++)
+      for (uint64_t i = 0; i < s->n; i++) {
+        const dm_cell *cl = &s->v[bi * s->n + i];
+        double v = fp16_to_double(cl->h), diff = fabs(v - ref[i]);
+        /* the reference is itself double: a relative 1e-12 covers it */
+        double bound = SIM_DATA_LAMBDA * cl->err + 1e-12 * fabs(ref[i]);
+        double rel = diff / (fabs(ref[i]) > 6.103515625e-05 ? fabs(ref[i]) : 6.103515625e-05);
+        double w = diff == 0 ? 0 : diff / bound;
+        if (isnan(diff)) diff = rel = w = INFINITY;
+        if (diff > r->data.max_abs_err) r->data.max_abs_err = diff;
+        if (rel > r->data.max_rel_err) r->data.max_rel_err = rel;
+        if (fabs(ref[i]) > r->data.max_ref) r->data.max_ref = fabs(ref[i]);
+        if (bound > r->data.max_bound) r->data.max_bound = bound;
+        if (w > r->data.worst) r->data.worst = w;
+      }
+  }
+  r->data.pe_edges = d->edges;
+  return 0;
+}

@@ -1,0 +1,49 @@
+#!/bin/bash
+# data.sh: the cycle engine's data mode (sim/README.md "Data mode").
+# Within the derived error bound (exit 0) for fusemax and arch on 16x16 + 16
+# PEs at several sizes and seeds, for flat and the GEMM; the timing and the
+# action counts of a --data run equal the same run's without (the CSV row
+# before the two error columns); an oversized run is refused with its size
+# and the limit (exit 2); --data needs --engine cycle.  usage: data.sh ATTNSIM
+A=$1
+fail() { echo "FAIL: $*"; exit 1; }
+S="--rows 16 --cols 16 --width-1d 16 --engine cycle"
+G="--rows 16 --cols 16 --engine cycle"
+check() {   # check SEED ARGS...: within the bound, same row as without --data
+  seed=$1
+  shift
+  out=$("$A" run "$@" --data --seed "$seed" --csv 2> err.txt) || { cat err.txt; fail "$* --data: exit $?"; }
+  grep -q '^data: max_abs_err=[0-9.e-]* max_rel_err=.* max_ref=' err.txt || fail "$*: no data line"
+  head -1 <<< "$out" | grep -q ',max_abs_err,max_rel_err$' || fail "$*: CSV header lacks the error columns"
+  row=$(sed -n 2p <<< "$out" | cut -d, -f1-20)
+  plain=$("$A" run "$@" --csv | sed -n 2p) || fail "$*: plain run"
+  [ "$row" = "$plain" ] || fail "$*: --data changes the row:\n$row\n$plain"
+  abs=$(sed -n 2p <<< "$out" | awk -F, '{ print $(NF-1) }')
+  awk -v a="$abs" 'BEGIN { exit !(a > 0 && a < 0.05) }' || fail "$*: max_abs_err $abs not in (0, 0.05)"
+}
+for d in fusemax arch; do
+  for seq in 64 256; do
+    for seed in 1 7; do check $seed --design $d --model bert --seq $seq $S --set B=1,H=1,E=16,F=16; done
+  done
+done
+check 3 --design fusemax --model bert --seq 128 $S --set B=2,H=1,E=16,F=8
+check 2 --design flat --model bert --seq 512 $S --set B=1,H=1,E=16,F=16
+check 5 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=256,N=256,K=16
+check 4 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=37,N=21,K=5
+# full stepping and fast-forward: the same values and the same time
+a=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --full --csv 2>/dev/null | sed -n 2p)
+b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --csv 2>/dev/null | sed -n 2p)
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "--full --data differs from --data"
+# too large: refused up front with the size and the limit
+"$A" run --design fusemax --model bert --seq 64K $S --data > out.txt 2> err.txt
+[ $? -eq 2 ] || fail "oversized run: not exit 2"
+grep -q 'data mode: this run needs [0-9]* bytes .* more than the limit of [0-9]*' err.txt || fail "oversized: $(cat err.txt)"
+"$A" run --design fusemax --model bert --seq 1K --rows 16 --cols 16 --width-1d 16 --engine cycle --set E=16,F=16 --data > out.txt 2> err.txt
+[ $? -eq 2 ] || fail "long run: not exit 2"
+grep -q 'more than the limit of' err.txt || fail "long run: $(cat err.txt)"
+# the options' own errors
+"$A" run --design fusemax --model bert --seq 64 --data > /dev/null 2> err.txt
+[ $? -eq 2 ] && grep -q -- '--data needs --engine cycle' err.txt || fail "--data without --engine cycle"
+"$A" run --design fusemax --model bert --seq 64 --engine cycle --seed 3 > /dev/null 2> err.txt
+[ $? -eq 2 ] && grep -q -- '--seed needs --data' err.txt || fail "--seed without --data"
+echo ok

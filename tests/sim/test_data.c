@@ -1,0 +1,102 @@
+/*
+** test_data.c: the data mode's check can fail.  The same FuseMax point
+** (16x16 + 16 PEs, M = P = 64) runs on the C twin and on a test-only bank
+** whose MAC drops its addend (out = a*b: a deliberately wrong PE, opened
+** through the engine options' factory as an RTL bank would be).  The twin
+** stays within the derived bound; the wrong PE exceeds it, and its cycles
+** equal the twin's (values never steer the timing).  Also: the factory's
+** refusal is reported with the array's name.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim.h"
+#include "pe_bank.h"
+
+static void wrong_step(pe_bank *b, const pe_in *in) {
+  pe_bank *twin = b->impl;
+  pe_in *w = malloc(sizeof *w * (size_t)b->n);
+  assert_non_null(w);
+  memcpy(w, in, sizeof *w * (size_t)b->n);
+  for (int i = 0; i < b->n; i++)
+    if (w[i].valid && w[i].op == PE_OP_MAC) w[i].c = 0x8000u;   /* the addend lost */
+  twin->step(twin, w);
+  free(w);
+}
+static void wrong_reset(pe_bank *b) { pe_bank *t = b->impl; t->reset(t); }
+static void wrong_close(pe_bank *b) { pe_bank *t = b->impl; t->close(t); free(b); }
+
+static pe_bank *wrong_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *t = pe_bank_twin(kind, n), *b = calloc(1, sizeof *b);
+  if (!t || !b) { snprintf(err, (size_t)errlen, "out of memory"); free(b); if (t) t->close(t); return NULL; }
+  *b = *t;
+  b->impl_name = "wrong-mac";
+  b->st = t->st;   /* the wrapped twin's registers are the bank's */
+  b->step = wrong_step;
+  b->reset = wrong_reset;
+  b->close = wrong_close;
+  b->impl = t;
+  return b;
+}
+
+static pe_bank *refusing_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)kind; (void)n; (void)fault_pe;
+  snprintf(err, (size_t)errlen, "no such bank here");
+  return NULL;
+}
+
+static int run(sim_engine_opts *o, sim_result *r, at_err *e) {
+  sim_design *d;
+  if (sim_design_find("fusemax", &d, e)) fail_msg("%s", e->msg);
+  wl_workload w;
+  if (wl_find("bert", NULL, &w, e)) fail_msg("%s", e->msg);
+  const char *names[] = { "B", "H", "E", "F" };
+  int64_t vals[] = { 1, 1, 16, 16 };
+  w.nset = 0;
+  for (int i = 0; i < 4; i++) {
+    snprintf(w.set[w.nset].name, sizeof w.set[0].name, "%s", names[i]);
+    w.set[w.nset++].value = vals[i];
+  }
+  sim_overrides ov = { 16, 16, 16, 0, 0, 0 };
+  int rc = sim_eval_on(d, &w, 64, &ov, sim_engine_find("cycle"), o, r, e);
+  sim_design_free(d);
+  return rc;
+}
+
+static void wrong_mac_caught(void **state) {
+  (void)state;
+  at_err e;
+  sim_result twin, wrong;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, NULL };
+  if (run(&o, &twin, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(twin.data.on, 1);
+  assert_true(twin.data.worst <= 1);
+  assert_true(twin.data.max_abs_err > 0 && twin.data.max_abs_err < 0.01);
+  o.bank_open = wrong_open;
+  if (run(&o, &wrong, &e)) fail_msg("%s", e.msg);
+  assert_true(wrong.data.worst > 1);
+  assert_true(wrong.data.max_abs_err > 10 * twin.data.max_abs_err);
+  assert_int_equal(wrong.cycles, twin.cycles);
+  assert_int_equal(wrong.data.pe_edges, twin.data.pe_edges);
+}
+
+static void refusal_named(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, refusing_open };
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
+}
+
+int main(void) {
+  const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named) };
+  return cmocka_run_group_tests(t, NULL, NULL);
+}
