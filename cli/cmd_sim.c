@@ -235,6 +235,8 @@ int cmd_run(int argc, char **argv) {
     case 'E':
       if (!(eng = sim_engine_find(optarg)))
         return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
+      if (!strcmp(eng->name, "cycle-data"))
+        return cli_usage_error(run_help, "--engine: say --engine cycle --data for '%s'", optarg);
       break;
     case 'S': sets = optarg; break;
     case 'V': eo.vcd = optarg; break;

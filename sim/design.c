@@ -122,7 +122,7 @@ int sim_design_with(const sim_design *base, map_spec *m, sim_design **out, at_er
   return 0;
 }
 
-const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, NULL };
+const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, &sim_engine_cycle_data, NULL };
 
 const sim_engine *sim_engine_find(const char *name) {
   if (!name) return &sim_engine_analytical;

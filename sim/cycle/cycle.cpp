@@ -1189,5 +1189,12 @@ static int cycle_entry(const struct sc_schedule *s, const sim_engine_opts *o, si
   return sim_cycle(s, o, r, e);
 }
 const sim_engine sim_engine_cycle = { "cycle", cycle_entry };
+static int cycle_data_entry(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  sim_engine_opts d = *o;
+  if (!d.data) d.seed = 1;
+  d.data = 1;
+  return sim_cycle(s, &d, r, e);
+}
+const sim_engine sim_engine_cycle_data = { "cycle-data", cycle_data_entry };
 }
 
