@@ -2,7 +2,7 @@
 ** data.c: the value model of the cycle engine's data mode (data.h).  The
 ** struct to understand first is sim_data; then dm_prog (an Einsum's point
 ** compiled to PE operations), sim_data_fire (one firing: points to PEs,
-** PEs to operation streams) and run_streams (the streams through the bank,
+** PEs to operation streams, the chain of a reduction across PEs) and run_streams (the streams through the bank,
 ** edge by edge).  Every value is a dm_cell: its fp16 bits and a bound on
 ** its distance from the exact value (running error analysis, sim/README.md
 ** "Data mode"), so the comparison's tolerance is derived per element, not
@@ -67,7 +67,7 @@ typedef struct dm_prog {
   int nt;
   dm_loop tl[SC_MAX_LOOPS];   /* temporal parts inside the tile, outermost first */
   dm_loop sp[2];              /* rows, cols; size 1 if none */
-  int sred;                   /* a spatial part is a reduced rank: per-PE partials, then a chain */
+  int sred;                   /* a spatial part is a reduced rank: the PEs accumulate in turn */
   uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
   int array;
   int64_t cols;               /* the array's columns: bank index = row * cols + col */
@@ -82,9 +82,10 @@ typedef struct dm_tensor {
 
 /* One in-flight or queued PE operation, its operands resolved to cells. */
 typedef struct dm_op {
-  const dm_cell *a, *b, *c;   /* NULL: the PE's own out register (a's only for c) */
+  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
   dm_cell *dst;
-  int32_t *stage;             /* a chain step: waits until *stage == need */
+  int32_t *wait;              /* a spatial reduction: offered only once *wait == need */
+  int32_t *bump;              /* ... and *bump++ when delivered (the PE's last point of it) */
   int32_t need;
   uint8_t op;
   uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
@@ -105,10 +106,8 @@ struct sim_data {
   uint64_t cap;               /* operations per PE */
   uint32_t *cnt;              /* per PE */
   dm_cell *temp;              /* per PE x DM_MAXP */
-  dm_cell *part;              /* spatial reductions: per PE x slot */
-  uint8_t *touched;
-  dm_cell **slot_cell;        /* per slot: its output cell */
-  int32_t *stage;             /* per slot */
+  dm_op **first, **last;      /* spatial reductions: per PE x slot, its first and last point's op */
+  int32_t *stage;             /* per slot: PEs that have finished it */
   uint64_t slots_max;
   const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
   dm_op **inflight;
@@ -362,7 +361,6 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
     bad |= at_add64(elems, n, &elems);
     bad |= add_bytes(&bytes, T->is_input ? n : n * d->batch, sizeof(dm_cell));
     bad |= add_bytes(&bytes, n, sizeof(double) + 1);   /* the reference's copy */
-    /* a spatial reduction's partials: per PE, one per output element of the tile */
   }
   d->slots_max = 0;
   for (int x = 0; x < ph->ne; x++)
@@ -370,8 +368,7 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
       const es_tensor *T = &c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor];
       if (d->t[T - c->tensors].n > d->slots_max) d->slots_max = d->t[T - c->tensors].n;
     }
-  bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, sizeof(dm_cell) + 1);
-  if (d->slots_max > d->cap) d->cap = d->slots_max;   /* a chain step per slot per PE */
+  bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, 2 * sizeof(dm_op *));
   bad |= at_mul64(d->cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
   elems = 0;
   for (int t = 0; t < c->ntensors; t++) bad |= at_add64(elems, d->t[t].n, &elems);
@@ -402,13 +399,12 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   d->regerr = calloc(npe, sizeof *d->regerr);
   d->in = calloc(npe, sizeof *d->in);
   if (d->slots_max) {
-    d->part = malloc(sizeof *d->part * (size_t)d->slots_max * npe);
-    d->touched = malloc((size_t)d->slots_max * npe);
-    d->slot_cell = malloc(sizeof *d->slot_cell * (size_t)d->slots_max);
+    d->first = malloc(sizeof *d->first * (size_t)d->slots_max * npe);
+    d->last = malloc(sizeof *d->last * (size_t)d->slots_max * npe);
     d->stage = malloc(sizeof *d->stage * (size_t)d->slots_max);
   }
   if (!d->ops || !d->cnt || !d->head || !d->temp || !d->prev || !d->inflight || !d->bound || !d->regerr || !d->in ||
-      (d->slots_max && (!d->part || !d->touched || !d->slot_cell || !d->stage))) {
+      (d->slots_max && (!d->first || !d->last || !d->stage))) {
     sim_data_close(d);
     return at_errf(e, "out of memory");
   }
@@ -456,8 +452,7 @@ void sim_data_close(sim_data *d) {
   for (int a = 0; a < HW_MAX_ARRAYS; a++) if (d->bank[a]) d->bank[a]->close(d->bank[a]);
   es_values_free(&d->ref);
   free(d->ops); free(d->cnt); free(d->head); free(d->temp); free(d->prev); free(d->inflight);
-  free(d->bound); free(d->regerr); free(d->in); free(d->part); free(d->touched); free(d->slot_cell);
-  free(d->stage);
+  free(d->bound); free(d->regerr); free(d->in); free(d->first); free(d->last); free(d->stage);
   free(d);
 }
 
@@ -541,7 +536,7 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
       if (d->inflight[i]) { busy = 1; continue; }
       if (d->head[i] == d->cnt[i] || !pe_ready(&b->st[i])) continue;
       dm_op *op = &d->ops[(size_t)i * d->cap + d->head[i]];
-      if (op->stage && *op->stage != op->need) continue;
+      if (op->wait && *op->wait != op->need) continue;
       uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
       uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
       uint16_t hc = 0;
@@ -567,7 +562,7 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
       op->dst->h = b->st[i].out;
       op->dst->err = d->bound[i];
       d->regerr[i] = d->bound[i];
-      if (op->stage) (*op->stage)++;
+      if (op->bump) (*op->bump)++;
       d->inflight[i] = NULL;
       left--;
     }
@@ -588,10 +583,8 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   if (p->sred) {
     for (int r = c->nranks - 1; r >= 0; r--)
       if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
-    if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu partial slots", (unsigned long long)slots);
-    dm_cell id = { 0, p->combine == CB_SUM ? FP16_NZERO : FP16_NINF };
-    for (uint64_t k = 0; k < slots * (uint64_t)n; k++) { d->part[k] = id; d->touched[k] = 0; }
-    for (uint64_t k = 0; k < slots; k++) d->slot_cell[k] = NULL;
+    if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
+    for (uint64_t k = 0; k < slots * (uint64_t)n; k++) d->first[k] = d->last[k] = NULL;
   }
   int64_t var[ES_MAX_RANKS], dig[SC_MAX_LOOPS] = { 0 };
   for (;;) {
@@ -608,14 +601,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
         for (int k = 0; k < 2; k++) if (p->sp[k].rank >= 0) in &= var[p->sp[k].rank] < rg->hi[p->sp[k].rank];
         if (!in) continue;   /* a partial tile: the PE has no point here */
         int pe = (int)(row * p->cols + col);
-        dm_cell *out = cell_at(d, &E->lhs, var, batch), *acc = out;
-        if (p->sred) {
-          uint64_t sl = 0;
-          for (int r = 0; r < c->nranks; r++) if (p->lhs_ranks >> r & 1) sl += (uint64_t)(var[r] - rg->lo[r]) * mult[r];
-          d->slot_cell[sl] = out;
-          acc = &d->part[(uint64_t)pe * slots + sl];
-          d->touched[(uint64_t)pe * slots + sl] = 1;
-        }
+        dm_cell *acc = cell_at(d, &E->lhs, var, batch);
         dm_op *ops = &d->ops[(size_t)pe * d->cap + d->cnt[pe]];
         for (int j = 0; j < p->nop; j++) {
           const dm_pop *q = &p->pop[j];
@@ -642,8 +628,16 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
           op->b = cl[1];
           op->c = cl[2];
           op->op = q->op;
-          op->stage = NULL;
+          op->wait = op->bump = NULL;
           op->dst = j == p->nop - 1 ? acc : &d->temp[(size_t)pe * DM_MAXP + (size_t)j];
+        }
+        if (p->sred) {
+          /* the op that reads the accumulator is the point's last */
+          uint64_t sl = 0;
+          for (int r = 0; r < c->nranks; r++) if (p->lhs_ranks >> r & 1) sl += (uint64_t)(var[r] - rg->lo[r]) * mult[r];
+          uint64_t k = (uint64_t)pe * slots + sl;
+          if (!d->first[k]) d->first[k] = &ops[p->nop - 1];
+          d->last[k] = &ops[p->nop - 1];
         }
         d->cnt[pe] += (uint32_t)p->nop;
         d->prev[pe] = acc;
@@ -652,19 +646,21 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
     if (i < 0) break;
   }
-  if (run_streams(d, b, e)) return -1;
-  if (!p->sred) return 0;
-  /* the partials combine along the PEs in bank order (row-major), each
-  ** PE folding its own into the running value: op(partial, running) */
-  for (int i = 0; i < n; i++) d->cnt[i] = 0;
-  for (uint64_t sl = 0; sl < slots; sl++) {
-    d->stage[sl] = 0;
-    int32_t k = 0;
-    for (int pe = 0; pe < n && d->slot_cell[sl]; pe++) {
-      if (!d->touched[(uint64_t)pe * slots + sl]) continue;
-      dm_op *op = &d->ops[(size_t)pe * d->cap + d->cnt[pe]++];
-      *op = (dm_op){ &d->part[(uint64_t)pe * slots + sl], d->slot_cell[sl], NULL, d->slot_cell[sl], &d->stage[sl], k++,
-                     (uint8_t)(p->combine == CB_SUM ? PE_OP_ADD : PE_OP_MAX), 0, 0 };
+  if (p->sred) {
+    /* a reduction across PEs: the PEs accumulate into the output in bank
+    ** order (row-major), each continuing the running value with its own
+    ** points, in its temporal order (a systolic chain: c = the value from
+    ** the PE before) */
+    for (uint64_t sl = 0; sl < slots; sl++) {
+      d->stage[sl] = 0;
+      int32_t k = 0;
+      for (int pe = 0; pe < n; pe++) {
+        uint64_t i = (uint64_t)pe * slots + sl;
+        if (!d->first[i]) continue;
+        d->first[i]->wait = &d->stage[sl];
+        d->first[i]->need = k++;
+        d->last[i]->bump = &d->stage[sl];
+      }
     }
   }
   return run_streams(d, b, e);
