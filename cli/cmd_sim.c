@@ -312,9 +312,10 @@ int cmd_run(int argc, char **argv) {
   else cli_print_result(stdout, &r);
   if (eo.data) {
     FILE *f = csv || json ? stderr : stdout;
-    fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu\n",
+    fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
+               "emul_mismatch=%llu emul_max_abs_err=%.6g\n",
             r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
-            (unsigned long long)r.data.pe_edges);
+            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_max_abs_err);
     if (!(r.data.worst <= 1)) {
       fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",
               r.data.worst);

@@ -110,6 +110,9 @@ typedef struct sim_result {
     double max_bound;         /* max of the elements' error bounds */
     double worst;             /* max |out - ref| / bound: above 1 fails */
     uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges) */
+    uint64_t emul_mismatch;   /* output elements whose bits differ from the fp16
+                                 emulation of the interpreter's order */
+    double emul_max_abs_err;  /* that emulation's max |out - ref| */
   } data;
 } sim_result;
 

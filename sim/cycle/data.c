@@ -458,8 +458,8 @@ void sim_data_close(sim_data *d) {
 
 /* ---- executing a firing ------------------------------------------------- */
 
-/* The cell access a reads at the point var[] (interp.c's addressing). */
-static dm_cell *cell_at(sim_data *d, const es_access *a, const int64_t *var, uint64_t batch) {
+/* The element access a reads at the point var[] (interp.c's addressing). */
+static uint64_t flat_at(const sim_data *d, const es_access *a, const int64_t *var) {
   const dm_tensor *s = &d->t[a->tensor];
   uint64_t f = 0;
   for (int k = 0; k < a->n; k++) {
@@ -473,7 +473,12 @@ static dm_cell *cell_at(sim_data *d, const es_access *a, const int64_t *var, uin
     }
     f += (uint64_t)(i * s->stride[k]);
   }
-  return &s->v[(s->shared ? 0 : batch * s->n) + f];
+  return f;
+}
+
+static dm_cell *cell_at(sim_data *d, const es_access *a, const int64_t *var, uint64_t batch) {
+  const dm_tensor *s = &d->t[a->tensor];
+  return &s->v[(s->shared ? 0 : batch * s->n) + flat_at(d, a, var)];
 }
 
 /* The result's error scale from the operands' values and scales: the
@@ -666,11 +671,154 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   return run_streams(d, b, e);
 }
 
+/* ---- the fp16 emulation of the interpreter's order ----------------------- */
+
+/* The cascade evaluated as interp.c does (demand-driven, memoised, a sum's
+** or reduction's ranks in its loop order, the last fastest), each point by
+** the same PE operations in fp16 (hw/pe/fp16.h) but no array: where the
+** data mode's order is the interpreter's (sim/README.md "Data mode") the
+** two agree bit for bit. */
+typedef struct dm_emu {
+  sim_data *d;
+  uint16_t **v;               /* per tensor, one batch item */
+  uint8_t **state;            /* 0 not computed, 1 in progress, 2 done */
+  int prog_of[SC_MAX_EINSUMS];   /* per cascade Einsum: its phase Einsum, or -1 */
+  int failed;
+} dm_emu;
+
+static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat);
+
+static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *var, uint16_t acc) {
+  uint16_t tmp[DM_MAXP] = { 0 };
+  for (int j = 0; j < p->nop; j++) {
+    const dm_pop *q = &p->pop[j];
+    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+    uint16_t v[3];
+    for (int k = 0; k < 3; k++) {
+      const dm_opnd *o = o3[k];
+      switch (o->kind) {
+      case OP_ACCESS: v[k] = emu_demand(m, p->acc[o->ref]->tensor, flat_at(m->d, p->acc[o->ref], var)); break;
+      case OP_CONST: v[k] = p->konst[o->ref].h; break;
+      case OP_TEMP: v[k] = tmp[o->ref]; break;
+      default: v[k] = acc; break;
+      }
+      if (o->neg) v[k] ^= 0x8000u;
+    }
+    switch (q->op) {
+    case PE_OP_MAC: tmp[j] = fp16_fma(v[0], v[1], v[2]); break;
+    case PE_OP_ADD: tmp[j] = fp16_add(v[0], v[1]); break;
+    case PE_OP_MAX: tmp[j] = fp16_max(v[0], v[1]); break;
+    case PE_OP_EXP: tmp[j] = fp16_expdiff(v[0], v[1]); break;
+    default: tmp[j] = fp16_div(v[0], v[1]); break;
+    }
+  }
+  return tmp[p->nop - 1];
+}
+
+static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
+  sim_data *d = m->d;
+  const es_cascade *c = d->c;
+  const es_tensor *T = &c->tensors[t];
+  const dm_tensor *s = &d->t[t];
+  if (T->is_input) return s->v[flat].h;
+  if (m->state[t][flat] == 2) return m->v[t][flat];
+  if (m->state[t][flat] == 1 || m->failed) { m->failed = 1; return FP16_QNAN; }
+  m->state[t][flat] = 1;
+  int64_t var[ES_MAX_RANKS] = { 0 }, idx[ES_MAX_DIMS] = { 0 };
+  uint64_t rem = flat;
+  for (int k = 0; k < T->ndims; k++) {
+    idx[k] = (int64_t)(rem / (uint64_t)s->stride[k]);
+    rem %= (uint64_t)s->stride[k];
+  }
+  int xi = T->def;
+  if (T->iter_dim >= 0 && idx[T->iter_dim] == 0) xi = T->init;
+  const es_einsum *E = &c->einsums[xi];
+  uint16_t v;
+  if (E->is_init || m->prog_of[xi] < 0) {
+    v = s->v[flat].h;   /* the initial slice, written at open */
+  } else {
+    for (int k = 0; k < T->ndims; k++)
+      if (E->lhs.ix[k].kind == ES_IX_VAR) var[E->lhs.ix[k].rank] = idx[k] - E->lhs.ix[k].offset;
+    const dm_prog *p = &d->p[m->prog_of[xi]];
+    if (p->combine == CB_NONE) {
+      v = emu_point(m, p, var, 0);
+    } else {
+      const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
+      int nred = E->nsum ? E->nsum : E->rhs->nred;
+      for (int i = 0; i < nred; i++) var[red[i]] = 0;
+      v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
+      for (;;) {
+        v = emu_point(m, p, var, v);
+        int i = nred - 1;
+        while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) var[red[i--]] = 0;
+        if (i < 0) break;
+      }
+    }
+  }
+  m->v[t][flat] = v;
+  m->state[t][flat] = 2;
+  return v;
+}
+
+/* Evaluates every tensor, iterative ones slice by slice (as interp.c's
+** materialise), then counts the output elements of every batch item whose
+** bits differ from the emulation's, and the emulation's own error. */
+static int emulate(sim_data *d, sim_result *r, at_err *e) {
+  const es_cascade *c = d->c;
+  dm_emu m;
+  memset(&m, 0, sizeof m);
+  m.d = d;
+  for (int i = 0; i < SC_MAX_EINSUMS; i++) m.prog_of[i] = -1;
+  for (int x = 0; x < d->ph->ne; x++) m.prog_of[d->ph->e[x].einsum] = x;
+  m.v = calloc((size_t)c->ntensors, sizeof *m.v);
+  m.state = calloc((size_t)c->ntensors, sizeof *m.state);
+  int rc = -1;
+  if (!m.v || !m.state) { at_errf(e, "out of memory"); goto done; }
+  for (int t = 0; t < c->ntensors; t++) {
+    if (c->tensors[t].is_input) continue;
+    m.v[t] = malloc(sizeof **m.v * (size_t)d->t[t].n);
+    m.state[t] = calloc((size_t)d->t[t].n, 1);
+    if (!m.v[t] || !m.state[t]) { at_errf(e, "out of memory"); goto done; }
+  }
+  for (int k = 0; k < c->neinsums && !m.failed; k++) {
+    const es_einsum *E = &c->einsums[c->order[k]];
+    if (E->is_init) continue;
+    int t = E->lhs.tensor;
+    const es_tensor *T = &c->tensors[t];
+    const dm_tensor *s = &d->t[t];
+    int it = T->iter_dim;
+    int64_t slices = it >= 0 ? c->ranks[T->dim[it]].size + 1 : 1;
+    for (int64_t sl = 0; sl < slices; sl++)
+      for (uint64_t f = 0; f < s->n; f++)
+        if (it < 0 || (int64_t)((f / (uint64_t)s->stride[it]) % (uint64_t)slices) == sl) emu_demand(&m, t, f);
+  }
+  if (m.failed) { at_errf(e, "data mode: the fp16 emulation found a cycle in the cascade"); goto done; }
+  for (int t = 0; t < c->ntensors; t++) {
+    if (!c->tensors[t].is_output) continue;
+    const dm_tensor *s = &d->t[t];
+    for (uint64_t i = 0; i < s->n; i++) {
+      uint16_t h = m.v[t][i];
+      double diff = fabs(fp16_to_double(h) - d->ref.data[t][i]);
+      if (!(diff <= r->data.emul_max_abs_err)) r->data.emul_max_abs_err = isnan(diff) ? INFINITY : diff;
+      for (uint64_t b = 0; b < d->batch; b++) {
+        uint16_t g = s->v[b * s->n + i].h;
+        r->data.emul_mismatch += g != h && !(fp16_is_nan(g) && fp16_is_nan(h));
+      }
+    }
+  }
+  rc = 0;
+done:
+  for (int t = 0; m.v && t < c->ntensors; t++) free(m.v[t]);
+  for (int t = 0; m.state && t < c->ntensors; t++) free(m.state[t]);
+  free(m.v);
+  free(m.state);
+  return rc;
+}
+
 /* ---- the comparison ----------------------------------------------------- */
 
 int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
   const es_cascade *c = d->c;
-  (void)e;
   memset(&r->data, 0, sizeof r->data);
   r->data.on = 1;
   for (int t = 0; t < c->ntensors; t++) {
@@ -694,5 +842,5 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
       }
   }
   r->data.pe_edges = d->edges;
-  return 0;
+  return emulate(d, r, e);
 }

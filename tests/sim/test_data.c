@@ -3,7 +3,9 @@
 ** (16x16 + 16 PEs, M = P = 64) runs on the C twin and on a test-only bank
 ** whose MAC drops its addend (out = a*b: a deliberately wrong PE, opened
 ** through the engine options' factory as an RTL bank would be).  The twin
-** stays within the derived bound; the wrong PE exceeds it, and its cycles
+** stays within the derived bound and equals the fp16 emulation of the
+** interpreter's order bit for bit; the wrong PE exceeds the bound, differs
+** from the emulation, and its cycles
 ** equal the twin's (values never steer the timing).  Also: the factory's
 ** refusal is reported with the array's name.
 */
@@ -79,10 +81,12 @@ static void wrong_mac_caught(void **state) {
   assert_int_equal(twin.data.on, 1);
   assert_true(twin.data.worst <= 1);
   assert_true(twin.data.max_abs_err > 0 && twin.data.max_abs_err < 0.01);
+  assert_int_equal(twin.data.emul_mismatch, 0);   /* FuseMax's order is the interpreter's */
   o.bank_open = wrong_open;
   if (run(&o, &wrong, &e)) fail_msg("%s", e.msg);
   assert_true(wrong.data.worst > 1);
   assert_true(wrong.data.max_abs_err > 10 * twin.data.max_abs_err);
+  assert_true(wrong.data.emul_mismatch > 0);
   assert_int_equal(wrong.cycles, twin.cycles);
   assert_int_equal(wrong.data.pe_edges, twin.data.pe_edges);
 }
