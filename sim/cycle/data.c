@@ -71,6 +71,10 @@ typedef struct dm_prog {
   uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
   int array;
   int64_t cols;               /* the array's columns: bank index = row * cols + col */
+  /* each access's element as an affine function of the point, k0 + sum of
+  ** coef[r] * var[r] (elements; entry nacc: the output) */
+  int64_t k0[DM_MAXA + 1];
+  int64_t coef[DM_MAXA + 1][ES_MAX_RANKS];
 } dm_prog;
 
 typedef struct dm_tensor {
@@ -120,6 +124,7 @@ struct sim_data {
 };
 
 static uint16_t h_of(double x) { return fp16_from_double(x); }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* ---- compiling an Einsum ------------------------------------------------ */
 
@@ -258,6 +263,27 @@ static int prepare(sim_data *d, int x, at_err *e) {
   return 0;
 }
 
+/* The affine addressing of prog p's accesses (interp.c's flat_of, unrolled
+** into coefficients), once the tensors' strides are known. */
+static void address(sim_data *d, dm_prog *p, const es_access *lhs) {
+  for (int a = 0; a <= p->nacc; a++) {
+    const es_access *ac = a < p->nacc ? p->acc[a] : lhs;
+    const dm_tensor *s = &d->t[ac->tensor];
+    p->k0[a] = 0;
+    memset(p->coef[a], 0, sizeof p->coef[a]);
+    for (int k = 0; k < ac->n; k++) {
+      const es_index *ix = &ac->ix[k];
+      int64_t st = s->stride[k];
+      switch (ix->kind) {
+      case ES_IX_VAR: p->coef[a][ix->rank] += st; p->k0[a] += ix->offset * st; break;
+      case ES_IX_SPLIT: p->coef[a][ix->rank] += st * d->c->ranks[ix->rank2].size; p->coef[a][ix->rank2] += st; break;
+      case ES_IX_ZERO: break;
+      case ES_IX_LAST: p->k0[a] += d->c->ranks[ix->rank].size * st; break;
+      }
+    }
+  }
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 static pe_bank *twin_open(int kind, int n, int fault_pe, char *err, int errlen) {
@@ -383,6 +409,7 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
                    "stepping the PEs); use smaller sizes or batch", (unsigned long long)pe_cycles,
                    (unsigned long long)SIM_DATA_MAX_PE_CYCLES);
   }
+  for (int x = 0; x < ph->ne; x++) address(d, &d->p[x], &c->einsums[ph->e[x].einsum].lhs);
   for (int t = 0; t < c->ntensors; t++) {
     dm_tensor *ts = &d->t[t];
     ts->v = malloc(sizeof(dm_cell) * (size_t)(ts->shared ? ts->n : ts->n * d->batch));
@@ -476,10 +503,6 @@ static uint64_t flat_at(const sim_data *d, const es_access *a, const int64_t *va
   return f;
 }
 
-static dm_cell *cell_at(sim_data *d, const es_access *a, const int64_t *var, uint64_t batch) {
-  const dm_tensor *s = &d->t[a->tensor];
-  return &s->v[(s->shared ? 0 : batch * s->n) + flat_at(d, a, var)];
-}
 
 /* The result's error scale from the operands' values and scales: the
 ** propagated errors and this operation's rounding, independent terms
@@ -591,22 +614,42 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
     for (uint64_t k = 0; k < slots * (uint64_t)n; k++) d->first[k] = d->last[k] = NULL;
   }
-  int64_t var[ES_MAX_RANKS], dig[SC_MAX_LOOPS] = { 0 };
+  /* each access's cells, its offset per row and per column step */
+  dm_cell *tb[DM_MAXA + 1];
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], fb[DM_MAXA + 1];
+  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank;
+  for (int a = 0; a <= na; a++) {
+    const dm_tensor *s = &d->t[(a < na ? p->acc[a] : &E->lhs)->tensor];
+    tb[a] = s->v + (s->shared ? 0 : batch * s->n);
+    rc[a] = r0 >= 0 ? p->coef[a][r0] * p->sp[0].stride : 0;
+    cc[a] = r1 >= 0 ? p->coef[a][r1] * p->sp[1].stride : 0;
+  }
+  int64_t src = 0, scc = 0;   /* the slot's step per row and column */
+  if (p->sred) {
+    if (r0 >= 0) src = (int64_t)mult[r0] * p->sp[0].stride;
+    if (r1 >= 0) scc = (int64_t)mult[r1] * p->sp[1].stride;
+  }
+  int64_t dig[SC_MAX_LOOPS] = { 0 };
   for (;;) {
     int64_t base[ES_MAX_RANKS];
     for (int r = 0; r < c->nranks; r++) base[r] = rg->lo[r];
     for (int i = 0; i < p->nt; i++) base[p->tl[i].rank] += dig[i] * p->tl[i].stride;
-    for (int64_t row = 0; row < p->sp[0].size; row++)
-      for (int64_t col = 0; col < p->sp[1].size; col++) {
-        memcpy(var, base, sizeof(int64_t) * (size_t)c->nranks);
-        if (p->sp[0].rank >= 0) var[p->sp[0].rank] += row * p->sp[0].stride;
-        if (p->sp[1].rank >= 0) var[p->sp[1].rank] += col * p->sp[1].stride;
-        int in = 1;
-        for (int i = 0; i < p->nt; i++) in &= var[p->tl[i].rank] < rg->hi[p->tl[i].rank];
-        for (int k = 0; k < 2; k++) if (p->sp[k].rank >= 0) in &= var[p->sp[k].rank] < rg->hi[p->sp[k].rank];
-        if (!in) continue;   /* a partial tile: the PE has no point here */
+    int in = 1;
+    for (int i = 0; i < p->nt; i++) in &= base[p->tl[i].rank] < rg->hi[p->tl[i].rank];
+    for (int a = 0; in && a <= na; a++) {
+      fb[a] = p->k0[a];
+      for (int r = 0; r < c->nranks; r++) fb[a] += p->coef[a][r] * base[r];
+    }
+    int64_t slb = 0;
+    for (int r = 0; in && p->sred && r < c->nranks; r++)
+      if (p->lhs_ranks >> r & 1) slb += (base[r] - rg->lo[r]) * (int64_t)mult[r];
+    int64_t nrow = !in ? 0 : r0 >= 0 ? min64(p->sp[0].size, (rg->hi[r0] - base[r0] + p->sp[0].stride - 1) / p->sp[0].stride) : 1;
+    int64_t ncol = r1 >= 0 ? min64(p->sp[1].size, (rg->hi[r1] - base[r1] + p->sp[1].stride - 1) / p->sp[1].stride) : 1;
+    for (int64_t row = 0; row < nrow; row++)
+      for (int64_t col = 0; col < ncol; col++) {
+        /* a partial tile leaves the PEs past its elements without a point */
         int pe = (int)(row * p->cols + col);
-        dm_cell *acc = cell_at(d, &E->lhs, var, batch);
+        dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
         dm_op *ops = &d->ops[(size_t)pe * d->cap + d->cnt[pe]];
         for (int j = 0; j < p->nop; j++) {
           const dm_pop *q = &p->pop[j];
@@ -618,7 +661,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
           for (int k = 0; k < 3; k++) {
             const dm_opnd *o = o3[k];
             switch (o->kind) {
-            case OP_ACCESS: cl[k] = cell_at(d, p->acc[o->ref], var, batch); break;
+            case OP_ACCESS: cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref]; break;
             case OP_CONST: cl[k] = &p->konst[o->ref]; break;
             case OP_TEMP: cl[k] = &d->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
             default:
@@ -638,9 +681,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
         }
         if (p->sred) {
           /* the op that reads the accumulator is the point's last */
-          uint64_t sl = 0;
-          for (int r = 0; r < c->nranks; r++) if (p->lhs_ranks >> r & 1) sl += (uint64_t)(var[r] - rg->lo[r]) * mult[r];
-          uint64_t k = (uint64_t)pe * slots + sl;
+          uint64_t k = (uint64_t)pe * slots + (uint64_t)(slb + row * src + col * scc);
           if (!d->first[k]) d->first[k] = &ops[p->nop - 1];
           d->last[k] = &ops[p->nop - 1];
         }
