@@ -388,12 +388,19 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
     bad |= add_bytes(&bytes, T->is_input ? n : n * d->batch, sizeof(dm_cell));
     bad |= add_bytes(&bytes, n, sizeof(double) + 1);   /* the reference's copy */
   }
+  /* a reduction across PEs keeps two op pointers per PE and output element
+  ** of its tile: the elements its own parts (not the shared loops) span */
   d->slots_max = 0;
-  for (int x = 0; x < ph->ne; x++)
-    if (d->p[x].sred) {
-      const es_tensor *T = &c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor];
-      if (d->t[T - c->tensors].n > d->slots_max) d->slots_max = d->t[T - c->tensors].n;
+  for (int x = 0; x < ph->ne; x++) {
+    const dm_prog *p = &d->p[x];
+    if (!p->sred) continue;
+    uint64_t sl = 1;
+    for (int i = 0; i < p->nt + 2; i++) {
+      const dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
+      if (l->rank >= 0 && (p->lhs_ranks >> l->rank & 1)) bad |= at_mul64(sl, (uint64_t)l->size, &sl);
     }
+    if (sl > d->slots_max) d->slots_max = sl;
+  }
   bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, 2 * sizeof(dm_op *));
   bad |= at_mul64(d->cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
   elems = 0;
