@@ -1,7 +1,8 @@
 #!/bin/bash
 # data.sh: the cycle engine's data mode (sim/README.md "Data mode").
 # Within the derived error bound (exit 0) for fusemax and arch on 16x16 + 16
-# PEs at several sizes and seeds, for flat and the GEMM; bit-identical to the
+# PEs at several sizes and seeds, for flat (output and weight stationary)
+# and the GEMM; bit-identical to the
 # fp16 emulation of the interpreter's order where the mapping's order is the
 # interpreter's (fusemax, arch, the GEMM; not flat); the timing and the
 # action counts of a --data run equal the same run's without (the CSV row
@@ -33,6 +34,8 @@ for d in fusemax arch; do
 done
 check 1 3 --design fusemax --model bert --seq 128 $S --set B=2,H=1,E=16,F=8
 check 0 2 --design flat --model bert --seq 512 $S --set B=1,H=1,E=16,F=16
+# weight stationary (QK's e and AV's m summed across the 2D array's PEs)
+check 0 3 --mapping "$ATTNSIM_DATA_DIR/tests/sim/data/flat-edge.yaml" --model xlm --seq 512 $S --set B=1,H=1,E=16,F=16
 check 1 5 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=256,N=256,K=16
 check 1 4 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=37,N=21,K=5
 # full stepping and fast-forward: the same values and the same time
