@@ -8,6 +8,7 @@
 #include "sim.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,10 +132,25 @@ void cli_json_result(FILE *f, const sim_result *r) {
     fprintf(f, "}}");
   }
   fprintf(f, "],\"buffer_read_bytes\":%llu,\"buffer_write_bytes\":%llu,\"buffer_row_reads\":%llu,"
-             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}}\n",
+             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}",
           (unsigned long long)r->act.buffer_read_bytes, (unsigned long long)r->act.buffer_write_bytes,
           (unsigned long long)r->act.buffer_row_reads, (unsigned long long)r->act.buffer_row_writes,
           (unsigned long long)r->act.dram_read_bytes, (unsigned long long)r->act.dram_write_bytes);
+  if (r->data.on) {
+    /* the data mode's comparison; a value that is not finite is null */
+    const double v[6] = { r->data.max_abs_err, r->data.max_rel_err, r->data.max_ref, r->data.max_bound,
+                          r->data.worst, r->data.emul_max_abs_err };
+    static const char *const k[6] = { "max_abs_err", "max_rel_err", "max_ref", "max_bound", "err_over_bound",
+                                       "emul_max_abs_err" };
+    fprintf(f, ",\"data\":{");
+    for (int i = 0; i < 6; i++) {
+      if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
+      else fprintf(f, "\"%s\":null,", k[i]);
+    }
+    fprintf(f, "\"emul_mismatch\":%llu,\"pe_edges\":%llu}", (unsigned long long)r->data.emul_mismatch,
+            (unsigned long long)r->data.pe_edges);
+  }
+  fprintf(f, "}\n");
 }
 
 void cli_print_result(FILE *f, const sim_result *r) {

@@ -42,6 +42,9 @@ check 1 4 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=37,N=21
 a=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --full --csv 2>/dev/null | sed -n 2p)
 b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --csv 2>/dev/null | sed -n 2p)
 [ -n "$a" ] && [ "$a" = "$b" ] || fail "--full --data differs from --data"
+# --json gains a "data" object
+"$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --json 2>/dev/null |
+  grep -q '"data":{"max_abs_err":[0-9.e-]*,"max_rel_err":.*"emul_mismatch":0,"pe_edges":[0-9]*}}$' || fail "--json has no data object"
 # too large: refused up front with the size and the limit
 "$A" run --design fusemax --model bert --seq 64K $S --data > out.txt 2> err.txt
 [ $? -eq 2 ] || fail "oversized run: not exit 2"
