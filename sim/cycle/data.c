@@ -121,6 +121,8 @@ struct sim_data {
   int npe_max;
   uint64_t edges;             /* PE-edges stepped */
   int64_t cycle;              /* engine cycle of the current firing's first edge */
+  int64_t edge;               /* edges the current firing has stepped so far */
+  int firing;                 /* the current firing's Einsum (index into the phase's e[]) */
 };
 
 static uint16_t h_of(double x) { return fp16_from_double(x); }
@@ -587,10 +589,19 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
       d->head[i]++;
       busy = 1;
     }
-    if (!busy) return at_errf(e, "data mode: the PEs' streams deadlocked at cycle %lld (a chain step never ready)",
-                              (long long)d->cycle);
+    if (!busy) {
+      /* nothing in flight and nothing offerable: name the first PE left with work */
+      int k = 0;
+      while (k < n - 1 && d->head[k] == d->cnt[k]) k++;
+      char where[160];
+      sim_data_where(d, k, where, sizeof where);
+      return at_errf(e, "data mode: the PEs stopped with work left (%s): %s", where,
+                     pe_ready(&b->st[k]) ? "its next operation waits on a chain step never delivered"
+                                         : "the PE never became ready");
+    }
     b->step(b, d->in);
     d->edges += (uint64_t)n;
+    d->edge++;
     for (int i = 0; i < n; i++) {
       dm_op *op = d->inflight[i];
       if (!op || !b->st[i].out_valid) continue;
@@ -612,6 +623,8 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   const es_cascade *c = d->c;
   const es_einsum *E = &c->einsums[d->ph->e[x].einsum];
   d->cycle = cycle;
+  d->edge = 0;
+  d->firing = x;
   for (int i = 0; i < n; i++) { d->cnt[i] = 0; d->prev[i] = NULL; }
   /* a spatial reduction: the output elements of the tile, densely */
   uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
@@ -717,6 +730,16 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     }
   }
   return run_streams(d, b, e);
+}
+
+void sim_data_where(const sim_data *d, int pe, char *buf, size_t n) {
+  if (d->cycle < 0) { snprintf(buf, n, "before the first firing"); return; }
+  const dm_prog *p = &d->p[d->firing];
+  const sc_phase *ph = d->ph;
+  snprintf(buf, n, "array %s, row %lld, column %lld, cycle %lld + %lld (the firing of %s)",
+           d->s->arch->arrays[p->array].name, (long long)(pe / p->cols), (long long)(pe % p->cols),
+           (long long)d->cycle, (long long)d->edge,
+           d->c->tensors[d->c->einsums[ph->e[d->firing].einsum].lhs.tensor].name);
 }
 
 /* ---- the fp16 emulation of the interpreter's order ----------------------- */

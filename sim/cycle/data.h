@@ -15,6 +15,8 @@
 #ifndef ATTNSIM_SIM_DATA_H
 #define ATTNSIM_SIM_DATA_H
 
+#include <stddef.h>
+
 #include "sim_int.h"
 
 #ifdef __cplusplus
@@ -46,6 +48,12 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
 ** (an output element never written). */
 int sim_data_finish(sim_data *d, sim_result *r, at_err *e);
 void sim_data_close(sim_data *d);
+/* Where PE pe (bank index) of the current firing's array is, and when:
+** "array 2d, row R, column C, cycle S + K (the firing of BQK)": S the
+** engine cycle of the firing's first edge, K the edges it has stepped.
+** For a report that names a PE (a deadlock here; a divergence from a
+** shadow bank, `--engine rtl`, to come). */
+void sim_data_where(const sim_data *d, int pe, char *buf, size_t n);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,8 @@
 ** interpreter's order bit for bit; the wrong PE exceeds the bound, differs
 ** from the emulation, and its cycles
 ** equal the twin's (values never steer the timing).  Also: the factory's
-** refusal is reported with the array's name.
+** refusal is reported with the array's name, and a PE that never becomes
+** ready stops the run naming its array, row, column and cycle.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,21 @@ static pe_bank *wrong_open(int kind, int n, int fault_pe, char *err, int errlen)
   b->reset = wrong_reset;
   b->close = wrong_close;
   b->impl = t;
+  return b;
+}
+
+/* A bank whose PE 35 (row 2, column 3 of a 16-column array) never becomes
+** ready: the data mode must stop and name it. */
+static void stuck_step(pe_bank *b, const pe_in *in) {
+  pe_bank *twin = b->impl;
+  twin->step(twin, in);
+  if (b->kind == PE_KIND_2D) twin->st[35].seq = 1;
+}
+
+static pe_bank *stuck_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  pe_bank *b = wrong_open(kind, n, fault_pe, err, errlen);
+  if (b) b->step = stuck_step;
+  if (b && kind == PE_KIND_2D) ((pe_bank *)b->impl)->st[35].seq = 1;
   return b;
 }
 
@@ -100,7 +116,18 @@ static void refusal_named(void **state) {
   assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
 }
 
+static void stuck_pe_named(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, stuck_open };
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_non_null(strstr(e.msg, "data mode: the PEs stopped with work left (array 2d, row 2, column 3, cycle "));
+  assert_non_null(strstr(e.msg, "the PE never became ready"));
+}
+
 int main(void) {
-  const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named) };
+  const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named),
+                                  cmocka_unit_test(stuck_pe_named) };
   return cmocka_run_group_tests(t, NULL, NULL);
 }
