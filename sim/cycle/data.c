@@ -1,12 +1,12 @@
 /*
 ** data.c: the value model of the cycle engine's data mode (data.h).  The
 ** struct to understand first is sim_data; then dm_prog (an Einsum's point
-** compiled to PE operations), sim_data_fire (one firing: points to PEs,
-** PEs to operation streams, the chain of a reduction across PEs) and run_streams (the streams through the bank,
-** edge by edge).  Every value is a dm_cell: its fp16 bits and a bound on
-** its distance from the exact value (running error analysis, sim/README.md
-** "Data mode"), so the comparison's tolerance is derived per element, not
-** chosen.
+** compiled to PE operations), sim_data_fire (one firing: points to PEs'
+** operation streams, the chain of a reduction across PEs), run_streams
+** (the streams through the bank, edge by edge) and emulate (the fp16
+** emulation of the interpreter's order).  Every value is a dm_cell: its
+** fp16 bits and an error scale (running error analysis, sim/README.md
+** "Data mode"), so the comparison's tolerance is derived per element.
 */
 #include "data.h"
 #include "einsum_int.h"
@@ -97,28 +97,28 @@ typedef struct dm_op {
 } dm_op;
 
 struct sim_data {
-  const sc_schedule *s;
+  const sc_schedule *s;       /* the schedule run (one phase) */
   const sc_phase *ph;
-  const es_cascade *c;
-  uint64_t batch;
+  const es_cascade *c;        /* the phase's cascade, bound */
+  uint64_t batch;             /* batch items: each holds its own non-input tensors */
   dm_tensor *t;               /* per cascade tensor */
   dm_prog p[SC_MAX_EINSUMS];  /* per phase Einsum */
   pe_bank *bank[HW_MAX_ARRAYS];
   es_values ref;              /* the reference interpreter's values */
   /* per-firing scratch, sized at open for the largest firing */
-  dm_op *ops;                 /* npe_max x cap */
-  uint64_t cap;               /* operations per PE */
-  uint32_t *cnt;              /* per PE */
-  dm_cell *temp;              /* per PE x DM_MAXP */
+  dm_op *ops;                 /* npe_max x cap: each PE's operation stream */
+  uint64_t cap;               /* operations one PE's stream may hold */
+  uint32_t *cnt;              /* per PE: operations in its stream */
+  dm_cell *temp;              /* per PE x DM_MAXP: a point's intermediate results */
   dm_op **first, **last;      /* spatial reductions: per PE x slot, its first and last point's op */
   int32_t *stage;             /* per slot: PEs that have finished it */
-  uint64_t slots_max;
+  uint64_t slots_max;         /* output elements of the largest such tile */
   const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
-  dm_op **inflight;
-  double *bound, *regerr;     /* per PE: the in-flight result's bound; the out register's */
-  uint32_t *head;
-  pe_in *in;
-  int npe_max;
+  dm_op **inflight;           /* per PE: the operation it is computing, or NULL */
+  double *bound, *regerr;     /* per PE: the in-flight result's error scale; the out register's */
+  uint32_t *head;             /* per PE: next operation of its stream */
+  pe_in *in;                  /* per PE: what the next edge offers */
+  int npe_max;                /* PEs of the largest array */
   uint64_t edges;             /* PE-edges stepped */
   int64_t cycle;              /* engine cycle of the current firing's first edge */
   int64_t edge;               /* edges the current firing has stepped so far */
