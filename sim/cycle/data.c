@@ -110,7 +110,7 @@ struct sim_data {
   uint64_t cap;               /* operations one PE's stream may hold */
   uint32_t *cnt;              /* per PE: operations in its stream */
   dm_cell *temp;              /* per PE x DM_MAXP: a point's intermediate results */
-  dm_op **first, **last;      /* spatial reductions: per PE x slot, its first and last point's op */
+  dm_op **first, **last;      /* spatial reductions: per slot x PE, its first and last point's op */
   int32_t *stage;             /* per slot: PEs that have finished it */
   uint64_t slots_max;         /* output elements of the largest such tile */
   const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
@@ -119,6 +119,7 @@ struct sim_data {
   uint32_t *head;             /* per PE: next operation of its stream */
   pe_in *in;                  /* per PE: what the next edge offers */
   int npe_max;                /* PEs of the largest array */
+  double *dbl;                /* 65536: every fp16 pattern's value (the error scales' hot path) */
   uint64_t edges;             /* PE-edges stepped */
   int64_t cycle;              /* engine cycle of the current firing's first edge */
   int64_t edge;               /* edges the current firing has stepped so far */
@@ -434,12 +435,15 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   d->bound = calloc(npe, sizeof *d->bound);
   d->regerr = calloc(npe, sizeof *d->regerr);
   d->in = calloc(npe, sizeof *d->in);
+  d->dbl = malloc(sizeof *d->dbl * 65536);
+  for (uint32_t h = 0; d->dbl && h < 65536; h++) d->dbl[h] = fp16_to_double((uint16_t)h);
   if (d->slots_max) {
     d->first = malloc(sizeof *d->first * (size_t)d->slots_max * npe);
     d->last = malloc(sizeof *d->last * (size_t)d->slots_max * npe);
     d->stage = malloc(sizeof *d->stage * (size_t)d->slots_max);
   }
   if (!d->ops || !d->cnt || !d->head || !d->temp || !d->prev || !d->inflight || !d->bound || !d->regerr || !d->in ||
+      !d->dbl ||
       (d->slots_max && (!d->first || !d->last || !d->stage))) {
     sim_data_close(d);
     return at_errf(e, "out of memory");
@@ -488,7 +492,7 @@ void sim_data_close(sim_data *d) {
   for (int a = 0; a < HW_MAX_ARRAYS; a++) if (d->bank[a]) d->bank[a]->close(d->bank[a]);
   es_values_free(&d->ref);
   free(d->ops); free(d->cnt); free(d->head); free(d->temp); free(d->prev); free(d->inflight);
-  free(d->bound); free(d->regerr); free(d->in); free(d->first); free(d->last); free(d->stage);
+  free(d->bound); free(d->regerr); free(d->in); free(d->dbl); free(d->first); free(d->last); free(d->stage);
   free(d);
 }
 
@@ -518,11 +522,12 @@ static uint64_t flat_at(const sim_data *d, const es_access *a, const int64_t *va
 ** combined in quadrature (Higham and Mary's probabilistic model of
 ** rounding, sim/README.md "Data mode"); exp's own error, a deterministic
 ** function of its input, adds linearly. */
-static double op_bound(int op, uint16_t ha, double ea, uint16_t hb, double eb, uint16_t hc, double ec) {
-  double a = fp16_to_double(ha), b = fp16_to_double(hb), r;
+static double op_bound(const double *dbl, int op, uint16_t ha, double ea, uint16_t hb, double eb, uint16_t hc,
+                       double ec) {
+  double a = dbl[ha], b = dbl[hb], r;
   switch (op) {
   case PE_OP_MAC: {
-    double cv = fp16_to_double(hc);
+    double cv = dbl[hc];
     double x = a * b + cv, p1 = fabs(a) * eb, p2 = fabs(b) * ea, p3 = DM_U * fabs(x) + DM_ETA;
     r = sqrt(p1 * p1 + p2 * p2 + ec * ec + p3 * p3) + ea * eb;
     if (ea == 0 && eb == 0 && ec == 0 && (isinf(a) || isinf(b) || isinf(cv))) r = 0;
@@ -584,7 +589,7 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
         hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
       }
       *in = (pe_in){ 1, op->op, ha, hb, hc };
-      d->bound[i] = op_bound(op->op, ha, op->a->err, hb, op->b->err, hc, ec);
+      d->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
       d->inflight[i] = op;
       d->head[i]++;
       busy = 1;
@@ -701,7 +706,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
         }
         if (p->sred) {
           /* the op that reads the accumulator is the point's last */
-          uint64_t k = (uint64_t)pe * slots + (uint64_t)(slb + row * src + col * scc);
+          uint64_t k = (uint64_t)(slb + row * src + col * scc) * (uint64_t)n + (uint64_t)pe;
           if (!d->first[k]) d->first[k] = &ops[p->nop - 1];
           d->last[k] = &ops[p->nop - 1];
         }
@@ -721,7 +726,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
       d->stage[sl] = 0;
       int32_t k = 0;
       for (int pe = 0; pe < n; pe++) {
-        uint64_t i = (uint64_t)pe * slots + sl;
+        uint64_t i = sl * (uint64_t)n + (uint64_t)pe;   /* slot-major: this loop is the hot one */
         if (!d->first[i]) continue;
         d->first[i]->wait = &d->stage[sl];
         d->first[i]->need = k++;
@@ -859,9 +864,11 @@ static int emulate(sim_data *d, sim_result *r, at_err *e) {
     const dm_tensor *s = &d->t[t];
     int it = T->iter_dim;
     int64_t slices = it >= 0 ? c->ranks[T->dim[it]].size + 1 : 1;
+    /* slice sl's elements: outer x (slices x st) + sl x st + inner */
+    uint64_t st = it >= 0 ? (uint64_t)s->stride[it] : s->n, outer = s->n / (st * (uint64_t)slices);
     for (int64_t sl = 0; sl < slices; sl++)
-      for (uint64_t f = 0; f < s->n; f++)
-        if (it < 0 || (int64_t)((f / (uint64_t)s->stride[it]) % (uint64_t)slices) == sl) emu_demand(&m, t, f);
+      for (uint64_t o = 0; o < outer; o++)
+        for (uint64_t i = 0; i < st; i++) emu_demand(&m, t, o * st * (uint64_t)slices + (uint64_t)sl * st + i);
   }
   if (m.failed) { at_errf(e, "data mode: the fp16 emulation found a cycle in the cascade"); goto done; }
   for (int t = 0; t < c->ntensors; t++) {
