@@ -904,8 +904,13 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
              "p.seq_len, p.ov_rows_2d, p.ov_cols_2d, p.ov_width_1d, p.ov_buffer_bytes, "
              "p.ov_bandwidth_bps, p.ov_regs_per_pe, p.engine, p.config_hash");
   if (q.oom) { free(q.p); return at_errf(e, "out of memory"); }
-  sqlite3_stmt *st = NULL, *en = NULL, *ar = NULL, *ei = NULL;
+  sqlite3_stmt *st = NULL, *en = NULL, *ar = NULL, *ei = NULL, *da = NULL;
   int rc = -1;
+  /* JSON: a point of engine cycle-data gains its point_data row (a version
+  ** 2 store has none: da stays NULL) */
+  if (fmt == RS_JSON)
+    sqlite3_prepare_v2(s->db, "SELECT max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges "
+                       "FROM point_data WHERE point_id = ?1", -1, &da, NULL);
   if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(s->db, "SELECT component, energy_pj FROM point_energy WHERE point_id = ?1",
                          -1, &en, NULL) != SQLITE_OK ||
@@ -995,7 +1000,25 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
       }
       fputc('}', f);
     }
-    fputs("],\"config_hash\":", f);
+    if (da) {
+      sqlite3_reset(da);
+      sqlite3_bind_int64(da, 1, pid);
+      if (sqlite3_step(da) == SQLITE_ROW) {
+        static const char *const k[] = { "max_abs_err", "max_rel_err", "max_ref", "max_bound", "err_over_bound",
+                                         "pe_edges" };
+        fputs("],\"data\":{", f);
+        for (int j = 0; j < 6; j++) {
+          fprintf(f, "%s\"%s\":", j ? "," : "", k[j]);
+          value(f, da, j, fmt);
+        }
+        fputs("}", f);
+        fputs(",\"config_hash\":", f);
+      } else {
+        fputs("],\"config_hash\":", f);
+      }
+    } else {
+      fputs("],\"config_hash\":", f);
+    }
     value(f, st, c_tail + 8, fmt);
     fputs(",\"files\":{", f);
     for (int i = c_tail + 9; i < c_tail + 14; i++) {
@@ -1020,6 +1043,7 @@ done:
   sqlite3_finalize(en);
   sqlite3_finalize(ar);
   sqlite3_finalize(ei);
+  sqlite3_finalize(da);
   free(q.p);
   return rc;
 }

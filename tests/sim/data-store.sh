@@ -22,6 +22,9 @@ sweep d.db cycle
 "$A" report --db d.db --out rep > /dev/null 2>&1 || true
 grep -q 'Data mode: errors against the reference' rep/index.html || fail "report has no data table"
 [ "$(grep -c '^<tr><td>tests/sim/data/fusemax-tiny.yaml</td><td>BERT</td>' rep/index.html)" = 4 ] || fail "report: not 4 data rows"
+"$A" export --db d.db --json > d.json || fail "export --json"
+[ "$(grep -c '"engine":"cycle-data"' d.json)" = 4 ] && [ "$(grep -o '"data":{"max_abs_err":[0-9.e-]*,' d.json | wc -l)" = 4 ] ||
+  fail "export --json: not 4 data objects"
 "$A" merge e.db d.db > /dev/null || fail "merge"
 [ "$(q e.db 'SELECT count(*) FROM point_data')" = 4 ] || fail "merge did not copy point_data"
 # a version 2 store: readable as it is, migrated when written
