@@ -2,8 +2,8 @@
 # data-store.sh: the data mode in the results database.  A sweep with
 # --engine cycle-data stores one point_data row per point (its errors within
 # the tolerance) and the same cycles as --engine cycle; the report shows
-# the table; merge copies the rows; a version 2 store (made here by
-# dropping point_data) is read as it is and migrated to version 3 when a
+# the table and export --json a data object per such point; merge copies
+# the rows; a version 2 store (made here by dropping point_data) is read as it is and migrated to version 3 when a
 # sweep writes to it.  usage: data-store.sh ATTNSIM (ATTNSIM_DATA_DIR: the
 # source tree; the sweep names its design relative to it)
 A=$1
