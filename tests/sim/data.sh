@@ -33,6 +33,10 @@ for d in fusemax arch; do
   done
 done
 check 1 3 --design fusemax --model bert --seq 128 $S --set B=2,H=1,E=16,F=8
+# non-square arrays: the bank's row-major layout
+check 1 4 --design fusemax --model bert --seq 128 --rows 8 --cols 16 --width-1d 16 --engine cycle --set B=1,H=1,E=16,F=16
+check 1 5 --design arch --model bert --seq 128 --rows 32 --cols 4 --width-1d 4 --engine cycle --set B=1,H=1,E=8,F=16
+check 1 6 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" --rows 5 --cols 7 --engine cycle --set M=45,N=30,K=7
 check 0 2 --design flat --model bert --seq 512 $S --set B=1,H=1,E=16,F=16
 # weight stationary (QK's e and AV's m summed across the 2D array's PEs)
 check 0 3 --mapping "$ATTNSIM_DATA_DIR/tests/sim/data/flat-edge.yaml" --model xlm --seq 512 $S --set B=1,H=1,E=16,F=16
