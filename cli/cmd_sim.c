@@ -56,7 +56,9 @@ static const char run_help[] =
   "                   seeded inputs as `attnsim eval`; prints max_abs_err=, max_rel_err=\n"
   "                   and the output's magnitude against the double reference, and\n"
   "                   exits 1 if an element is off by more than its derived error\n"
-  "                   bound (sim/README.md \"Data mode\"); same timing as without\n"
+  "                   bound, or where the mapping folds sums in the interpreter's\n"
+  "                   order, if it differs from the fp16 emulation of that order\n"
+  "                   (sim/README.md \"Data mode\"); same timing as without\n"
   "  --seed S         data: the inputs' seed (default 1, as `attnsim eval`)\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
@@ -147,8 +149,8 @@ void cli_json_result(FILE *f, const sim_result *r) {
       if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
       else fprintf(f, "\"%s\":null,", k[i]);
     }
-    fprintf(f, "\"emul_mismatch\":%llu,\"pe_edges\":%llu}", (unsigned long long)r->data.emul_mismatch,
-            (unsigned long long)r->data.pe_edges);
+    fprintf(f, "\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
+            (unsigned long long)r->data.emul_mismatch, r->data.emul_exact, (unsigned long long)r->data.pe_edges);
   }
   fprintf(f, "}\n");
 }
@@ -329,12 +331,18 @@ int cmd_run(int argc, char **argv) {
   if (eo.data) {
     FILE *f = csv || json ? stderr : stdout;
     fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
-               "emul_mismatch=%llu emul_max_abs_err=%.6g\n",
+               "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g\n",
             r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
-            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_max_abs_err);
+            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
+            r.data.emul_max_abs_err);
     if (!(r.data.worst <= 1)) {
       fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",
               r.data.worst);
+      return AT_EXIT_FAIL;
+    }
+    if (r.data.emul_exact && r.data.emul_mismatch) {
+      fprintf(stderr, "attnsim: data: %llu output elements differ from the fp16 emulation of the same order: "
+                      "the PEs' values are wrong\n", (unsigned long long)r.data.emul_mismatch);
       return AT_EXIT_FAIL;
     }
   }

@@ -113,6 +113,8 @@ typedef struct sim_result {
     uint64_t emul_mismatch;   /* output elements whose bits differ from the fp16
                                  emulation of the interpreter's order */
     double emul_max_abs_err;  /* that emulation's max |out - ref| */
+    int emul_exact;           /* 1: every Einsum folds in the interpreter's order, so
+                                 emul_mismatch must be 0 (a check that can fail) */
   } data;
 } sim_result;
 

@@ -68,6 +68,7 @@ typedef struct dm_prog {
   dm_loop tl[SC_MAX_LOOPS];   /* temporal parts inside the tile, outermost first */
   dm_loop sp[2];              /* rows, cols; size 1 if none */
   int sred;                   /* a spatial part is a reduced rank: the PEs accumulate in turn */
+  int interp_order;           /* 1: an output element's points fold in the interpreter's order */
   uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
   int array;
   int64_t cols;               /* the array's columns: bank index = row * cols + col */
@@ -194,6 +195,37 @@ static int compile(dm_prog *p, const es_cascade *c, const es_expr *x, int has_di
   return refuse(e, c, x, "unknown expression");
 }
 
+/* Whether prog p of einsum x folds each output element's points in the
+** interpreter's order, so that its bits must equal the emulation's: a max
+** (exact in any order) or an element-wise Einsum always does; a sum does
+** when the levels that walk its reduced ranks, in the data mode's order
+** (the PE index, row before column, then its temporal loops) are each
+** reduced rank's parts, outer to inner, the ranks in the interpreter's
+** loop order.  A sum across firings (a shared loop over a reduced rank)
+** is not claimed. */
+static int interp_order(const sc_phase *ph, int x, const es_einsum *E, const dm_prog *p) {
+  if (p->combine != CB_SUM) return 1;
+  const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
+  int nred = E->nsum ? E->nsum : E->rhs->nred;
+  uint32_t rset = 0;
+  for (int i = 0; i < nred; i++) rset |= 1u << red[i];
+  for (int k = 0; k < ph->nshared; k++) {
+    const sc_part *sp = &ph->part[ph->shared[k]];
+    if (sc_uses(ph, x, ph->shared[k]) && sp->size > 1 && (rset >> sp->rank & 1)) return 0;
+  }
+  int got[SC_MAX_LOOPS + 2], ng = 0, want[SC_MAX_PARTS], nw = 0;
+  for (int i = 0; i < 2; i++)
+    if (p->sp[i].rank >= 0 && p->sp[i].size > 1 && (rset >> p->sp[i].rank & 1)) got[ng++] = p->sp[i].part;
+  for (int i = 0; i < p->nt; i++)
+    if (p->tl[i].size > 1 && (rset >> p->tl[i].rank & 1)) got[ng++] = p->tl[i].part;
+  for (int i = 0; i < nred; i++)
+    for (int q = 1; q < ph->nparts; q++)
+      if (ph->part[q].rank == red[i] && ph->part[q].size > 1) want[nw++] = q;
+  if (ng != nw) return 0;
+  for (int i = 0; i < ng; i++) if (got[i] != want[i]) return 0;
+  return 1;
+}
+
 /* Compiles einsum x of the phase: its point program and its parts. */
 static int prepare(sim_data *d, int x, at_err *e) {
   const sc_phase *ph = d->ph;
@@ -251,6 +283,7 @@ static int prepare(sim_data *d, int x, at_err *e) {
       if (!(p->lhs_ranks >> ph->part[q].rank & 1)) p->sred = 1;
     }
   }
+  p->interp_order = interp_order(ph, x, E, p);
   /* a part's stride in its rank: `ceil` block, else the inner parts' product */
   for (int i = 0; i <= p->nt + 1; i++) {
     dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
@@ -884,6 +917,8 @@ static int emulate(sim_data *d, sim_result *r, at_err *e) {
       }
     }
   }
+  r->data.emul_exact = 1;
+  for (int x = 0; x < d->ph->ne; x++) r->data.emul_exact &= d->p[x].interp_order;
   rc = 0;
 done:
   for (int t = 0; m.v && t < c->ntensors; t++) free(m.v[t]);

@@ -19,6 +19,7 @@ check() {   # check EXACT SEED ARGS...: within the bound, same row as without --
   grep -q '^data: max_abs_err=[0-9.e-]* max_rel_err=.* max_ref=' err.txt || fail "$*: no data line"
   mis=$(sed -n 's/.* emul_mismatch=\([0-9]*\) .*/\1/p' err.txt)
   [ -n "$mis" ] || fail "$*: no emul_mismatch"
+  grep -q " emul_exact=$exact " err.txt || fail "$*: not emul_exact=$exact"
   if [ "$exact" = 1 ]; then [ "$mis" = 0 ] || fail "$*: $mis elements differ from the fp16 emulation"; fi
   head -1 <<< "$out" | grep -q ',max_abs_err,max_rel_err$' || fail "$*: CSV header lacks the error columns"
   row=$(sed -n 2p <<< "$out" | cut -d, -f1-20)
@@ -48,7 +49,7 @@ b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 -
 [ -n "$a" ] && [ "$a" = "$b" ] || fail "--full --data differs from --data"
 # --json gains a "data" object
 "$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --json 2>/dev/null |
-  grep -q '"data":{"max_abs_err":[0-9.e-]*,"max_rel_err":.*"emul_mismatch":0,"pe_edges":[0-9]*}}$' || fail "--json has no data object"
+  grep -q '"data":{"max_abs_err":[0-9.e-]*,"max_rel_err":.*"emul_mismatch":0,"emul_exact":1,"pe_edges":[0-9]*}}$' || fail "--json has no data object"
 # too large: refused up front with the size and the limit
 "$A" run --design fusemax --model bert --seq 64K $S --data > out.txt 2> err.txt
 [ $? -eq 2 ] || fail "oversized run: not exit 2"

@@ -7,7 +7,8 @@
 ** interpreter's order bit for bit; the wrong PE exceeds the bound, differs
 ** from the emulation, and its cycles
 ** equal the twin's (values never steer the timing).  Also: the factory's
-** refusal is reported with the array's name, and a PE that never becomes
+** refusal is reported with the array's name; an EXP one ulp off passes the
+** tolerance but not the emulation; and a PE that never becomes
 ** ready stops the run naming its array, row, column and cycle.
 */
 #include <stdarg.h>
@@ -46,6 +47,49 @@ static pe_bank *wrong_open(int kind, int n, int fault_pe, char *err, int errlen)
   b->reset = wrong_reset;
   b->close = wrong_close;
   b->impl = t;
+  return b;
+}
+
+/* A bank whose EXP results are one unit in the last place off (the lowest
+** bit flipped): far inside the tolerance, but not the emulation's bits. */
+typedef struct ulp_bank { pe_bank *twin; uint8_t *exp; } ulp_bank;
+
+static void ulp_step(pe_bank *b, const pe_in *in) {
+  ulp_bank *u = b->impl;
+  for (int i = 0; i < b->n; i++)
+    if (in[i].valid && pe_ready(&u->twin->st[i])) u->exp[i] = in[i].op == PE_OP_EXP;
+  u->twin->step(u->twin, in);
+  for (int i = 0; i < b->n; i++)
+    if (u->twin->st[i].out_valid && u->exp[i]) u->twin->st[i].out ^= 1u;
+}
+static void ulp_reset(pe_bank *b) { ulp_bank *u = b->impl; u->twin->reset(u->twin); }
+static void ulp_close(pe_bank *b) {
+  ulp_bank *u = b->impl;
+  u->twin->close(u->twin);
+  free(u->exp);
+  free(u);
+  free(b);
+}
+
+static pe_bank *ulp_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *t = pe_bank_twin(kind, n), *b = calloc(1, sizeof *b);
+  ulp_bank *u = calloc(1, sizeof *u);
+  uint8_t *x = calloc((size_t)n, 1);
+  if (!t || !b || !u || !x) {
+    snprintf(err, (size_t)errlen, "out of memory");
+    if (t) t->close(t);
+    free(b); free(u); free(x);
+    return NULL;
+  }
+  *b = *t;
+  b->impl_name = "exp-ulp";
+  b->step = ulp_step;
+  b->reset = ulp_reset;
+  b->close = ulp_close;
+  u->twin = t;
+  u->exp = x;
+  b->impl = u;
   return b;
 }
 
@@ -97,7 +141,8 @@ static void wrong_mac_caught(void **state) {
   assert_int_equal(twin.data.on, 1);
   assert_true(twin.data.worst <= 1);
   assert_true(twin.data.max_abs_err > 0 && twin.data.max_abs_err < 0.01);
-  assert_int_equal(twin.data.emul_mismatch, 0);   /* FuseMax's order is the interpreter's */
+  assert_int_equal(twin.data.emul_exact, 1);      /* FuseMax's order is the interpreter's */
+  assert_int_equal(twin.data.emul_mismatch, 0);
   o.bank_open = wrong_open;
   if (run(&o, &wrong, &e)) fail_msg("%s", e.msg);
   assert_true(wrong.data.worst > 1);
@@ -116,6 +161,17 @@ static void refusal_named(void **state) {
   assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
 }
 
+static void exp_ulp_caught(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, ulp_open };
+  if (run(&o, &r, &e)) fail_msg("%s", e.msg);
+  assert_true(r.data.worst <= 1);            /* the tolerance cannot see one ulp */
+  assert_int_equal(r.data.emul_exact, 1);    /* but FuseMax folds in the interpreter's order */
+  assert_true(r.data.emul_mismatch > 0);     /* and the emulation's bits differ */
+}
+
 static void stuck_pe_named(void **state) {
   (void)state;
   at_err e;
@@ -128,6 +184,6 @@ static void stuck_pe_named(void **state) {
 
 int main(void) {
   const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named),
-                                  cmocka_unit_test(stuck_pe_named) };
+                                  cmocka_unit_test(exp_ulp_caught), cmocka_unit_test(stuck_pe_named) };
   return cmocka_run_group_tests(t, NULL, NULL);
 }
