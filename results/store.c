@@ -127,7 +127,9 @@ static const char data_sql[] =
   "  max_ref REAL NOT NULL,           -- max |ref|, the output's magnitude\n"
   "  max_bound REAL,                  -- the largest element tolerance; NULL: not finite\n"
   "  err_over_bound REAL,             -- worst |out - ref| / tolerance, above 1 fails; NULL: not finite\n"
-  "  pe_edges INTEGER NOT NULL        -- PE-edges the banks stepped\n"
+  "  pe_edges INTEGER NOT NULL,       -- PE-edges the banks stepped\n"
+  "  emul_mismatch INTEGER NOT NULL,  -- output elements whose bits differ from the fp16 emulation\n"
+  "  emul_exact INTEGER NOT NULL      -- 1: the mapping folds in the interpreter's order (mismatch fails)\n"
   ")";
 
 struct rs_store {
@@ -713,7 +715,8 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
   }
   if (!r->data.on) return 0;
   if (prepare(s, &s->st_data, "INSERT INTO point_data(point_id, max_abs_err, max_rel_err, max_ref, "
-              "max_bound, err_over_bound, pe_edges) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", e))
+              "max_bound, err_over_bound, pe_edges, emul_mismatch, emul_exact) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", e))
     return -1;
   /* a wrong PE may make an output NaN or infinite: stored as no value */
   const double dv[5] = { r->data.max_abs_err, r->data.max_rel_err, r->data.max_ref, r->data.max_bound,
@@ -723,7 +726,10 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
     if (isfinite(dv[k])) sqlite3_bind_double(s->st_data, 2 + k, dv[k]);
     else if (k == 2) return bind_f64(s, s->st_data, 4, dv[k], "max_ref", e);
     else sqlite3_bind_null(s->st_data, 2 + k);
-  if (bind_u64(s, s->st_data, 7, r->data.pe_edges, "pe_edges", e)) return -1;
+  if (bind_u64(s, s->st_data, 7, r->data.pe_edges, "pe_edges", e) ||
+      bind_u64(s, s->st_data, 8, r->data.emul_mismatch, "emul_mismatch", e))
+    return -1;
+  sqlite3_bind_int(s->st_data, 9, r->data.emul_exact);
   return step_done(s, s->st_data, e);
 }
 
@@ -801,7 +807,8 @@ int rs_store_merge(rs_store *dst, const char *src_path, int64_t *added,
     { "point_energy", "component, energy_pj" },
     { "point_arrays", "idx, name, busy_cycles, util" },
     { "point_einsums", "idx, name, array, busy_cycles, util, energy_pj" },
-    { "point_data", "max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges" },
+    { "point_data", "max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges, emul_mismatch, "
+                    "emul_exact" },
   };
   for (int i = 0; i < 3 + src_data; i++) {
     sb_add(&q, "INSERT INTO main.%s(point_id, %s) SELECT mp.point_id", child[i][0], child[i][1]);
@@ -909,8 +916,8 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
   /* JSON: a point of engine cycle-data gains its point_data row (a version
   ** 2 store has none: da stays NULL) */
   if (fmt == RS_JSON)
-    sqlite3_prepare_v2(s->db, "SELECT max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges "
-                       "FROM point_data WHERE point_id = ?1", -1, &da, NULL);
+    sqlite3_prepare_v2(s->db, "SELECT max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges, "
+                       "emul_mismatch, emul_exact FROM point_data WHERE point_id = ?1", -1, &da, NULL);
   if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(s->db, "SELECT component, energy_pj FROM point_energy WHERE point_id = ?1",
                          -1, &en, NULL) != SQLITE_OK ||
@@ -1005,9 +1012,9 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
       sqlite3_bind_int64(da, 1, pid);
       if (sqlite3_step(da) == SQLITE_ROW) {
         static const char *const k[] = { "max_abs_err", "max_rel_err", "max_ref", "max_bound", "err_over_bound",
-                                         "pe_edges" };
+                                         "pe_edges", "emul_mismatch", "emul_exact" };
         fputs("],\"data\":{", f);
-        for (int j = 0; j < 6; j++) {
+        for (int j = 0; j < 8; j++) {
           fprintf(f, "%s\"%s\":", j ? "," : "", k[j]);
           value(f, da, j, fmt);
         }

@@ -15,7 +15,7 @@ rm -rf d.db e.db v2.db rep
 sweep d.db cycle-data
 sweep d.db cycle
 [ "$(q d.db 'SELECT count(*) FROM point_data')" = 4 ] || fail "not 4 point_data rows"
-[ "$(q d.db "SELECT count(*) FROM point_data d JOIN points p USING (point_id) WHERE p.engine = 'cycle-data' AND d.err_over_bound < 1 AND d.max_abs_err > 0 AND d.max_abs_err < 0.01")" = 4 ] ||
+[ "$(q d.db "SELECT count(*) FROM point_data d JOIN points p USING (point_id) WHERE p.engine = 'cycle-data' AND d.err_over_bound < 1 AND d.max_abs_err > 0 AND d.max_abs_err < 0.01 AND d.emul_exact = 1 AND d.emul_mismatch = 0")" = 4 ] ||
   fail "errors out of range: $(q d.db 'SELECT * FROM point_data')"
 [ "$(q d.db "SELECT count(*) FROM points a JOIN points b ON a.design = b.design AND a.seq_len = b.seq_len AND a.arch_rows_2d = b.arch_rows_2d WHERE a.engine = 'cycle-data' AND b.engine = 'cycle' AND a.cycles = b.cycles")" = 4 ] ||
   fail "cycle-data cycles differ from cycle"
