@@ -8,6 +8,7 @@
 #include "sim.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static const char run_help[] =
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--regs-per-pe N]\n"
   "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
-  "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES]\n"
+  "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES] [--data [--seed S]]\n"
   "                   [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine (default) or the\n"
   "SystemC cycle-level engine.\n"
@@ -53,6 +54,14 @@ static const char run_help[] =
   "  --vcd FILE       cycle: array-level signals (busy, Einsum, stall cause) for GTKWave\n"
   "  --trace FILE     cycle: Chrome/Perfetto JSON timeline, a track per array and DRAM\n"
   "  --trace-limit N  refuse --vcd/--trace on runs longer than N cycles (default 10M)\n"
+  "  --data           cycle: carry fp16 values through the PEs (the C twin of rtl/),\n"
+  "                   seeded inputs as `attnsim eval`; prints max_abs_err=, max_rel_err=\n"
+  "                   and the output's magnitude against the double reference, and\n"
+  "                   exits 1 if an element is off by more than its derived error\n"
+  "                   bound, or where the mapping folds sums in the interpreter's\n"
+  "                   order, if it differs from the fp16 emulation of that order\n"
+  "                   (sim/README.md \"Data mode\"); same timing as without\n"
+  "  --seed S         data: the inputs' seed (default 1, as `attnsim eval`)\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
   CLI_HELP_NUMBERS;
@@ -127,10 +136,25 @@ void cli_json_result(FILE *f, const sim_result *r) {
     fprintf(f, "}}");
   }
   fprintf(f, "],\"buffer_read_bytes\":%llu,\"buffer_write_bytes\":%llu,\"buffer_row_reads\":%llu,"
-             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}}\n",
+             "\"buffer_row_writes\":%llu,\"dram_read_bytes\":%llu,\"dram_write_bytes\":%llu}",
           (unsigned long long)r->act.buffer_read_bytes, (unsigned long long)r->act.buffer_write_bytes,
           (unsigned long long)r->act.buffer_row_reads, (unsigned long long)r->act.buffer_row_writes,
           (unsigned long long)r->act.dram_read_bytes, (unsigned long long)r->act.dram_write_bytes);
+  if (r->data.on) {
+    /* the data mode's comparison; a value that is not finite is null */
+    const double v[6] = { r->data.max_abs_err, r->data.max_rel_err, r->data.max_ref, r->data.max_bound,
+                          r->data.worst, r->data.emul_max_abs_err };
+    static const char *const k[6] = { "max_abs_err", "max_rel_err", "max_ref", "max_bound", "err_over_bound",
+                                       "emul_max_abs_err" };
+    fprintf(f, ",\"data\":{");
+    for (int i = 0; i < 6; i++) {
+      if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
+      else fprintf(f, "\"%s\":null,", k[i]);
+    }
+    fprintf(f, "\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
+            (unsigned long long)r->data.emul_mismatch, r->data.emul_exact, (unsigned long long)r->data.pe_edges);
+  }
+  fprintf(f, "}\n");
 }
 
 void cli_print_result(FILE *f, const sim_result *r) {
@@ -213,13 +237,14 @@ int cmd_run(int argc, char **argv) {
     { "set", required_argument, 0, 'S' }, { "vcd", required_argument, 0, 'V' },
     { "trace", required_argument, 0, 'T' }, { "trace-limit", required_argument, 0, 'L' },
     { "mask", required_argument, 0, 'K' },
+    { "data", no_argument, 0, 'D' }, { "seed", required_argument, 0, 'Z' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL, *sets = NULL, *masks[SIM_MAX_MASKS + 1];
-  int csv = 0, json = 0, ch, full = 0, ff = 0, nmask = 0;
+  int csv = 0, json = 0, ch, full = 0, ff = 0, nmask = 0, seeded = 0;
   int64_t len = 0, win = 0;
   const sim_engine *eng = sim_engine_find(NULL);
-  sim_engine_opts eo = { 0, 0, NULL, NULL, 0 };
+  sim_engine_opts eo = { 0, 0, NULL, NULL, 0, 0, 0, NULL };
   sim_overrides ov = { 0 };
   at_err e;
   optind = 1;
@@ -250,6 +275,8 @@ int cmd_run(int argc, char **argv) {
     case 'E':
       if (!(eng = sim_engine_find(optarg)))
         return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
+      if (!strcmp(eng->name, "cycle-data"))
+        return cli_usage_error(run_help, "--engine: say --engine cycle --data for '%s'", optarg);
       break;
     case 'S': sets = optarg; break;
     case 'K': if (nmask <= SIM_MAX_MASKS) masks[nmask++] = optarg; break;
@@ -257,6 +284,8 @@ int cmd_run(int argc, char **argv) {
     case 'T': eo.trace = optarg; break;
     case 'L': if (cli_opt_u64("--trace-limit", optarg, &eo.trace_limit, &e)) return cli_fail(&e); break;
     case 'F': full = 1; break;
+    case 'D': eo.data = 1; break;
+    case 'Z': if (cli_opt_u64("--seed", optarg, &eo.seed, &e)) return cli_fail(&e); seeded = 1; break;
     case 'f': ff = 1; break;
     case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
@@ -271,9 +300,12 @@ int cmd_run(int argc, char **argv) {
                   : full && ff ? "give at most one of --full and --fast-forward"
                   : (full || ff || win || eo.vcd || eo.trace || eo.trace_limit) && strcmp(eng->name, "cycle")
                     ? "--full, --fast-forward, --window, --vcd, --trace and --trace-limit need --engine cycle"
+                  : eo.data && strcmp(eng->name, "cycle") ? "--data needs --engine cycle"
+                  : seeded && !eo.data ? "--seed needs --data"
                   : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   eo.full = full;
+  if (!seeded) eo.seed = 1;
   eo.window = (int)win;
   wl_workload w;
   memset(&w, 0, sizeof w);
@@ -303,8 +335,41 @@ int cmd_run(int argc, char **argv) {
   int rc = sim_eval_on(d, &w, len, &ov, eng, &eo, &r, &e);
   sim_design_free(d);
   if (rc) return cli_fail(&e);
-  if (csv) { cli_csv_header(stdout, 0); cli_csv_row(stdout, NULL, &r); }
+  if (eo.data) snprintf(r.engine, sizeof r.engine, "cycle-data");
+  if (csv && eo.data) {
+    /* the row gains the data mode's errors */
+    char *h = NULL, *row = NULL;
+    size_t hn = 0, rn = 0;
+    FILE *hf = open_memstream(&h, &hn), *rf = hf ? open_memstream(&row, &rn) : NULL;
+    if (!hf || !rf) { if (hf) fclose(hf); fprintf(stderr, "attnsim: out of memory\n"); return AT_EXIT_INPUT; }
+    cli_csv_header(hf, 0);
+    cli_csv_row(rf, NULL, &r);
+    fclose(hf);
+    fclose(rf);
+    printf("%.*s,max_abs_err,max_rel_err\n%.*s,%.9g,%.9g\n", (int)(hn ? hn - 1 : 0), h, (int)(rn ? rn - 1 : 0), row,
+           r.data.max_abs_err, r.data.max_rel_err);
+    free(h);
+    free(row);
+  } else if (csv) { cli_csv_header(stdout, 0); cli_csv_row(stdout, NULL, &r); }
   else if (json) cli_json_result(stdout, &r);
   else cli_print_result(stdout, &r);
+  if (eo.data) {
+    FILE *f = csv || json ? stderr : stdout;
+    fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
+               "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g\n",
+            r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
+            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
+            r.data.emul_max_abs_err);
+    if (!(r.data.worst <= 1)) {
+      fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",
+              r.data.worst);
+      return AT_EXIT_FAIL;
+    }
+    if (r.data.emul_exact && r.data.emul_mismatch) {
+      fprintf(stderr, "attnsim: data: %llu output elements differ from the fp16 emulation of the same order: "
+                      "the PEs' values are wrong\n", (unsigned long long)r.data.emul_mismatch);
+      return AT_EXIT_FAIL;
+    }
+  }
   return AT_EXIT_OK;
 }

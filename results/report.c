@@ -1198,8 +1198,54 @@ static void html_table(FILE *f, const table *t) {
             HTML_ROWS, t->nrows);
 }
 
+/* The data mode's points (table point_data, engine cycle-data), as an
+** HTML section in a new heap string: "" when there are none (or the store
+** is of version 2), NULL when out of memory. */
+static char *data_section(rs_store *s) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  if (!f) return NULL;
+  sqlite3_stmt *q = NULL;
+  int rows = 0;
+  if (sqlite3_prepare_v2(rs_store_db(s),
+                         "SELECT p.design, p.model, p.seq_len, p.arch_rows_2d, p.arch_cols_2d, p.arch_width_1d, "
+                         "p.cycles, d.max_abs_err, d.max_rel_err, d.max_ref, d.err_over_bound, d.pe_edges, "
+                         "d.emul_mismatch, d.emul_exact "
+                         "FROM point_data d JOIN points p ON p.point_id = d.point_id "
+                         "ORDER BY p.design, p.model, p.seq_len, p.point_id", -1, &q, NULL) == SQLITE_OK) {
+    static const char *const head[] = { "design", "model", "seq_len", "rows", "cols", "width 1d", "cycles",
+                                        "max_abs_err", "max_rel_err", "max |ref|", "err / tolerance", "PE-edges",
+                                        "bits off the emulation", "same order" };
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      if (!rows++) {
+        fputs("<section id=\"data\">\n<h2>Data mode: errors against the reference</h2>\n<p>Points of engine "
+              "<code>cycle-data</code> (fp16 values through the PEs, sim/README.md \"Data mode\"): the output "
+              "against the reference interpreter in double; an error over its tolerance (err / tolerance "
+              "above 1) is a wrong value, and so is a bit off the fp16 emulation where the mapping folds in the "
+              "interpreter's order (same order 1).</p>\n<table>\n<tr>", f);
+        for (int j = 0; j < 14; j++) fprintf(f, "<th>%s</th>", head[j]);
+        fputs("</tr>\n", f);
+      }
+      fputs("<tr>", f);
+      for (int j = 0; j < 14; j++) {
+        const char *t = (const char *)sqlite3_column_text(q, j);
+        fputs("<td>", f);
+        if (sqlite3_column_type(q, j) == SQLITE_FLOAT) fprintf(f, "%.4g", sqlite3_column_double(q, j));
+        else html_esc(f, t ? t : "\xe2\x80\x93");
+        fputs("</td>", f);
+      }
+      fputs("</tr>\n", f);
+    }
+  }
+  sqlite3_finalize(q);
+  if (rows) fputs("</table>\n</section>\n", f);
+  if (fclose(f)) { free(buf); return NULL; }
+  return buf;
+}
+
 static int write_html(const char *out_dir, const char *db, const char *engine, int64_t npoints,
-                      fig *figs, int nfigs, at_err *e) {
+                      fig *figs, int nfigs, const char *extra, at_err *e) {
   char path[PATH_MAX], tmp[PATH_MAX + 8];
   if (pathf(path, sizeof path, "%s/index.html", out_dir) || pathf(tmp, sizeof tmp, "%s.tmp", path))
     return at_errf(e, "%s: path too long", out_dir);
@@ -1241,6 +1287,7 @@ static int write_html(const char *out_dir, const char *db, const char *engine, i
     }
     fputs("</section>\n", f);
   }
+  fputs(extra, f);
   fputs("</body>\n</html>\n", f);
   if (fclose(f) != 0 || rename(tmp, path) != 0) {
     unlink(tmp);
@@ -1341,6 +1388,8 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
   if (!both) nfigs--;
   st->figures = nfigs;
   for (int i = 0; !rc && i < nfigs; i++) rc = figs[i].build(&figs[i], s, o->engine, e);
+  char *extra = rc ? NULL : data_section(s);
+  if (!rc && !extra) rc = at_errf(e, "out of memory");
   rs_store_close(s);
 
   char data[PATH_MAX + 8];
@@ -1382,7 +1431,8 @@ int rs_report(const rs_report_opts *o, rs_report_stats *st, at_err *e) {
   toolong:
     rc = at_errf(e, "%s: path too long", outabs);
   }
-  if (!rc) rc = write_html(outabs, o->db_path, o->engine, npoints, figs, nfigs, e);
+  if (!rc) rc = write_html(outabs, o->db_path, o->engine, npoints, figs, nfigs, extra, e);
+  free(extra);
   for (int i = 0; i < nfigs; i++) fig_free(&figs[i]);
   if (rc) return -1;
   if (st->failed) {

@@ -116,6 +116,21 @@ static const char einsums_sql[] =
   ")";
 static const char index_sql[] =
   "CREATE INDEX points_by_workload ON points(design, model, seq_len)";
+/* Version 3: the data mode's comparison (sim_result.data), one row per
+** point of engine cycle-data; after the index, so that a version 2 store
+** migrated by creating it has the objects in the order a new store has. */
+static const char data_sql[] =
+  "CREATE TABLE point_data(          -- the data mode's errors (sim/README.md \"Data mode\")\n"
+  "  point_id INTEGER PRIMARY KEY REFERENCES points(point_id) ON DELETE CASCADE,\n"
+  "  max_abs_err REAL,                -- max |out - ref| over the output; NULL: not finite\n"
+  "  max_rel_err REAL,                -- max |out - ref| / max(|ref|, 2^-14); NULL: not finite\n"
+  "  max_ref REAL NOT NULL,           -- max |ref|, the output's magnitude\n"
+  "  max_bound REAL,                  -- the largest element tolerance; NULL: not finite\n"
+  "  err_over_bound REAL,             -- worst |out - ref| / tolerance, above 1 fails; NULL: not finite\n"
+  "  pe_edges INTEGER NOT NULL,       -- PE-edges the banks stepped\n"
+  "  emul_mismatch INTEGER NOT NULL,  -- output elements whose bits differ from the fp16 emulation\n"
+  "  emul_exact INTEGER NOT NULL      -- 1: the mapping folds in the interpreter's order (mismatch fails)\n"
+  ")";
 
 struct rs_store {
   sqlite3 *db;
@@ -125,7 +140,7 @@ struct rs_store {
   uint64_t jitter;            /* state of the busy handler's random waits */
   char started_at[32];        /* when the store was opened, UTC */
   char *command;              /* for the run row */
-  sqlite3_stmt *st_has, *st_point, *st_energy, *st_array, *st_einsum, *st_run;
+  sqlite3_stmt *st_has, *st_point, *st_energy, *st_array, *st_einsum, *st_run, *st_data;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -251,7 +266,8 @@ static int expected_schema(schema_obj *o) {
   o[3] = (schema_obj){ "table", "point_arrays", arrays_sql };
   o[4] = (schema_obj){ "table", "point_einsums", einsums_sql };
   o[5] = (schema_obj){ "index", "points_by_workload", index_sql };
-  return 6;
+  o[6] = (schema_obj){ "table", "point_data", data_sql };
+  return 7;
 }
 
 static int pragma_int(rs_store *s, const char *sql, int64_t *v, at_err *e) {
@@ -269,10 +285,12 @@ fail:
 }
 
 /* Reads only.  *fresh = 1 for an empty SQLite file (no objects, no
-** application id): ours to initialise. */
-static int check_schema(rs_store *s, int *fresh, at_err *e) {
+** application id): ours to initialise; *v2 = 1 for an unaltered version 2
+** store (version 3 less point_data): readable, migrated for writing. */
+static int check_schema(rs_store *s, int *fresh, int *v2, at_err *e) {
   int64_t app, ver, nobj;
   *fresh = 0;
+  *v2 = 0;
   if (pragma_int(s, "PRAGMA application_id", &app, e)) return -1;
   if (pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", &nobj, e))
     return -1;
@@ -293,13 +311,14 @@ static int check_schema(rs_store *s, int *fresh, at_err *e) {
                    s->path, *names ? "with tables " : "of another application", names);
   }
   if (pragma_int(s, "PRAGMA user_version", &ver, e)) return -1;
-  if (ver != RS_SCHEMA_VERSION)
+  if (ver != RS_SCHEMA_VERSION && ver != 2)
     return at_errf(e, "%s: attnsim results database of schema version %lld; this attnsim "
                    "reads version %d (use the attnsim that wrote it to export it); left untouched",
                    s->path, (long long)ver, RS_SCHEMA_VERSION);
   schema_obj want[8];
   int nwant = expected_schema(want);
   if (nwant < 0) return at_errf(e, "out of memory");
+  if (ver == 2) { nwant--; *v2 = 1; }   /* point_data is version 3's */
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(s->db, "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE "
                          "'sqlite_%' ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
@@ -315,6 +334,9 @@ static int check_schema(rs_store *s, int *fresh, at_err *e) {
         strcmp(name, want[i].name) || strcmp(sql, want[i].sql)) {
       snprintf(badname, sizeof badname, "%s", name ? name : "?");
       bad = i < nwant && name && !strcmp(name, want[i].name) ? "differs from" : "is not in";
+      /* an object of the schema found early: the one expected here is missing */
+      for (int j = i + 1; j < nwant && name && *bad == 'i'; j++)
+        if (!strcmp(name, want[j].name)) { bad = "is missing from"; snprintf(badname, sizeof badname, "%s", want[i].name); }
       break;
     }
     i++;
@@ -331,9 +353,9 @@ static int check_schema(rs_store *s, int *fresh, at_err *e) {
 /* check_schema in one read transaction: its reads must see one snapshot,
 ** or a store being initialised by another process could look like an id-less
 ** file that has tables, i.e. a foreign one. */
-static int check_snapshot(rs_store *s, int *fresh, at_err *e) {
+static int check_snapshot(rs_store *s, int *fresh, int *v2, at_err *e) {
   if (exec(s, "BEGIN", e)) return -1;
-  int rc = check_schema(s, fresh, e);
+  int rc = check_schema(s, fresh, v2, e);
   if (rc) rollback(s);
   else if (exec(s, "COMMIT", e)) { rollback(s); rc = -1; }
   return rc;
@@ -422,8 +444,8 @@ int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
   sqlite3_extended_result_codes(s->db, 1);
   s->jitter = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
   sqlite3_busy_handler(s->db, busy_wait, s);
-  int fresh;
-  if (check_snapshot(s, &fresh, e)) goto fail;
+  int fresh, v2;
+  if (check_snapshot(s, &fresh, &v2, e)) goto fail;
   if (mode == RS_WRITE && sqlite3_db_readonly(s->db, "main") == 1) {
     at_errf(e, "%s: cannot write to the results database (read-only file)", path);
     goto fail;
@@ -437,11 +459,20 @@ int rs_store_open(const char *path, rs_mode mode, rs_store **out, at_err *e) {
     ** transaction), then the schema, re-checking under the write lock in
     ** case another process initialised it meanwhile. */
     if (set_wal(s, e) || exec(s, "BEGIN IMMEDIATE", e)) goto fail;
-    if (check_schema(s, &fresh, e)) { rollback(s); goto fail; }
+    if (check_schema(s, &fresh, &v2, e)) { rollback(s); goto fail; }
     if (fresh && create_schema(s, e)) { rollback(s); goto fail; }
     if (exec(s, "COMMIT", e)) { rollback(s); goto fail; }
   } else if (mode == RS_WRITE) {
     if (set_wal(s, e)) goto fail;
+    if (v2) {
+      /* version 2 to 3: the one new table, under the write lock, re-checked */
+      char sql[64];
+      snprintf(sql, sizeof sql, "PRAGMA user_version = %d", RS_SCHEMA_VERSION);
+      if (exec(s, "BEGIN IMMEDIATE", e)) goto fail;
+      if (check_schema(s, &fresh, &v2, e)) { rollback(s); goto fail; }
+      if (v2 && (exec(s, data_sql, e) || exec(s, sql, e))) { rollback(s); goto fail; }
+      if (exec(s, "COMMIT", e)) { rollback(s); goto fail; }
+    }
   }
   if (mode == RS_WRITE && exec(s, "PRAGMA synchronous = NORMAL", e)) goto fail;
   if (mode == RS_READ && exec(s, "PRAGMA query_only = ON", e)) goto fail;
@@ -464,6 +495,7 @@ void rs_store_close(rs_store *s) {
   sqlite3_finalize(s->st_energy);
   sqlite3_finalize(s->st_array);
   sqlite3_finalize(s->st_einsum);
+  sqlite3_finalize(s->st_data);
   sqlite3_finalize(s->st_run);
   sqlite3_close(s->db);
   free(s->command);
@@ -681,7 +713,24 @@ static int put_point(rs_store *s, const rs_config *c, const sim_result *r,
       return -1;
     if (step_done(s, s->st_einsum, e)) return -1;
   }
-  return 0;
+  if (!r->data.on) return 0;
+  if (prepare(s, &s->st_data, "INSERT INTO point_data(point_id, max_abs_err, max_rel_err, max_ref, "
+              "max_bound, err_over_bound, pe_edges, emul_mismatch, emul_exact) "
+              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", e))
+    return -1;
+  /* a wrong PE may make an output NaN or infinite: stored as no value */
+  const double dv[5] = { r->data.max_abs_err, r->data.max_rel_err, r->data.max_ref, r->data.max_bound,
+                         r->data.worst };
+  sqlite3_bind_int64(s->st_data, 1, pid);
+  for (int k = 0; k < 5; k++)
+    if (isfinite(dv[k])) sqlite3_bind_double(s->st_data, 2 + k, dv[k]);
+    else if (k == 2) return bind_f64(s, s->st_data, 4, dv[k], "max_ref", e);
+    else sqlite3_bind_null(s->st_data, 2 + k);
+  if (bind_u64(s, s->st_data, 7, r->data.pe_edges, "pe_edges", e) ||
+      bind_u64(s, s->st_data, 8, r->data.emul_mismatch, "emul_mismatch", e))
+    return -1;
+  sqlite3_bind_int(s->st_data, 9, r->data.emul_exact);
+  return step_done(s, s->st_data, e);
 }
 
 int rs_store_put(rs_store *s, const rs_config *c, const sim_result *r,
@@ -732,6 +781,12 @@ int rs_store_merge(rs_store *dst, const char *src_path, int64_t *added,
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return rs_store_sqlerr(dst, e, "attaching");
+  /* a version 2 source has no point_data */
+  int src_data = 0;
+  if (sqlite3_prepare_v2(dst->db, "SELECT count(*) FROM src.sqlite_schema WHERE name = 'point_data'", -1, &st,
+                         NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    src_data = sqlite3_column_int(st, 0) > 0;
+  sqlite3_finalize(st);
 
   /* Runs are matched by uuid, points by (config_hash, engine); new points
   ** get new ids, above every id dst had, which is how their breakdowns are
@@ -748,12 +803,14 @@ int rs_store_merge(rs_store *dst, const char *src_path, int64_t *added,
   point_columns(&q, "p.", "r.run_id");
   sb_add(&q, " FROM src.points p JOIN src.runs sr ON sr.run_id = p.run_id "
              "JOIN main.runs r ON r.run_uuid = sr.run_uuid ORDER BY p.point_id;\n");
-  static const char *const child[3][2] = {
+  static const char *const child[4][2] = {
     { "point_energy", "component, energy_pj" },
     { "point_arrays", "idx, name, busy_cycles, util" },
     { "point_einsums", "idx, name, array, busy_cycles, util, energy_pj" },
+    { "point_data", "max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges, emul_mismatch, "
+                    "emul_exact" },
   };
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 3 + src_data; i++) {
     sb_add(&q, "INSERT INTO main.%s(point_id, %s) SELECT mp.point_id", child[i][0], child[i][1]);
     for (const char *c = child[i][1]; *c;) {
       size_t n = strcspn(c, ",");
@@ -854,8 +911,13 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
              "p.seq_len, p.ov_rows_2d, p.ov_cols_2d, p.ov_width_1d, p.ov_buffer_bytes, "
              "p.ov_bandwidth_bps, p.ov_regs_per_pe, p.engine, p.config_hash");
   if (q.oom) { free(q.p); return at_errf(e, "out of memory"); }
-  sqlite3_stmt *st = NULL, *en = NULL, *ar = NULL, *ei = NULL;
+  sqlite3_stmt *st = NULL, *en = NULL, *ar = NULL, *ei = NULL, *da = NULL;
   int rc = -1;
+  /* JSON: a point of engine cycle-data gains its point_data row (a version
+  ** 2 store has none: da stays NULL) */
+  if (fmt == RS_JSON)
+    sqlite3_prepare_v2(s->db, "SELECT max_abs_err, max_rel_err, max_ref, max_bound, err_over_bound, pe_edges, "
+                       "emul_mismatch, emul_exact FROM point_data WHERE point_id = ?1", -1, &da, NULL);
   if (sqlite3_prepare_v2(s->db, q.p, -1, &st, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2(s->db, "SELECT component, energy_pj FROM point_energy WHERE point_id = ?1",
                          -1, &en, NULL) != SQLITE_OK ||
@@ -945,7 +1007,25 @@ int rs_store_export(rs_store *s, FILE *f, rs_format fmt, at_err *e) {
       }
       fputc('}', f);
     }
-    fputs("],\"config_hash\":", f);
+    if (da) {
+      sqlite3_reset(da);
+      sqlite3_bind_int64(da, 1, pid);
+      if (sqlite3_step(da) == SQLITE_ROW) {
+        static const char *const k[] = { "max_abs_err", "max_rel_err", "max_ref", "max_bound", "err_over_bound",
+                                         "pe_edges", "emul_mismatch", "emul_exact" };
+        fputs("],\"data\":{", f);
+        for (int j = 0; j < 8; j++) {
+          fprintf(f, "%s\"%s\":", j ? "," : "", k[j]);
+          value(f, da, j, fmt);
+        }
+        fputs("}", f);
+        fputs(",\"config_hash\":", f);
+      } else {
+        fputs("],\"config_hash\":", f);
+      }
+    } else {
+      fputs("],\"config_hash\":", f);
+    }
     value(f, st, c_tail + 8, fmt);
     fputs(",\"files\":{", f);
     for (int i = c_tail + 9; i < c_tail + 14; i++) {
@@ -970,6 +1050,7 @@ done:
   sqlite3_finalize(en);
   sqlite3_finalize(ar);
   sqlite3_finalize(ei);
+  sqlite3_finalize(da);
   free(q.p);
   return rc;
 }

@@ -21,7 +21,8 @@
 #include "sim.h"
 #include "util.h"
 
-#define RS_SCHEMA_VERSION 2         /* PRAGMA user_version of a store */
+#define RS_SCHEMA_VERSION 3         /* PRAGMA user_version of a store; 3 added point_data
+                                       (a version 2 store is migrated when opened for writing) */
 #define RS_APPLICATION_ID 0x4154534d /* PRAGMA application_id: "ATSM" */
 
 typedef struct rs_store rs_store;

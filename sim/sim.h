@@ -101,6 +101,21 @@ typedef struct sim_result {
   sim_einsum_result einsum[SIM_MAX_EINSUMS];
   sim_actions act;            /* exact action counts */
   uint64_t stall[SIM_MAX_ARRAYS][SIM_S_COUNT];  /* idle cycles per array by cause (cycle engine) */
+  /* the cycle engine's data mode (--data; sim/README.md "Data mode"), else all 0 */
+  struct {
+    int on;                   /* 1: values were carried and compared */
+    double max_abs_err;       /* max |out - ref| over the output's elements */
+    double max_rel_err;       /* max |out - ref| / max(|ref|, 2^-14) */
+    double max_ref;           /* max |ref|, the output's magnitude */
+    double max_bound;         /* max of the elements' error bounds */
+    double worst;             /* max |out - ref| / bound: above 1 fails */
+    uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges) */
+    uint64_t emul_mismatch;   /* output elements whose bits differ from the fp16
+                                 emulation of the interpreter's order */
+    double emul_max_abs_err;  /* that emulation's max |out - ref| */
+    int emul_exact;           /* 1: every Einsum folds in the interpreter's order, so
+                                 emul_mismatch must be 0 (a check that can fail) */
+  } data;
 } sim_result;
 
 /* Architecture overrides for sweeps; 0 keeps the file's value. */
@@ -180,6 +195,11 @@ typedef struct sim_engine_opts {
   const char *vcd;            /* cycle: write array-level signals here (GTKWave), or NULL */
   const char *trace;          /* cycle: write a Chrome/Perfetto JSON timeline here, or NULL */
   uint64_t trace_limit;       /* cycle: refuse to trace a run longer than this, cycles (0: 10M) */
+  int data;                   /* cycle: carry fp16 values through the PEs (sim/cycle/data.h) */
+  uint64_t seed;              /* data: the inputs' seed, as `attnsim eval --seed` */
+  /* data: opens a bank of n PEs of kind (hw/pe/pe_bank.h's pe_bank_open_fn);
+  ** NULL: the C twin */
+  struct pe_bank *(*bank_open)(int kind, int n, int fault_pe, char *err, int errlen);
 } sim_engine_opts;
 
 struct sc_schedule;

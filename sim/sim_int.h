@@ -14,6 +14,9 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e);
 
 /* The registered engines (analytic.c, cycle/cycle.cpp). */
 extern const sim_engine sim_engine_analytical, sim_engine_cycle;
+/* The cycle engine with --data (seed 1 unless the options give one): what a
+** sweep stores under engine `cycle-data`. */
+extern const sim_engine sim_engine_cycle_data;
 
 /* Counts of one Einsum (sim_array_actions' fields). */
 typedef sim_array_actions sim_ecount;

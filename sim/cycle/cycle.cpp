@@ -32,6 +32,7 @@
 
 extern "C" {
 #include "cycle.h"
+#include "data.h"
 }
 
 namespace {
@@ -204,6 +205,7 @@ struct Phase {
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
   bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
+  sim_data *dm = nullptr;               /* --data: the value model, fired at every task start */
   struct Slice { int track; int x; uint64_t k; int64_t S, dur; double rd = 0, wr = 0; };
   std::vector<Slice> slices;            /* per task (track = array) and DRAM request (track = arrays) */
 
@@ -238,6 +240,8 @@ struct Phase {
   int tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr);
   uint64_t tensor_tile(int t, uint64_t k, const std::vector<int> &pin);
   const Var *variant(int x, uint64_t k);
+  unsigned variant_key(int x, uint64_t k);
+  void tile_range(int x, uint64_t k, unsigned key, es_range &rg, std::vector<int64_t> *pos);
   bool fifo_full(int x, int64_t t);
   void check(Tile *t);
   void signature(const Tile *t, std::vector<int64_t> &sig);
@@ -344,6 +348,17 @@ void Phase::start(ArrayMod *a, Tile *t, Task *task) {
     a->busy_sig.write(true);
     a->einsum_sig.write((uint32_t)task->x + 1);
     a->stall_sig.write(0);
+  }
+  if (dm) {
+    /* the values of this firing, computed as it starts (data.h) */
+    es_range rg;
+    tile_range(task->x, t->k, variant_key(task->x, t->k), rg, nullptr);
+    if (sim_data_fire(dm, task->x, idx(t->k, 0), &rg, S, e)) {
+      char msg[sizeof e->msg];
+      snprintf(msg, sizeof msg, "%s", e->msg);
+      fail(msg);
+      return;
+    }
   }
   t->nstarted++;
   t->endE = std::max(t->endE, task->E);
@@ -610,7 +625,7 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 ** Einsums that fire after it, the next loop's start). */
 void Phase::check(Tile *t) {
   t->checked = true;
-  if (o->full || record) return;
+  if (o->full || record || dm) return;   /* --data: every tile's values are computed */
   /* a predicate's mask moves with the tile (causal: the diagonal), so
   ** equal states one iteration apart do not make the next ones equal; only
   ** the batch loop (level 0), which no predicate reads, repeats exactly */
@@ -722,25 +737,27 @@ void Ctrl::step() {
 
 /* The firing of einsum x in tile k: its counts from the elements the tile
 ** covers, computed once per variant. */
-const Var *Phase::variant(int x, uint64_t k) {
+unsigned Phase::variant_key(int x, uint64_t k) {
   Ein &E = ein[(size_t)x];
   unsigned key = 1;
   for (int l : E.reduced) key &= idx(k, l) == size[l] - 1;
   for (size_t i = 0; i < E.ceil_lv.size(); i++)
     if (idx(k, E.ceil_lv[i]) == size[E.ceil_lv[i]] - 1) key |= 2u << i;
+  return key;
+}
+
+/* The elements of each rank einsum x's firing in tile k covers (variant
+** key `key`); with pos, its tile position (by rank) is appended. */
+void Phase::tile_range(int x, uint64_t k, unsigned key, es_range &rg, std::vector<int64_t> *pos) {
+  Ein &E = ein[(size_t)x];
   std::vector<int64_t> ext = E.ext;
-  const sc_einsum *se = &ph->e[x];
-  const hw_array *ar = &s->arch->arrays[se->array];
   for (size_t i = 0; i < E.ceil_lv.size(); i++) {
     const sc_part *cp = &ph->part[ph->shared[E.ceil_lv[i] - 1]];
     if ((key >> (i + 1) & 1) && cp->tail) ext[(size_t)cp->rank] = cp->tail;
   }
   /* the tile's range: each shared loop it runs under moves its rank's
   ** window by the elements one of its iterations covers */
-  es_range rg;
   es_range_full(ph->c, &rg);
-  bool preds = es_has_preds(ph->c);
-  std::vector<int64_t> pos{ (int64_t)key };
   for (int r = 0; r < ph->c->nranks; r++) {
     int64_t lo = 0, per = ph->c->ranks[r].size;
     for (int l = 1; l <= ph->nshared; l++) {
@@ -751,8 +768,24 @@ const Var *Phase::variant(int x, uint64_t k) {
     }
     rg.lo[r] = lo;
     rg.hi[r] = std::min<int64_t>(lo + ext[(size_t)r], ph->c->ranks[r].size);
-    if (preds) pos.push_back(lo);
+    if (pos) pos->push_back(lo);
   }
+}
+
+const Var *Phase::variant(int x, uint64_t k) {
+  Ein &E = ein[(size_t)x];
+  unsigned key = variant_key(x, k);
+  std::vector<int64_t> ext = E.ext;
+  const sc_einsum *se = &ph->e[x];
+  const hw_array *ar = &s->arch->arrays[se->array];
+  for (size_t i = 0; i < E.ceil_lv.size(); i++) {
+    const sc_part *cp = &ph->part[ph->shared[E.ceil_lv[i] - 1]];
+    if ((key >> (i + 1) & 1) && cp->tail) ext[(size_t)cp->rank] = cp->tail;
+  }
+  es_range rg;
+  bool preds = es_has_preds(ph->c);
+  std::vector<int64_t> pos{ (int64_t)key };
+  tile_range(x, k, key, rg, preds ? &pos : nullptr);
   Var &V = preds ? E.at[pos] : E.var[key];
   if (V.made) return &V;
   if (sim_einsum_count_in(s, ph, x, &rg, key & 1, &V.cnt, e)) return nullptr;
@@ -1062,7 +1095,7 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
 struct RunSlice { int phase; Phase::Slice sl; int64_t base; };
 
 int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e, bool record,
-              std::vector<RunSlice> *slices) {
+              std::vector<RunSlice> *slices, sim_data *dm) {
   const hw_arch *a = s->arch;
   sim_ecount cost[SC_MAX_PHASES][SC_MAX_EINSUMS];
   uint64_t busy[SC_MAX_PHASES][SC_MAX_EINSUMS];
@@ -1080,6 +1113,7 @@ int cycle_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_
     P.o = o;
     P.e = e;
     P.record = record;
+    P.dm = dm;
     int64_t c = 0;
     if (run_phase(P, &c, stepped, r)) return -1;
     if (slices)
@@ -1148,19 +1182,31 @@ static int write_trace(const sc_schedule *s, const std::vector<RunSlice> &sl, co
   return 0;
 }
 
+/* The timed run, with the value model when o->data (opened before the
+** run so a refusal costs nothing, compared after it). */
+static int timed_run(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  if (!o->data) return cycle_run(s, o, r, e, false, nullptr, nullptr);
+  sim_data *dm = nullptr;
+  if (sim_data_open(s, o, &dm, e)) return -1;
+  int rc = cycle_run(s, o, r, e, false, nullptr, dm);
+  if (!rc) rc = sim_data_finish(dm, r, e);
+  sim_data_close(dm);
+  return rc;
+}
+
 extern "C" int sim_cycle(const sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
   try {
-    if (!o->trace && !o->vcd) return cycle_run(s, o, r, e, false, nullptr);
+    if (!o->trace && !o->vcd) return timed_run(s, o, r, e);
     /* time the run first: a trace of a long one would be gigabytes */
     uint64_t limit = o->trace_limit ? o->trace_limit : 10000000;
-    if (cycle_run(s, o, r, e, false, nullptr)) return -1;
+    if (timed_run(s, o, r, e)) return -1;
     if (r->cycles > limit)
       return at_errf(e, "the run is %llu cycles, longer than the trace limit of %llu: trace a smaller point or "
                      "raise --trace-limit", (unsigned long long)r->cycles, (unsigned long long)limit);
     std::vector<RunSlice> sl;
     sim_result again;
     std::memset(&again, 0, sizeof again);
-    if (cycle_run(s, o, &again, e, true, &sl)) return -1;
+    if (cycle_run(s, o, &again, e, true, &sl, nullptr)) return -1;
     if (again.cycles != r->cycles)
       return at_errf(e, "cycle engine: the traced run took %llu cycles, the extrapolated one %llu",
                      (unsigned long long)again.cycles, (unsigned long long)r->cycles);
@@ -1175,5 +1221,12 @@ static int cycle_entry(const struct sc_schedule *s, const sim_engine_opts *o, si
   return sim_cycle(s, o, r, e);
 }
 const sim_engine sim_engine_cycle = { "cycle", cycle_entry };
+static int cycle_data_entry(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  sim_engine_opts d = *o;
+  if (!d.data) d.seed = 1;
+  d.data = 1;
+  return sim_cycle(s, &d, r, e);
+}
+const sim_engine sim_engine_cycle_data = { "cycle-data", cycle_data_entry };
 }
 

@@ -35,7 +35,7 @@ done
 expect 2 "^$T/foreign.db: not an attnsim results database \(an SQLite file with tables users\); left untouched$" \
   "$A" sweep "$S/small.yaml" --db "$T/foreign.db"
 expect 2 "^$T/foreign.db: not an attnsim results database" "$A" merge "$T/good.db" "$T/foreign.db"
-expect 2 "^$T/v9.db: attnsim results database of schema version 9; this attnsim reads version 2 " \
+expect 2 "^$T/v9.db: attnsim results database of schema version 9; this attnsim reads version 3 " \
   "$A" sweep "$S/small.yaml" --db "$T/v9.db"
 expect 2 "^$T/v9.db: attnsim results database of schema version 9" "$A" export --db "$T/v9.db" --json
 expect 2 "^$T/altered.db: attnsim results database with an altered schema \('points' differs" \
@@ -79,7 +79,7 @@ expect 2 "^--shard: must be I/N, whole numbers with 0 <= I < N <= 1048576, got '
   "$A" sweep "$S/small.yaml" --shard 3/3
 expect 2 "^--jobs: must be a whole number from 1 to 256, got '0'$" \
   "$A" sweep "$S/small.yaml" --jobs 0
-expect 2 "^unknown engine 'systemc' \(engines: analytical, cycle\)$" \
+expect 2 "^unknown engine 'systemc' \(engines: analytical, cycle, cycle-data\)$" \
   "$A" sweep "$S/small.yaml" --engine systemc --db "$good"
 expect 2 "^attnsim: give exactly one of --csv and --json" "$A" export --db "$good"
 expect 2 "^attnsim: --out DIR is required" "$A" report --db "$good"

@@ -442,7 +442,7 @@ static void test_foreign_files_untouched(void **st) {
   assert_int_equal(rs_store_open(p, RS_WRITE, &s, &e), 0);
   rs_store_close(s);
   sql(p, "PRAGMA user_version = 9;");
-  rejected(p, "attnsim results database of schema version 9; this attnsim reads version 2 "
+  rejected(p, "attnsim results database of schema version 9; this attnsim reads version 3 "
               "(use the attnsim that wrote it to export it); left untouched");
 
   path_of(p, sizeof p, "altered.db");
@@ -450,21 +450,21 @@ static void test_foreign_files_untouched(void **st) {
   rs_store_close(s);
   sql(p, "ALTER TABLE points ADD COLUMN note TEXT;");
   rejected(p, "attnsim results database with an altered schema ('points' differs from schema "
-              "version 2); left untouched");
+              "version 3); left untouched");
 
   path_of(p, sizeof p, "extra.db");
   assert_int_equal(rs_store_open(p, RS_WRITE, &s, &e), 0);
   rs_store_close(s);
   sql(p, "CREATE TABLE mine(x);");
   rejected(p, "attnsim results database with an altered schema ('mine' is not in schema "
-              "version 2); left untouched");
+              "version 3); left untouched");
 
   path_of(p, sizeof p, "dropped.db");
   assert_int_equal(rs_store_open(p, RS_WRITE, &s, &e), 0);
   rs_store_close(s);
   sql(p, "DROP INDEX points_by_workload;");
   rejected(p, "attnsim results database with an altered schema ('points_by_workload' is "
-              "missing from schema version 2); left untouched");
+              "missing from schema version 3); left untouched");
 
   /* A damaged header: no longer SQLite at all. */
   path_of(p, sizeof p, "header.db");

@@ -1,0 +1,959 @@
+/*
+** data.c: the value model of the cycle engine's data mode (data.h).  The
+** struct to understand first is sim_data; then dm_prog (an Einsum's point
+** compiled to PE operations), sim_data_fire (one firing: points to PEs'
+** operation streams, the chain of a reduction across PEs), run_streams
+** (the streams through the bank, edge by edge) and emulate (the fp16
+** emulation of the interpreter's order).  Every value is a dm_cell: its
+** fp16 bits and an error scale (running error analysis, sim/README.md
+** "Data mode"), so the comparison's tolerance is derived per element.
+*/
+#include "data.h"
+#include "einsum_int.h"
+#include "fp16.h"
+#include "pe_bank.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DM_U     (1.0 / 2048.0)          /* fp16 unit roundoff, 2^-11 */
+#define DM_ETA   (1.0 / 33554432.0)      /* half the least subnormal, 2^-25: rounding's absolute floor */
+#define DM_EXP_REL 2.6e-3                /* exp's relative error on [-9.70, 0] (rtl/README.md) */
+#define DM_EXP_ABS (2.6 / 16777216.0)    /* its absolute error below (2.6 * 2^-24) */
+#define DM_MAXP  16                      /* most PE operations one point compiles to */
+#define DM_MAXA  16                      /* most tensor accesses in one expression */
+
+/* A value: fp16 bits and a bound on |value - exact| (exact: the cascade
+** evaluated in real arithmetic on the unrounded inputs). */
+typedef struct dm_cell {
+  double err;                 /* bound, same unit as the value */
+  uint16_t h;                 /* fp16 bits */
+} dm_cell;
+
+/* An operand of a compiled operation. */
+enum { OP_ACCESS, OP_CONST, OP_TEMP, OP_ACC };
+typedef struct dm_opnd {
+  uint8_t kind;               /* OP_* */
+  uint8_t neg;                /* 1: sign flipped on the way in (free: a wire) */
+  int16_t ref;                /* ACCESS: access index; CONST: constant; TEMP: operation */
+} dm_opnd;
+
+typedef struct dm_pop {
+  uint8_t op;                 /* enum pe_op */
+  dm_opnd a, b, c;            /* c only for MAC */
+} dm_pop;
+
+/* One temporal or spatial part of an Einsum inside a tile. */
+typedef struct dm_loop {
+  int part;                   /* index in the phase's parts */
+  int rank;                   /* cascade rank the part tiles */
+  int64_t size;               /* iterations (PEs if spatial) */
+  int64_t stride;             /* rank elements one iteration moves */
+} dm_loop;
+
+/* An Einsum compiled for the PEs: one point's operations and how a tile's
+** points map to PEs. */
+enum { CB_NONE, CB_SUM, CB_MAX };
+typedef struct dm_prog {
+  int nop;
+  dm_pop pop[DM_MAXP];        /* the last one's result is the point's value, combined */
+  int nacc;
+  const es_access *acc[DM_MAXA];
+  int nconst;
+  dm_cell konst[DM_MAXA];
+  int combine;                /* CB_*: how points fold into their output element */
+  int nt;
+  dm_loop tl[SC_MAX_LOOPS];   /* temporal parts inside the tile, outermost first */
+  dm_loop sp[2];              /* rows, cols; size 1 if none */
+  int sred;                   /* a spatial part is a reduced rank: the PEs accumulate in turn */
+  int interp_order;           /* 1: an output element's points fold in the interpreter's order */
+  uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
+  int array;
+  int64_t cols;               /* the array's columns: bank index = row * cols + col */
+  /* each access's element as an affine function of the point, k0 + sum of
+  ** coef[r] * var[r] (elements; entry nacc: the output) */
+  int64_t k0[DM_MAXA + 1];
+  int64_t coef[DM_MAXA + 1][ES_MAX_RANKS];
+} dm_prog;
+
+typedef struct dm_tensor {
+  dm_cell *v;                 /* n cells per batch item (inputs: one copy) */
+  int64_t stride[ES_MAX_DIMS];
+  uint64_t n;                 /* cells per batch item */
+  int shared;                 /* an input: every batch item reads the same cells */
+} dm_tensor;
+
+/* One in-flight or queued PE operation, its operands resolved to cells. */
+typedef struct dm_op {
+  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
+  dm_cell *dst;
+  int32_t *wait;              /* a spatial reduction: offered only once *wait == need */
+  int32_t *bump;              /* ... and *bump++ when delivered (the PE's last point of it) */
+  int32_t need;
+  uint8_t op;
+  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
+  uint8_t reg;                /* bit 2: c is the PE's out register */
+} dm_op;
+
+struct sim_data {
+  const sc_schedule *s;       /* the schedule run (one phase) */
+  const sc_phase *ph;
+  const es_cascade *c;        /* the phase's cascade, bound */
+  uint64_t batch;             /* batch items: each holds its own non-input tensors */
+  dm_tensor *t;               /* per cascade tensor */
+  dm_prog p[SC_MAX_EINSUMS];  /* per phase Einsum */
+  pe_bank *bank[HW_MAX_ARRAYS];
+  es_values ref;              /* the reference interpreter's values */
+  /* per-firing scratch, sized at open for the largest firing */
+  dm_op *ops;                 /* npe_max x cap: each PE's operation stream */
+  uint64_t cap;               /* operations one PE's stream may hold */
+  uint32_t *cnt;              /* per PE: operations in its stream */
+  dm_cell *temp;              /* per PE x DM_MAXP: a point's intermediate results */
+  dm_op **first, **last;      /* spatial reductions: per slot x PE, its first and last point's op */
+  int32_t *stage;             /* per slot: PEs that have finished it */
+  uint64_t slots_max;         /* output elements of the largest such tile */
+  const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
+  dm_op **inflight;           /* per PE: the operation it is computing, or NULL */
+  double *bound, *regerr;     /* per PE: the in-flight result's error scale; the out register's */
+  uint32_t *head;             /* per PE: next operation of its stream */
+  pe_in *in;                  /* per PE: what the next edge offers */
+  int npe_max;                /* PEs of the largest array */
+  double *dbl;                /* 65536: every fp16 pattern's value (the error scales' hot path) */
+  uint64_t edges;             /* PE-edges stepped */
+  int64_t cycle;              /* engine cycle of the current firing's first edge */
+  int64_t edge;               /* edges the current firing has stepped so far */
+  int firing;                 /* the current firing's Einsum (index into the phase's e[]) */
+};
+
+static uint16_t h_of(double x) { return fp16_from_double(x); }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* ---- compiling an Einsum ------------------------------------------------ */
+
+static int refuse(at_err *e, const es_cascade *c, const es_expr *x, const char *why) {
+  return at_errf(e, "%s:%d:%d: data mode cannot run this expression on the PEs: %s", c->file, x->loc.line,
+                 x->loc.col, why);
+}
+
+static int emit(dm_prog *p, int op, dm_opnd a, dm_opnd b, dm_opnd c, dm_opnd *out, const es_cascade *cs,
+                const es_expr *x, at_err *e) {
+  if (p->nop == DM_MAXP) return refuse(e, cs, x, "more than 16 PE operations per point");
+  p->pop[p->nop] = (dm_pop){ (uint8_t)op, a, b, c };
+  *out = (dm_opnd){ OP_TEMP, 0, (int16_t)p->nop++ };
+  return 0;
+}
+
+static int konst(dm_prog *p, double v, dm_opnd *out, const es_cascade *c, const es_expr *x, at_err *e) {
+  if (p->nconst == DM_MAXA) return refuse(e, c, x, "more than 16 constants");
+  uint16_t h = h_of(v);
+  double err = fabs(fp16_to_double(h) - v);
+  p->konst[p->nconst] = (dm_cell){ isnan(err) ? 0 : err, h };
+  *out = (dm_opnd){ OP_CONST, 0, (int16_t)p->nconst++ };
+  return 0;
+}
+
+/* Compiles expression x into operations; *out is where its value is. */
+static int compile(dm_prog *p, const es_cascade *c, const es_expr *x, int has_div, dm_opnd *out, at_err *e) {
+  dm_opnd a, b, z;
+  switch (x->kind) {
+  case ES_E_NUM: return konst(p, x->num, out, c, x, e);
+  case ES_E_ACCESS:
+    if (p->nacc == DM_MAXA) return refuse(e, c, x, "more than 16 tensor reads");
+    p->acc[p->nacc] = &x->acc;
+    *out = (dm_opnd){ OP_ACCESS, 0, (int16_t)p->nacc++ };
+    return 0;
+  case ES_E_NEG:
+    if (compile(p, c, x->a, has_div, out, e)) return -1;
+    out->neg ^= 1;
+    return 0;
+  case ES_E_EXP:
+    if (x->a->kind == ES_E_BIN && x->a->op == ES_SUB) {
+      if (compile(p, c, x->a->a, has_div, &a, e) || compile(p, c, x->a->b, has_div, &b, e)) return -1;
+    } else if (compile(p, c, x->a, has_div, &a, e) || konst(p, 0.0, &b, c, x, e)) {
+      return -1;
+    }
+    return emit(p, PE_OP_EXP, a, b, b, out, c, x, e);
+  case ES_E_BIN:
+    if (compile(p, c, x->a, has_div, &a, e) || compile(p, c, x->b, has_div, &b, e)) return -1;
+    switch (x->op) {
+    case ES_ADD: return emit(p, PE_OP_ADD, a, b, b, out, c, x, e);
+    case ES_SUB: b.neg ^= 1; return emit(p, PE_OP_ADD, a, b, b, out, c, x, e);
+    case ES_MUL:
+      if (konst(p, -0.0, &z, c, x, e)) return -1;
+      return emit(p, PE_OP_MAC, a, b, z, out, c, x, e);
+    case ES_DIV:
+      if (!has_div) return refuse(e, c, x, "a division on an array whose PEs have no DIV");
+      return emit(p, PE_OP_DIV, a, b, b, out, c, x, e);
+    case ES_MAX: return emit(p, PE_OP_MAX, a, b, b, out, c, x, e);
+    case ES_MIN: return refuse(e, c, x, "min (the PEs have MAX only)");
+    }
+    return refuse(e, c, x, "unknown operator");
+  case ES_E_REDUCE: return refuse(e, c, x, "a reduction inside an expression (only a whole right-hand side may reduce)");
+  }
+  return refuse(e, c, x, "unknown expression");
+}
+
+/* Whether prog p of einsum x folds each output element's points in the
+** interpreter's order, so that its bits must equal the emulation's: a max
+** (exact in any order) or an element-wise Einsum always does; a sum does
+** when the levels that walk its reduced ranks, in the data mode's order
+** (the PE index, row before column, then its temporal loops) are each
+** reduced rank's parts, outer to inner, the ranks in the interpreter's
+** loop order.  A sum across firings (a shared loop over a reduced rank)
+** is not claimed. */
+static int interp_order(const sc_phase *ph, int x, const es_einsum *E, const dm_prog *p) {
+  if (p->combine != CB_SUM) return 1;
+  const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
+  int nred = E->nsum ? E->nsum : E->rhs->nred;
+  uint32_t rset = 0;
+  for (int i = 0; i < nred; i++) rset |= 1u << red[i];
+  for (int k = 0; k < ph->nshared; k++) {
+    const sc_part *sp = &ph->part[ph->shared[k]];
+    if (sc_uses(ph, x, ph->shared[k]) && sp->size > 1 && (rset >> sp->rank & 1)) return 0;
+  }
+  int got[SC_MAX_LOOPS + 2], ng = 0, want[SC_MAX_PARTS], nw = 0;
+  for (int i = 0; i < 2; i++)
+    if (p->sp[i].rank >= 0 && p->sp[i].size > 1 && (rset >> p->sp[i].rank & 1)) got[ng++] = p->sp[i].part;
+  for (int i = 0; i < p->nt; i++)
+    if (p->tl[i].size > 1 && (rset >> p->tl[i].rank & 1)) got[ng++] = p->tl[i].part;
+  for (int i = 0; i < nred; i++)
+    for (int q = 1; q < ph->nparts; q++)
+      if (ph->part[q].rank == red[i] && ph->part[q].size > 1) want[nw++] = q;
+  if (ng != nw) return 0;
+  for (int i = 0; i < ng; i++) if (got[i] != want[i]) return 0;
+  return 1;
+}
+
+/* Compiles einsum x of the phase: its point program and its parts. */
+static int prepare(sim_data *d, int x, at_err *e) {
+  const sc_phase *ph = d->ph;
+  const es_cascade *c = d->c;
+  const sc_einsum *se = &ph->e[x];
+  const es_einsum *E = &c->einsums[se->einsum];
+  const hw_array *ar = &d->s->arch->arrays[se->array];
+  dm_prog *p = &d->p[x];
+  memset(p, 0, sizeof *p);
+  p->array = se->array;
+  p->cols = ar->cols;
+  int has_div = ar->ops[HW_OP_DIV].supported;
+  const es_expr *body = E->rhs;
+  p->combine = E->nsum ? CB_SUM : CB_NONE;
+  if (body->kind == ES_E_REDUCE) {
+    if (E->nsum) return refuse(e, c, body, "a reduction and summed ranks in one Einsum");
+    if (body->op == ES_MIN) return refuse(e, c, body, "a min reduction (the PEs have MAX only)");
+    p->combine = body->op == ES_ADD ? CB_SUM : CB_MAX;
+    body = body->a;
+  }
+  dm_opnd v, acc = { OP_ACC, 0, 0 };
+  if (compile(p, c, body, has_div, &v, e)) return -1;
+  if (p->combine == CB_NONE) {
+    /* the point's value is the output: a leaf (or a negated result) goes
+    ** through the PE as x + (-0), exact */
+    if (v.kind != OP_TEMP || v.neg || p->nop == 0) {
+      dm_opnd z;
+      if (konst(p, -0.0, &z, c, body, e) || emit(p, PE_OP_ADD, v, z, z, &v, c, body, e)) return -1;
+    }
+  } else if (p->combine == CB_SUM && v.kind == OP_TEMP && !v.neg && p->pop[p->nop - 1].op == PE_OP_MAC &&
+             p->pop[p->nop - 1].c.kind == OP_CONST) {
+    p->pop[p->nop - 1].c = acc;   /* a product summed: one MAC with c = the accumulator */
+  } else {
+    if (emit(p, p->combine == CB_SUM ? PE_OP_ADD : PE_OP_MAX, v, acc, acc, &v, c, body, e)) return -1;
+  }
+  for (int i = 0; i < E->lhs.n; i++) {
+    const es_index *ix = &E->lhs.ix[i];
+    if (ix->kind == ES_IX_VAR) p->lhs_ranks |= 1u << ix->rank;
+    if (ix->kind == ES_IX_SPLIT) p->lhs_ranks |= 1u << ix->rank | 1u << ix->rank2;
+  }
+  /* the parts inside the tile: its own loops in nest order, then spatial */
+  for (int i = 0; i < se->nloop; i++) {
+    int q = se->loop[i];
+    if (q == SC_BATCH) continue;
+    int shared = 0;
+    for (int k = 0; k < ph->nshared; k++) shared |= ph->shared[k] == q;
+    if (shared) continue;
+    p->tl[p->nt++] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
+  }
+  for (int k = 0; k < 2; k++) {
+    int q = se->spatial[k];
+    p->sp[k] = (dm_loop){ -1, -1, 1, 0 };
+    if (q >= 0) {
+      p->sp[k] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
+      if (!(p->lhs_ranks >> ph->part[q].rank & 1)) p->sred = 1;
+    }
+  }
+  p->interp_order = interp_order(ph, x, E, p);
+  /* a part's stride in its rank: `ceil` block, else the inner parts' product */
+  for (int i = 0; i <= p->nt + 1; i++) {
+    dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
+    if (l->rank < 0) continue;
+    int q = l->part;
+    int64_t st = 1;
+    if (ph->part[q].block) st = ph->part[q].block;
+    else
+      for (int r = q + 1; r < ph->nparts; r++)
+        if (ph->part[r].rank == l->rank) st *= ph->part[r].size;
+    l->stride = st;
+  }
+  return 0;
+}
+
+/* The affine addressing of prog p's accesses (interp.c's flat_of, unrolled
+** into coefficients), once the tensors' strides are known. */
+static void address(sim_data *d, dm_prog *p, const es_access *lhs) {
+  for (int a = 0; a <= p->nacc; a++) {
+    const es_access *ac = a < p->nacc ? p->acc[a] : lhs;
+    const dm_tensor *s = &d->t[ac->tensor];
+    p->k0[a] = 0;
+    memset(p->coef[a], 0, sizeof p->coef[a]);
+    for (int k = 0; k < ac->n; k++) {
+      const es_index *ix = &ac->ix[k];
+      int64_t st = s->stride[k];
+      switch (ix->kind) {
+      case ES_IX_VAR: p->coef[a][ix->rank] += st; p->k0[a] += ix->offset * st; break;
+      case ES_IX_SPLIT: p->coef[a][ix->rank] += st * d->c->ranks[ix->rank2].size; p->coef[a][ix->rank2] += st; break;
+      case ES_IX_ZERO: break;
+      case ES_IX_LAST: p->k0[a] += d->c->ranks[ix->rank].size * st; break;
+      }
+    }
+  }
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static pe_bank *twin_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *b = pe_bank_twin(kind, n);
+  if (!b) snprintf(err, (size_t)errlen, "out of memory for %d PEs", n);
+  return b;
+}
+
+static int add_bytes(uint64_t *acc, uint64_t n, uint64_t size) {
+  uint64_t b;
+  return at_mul64(n, size, &b) || at_add64(*acc, b, acc);
+}
+
+/* Fills every cell of tensor t: inputs from the generator (as es_eval),
+** others with their defining Einsum's identity, or NaN (never written). */
+static void fill(sim_data *d, int t, at_rng *rng) {
+  const es_tensor *T = &d->c->tensors[t];
+  dm_tensor *s = &d->t[t];
+  if (s->shared) {
+    for (uint64_t i = 0; i < s->n; i++) {
+      double x = at_rng_sym(rng);
+      uint16_t h = h_of(x);
+      s->v[i] = (dm_cell){ fabs(fp16_to_double(h) - x), h };
+    }
+    return;
+  }
+  uint16_t id = FP16_QNAN;
+  for (int x = 0; x < d->ph->ne; x++)
+    if (d->ph->e[x].einsum == T->def)
+      id = d->p[x].combine == CB_SUM ? FP16_NZERO : d->p[x].combine == CB_MAX ? FP16_NINF : FP16_QNAN;
+  for (uint64_t i = 0; i < s->n * d->batch; i++) s->v[i] = (dm_cell){ 0, id };
+}
+
+/* The initial slice of an iterative tensor: `init T[..0..] = constant`. */
+static int init_slice(sim_data *d, int xi, at_err *e) {
+  const es_einsum *E = &d->c->einsums[xi];
+  const es_expr *x = E->rhs;
+  int neg = 0;
+  while (x->kind == ES_E_NEG) { neg ^= 1; x = x->a; }
+  if (x->kind != ES_E_NUM) return refuse(e, d->c, E->rhs, "an initial slice that is not a constant");
+  int t = E->lhs.tensor;
+  const es_tensor *T = &d->c->tensors[t];
+  dm_tensor *s = &d->t[t];
+  double v = neg ? -x->num : x->num;
+  uint16_t h = h_of(v);
+  double err = fabs(fp16_to_double(h) - v);
+  dm_cell cell = { isnan(err) ? 0 : err, h };   /* an infinity is exact */
+  for (uint64_t f = 0; f < s->n; f++)
+    if ((f / (uint64_t)s->stride[T->iter_dim]) % (uint64_t)(d->c->ranks[T->dim[T->iter_dim]].size + 1) == 0)
+      for (uint64_t b = 0; b < d->batch; b++) s->v[b * s->n + f] = cell;
+  return 0;
+}
+
+int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out, at_err *e) {
+  *out = NULL;
+  if (s->nphases != 1)
+    return at_errf(e, "data mode runs one phase; this schedule has %d (the values between phases are not modelled)",
+                   s->nphases);
+  const sc_phase *ph = &s->phase[0];
+  const es_cascade *c = ph->c;
+  if (es_has_preds(c))
+    return at_errf(e, "%s: data mode does not run cascades with predicates or masks yet", c->file);
+  sim_data *d = calloc(1, sizeof *d);
+  if (!d) return at_errf(e, "out of memory");
+  d->s = s;
+  d->ph = ph;
+  d->c = c;
+  d->batch = (uint64_t)ph->part[SC_BATCH].size;
+  d->cycle = -1;
+  /* the limits, before anything large is allocated */
+  uint64_t bytes = 0, pe_cycles = 0, elems = 0;
+  int bad = 0;
+  for (int x = 0; x < ph->ne; x++) {
+    if (prepare(d, x, e)) { sim_data_close(d); return -1; }
+    sim_ecount k;
+    if (sim_einsum_count(s, ph, x, &k, e)) { sim_data_close(d); return -1; }
+    bad |= at_add64(pe_cycles, k.pe_cycles, &pe_cycles);
+    /* the firing's operation lists: its points, operations each */
+    const dm_prog *p = &d->p[x];
+    uint64_t pts = 1;
+    for (int i = 0; i < p->nt; i++) bad |= at_mul64(pts, (uint64_t)p->tl[i].size, &pts);
+    bad |= at_mul64(pts, (uint64_t)p->nop, &pts);
+    if (pts > d->cap) d->cap = pts;
+    const hw_array *ar = &s->arch->arrays[p->array];
+    if (ar->rows * ar->cols > d->npe_max) d->npe_max = (int)(ar->rows * ar->cols);
+  }
+
+  d->t = calloc((size_t)c->ntensors, sizeof *d->t);
+  if (!d->t) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (int t = 0; t < c->ntensors; t++) {
+    const es_tensor *T = &c->tensors[t];
+    dm_tensor *ts = &d->t[t];
+    uint64_t n = 1;
+    for (int k = T->ndims - 1; k >= 0; k--) {
+      ts->stride[k] = (int64_t)n;
+      bad |= at_mul64(n, (uint64_t)(c->ranks[T->dim[k]].size + (k == T->iter_dim)), &n);
+    }
+    ts->n = n;
+    ts->shared = T->is_input;
+    bad |= at_add64(elems, n, &elems);
+    bad |= add_bytes(&bytes, T->is_input ? n : n * d->batch, sizeof(dm_cell));
+    bad |= add_bytes(&bytes, n, sizeof(double) + 1);   /* the reference's copy */
+  }
+  /* a reduction across PEs keeps two op pointers per PE and output element
+  ** of its tile: the elements its own parts (not the shared loops) span */
+  d->slots_max = 0;
+  for (int x = 0; x < ph->ne; x++) {
+    const dm_prog *p = &d->p[x];
+    if (!p->sred) continue;
+    uint64_t sl = 1;
+    for (int i = 0; i < p->nt + 2; i++) {
+      const dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
+      if (l->rank >= 0 && (p->lhs_ranks >> l->rank & 1)) bad |= at_mul64(sl, (uint64_t)l->size, &sl);
+    }
+    if (sl > d->slots_max) d->slots_max = sl;
+  }
+  bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, 2 * sizeof(dm_op *));
+  bad |= at_mul64(d->cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
+  elems = 0;
+  for (int t = 0; t < c->ntensors; t++) bad |= at_add64(elems, d->t[t].n, &elems);
+  if (bad || bytes > SIM_DATA_MAX_BYTES || pe_cycles > SIM_DATA_MAX_PE_CYCLES) {
+    sim_data_close(d);
+    if (bad) return at_errf(e, "data mode: this run's size overflows 64 bits");
+    if (bytes > SIM_DATA_MAX_BYTES)
+      return at_errf(e, "data mode: this run needs %llu bytes of tensors, reference and operation lists, more than "
+                     "the limit of %llu (every tensor is held for every batch item); use smaller sizes or batch",
+                     (unsigned long long)bytes, (unsigned long long)SIM_DATA_MAX_BYTES);
+    return at_errf(e, "data mode: this run is %llu PE-cycles, more than the limit of %llu (about 100 s of "
+                   "stepping the PEs); use smaller sizes or batch", (unsigned long long)pe_cycles,
+                   (unsigned long long)SIM_DATA_MAX_PE_CYCLES);
+  }
+  for (int x = 0; x < ph->ne; x++) address(d, &d->p[x], &c->einsums[ph->e[x].einsum].lhs);
+  for (int t = 0; t < c->ntensors; t++) {
+    dm_tensor *ts = &d->t[t];
+    ts->v = malloc(sizeof(dm_cell) * (size_t)(ts->shared ? ts->n : ts->n * d->batch));
+    if (!ts->v) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  }
+  size_t npe = (size_t)d->npe_max;
+  d->ops = malloc(sizeof *d->ops * (size_t)d->cap * npe);
+  d->cnt = calloc(npe, sizeof *d->cnt);
+  d->head = calloc(npe, sizeof *d->head);
+  d->temp = calloc(npe * DM_MAXP, sizeof *d->temp);
+  d->prev = calloc(npe, sizeof *d->prev);
+  d->inflight = calloc(npe, sizeof *d->inflight);
+  d->bound = calloc(npe, sizeof *d->bound);
+  d->regerr = calloc(npe, sizeof *d->regerr);
+  d->in = calloc(npe, sizeof *d->in);
+  d->dbl = malloc(sizeof *d->dbl * 65536);
+  for (uint32_t h = 0; d->dbl && h < 65536; h++) d->dbl[h] = fp16_to_double((uint16_t)h);
+  if (d->slots_max) {
+    d->first = malloc(sizeof *d->first * (size_t)d->slots_max * npe);
+    d->last = malloc(sizeof *d->last * (size_t)d->slots_max * npe);
+    d->stage = malloc(sizeof *d->stage * (size_t)d->slots_max);
+  }
+  if (!d->ops || !d->cnt || !d->head || !d->temp || !d->prev || !d->inflight || !d->bound || !d->regerr || !d->in ||
+      !d->dbl ||
+      (d->slots_max && (!d->first || !d->last || !d->stage))) {
+    sim_data_close(d);
+    return at_errf(e, "out of memory");
+  }
+  /* inputs in declaration order, each row-major: the generator of es_eval */
+  at_rng rng = { o->seed };
+  char *done = calloc((size_t)c->ntensors, 1);
+  if (!done) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (;;) {
+    int best = -1;
+    for (int t = 0; t < c->ntensors; t++) {
+      const es_tensor *T = &c->tensors[t];
+      if (!T->is_input || done[t]) continue;
+      if (best < 0 || T->loc.line < c->tensors[best].loc.line ||
+          (T->loc.line == c->tensors[best].loc.line && T->loc.col < c->tensors[best].loc.col))
+        best = t;
+    }
+    if (best < 0) break;
+    done[best] = 1;
+    fill(d, best, &rng);
+  }
+  for (int t = 0; t < c->ntensors; t++) if (!c->tensors[t].is_input) fill(d, t, &rng);
+  free(done);
+  for (int xi = 0; xi < c->neinsums; xi++)
+    if (c->einsums[xi].is_init && init_slice(d, xi, e)) { sim_data_close(d); return -1; }
+  if (es_eval(c, o->seed, elems, &d->ref, e)) { sim_data_close(d); return -1; }
+  for (int a = 0; a < s->arch->n_arrays; a++) {
+    const hw_array *ar = &s->arch->arrays[a];
+    int kind = ar->ops[HW_OP_DIV].supported ? PE_KIND_1D : PE_KIND_2D;
+    char why[200] = "";
+    d->bank[a] = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), -1, why, (int)sizeof why);
+    if (!d->bank[a]) {
+      sim_data_close(d);
+      return at_errf(e, "data mode: cannot open the PEs of array %s: %s", ar->name, why[0] ? why : "no reason given");
+    }
+  }
+  *out = d;
+  return 0;
+}
+
+void sim_data_close(sim_data *d) {
+  if (!d) return;
+  if (d->t)
+    for (int t = 0; t < d->c->ntensors; t++) free(d->t[t].v);
+  free(d->t);
+  for (int a = 0; a < HW_MAX_ARRAYS; a++) if (d->bank[a]) d->bank[a]->close(d->bank[a]);
+  es_values_free(&d->ref);
+  free(d->ops); free(d->cnt); free(d->head); free(d->temp); free(d->prev); free(d->inflight);
+  free(d->bound); free(d->regerr); free(d->in); free(d->dbl); free(d->first); free(d->last); free(d->stage);
+  free(d);
+}
+
+/* ---- executing a firing ------------------------------------------------- */
+
+/* The element access a reads at the point var[] (interp.c's addressing). */
+static uint64_t flat_at(const sim_data *d, const es_access *a, const int64_t *var) {
+  const dm_tensor *s = &d->t[a->tensor];
+  uint64_t f = 0;
+  for (int k = 0; k < a->n; k++) {
+    const es_index *ix = &a->ix[k];
+    int64_t i = 0;
+    switch (ix->kind) {
+    case ES_IX_VAR: i = var[ix->rank] + ix->offset; break;
+    case ES_IX_SPLIT: i = var[ix->rank] * d->c->ranks[ix->rank2].size + var[ix->rank2]; break;
+    case ES_IX_ZERO: i = 0; break;
+    case ES_IX_LAST: i = d->c->ranks[ix->rank].size; break;
+    }
+    f += (uint64_t)(i * s->stride[k]);
+  }
+  return f;
+}
+
+
+/* The result's error scale from the operands' values and scales: the
+** propagated errors and this operation's rounding, independent terms
+** combined in quadrature (Higham and Mary's probabilistic model of
+** rounding, sim/README.md "Data mode"); exp's own error, a deterministic
+** function of its input, adds linearly. */
+static double op_bound(const double *dbl, int op, uint16_t ha, double ea, uint16_t hb, double eb, uint16_t hc,
+                       double ec) {
+  double a = dbl[ha], b = dbl[hb], r;
+  switch (op) {
+  case PE_OP_MAC: {
+    double cv = dbl[hc];
+    double x = a * b + cv, p1 = fabs(a) * eb, p2 = fabs(b) * ea, p3 = DM_U * fabs(x) + DM_ETA;
+    r = sqrt(p1 * p1 + p2 * p2 + ec * ec + p3 * p3) + ea * eb;
+    if (ea == 0 && eb == 0 && ec == 0 && (isinf(a) || isinf(b) || isinf(cv))) r = 0;
+    break;
+  }
+  case PE_OP_ADD: {
+    double p3 = DM_U * fabs(a + b) + DM_ETA;
+    r = sqrt(ea * ea + eb * eb + p3 * p3);
+    if (ea == 0 && eb == 0 && (isinf(a) || isinf(b))) r = 0;
+    break;
+  }
+  case PE_OP_MAX: r = ea > eb ? ea : eb; break;
+  case PE_OP_EXP: {
+    double t = a - b;
+    if (isinf(t)) {
+      /* exp(-inf) = 0 whatever the finite operand's error, if the infinity is exact */
+      int exact = (!isinf(a) || ea == 0) && (!isinf(b) || eb == 0) && isfinite(ea) && isfinite(eb);
+      return exact && t < 0 ? 0 : INFINITY;
+    }
+    double x = exp(t), dl = sqrt(ea * ea + eb * eb + DM_U * t * DM_U * t);   /* step 0 rounds a - b */
+    double rel = t <= 0 ? DM_EXP_REL : 3.1e-4 * t + 4 * DM_U;
+    r = x * expm1(dl) + rel * x * exp(dl) + DM_EXP_ABS;
+    break;
+  }
+  case PE_OP_DIV: {
+    double x = a / b, p1 = fabs(x) * eb, p3 = DM_U * fabs(x) + DM_ETA;
+    r = fabs(b) > eb ? sqrt(ea * ea + p1 * p1) / (fabs(b) - eb) + p3 : INFINITY;
+    break;
+  }
+  default: r = INFINITY; break;
+  }
+  return isnan(r) ? INFINITY : r;
+}
+
+/* Steps bank b until every PE's stream is done: each edge, a ready PE with
+** nothing in flight is offered its next operation (a chain step only once
+** its predecessor has delivered); a result is delivered on the edge that
+** sets out_valid. */
+static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
+  int n = b->n;
+  uint64_t left = 0;
+  for (int i = 0; i < n; i++) { left += d->cnt[i]; d->head[i] = 0; d->inflight[i] = NULL; }
+  while (left) {
+    int busy = 0;
+    for (int i = 0; i < n; i++) {
+      pe_in *in = &d->in[i];
+      in->valid = 0;
+      if (d->inflight[i]) { busy = 1; continue; }
+      if (d->head[i] == d->cnt[i] || !pe_ready(&b->st[i])) continue;
+      dm_op *op = &d->ops[(size_t)i * d->cap + d->head[i]];
+      if (op->wait && *op->wait != op->need) continue;
+      uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
+      uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
+      uint16_t hc = 0;
+      double ec = 0;
+      if (op->op == PE_OP_MAC) {
+        if (op->reg & 4) { hc = b->st[i].out; ec = d->regerr[i]; }
+        else { hc = op->c->h; ec = op->c->err; }
+        hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
+      }
+      *in = (pe_in){ 1, op->op, ha, hb, hc };
+      d->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
+      d->inflight[i] = op;
+      d->head[i]++;
+      busy = 1;
+    }
+    if (!busy) {
+      /* nothing in flight and nothing offerable: name the first PE left with work */
+      int k = 0;
+      while (k < n - 1 && d->head[k] == d->cnt[k]) k++;
+      char where[160];
+      sim_data_where(d, k, where, sizeof where);
+      return at_errf(e, "data mode: the PEs stopped with work left (%s): %s", where,
+                     pe_ready(&b->st[k]) ? "its next operation waits on a chain step never delivered"
+                                         : "the PE never became ready");
+    }
+    b->step(b, d->in);
+    d->edges += (uint64_t)n;
+    d->edge++;
+    for (int i = 0; i < n; i++) {
+      dm_op *op = d->inflight[i];
+      if (!op || !b->st[i].out_valid) continue;
+      op->dst->h = b->st[i].out;
+      op->dst->err = d->bound[i];
+      d->regerr[i] = d->bound[i];
+      if (op->bump) (*op->bump)++;
+      d->inflight[i] = NULL;
+      left--;
+    }
+  }
+  return 0;
+}
+
+int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e) {
+  const dm_prog *p = &d->p[x];
+  pe_bank *b = d->bank[p->array];
+  int n = b->n;
+  const es_cascade *c = d->c;
+  const es_einsum *E = &c->einsums[d->ph->e[x].einsum];
+  d->cycle = cycle;
+  d->edge = 0;
+  d->firing = x;
+  for (int i = 0; i < n; i++) { d->cnt[i] = 0; d->prev[i] = NULL; }
+  /* a spatial reduction: the output elements of the tile, densely */
+  uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
+  if (p->sred) {
+    for (int r = c->nranks - 1; r >= 0; r--)
+      if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
+    if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
+    for (uint64_t k = 0; k < slots * (uint64_t)n; k++) d->first[k] = d->last[k] = NULL;
+  }
+  /* each access's cells, its offset per row and per column step */
+  dm_cell *tb[DM_MAXA + 1];
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], fb[DM_MAXA + 1];
+  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank;
+  for (int a = 0; a <= na; a++) {
+    const dm_tensor *s = &d->t[(a < na ? p->acc[a] : &E->lhs)->tensor];
+    tb[a] = s->v + (s->shared ? 0 : batch * s->n);
+    rc[a] = r0 >= 0 ? p->coef[a][r0] * p->sp[0].stride : 0;
+    cc[a] = r1 >= 0 ? p->coef[a][r1] * p->sp[1].stride : 0;
+  }
+  int64_t src = 0, scc = 0;   /* the slot's step per row and column */
+  if (p->sred) {
+    if (r0 >= 0) src = (int64_t)mult[r0] * p->sp[0].stride;
+    if (r1 >= 0) scc = (int64_t)mult[r1] * p->sp[1].stride;
+  }
+  int64_t dig[SC_MAX_LOOPS] = { 0 };
+  for (;;) {
+    int64_t base[ES_MAX_RANKS];
+    for (int r = 0; r < c->nranks; r++) base[r] = rg->lo[r];
+    for (int i = 0; i < p->nt; i++) base[p->tl[i].rank] += dig[i] * p->tl[i].stride;
+    int in = 1;
+    for (int i = 0; i < p->nt; i++) in &= base[p->tl[i].rank] < rg->hi[p->tl[i].rank];
+    for (int a = 0; in && a <= na; a++) {
+      fb[a] = p->k0[a];
+      for (int r = 0; r < c->nranks; r++) fb[a] += p->coef[a][r] * base[r];
+    }
+    int64_t slb = 0;
+    for (int r = 0; in && p->sred && r < c->nranks; r++)
+      if (p->lhs_ranks >> r & 1) slb += (base[r] - rg->lo[r]) * (int64_t)mult[r];
+    int64_t nrow = !in ? 0 : r0 >= 0 ? min64(p->sp[0].size, (rg->hi[r0] - base[r0] + p->sp[0].stride - 1) / p->sp[0].stride) : 1;
+    int64_t ncol = r1 >= 0 ? min64(p->sp[1].size, (rg->hi[r1] - base[r1] + p->sp[1].stride - 1) / p->sp[1].stride) : 1;
+    for (int64_t row = 0; row < nrow; row++)
+      for (int64_t col = 0; col < ncol; col++) {
+        /* a partial tile leaves the PEs past its elements without a point */
+        int pe = (int)(row * p->cols + col);
+        dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
+        dm_op *ops = &d->ops[(size_t)pe * d->cap + d->cnt[pe]];
+        for (int j = 0; j < p->nop; j++) {
+          const dm_pop *q = &p->pop[j];
+          dm_op *op = &ops[j];
+          const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+          const dm_cell *cl[3];
+          op->neg = 0;
+          op->reg = 0;
+          for (int k = 0; k < 3; k++) {
+            const dm_opnd *o = o3[k];
+            switch (o->kind) {
+            case OP_ACCESS: cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref]; break;
+            case OP_CONST: cl[k] = &p->konst[o->ref]; break;
+            case OP_TEMP: cl[k] = &d->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
+            default:
+              cl[k] = acc;
+              /* the running sum stays in the PE: c = out (the same bits as the cell) */
+              if (k == 2 && j == 0 && d->prev[pe] == acc) op->reg = 4;
+              break;
+            }
+            if (o->neg) op->neg |= (uint8_t)(1u << k);
+          }
+          op->a = cl[0];
+          op->b = cl[1];
+          op->c = cl[2];
+          op->op = q->op;
+          op->wait = op->bump = NULL;
+          op->dst = j == p->nop - 1 ? acc : &d->temp[(size_t)pe * DM_MAXP + (size_t)j];
+        }
+        if (p->sred) {
+          /* the op that reads the accumulator is the point's last */
+          uint64_t k = (uint64_t)(slb + row * src + col * scc) * (uint64_t)n + (uint64_t)pe;
+          if (!d->first[k]) d->first[k] = &ops[p->nop - 1];
+          d->last[k] = &ops[p->nop - 1];
+        }
+        d->cnt[pe] += (uint32_t)p->nop;
+        d->prev[pe] = acc;
+      }
+    int i = p->nt - 1;
+    while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
+    if (i < 0) break;
+  }
+  if (p->sred) {
+    /* a reduction across PEs: the PEs accumulate into the output in bank
+    ** order (row-major), each continuing the running value with its own
+    ** points, in its temporal order (a systolic chain: c = the value from
+    ** the PE before) */
+    for (uint64_t sl = 0; sl < slots; sl++) {
+      d->stage[sl] = 0;
+      int32_t k = 0;
+      for (int pe = 0; pe < n; pe++) {
+        uint64_t i = sl * (uint64_t)n + (uint64_t)pe;   /* slot-major: this loop is the hot one */
+        if (!d->first[i]) continue;
+        d->first[i]->wait = &d->stage[sl];
+        d->first[i]->need = k++;
+        d->last[i]->bump = &d->stage[sl];
+      }
+    }
+  }
+  return run_streams(d, b, e);
+}
+
+void sim_data_where(const sim_data *d, int pe, char *buf, size_t n) {
+  if (d->cycle < 0) { snprintf(buf, n, "before the first firing"); return; }
+  const dm_prog *p = &d->p[d->firing];
+  const sc_phase *ph = d->ph;
+  snprintf(buf, n, "array %s, row %lld, column %lld, cycle %lld + %lld (the firing of %s)",
+           d->s->arch->arrays[p->array].name, (long long)(pe / p->cols), (long long)(pe % p->cols),
+           (long long)d->cycle, (long long)d->edge,
+           d->c->tensors[d->c->einsums[ph->e[d->firing].einsum].lhs.tensor].name);
+}
+
+/* ---- the fp16 emulation of the interpreter's order ----------------------- */
+
+/* The cascade evaluated as interp.c does (demand-driven, memoised, a sum's
+** or reduction's ranks in its loop order, the last fastest), each point by
+** the same PE operations in fp16 (hw/pe/fp16.h) but no array: where the
+** data mode's order is the interpreter's (sim/README.md "Data mode") the
+** two agree bit for bit. */
+typedef struct dm_emu {
+  sim_data *d;
+  uint16_t **v;               /* per tensor, one batch item */
+  uint8_t **state;            /* 0 not computed, 1 in progress, 2 done */
+  int prog_of[SC_MAX_EINSUMS];   /* per cascade Einsum: its phase Einsum, or -1 */
+  int failed;
+} dm_emu;
+
+static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat);
+
+static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *var, uint16_t acc) {
+  uint16_t tmp[DM_MAXP] = { 0 };
+  for (int j = 0; j < p->nop; j++) {
+    const dm_pop *q = &p->pop[j];
+    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+    uint16_t v[3];
+    for (int k = 0; k < 3; k++) {
+      const dm_opnd *o = o3[k];
+      switch (o->kind) {
+      case OP_ACCESS: v[k] = emu_demand(m, p->acc[o->ref]->tensor, flat_at(m->d, p->acc[o->ref], var)); break;
+      case OP_CONST: v[k] = p->konst[o->ref].h; break;
+      case OP_TEMP: v[k] = tmp[o->ref]; break;
+      default: v[k] = acc; break;
+      }
+      if (o->neg) v[k] ^= 0x8000u;
+    }
+    switch (q->op) {
+    case PE_OP_MAC: tmp[j] = fp16_fma(v[0], v[1], v[2]); break;
+    case PE_OP_ADD: tmp[j] = fp16_add(v[0], v[1]); break;
+    case PE_OP_MAX: tmp[j] = fp16_max(v[0], v[1]); break;
+    case PE_OP_EXP: tmp[j] = fp16_expdiff(v[0], v[1]); break;
+    default: tmp[j] = fp16_div(v[0], v[1]); break;
+    }
+  }
+  return tmp[p->nop - 1];
+}
+
+static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
+  sim_data *d = m->d;
+  const es_cascade *c = d->c;
+  const es_tensor *T = &c->tensors[t];
+  const dm_tensor *s = &d->t[t];
+  if (T->is_input) return s->v[flat].h;
+  if (m->state[t][flat] == 2) return m->v[t][flat];
+  if (m->state[t][flat] == 1 || m->failed) { m->failed = 1; return FP16_QNAN; }
+  m->state[t][flat] = 1;
+  int64_t var[ES_MAX_RANKS] = { 0 }, idx[ES_MAX_DIMS] = { 0 };
+  uint64_t rem = flat;
+  for (int k = 0; k < T->ndims; k++) {
+    idx[k] = (int64_t)(rem / (uint64_t)s->stride[k]);
+    rem %= (uint64_t)s->stride[k];
+  }
+  int xi = T->def;
+  if (T->iter_dim >= 0 && idx[T->iter_dim] == 0) xi = T->init;
+  const es_einsum *E = &c->einsums[xi];
+  uint16_t v;
+  if (E->is_init || m->prog_of[xi] < 0) {
+    v = s->v[flat].h;   /* the initial slice, written at open */
+  } else {
+    for (int k = 0; k < T->ndims; k++)
+      if (E->lhs.ix[k].kind == ES_IX_VAR) var[E->lhs.ix[k].rank] = idx[k] - E->lhs.ix[k].offset;
+    const dm_prog *p = &d->p[m->prog_of[xi]];
+    if (p->combine == CB_NONE) {
+      v = emu_point(m, p, var, 0);
+    } else {
+      const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
+      int nred = E->nsum ? E->nsum : E->rhs->nred;
+      for (int i = 0; i < nred; i++) var[red[i]] = 0;
+      v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
+      for (;;) {
+        v = emu_point(m, p, var, v);
+        int i = nred - 1;
+        while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) var[red[i--]] = 0;
+        if (i < 0) break;
+      }
+    }
+  }
+  m->v[t][flat] = v;
+  m->state[t][flat] = 2;
+  return v;
+}
+
+/* Evaluates every tensor, iterative ones slice by slice (as interp.c's
+** materialise), then counts the output elements of every batch item whose
+** bits differ from the emulation's, and the emulation's own error. */
+static int emulate(sim_data *d, sim_result *r, at_err *e) {
+  const es_cascade *c = d->c;
+  dm_emu m;
+  memset(&m, 0, sizeof m);
+  m.d = d;
+  for (int i = 0; i < SC_MAX_EINSUMS; i++) m.prog_of[i] = -1;
+  for (int x = 0; x < d->ph->ne; x++) m.prog_of[d->ph->e[x].einsum] = x;
+  m.v = calloc((size_t)c->ntensors, sizeof *m.v);
+  m.state = calloc((size_t)c->ntensors, sizeof *m.state);
+  int rc = -1;
+  if (!m.v || !m.state) { at_errf(e, "out of memory"); goto done; }
+  for (int t = 0; t < c->ntensors; t++) {
+    if (c->tensors[t].is_input) continue;
+    m.v[t] = malloc(sizeof **m.v * (size_t)d->t[t].n);
+    m.state[t] = calloc((size_t)d->t[t].n, 1);
+    if (!m.v[t] || !m.state[t]) { at_errf(e, "out of memory"); goto done; }
+  }
+  for (int k = 0; k < c->neinsums && !m.failed; k++) {
+    const es_einsum *E = &c->einsums[c->order[k]];
+    if (E->is_init) continue;
+    int t = E->lhs.tensor;
+    const es_tensor *T = &c->tensors[t];
+    const dm_tensor *s = &d->t[t];
+    int it = T->iter_dim;
+    int64_t slices = it >= 0 ? c->ranks[T->dim[it]].size + 1 : 1;
+    /* slice sl's elements: outer x (slices x st) + sl x st + inner */
+    uint64_t st = it >= 0 ? (uint64_t)s->stride[it] : s->n, outer = s->n / (st * (uint64_t)slices);
+    for (int64_t sl = 0; sl < slices; sl++)
+      for (uint64_t o = 0; o < outer; o++)
+        for (uint64_t i = 0; i < st; i++) emu_demand(&m, t, o * st * (uint64_t)slices + (uint64_t)sl * st + i);
+  }
+  if (m.failed) { at_errf(e, "data mode: the fp16 emulation found a cycle in the cascade"); goto done; }
+  for (int t = 0; t < c->ntensors; t++) {
+    if (!c->tensors[t].is_output) continue;
+    const dm_tensor *s = &d->t[t];
+    for (uint64_t i = 0; i < s->n; i++) {
+      uint16_t h = m.v[t][i];
+      double diff = fabs(fp16_to_double(h) - d->ref.data[t][i]);
+      if (!(diff <= r->data.emul_max_abs_err)) r->data.emul_max_abs_err = isnan(diff) ? INFINITY : diff;
+      for (uint64_t b = 0; b < d->batch; b++) {
+        uint16_t g = s->v[b * s->n + i].h;
+        r->data.emul_mismatch += g != h && !(fp16_is_nan(g) && fp16_is_nan(h));
+      }
+    }
+  }
+  r->data.emul_exact = 1;
+  for (int x = 0; x < d->ph->ne; x++) r->data.emul_exact &= d->p[x].interp_order;
+  rc = 0;
+done:
+  for (int t = 0; m.v && t < c->ntensors; t++) free(m.v[t]);
+  for (int t = 0; m.state && t < c->ntensors; t++) free(m.state[t]);
+  free(m.v);
+  free(m.state);
+  return rc;
+}
+
+/* ---- the comparison ----------------------------------------------------- */
+
+int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
+  const es_cascade *c = d->c;
+  memset(&r->data, 0, sizeof r->data);
+  r->data.on = 1;
+  for (int t = 0; t < c->ntensors; t++) {
+    if (!c->tensors[t].is_output) continue;
+    const dm_tensor *s = &d->t[t];
+    const double *ref = d->ref.data[t];
+    for (uint64_t bi = 0; bi < d->batch; bi++)
+      for (uint64_t i = 0; i < s->n; i++) {
+        const dm_cell *cl = &s->v[bi * s->n + i];
+        double v = fp16_to_double(cl->h), diff = fabs(v - ref[i]);
+        /* the reference is itself double: a relative 1e-12 covers it */
+        double bound = SIM_DATA_LAMBDA * cl->err + 1e-12 * fabs(ref[i]);
+        double rel = diff / (fabs(ref[i]) > 6.103515625e-05 ? fabs(ref[i]) : 6.103515625e-05);
+        double w = diff == 0 ? 0 : diff / bound;
+        if (isnan(diff)) diff = rel = w = INFINITY;
+        if (diff > r->data.max_abs_err) r->data.max_abs_err = diff;
+        if (rel > r->data.max_rel_err) r->data.max_rel_err = rel;
+        if (fabs(ref[i]) > r->data.max_ref) r->data.max_ref = fabs(ref[i]);
+        if (bound > r->data.max_bound) r->data.max_bound = bound;
+        if (w > r->data.worst) r->data.worst = w;
+      }
+  }
+  r->data.pe_edges = d->edges;
+  return emulate(d, r, e);
+}

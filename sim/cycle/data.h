@@ -1,0 +1,62 @@
+/*
+** data.h: the cycle engine's data-carrying mode (`attnsim run --engine
+** cycle --data`), a C11 value model beside the timing model.  It holds
+** every tensor of the phase as fp16 cells (the buffer's and DRAM's real
+** contents), and when the engine starts a task it executes that firing of
+** the Einsum on its tile: each PE of the array takes the points the
+** mapping's spatial parts give it, in the Einsum's temporal loop order, as
+** a stream of PE operations through a pe_bank (hw/pe/pe_bank.h), stepped
+** one edge per call.  The timing model never reads a value: a --data run
+** takes the same decisions as one without.  At the end the output is
+** compared with the reference interpreter (double) under a running error
+** bound.  Semantics and what is bit-faithful: sim/README.md, "Data mode".
+** The struct to understand first is sim_data (data.c).
+*/
+#ifndef ATTNSIM_SIM_DATA_H
+#define ATTNSIM_SIM_DATA_H
+
+#include <stddef.h>
+
+#include "sim_int.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sim_data sim_data;
+
+/* Limits a run is checked against before anything is allocated. */
+#define SIM_DATA_MAX_BYTES   (2ull << 30)           /* tensor cells + reference, bytes */
+#define SIM_DATA_MAX_PE_CYCLES 2000000000ull        /* the engine's PE-cycles, whole run */
+/* An element fails when it is off by more than LAMBDA times its error
+** scale: with independent roundings the chance of that is below
+** 2 exp(-LAMBDA^2 / 2) = 2.5e-14 (sim/README.md "Data mode"). */
+#define SIM_DATA_LAMBDA 8.0
+
+/* Opens the value model for schedule s: checks that data mode can run it
+** (one phase, no predicate or mask, every Einsum an expression the PEs
+** compute, the size limits), draws the inputs from o->seed as `attnsim
+** eval` does, evaluates the reference and opens one bank per array
+** through o->bank_open (NULL: the C twin).  0, or -1 with e (refusals are
+** input errors: exit 2). */
+int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out, at_err *e);
+/* Executes one firing: einsum x (index into the phase's e[]) of batch item
+** `batch` over the tile range rg, its first edge at engine cycle `cycle`.
+** 0, or -1 with e. */
+int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e);
+/* Compares the output with the reference; fills r->data.  0, or -1 with e
+** (an output element never written). */
+int sim_data_finish(sim_data *d, sim_result *r, at_err *e);
+void sim_data_close(sim_data *d);
+/* Where PE pe (bank index) of the current firing's array is, and when:
+** "array 2d, row R, column C, cycle S + K (the firing of BQK)": S the
+** engine cycle of the firing's first edge, K the edges it has stepped.
+** For a report that names a PE (a deadlock here; a divergence from a
+** shadow bank, `--engine rtl`, to come). */
+void sim_data_where(const sim_data *d, int pe, char *buf, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,189 @@
+/*
+** test_data.c: the data mode's check can fail.  The same FuseMax point
+** (16x16 + 16 PEs, M = P = 64) runs on the C twin and on a test-only bank
+** whose MAC drops its addend (out = a*b: a deliberately wrong PE, opened
+** through the engine options' factory as an RTL bank would be).  The twin
+** stays within the derived bound and equals the fp16 emulation of the
+** interpreter's order bit for bit; the wrong PE exceeds the bound, differs
+** from the emulation, and its cycles
+** equal the twin's (values never steer the timing).  Also: the factory's
+** refusal is reported with the array's name; an EXP one ulp off passes the
+** tolerance but not the emulation; and a PE that never becomes
+** ready stops the run naming its array, row, column and cycle.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim.h"
+#include "pe_bank.h"
+
+static void wrong_step(pe_bank *b, const pe_in *in) {
+  pe_bank *twin = b->impl;
+  pe_in *w = malloc(sizeof *w * (size_t)b->n);
+  assert_non_null(w);
+  memcpy(w, in, sizeof *w * (size_t)b->n);
+  for (int i = 0; i < b->n; i++)
+    if (w[i].valid && w[i].op == PE_OP_MAC) w[i].c = 0x8000u;   /* the addend lost */
+  twin->step(twin, w);
+  free(w);
+}
+static void wrong_reset(pe_bank *b) { pe_bank *t = b->impl; t->reset(t); }
+static void wrong_close(pe_bank *b) { pe_bank *t = b->impl; t->close(t); free(b); }
+
+static pe_bank *wrong_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *t = pe_bank_twin(kind, n), *b = calloc(1, sizeof *b);
+  if (!t || !b) { snprintf(err, (size_t)errlen, "out of memory"); free(b); if (t) t->close(t); return NULL; }
+  *b = *t;
+  b->impl_name = "wrong-mac";
+  b->st = t->st;   /* the wrapped twin's registers are the bank's */
+  b->step = wrong_step;
+  b->reset = wrong_reset;
+  b->close = wrong_close;
+  b->impl = t;
+  return b;
+}
+
+/* A bank whose EXP results are one unit in the last place off (the lowest
+** bit flipped): far inside the tolerance, but not the emulation's bits. */
+typedef struct ulp_bank { pe_bank *twin; uint8_t *exp; } ulp_bank;
+
+static void ulp_step(pe_bank *b, const pe_in *in) {
+  ulp_bank *u = b->impl;
+  for (int i = 0; i < b->n; i++)
+    if (in[i].valid && pe_ready(&u->twin->st[i])) u->exp[i] = in[i].op == PE_OP_EXP;
+  u->twin->step(u->twin, in);
+  for (int i = 0; i < b->n; i++)
+    if (u->twin->st[i].out_valid && u->exp[i]) u->twin->st[i].out ^= 1u;
+}
+static void ulp_reset(pe_bank *b) { ulp_bank *u = b->impl; u->twin->reset(u->twin); }
+static void ulp_close(pe_bank *b) {
+  ulp_bank *u = b->impl;
+  u->twin->close(u->twin);
+  free(u->exp);
+  free(u);
+  free(b);
+}
+
+static pe_bank *ulp_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  pe_bank *t = pe_bank_twin(kind, n), *b = calloc(1, sizeof *b);
+  ulp_bank *u = calloc(1, sizeof *u);
+  uint8_t *x = calloc((size_t)n, 1);
+  if (!t || !b || !u || !x) {
+    snprintf(err, (size_t)errlen, "out of memory");
+    if (t) t->close(t);
+    free(b); free(u); free(x);
+    return NULL;
+  }
+  *b = *t;
+  b->impl_name = "exp-ulp";
+  b->step = ulp_step;
+  b->reset = ulp_reset;
+  b->close = ulp_close;
+  u->twin = t;
+  u->exp = x;
+  b->impl = u;
+  return b;
+}
+
+/* A bank whose PE 35 (row 2, column 3 of a 16-column array) never becomes
+** ready: the data mode must stop and name it. */
+static void stuck_step(pe_bank *b, const pe_in *in) {
+  pe_bank *twin = b->impl;
+  twin->step(twin, in);
+  if (b->kind == PE_KIND_2D) twin->st[35].seq = 1;
+}
+
+static pe_bank *stuck_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  pe_bank *b = wrong_open(kind, n, fault_pe, err, errlen);
+  if (b) b->step = stuck_step;
+  if (b && kind == PE_KIND_2D) ((pe_bank *)b->impl)->st[35].seq = 1;
+  return b;
+}
+
+static pe_bank *refusing_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)kind; (void)n; (void)fault_pe;
+  snprintf(err, (size_t)errlen, "no such bank here");
+  return NULL;
+}
+
+static int run(sim_engine_opts *o, sim_result *r, at_err *e) {
+  sim_design *d;
+  if (sim_design_find("fusemax", &d, e)) fail_msg("%s", e->msg);
+  wl_workload w;
+  if (wl_find("bert", NULL, &w, e)) fail_msg("%s", e->msg);
+  const char *names[] = { "B", "H", "E", "F" };
+  int64_t vals[] = { 1, 1, 16, 16 };
+  w.nset = 0;
+  for (int i = 0; i < 4; i++) {
+    snprintf(w.set[w.nset].name, sizeof w.set[0].name, "%s", names[i]);
+    w.set[w.nset++].value = vals[i];
+  }
+  sim_overrides ov = { 16, 16, 16, 0, 0, 0 };
+  int rc = sim_eval_on(d, &w, 64, &ov, sim_engine_find("cycle"), o, r, e);
+  sim_design_free(d);
+  return rc;
+}
+
+static void wrong_mac_caught(void **state) {
+  (void)state;
+  at_err e;
+  sim_result twin, wrong;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, NULL };
+  if (run(&o, &twin, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(twin.data.on, 1);
+  assert_true(twin.data.worst <= 1);
+  assert_true(twin.data.max_abs_err > 0 && twin.data.max_abs_err < 0.01);
+  assert_int_equal(twin.data.emul_exact, 1);      /* FuseMax's order is the interpreter's */
+  assert_int_equal(twin.data.emul_mismatch, 0);
+  o.bank_open = wrong_open;
+  if (run(&o, &wrong, &e)) fail_msg("%s", e.msg);
+  assert_true(wrong.data.worst > 1);
+  assert_true(wrong.data.max_abs_err > 10 * twin.data.max_abs_err);
+  assert_true(wrong.data.emul_mismatch > 0);
+  assert_int_equal(wrong.cycles, twin.cycles);
+  assert_int_equal(wrong.data.pe_edges, twin.data.pe_edges);
+}
+
+static void refusal_named(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, refusing_open };
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
+}
+
+static void exp_ulp_caught(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, ulp_open };
+  if (run(&o, &r, &e)) fail_msg("%s", e.msg);
+  assert_true(r.data.worst <= 1);            /* the tolerance cannot see one ulp */
+  assert_int_equal(r.data.emul_exact, 1);    /* but FuseMax folds in the interpreter's order */
+  assert_true(r.data.emul_mismatch > 0);     /* and the emulation's bits differ */
+}
+
+static void stuck_pe_named(void **state) {
+  (void)state;
+  at_err e;
+  sim_result r;
+  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, stuck_open };
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_non_null(strstr(e.msg, "data mode: the PEs stopped with work left (array 2d, row 2, column 3, cycle "));
+  assert_non_null(strstr(e.msg, "the PE never became ready"));
+}
+
+int main(void) {
+  const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named),
+                                  cmocka_unit_test(exp_ulp_caught), cmocka_unit_test(stuck_pe_named) };
+  return cmocka_run_group_tests(t, NULL, NULL);
+}
