@@ -53,7 +53,7 @@ static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, 
   if (mask && sim_design_set_mask(d, "BM", mask, &e)) fail_msg("%s", e.msg);
   sim_overrides ov = { rows, cols, cols, buffer, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
-  sim_engine_opts full = { 1, 0, NULL, NULL, 0 };
+  sim_engine_opts full = { .full = 1 };
   sim_result ra, rf, rs;
   if (sim_eval_on(d, w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, w, seq, &ov, cyc, NULL, &rf, &e) ||
       (lean ? (rs = rf, 0) : sim_eval_on(d, w, seq, &ov, cyc, &full, &rs, &e)))
