@@ -195,11 +195,18 @@ node_idle() { [ "$(sinfo -h -n "$host" -o %t 2> /dev/null)" = idle ]; }
 wait_until "the node to come up idle" node_idle
 t_up=$((SECONDS - t_start))
 
-# small.yaml's 18 points in 4 shards (6, 6, 3 and 3 points today: shards
-# follow the files' content hashes, so n0 is asked for), each point
-# 0.5 s longer: task 0 runs a few seconds, long enough to be cancelled
-# part-way while the other tasks wait for the node's 2 CPUs (so the merge
-# cannot start before the requeue).
+# small.yaml's 18 points in 4 shards (2, 6, 7 and 3 points today: shards
+# follow the files' content hashes, so the sizes are asked for and the
+# largest shard's task, k, is the one cancelled), each point 0.5 s longer:
+# task k runs a few seconds, long enough to be cancelled part-way while the
+# other tasks wait for the node's 2 CPUs (so the merge cannot start before
+# the requeue).
+k=0 nk=0
+for i in 0 1 2 3; do
+  n=$("$A" sweep "$sweep" --dry-run --shard $i/4) || fail "sweep --dry-run --shard $i/4 failed"
+  [ "$n" -gt "$nk" ] && k=$i nk=$n
+done
+[ "$nk" -ge 3 ] || fail "no shard of small.yaml has 3 points to cancel part-way (largest $nk)"
 cd "$T/work"
 out=$(ATTNSIM=$A TMPDIR=$T/scratch ATTNSIM_SWEEP_DELAY_US=500000 \
       bash "$slurm/submit.sh" "$sweep" 4 "$T/shards" "$T/merged.db") || fail "submit.sh failed: $out"
@@ -211,24 +218,23 @@ state() { squeue -h -j "$1" -o %T 2> /dev/null || true; }
 dep=$(scontrol show job "$mid" | grep -o 'Dependency=[^ ]*')
 case $dep in "Dependency=afterany:${jid}_*"*) ;; *) fail "merge job $mid: $dep, want afterany:${jid}_*" ;; esac
 
-# Task 0 stores points into its scratch database; cancel it when 2 are in.
-scratch0=$T/scratch/attnsim-$jid-0.db
+# Task k stores points into its scratch database; cancel it when 2 are in.
+scratch0=$T/scratch/attnsim-$jid-$k.db
 stored() { [ -s "$scratch0" ] && [ "$(q "$scratch0" 'SELECT count(*) FROM points' 2> /dev/null || echo 0)" -ge "$1" ]; }
-running() { [ "$(state "${jid}_0")" = RUNNING ]; }
-wait_until "task ${jid}_0 to run" running
-wait_until "task ${jid}_0 to store 2 points" stored 2
-[ -n "$(squeue -h -j "$jid" -t PENDING -o %i)" ] || fail "no task of $jid waits while task 0 runs"
-scancel "${jid}_0" || fail "scancel ${jid}_0 failed"
-ended() { [ -z "$(state "${jid}_0")" ] || [ "$(state "${jid}_0")" = CANCELLED ]; }
-wait_until "task ${jid}_0 to end" ended
-[ "$(scontrol show job "${jid}_0" | grep -o 'JobState=[A-Z]*')" = JobState=CANCELLED ] \
-  || fail "task ${jid}_0: $(scontrol show job "${jid}_0" | grep -o 'JobState=[A-Z]*'), want CANCELLED"
-[ -f "$T/shards/shard-0.db.partial" ] || fail "the cancelled task saved no partial shard"
-[ -f "$T/shards/shard-0.db" ] && fail "the cancelled task left a finished shard"
-kept=$(q "$T/shards/shard-0.db.partial" 'SELECT count(*) FROM points')
-n0=$("$A" sweep "$sweep" --dry-run --shard 0/4)
-[ "$kept" -ge 2 ] && [ "$kept" -lt "$n0" ] || fail "the cancelled task saved $kept points, want 2..$((n0 - 1))"
-scontrol requeue "${jid}_0" || fail "scontrol requeue ${jid}_0 failed"
+running() { [ "$(state "${jid}_$k")" = RUNNING ]; }
+wait_until "task ${jid}_$k to run" running
+wait_until "task ${jid}_$k to store 2 points" stored 2
+[ -n "$(squeue -h -j "$jid" -t PENDING -o %i)" ] || fail "no task of $jid waits while task $k runs"
+scancel "${jid}_$k" || fail "scancel ${jid}_$k failed"
+ended() { [ -z "$(state "${jid}_$k")" ] || [ "$(state "${jid}_$k")" = CANCELLED ]; }
+wait_until "task ${jid}_$k to end" ended
+[ "$(scontrol show job "${jid}_$k" | grep -o 'JobState=[A-Z]*')" = JobState=CANCELLED ] \
+  || fail "task ${jid}_$k: $(scontrol show job "${jid}_$k" | grep -o 'JobState=[A-Z]*'), want CANCELLED"
+[ -f "$T/shards/shard-$k.db.partial" ] || fail "the cancelled task saved no partial shard"
+[ -f "$T/shards/shard-$k.db" ] && fail "the cancelled task left a finished shard"
+kept=$(q "$T/shards/shard-$k.db.partial" 'SELECT count(*) FROM points')
+[ "$kept" -ge 2 ] && [ "$kept" -lt "$nk" ] || fail "the cancelled task saved $kept points, want 2..$((nk - 1))"
+scontrol requeue "${jid}_$k" || fail "scontrol requeue ${jid}_$k failed"
 
 # Everything ends: the array, then the merge job.
 gone() { [ -z "$(squeue -h 2> /dev/null)" ]; }
@@ -238,16 +244,16 @@ for j in "${jid}_0" "${jid}_1" "${jid}_2" "${jid}_3" "$mid"; do
   s=$(scontrol show job "$j" | grep -o 'JobState=[A-Z]*')
   [ "$s" = JobState=COMPLETED ] || fail "job $j: $s, want COMPLETED"
 done
-scontrol show job "${jid}_0" | grep -q 'Restarts=1' || fail "task ${jid}_0 was not restarted once"
+scontrol show job "${jid}_$k" | grep -q 'Restarts=1' || fail "task ${jid}_$k was not restarted once"
 [ -f "$T/merged.db" ] || fail "the merge job wrote no database"
 [ -z "$(ls "$T/scratch")" ] || fail "scratch files left behind: $(ls "$T/scratch")"
-[ -f "$T/shards/shard-0.db.partial" ] && fail "the partial shard outlived the finished task"
+[ -f "$T/shards/shard-$k.db.partial" ] && fail "the partial shard outlived the finished task"
 
 "$A" sweep "$sweep" --db "$T/single.db"
 check_db "$T/merged.db" 18
 cmp <("$A" export --db "$T/merged.db" --csv) <("$A" export --db "$T/single.db" --csv) \
   || fail "the Slurm cluster's merged sweep differs from the single-process sweep"
-# 4 tasks and the cancelled attempt: 5 runs stored points, so task 0's
+# 4 tasks and the cancelled attempt: 5 runs stored points, so task k's
 # second attempt resumed instead of starting over.
 runs=$(q "$T/merged.db" 'SELECT count(DISTINCT run_id) FROM points')
 [ "$runs" = 5 ] || fail "points from $runs runs, want 5 (the requeued task did not resume)"
