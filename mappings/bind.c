@@ -38,7 +38,7 @@ typedef struct bctx {
 #define ERR(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 0, __VA_ARGS__))
 #define BADVAL(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 1, __VA_ARGS__))
 /* einsum xi of the phase iterates over part p (sc_uses, from the mask) */
-#define USES(xi, p) ((p) == SC_BATCH || (b->use[xi] >> ph->part[p].rank & 1))
+#define USES(xi, p) (puse >> (p) & 1)
 
 /* A configuration column's value as select compares it. */
 static const char *col_text(const fc_config *c, int col, char *buf, size_t cap) {
@@ -310,7 +310,18 @@ int sc_uses(const sc_phase *ph, int x, int p) {
   return einsum_uses_rank(ph->c, ph->e[x].einsum, ph->part[p].rank);
 }
 
-uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
+/* Bit p: part p (p >= 1) tiles cascade rank r or a part of it, for every
+** rank r of the phase's cascade: worked out once per phase and schedule, so
+** a tile's extent is a product over a mask rather than a walk of the parts. */
+static void cover_masks(const sc_phase *ph, uint64_t *cover) {
+  for (int r = 0; r < ph->c->nranks; r++) {
+    cover[r] = 0;
+    for (int p = 1; p < ph->nparts; p++)
+      if (map_rank_covers(ph->c, r, ph->part[p].rank)) cover[r] |= 1ull << p;
+  }
+}
+
+static uint64_t tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at) {
   const sc_einsum *se = &ph->e[x];
   const es_tensor *T = &ph->c->tensors[t];
   /* parts above the tile: the nest down to and including `at`.  When
@@ -342,16 +353,18 @@ uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
     if (d == T->iter_dim) continue;     /* one live slice */
     int rd = T->dim[d];
     uint64_t ext = 1;
-    int tiled = 0;
-    for (int p = 1; p < ph->nparts; p++) {
-      if (!map_rank_covers(ph->c, rd, ph->part[p].rank)) continue;
-      tiled = 1;
-      if (!(above & (1ull << p)) && at_mul64(ext, (uint64_t)ph->part[p].size, &ext)) return UINT64_MAX;
-    }
-    if (!tiled) ext = (uint64_t)ph->c->ranks[rd].size;
+    if (!cover[rd]) ext = (uint64_t)ph->c->ranks[rd].size;
+    for (uint64_t m = cover[rd] & ~above; m; m &= m - 1)     /* ascending parts, as a walk would */
+      if (at_mul64(ext, (uint64_t)ph->part[__builtin_ctzll(m)].size, &ext)) return UINT64_MAX;
     if (at_mul64(n, ext, &n)) return UINT64_MAX;   /* saturated: no buffer holds it */
   }
   return n;
+}
+
+uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
+  uint64_t cover[ES_MAX_RANKS];
+  cover_masks(ph, cover);
+  return tile_elements(ph, cover, x, t, at);
 }
 
 /* ---- binding ------------------------------------------------------------ */
@@ -422,7 +435,8 @@ int map_expr_reads(const es_expr *x, int t) {
 #define FP_OVERFLOW INT64_MAX
 static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch) {
   const es_cascade *c = ph->c;
-  uint64_t total = 0;
+  uint64_t total = 0, cover[ES_MAX_RANKS];
+  cover_masks(ph, cover);
   for (int t = 0; t < c->ntensors; t++) {
     const sc_storage *st = &ph->st[t];
     if (st->home == SC_REGS || st->alias >= 0) continue;
@@ -430,7 +444,7 @@ static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *t
     uint64_t best = 0, bytes;
     for (int x = 0; x < ph->ne; x++) {
       if (!(touch[ph->e[x].einsum] >> t & 1)) continue;
-      uint64_t el = sc_tile_elements(ph, x, t, st->keep_at);
+      uint64_t el = tile_elements(ph, cover, x, t, st->keep_at);
       if (el > best) best = el;
     }
     if (at_mul64(best, (uint64_t)a->word_bytes, &bytes)) return FP_OVERFLOW;
@@ -677,9 +691,16 @@ static int bind_einsums(bctx *b) {
   for (int i = 0; i < mp->nspatial; i++)
     if (hw_array_index(b->a, mp->spatial_array[i]) < 0)
       return ERR(pl->spatial_key[i], "architecture %s has no array '%s'", b->a->name, mp->spatial_array[i]);
+  /* bit p of rparts[r]: part p is (a tile of) cascade rank r itself */
+  uint64_t rparts[ES_MAX_RANKS] = { 0 };
+  for (int p = 1; p < ph->nparts; p++)
+    if (ph->part[p].rank >= 0) rparts[ph->part[p].rank] |= 1ull << p;
   for (int xi = 0; xi < c->neinsums; xi++) {
     int ei = mp->entry[xi];
     if (ei < 0) continue;       /* not in this phase: another phase runs it */
+    /* bit p: the Einsum iterates over part p (sc_uses, from the mask) */
+    uint64_t puse = 1ull << SC_BATCH;
+    for (uint64_t m = b->use[xi]; m; m &= m - 1) puse |= rparts[__builtin_ctzll(m)];
     RESOLVE(ent, ei);
     const map_entry *en = &mp->ent[ei];
     const char *tn = c->tensors[c->einsums[xi].lhs.tensor].name;
@@ -752,10 +773,12 @@ static int bind_einsums(bctx *b) {
         placed |= 1ull << p;
       }
     }
-    for (int p = 1; p < ph->nparts; p++) {
-      if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !USES(xi, p)) continue;
+    uint64_t rest = puse & ~placed & ~1ull;
+    for (int k = 0; k < 2; k++)
+      if (se->spatial[k] >= 0) rest &= ~(1ull << se->spatial[k]);
+    for (; rest; rest &= rest - 1) {      /* the remaining parts, in part order */
       if (se->nloop == SC_MAX_LOOPS) return ERR(pl->ent[ei], "loop nest of %s: %s", tn, NEST_LIMIT);
-      se->loop[se->nloop++] = p;
+      se->loop[se->nloop++] = __builtin_ctzll(rest);
     }
     for (int k = 0; k < 2; k++)
       if (se->spatial[k] >= 0 && !USES(xi, se->spatial[k])) se->spatial[k] = -1;
@@ -938,16 +961,17 @@ static int bind_phase(bctx *b) {
 }
 
 /* Appends " NAME=SIZE" to the tiling summary unless NAME is there already
-** (an earlier phase tiled it); a summary that would not fit ends in "...".
-** By hand, not snprintf: it runs on every bind. */
-static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
+** (an earlier phase tiled it: `later`; a phase's part names are distinct,
+** so the first phase need not look); a summary that would not fit ends in
+** "...".  By hand, not snprintf: it runs on every bind. */
+static void tiling_add(char *t, size_t cap, const char *name, int64_t size, int later) {
   char item[64];
   size_t k = strlen(name), n = strlen(t);
   if (k > 40) k = 40;
   memcpy(item, name, k);
   item[k++] = '=';
   item[k] = 0;
-  for (const char *q = t; (q = strstr(q, item)); q++)
+  for (const char *q = t; later && (q = strstr(q, item)); q++)
     if (q == t || q[-1] == ' ') return;
   if (n >= 3 && !strcmp(t + n - 3, "...")) return;
   char digits[24];
@@ -1006,7 +1030,7 @@ static int bind_all(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t
     for (int p = 1; p < ph->nparts; p++) {
       const sc_part *pt = &ph->part[p];
       if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
-        tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size);
+        tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size, i > 0);
     }
   }
   return 0;

@@ -71,6 +71,7 @@ typedef struct space {
   int nlev;                   /* keep_at levels: every part of the phase */
   char pname[MAX_R][3][MAP_NAME];   /* the parts' names, outer to inner */
   char tkey[MAX_R][MAP_NAME];       /* the tiling keys (rank names in lower case) */
+  map_term size_term[MAX_R];  /* each rank's `sizes:` entry, one term (set_rank_expr), worked out once */
 } space;
 
 typedef struct cand {
@@ -114,6 +115,8 @@ static int rank_size(const map_search_opts *o, const es_rank *R, int64_t *v, int
   return at_errf(e, "rank %s of %s has no size: give it with --set %s=N (ranks E and F come from --model, M and P from --seq)",
                  R->name, o->cascade_path, R->name);
 }
+
+static void set_rank_expr(const space *S, map_expr *x, int i);
 
 static int space_init(space *S, const map_search_opts *o, const es_cascade *c, at_err *e) {
   memset(S, 0, sizeof *S);
@@ -200,6 +203,11 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
       else snprintf(S->pname[i][j], MAP_NAME, "%.13s%d", R->index, 2 - j);
     }
   }
+  for (int i = 0; i < S->nr; i++) {
+    map_expr x;
+    set_rank_expr(S, &x, i);
+    S->size_term[i] = x.t[0];
+  }
   S->nt = c->ntensors;
   for (int t = 0; t < c->ntensors; t++) {
     const es_tensor *T = &c->tensors[t];
@@ -233,8 +241,7 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
 
 /* ---- building a candidate ------------------------------------------------------- */
 
-static void set_rank_expr(const space *S, map_phase *ph, int xi, int i) {
-  map_expr *x = &ph->expr[xi];
+static void set_rank_expr(const space *S, map_expr *x, int i) {
   int named;
   int64_t v;
   at_err ignore;
@@ -277,7 +284,8 @@ static int build(const space *S, const cand *k, map_phase *ph) {
   ph->has_storage = 1;
   for (int i = 0; i < S->nr; i++) {
     int x = map_new_expr(ph);
-    set_rank_expr(S, ph, x, i);
+    map_expr_int(&ph->expr[x], 0);
+    ph->expr[x].t[0] = S->size_term[i];
     ph->size_rank[ph->nsize] = S->rank[i];
     ph->size_expr[ph->nsize++] = x;
   }
@@ -564,6 +572,8 @@ typedef struct search {
   keyset seen;                /* schedule keys */
   keyset tried;               /* candidates (their bytes), to skip exact repeats unbuilt */
   double desc_below;          /* describe only what may enter the top list */
+  map_eval_hook hook;         /* map_search_hooked's, or NULL */
+  void *hook_ctx;
 } search;
 
 /* Adds key; 1 if it was there.  Open addressing, 0 marks a free slot. */
@@ -612,6 +622,15 @@ static double score(const map_search_opts *o, const map_figures *f) {
   return (double)f->cycles;
 }
 
+/* Evaluates candidate i, bound on worker w. */
+static void evaluate_one(search *s, worker *w, int i) {
+  outcome *oc = &s->out[i];
+  at_err e;
+  if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
+  if (s->hook) s->hook(s->hook_ctx, w->m, &w->s, &oc->f);
+  if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
+}
+
 /* Builds, binds and checks candidate i on worker w; with evaluate, also
 ** evaluates it. */
 static void run_one(search *s, worker *w, int i, int evaluate) {
@@ -632,9 +651,7 @@ static void run_one(search *s, worker *w, int i, int evaluate) {
   }
   if (map_check_schedule_ci(&w->s, &w->ci, 1, &rule, &e)) { oc->rule = rule; return; }
   oc->key = map_schedule_key_ci(&w->s, &w->ci);
-  if (!evaluate) return;
-  if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
-  if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
+  if (evaluate) evaluate_one(s, w, i);
 }
 
 typedef struct slice {
@@ -716,9 +733,7 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
       if (oc->failed) { r->failed++; if (!why->msg[0]) snprintf(why->msg, sizeof why->msg, "%s", oc->why); continue; }
       if (oc->rule != MAP_RULE_NONE) { r->pruned[oc->rule]++; continue; }
       if (seen_add(&s->seen, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
-      at_err e;
-      if (s->o->engine->eval(&s->w[0].s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); }
-      else if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &s->w[0].s, oc->desc, sizeof oc->desc);
+      evaluate_one(s, &s->w[0], i);
       todo[nt++] = i;
     }
   }
@@ -823,9 +838,15 @@ static void decode(const space *S, const dim *d, int nd, double v, cand *k) {
 }
 
 int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
+  return map_search_hooked(o, r, NULL, NULL, e);
+}
+
+int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_hook hook, void *ctx, at_err *e) {
   memset(r, 0, sizeof *r);
   search *s = calloc(1, sizeof *s);
   if (!s) return at_errf(e, "out of memory");
+  s->hook = hook;
+  s->hook_ctx = ctx;
   int rc = -1, nw = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
   double t0 = now_s();
   at_err why = { "" };
