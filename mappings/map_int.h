@@ -261,10 +261,13 @@ int map_bind_quiet(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t 
 ** (into the buffers it reuses from one candidate to the next) and the
 ** figures the engine gave.  Called on the evaluating thread, so on
 ** several at once with more than one job; m and s are the worker's and
-** change once the hook returns.  For tests: whether what the search ranks
-** by is what a fresh bind and evaluation of that mapping gives. */
+** change once the hook returns.  reuse 0: no candidate takes the outcome
+** of an earlier one that builds the same mapping (map_search reuses; the
+** counts, the best and the top list must not depend on it).  For tests:
+** whether what the search ranks by is what a fresh bind and evaluation of
+** that mapping gives. */
 typedef void (*map_eval_hook)(void *ctx, const map_spec *m, const sc_schedule *s, const map_figures *f);
-int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_hook hook, void *ctx, at_err *e);
+int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_hook hook, void *ctx, int reuse, at_err *e);
 
 /* Fills m->opmask, usemask, touchmask of a phase from its cascade. */
 void map_phase_ops(map_spec *m, int phase);

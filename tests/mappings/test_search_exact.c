@@ -8,7 +8,8 @@
 ** checked bit for bit against the same mapping written to a file, read
 ** back, bound into a fresh schedule and evaluated from scratch: latency,
 ** energy (per component too), cycles, per-Einsum counts and every action
-** count.
+** count; and the search gives the same counts, top list and best mapping
+** with and without its memo of candidates that build the same mapping.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,9 +129,22 @@ static void search(const char *cascade, const char *arch, int64_t seq, uint64_t 
   pthread_mutex_init(&c.lock, NULL);
   map_search_opts o = { .cascade_path = cpath, .arch_path = apath, .arch = a, .w = &bert, .seq = seq, .design = "exact",
                         .objective = MAP_OBJ_LATENCY, .budget = budget, .seed = seed, .jobs = jobs, .engine = &sim_map_engine };
-  map_search_result r;
-  if (map_search_hooked(&o, &r, hook, &c, &e)) fail_msg("%s", e.msg);
+  map_search_result r, plain;
+  if (map_search_hooked(&o, &r, hook, &c, 1, &e)) fail_msg("%s", e.msg);
+  /* the same search without the memo of built twins: the same counts, best and top list */
+  if (map_search_hooked(&o, &plain, NULL, NULL, 0, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(r.considered, plain.considered);
+  assert_int_equal(r.evaluated, plain.evaluated);
+  assert_int_equal(r.failed, plain.failed);
+  for (int k = 0; k < MAP_RULE_COUNT; k++) assert_int_equal(r.pruned[k], plain.pruned[k]);
+  assert_int_equal(r.ntop, plain.ntop);
+  for (int k = 0; k < r.ntop; k++) {
+    assert_memory_equal(&r.top_score[k], &plain.top_score[k], sizeof r.top_score[k]);
+    assert_string_equal(r.top_desc[k], plain.top_desc[k]);
+  }
+  assert_true(map_same(r.best, plain.best));
   map_free(r.best);
+  map_free(plain.best);
   hw_free(a);
   pthread_mutex_destroy(&c.lock);
   printf("%s on %s, seq %lld, seed %llu, %d job(s): %ld evaluated, %ld checked, %ld differ\n", cascade, arch,
