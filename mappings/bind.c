@@ -313,7 +313,7 @@ int sc_uses(const sc_phase *ph, int x, int p) {
 /* Bit p: part p (p >= 1) tiles cascade rank r or a part of it, for every
 ** rank r of the phase's cascade: worked out once per phase and schedule, so
 ** a tile's extent is a product over a mask rather than a walk of the parts. */
-static void cover_masks(const sc_phase *ph, uint64_t *cover) {
+void map_cover_masks(const sc_phase *ph, uint64_t *cover) {
   for (int r = 0; r < ph->c->nranks; r++) {
     cover[r] = 0;
     for (int p = 1; p < ph->nparts; p++)
@@ -321,7 +321,7 @@ static void cover_masks(const sc_phase *ph, uint64_t *cover) {
   }
 }
 
-static uint64_t tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at) {
+uint64_t map_tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at) {
   const sc_einsum *se = &ph->e[x];
   const es_tensor *T = &ph->c->tensors[t];
   /* parts above the tile: the nest down to and including `at`.  When
@@ -363,8 +363,8 @@ static uint64_t tile_elements(const sc_phase *ph, const uint64_t *cover, int x, 
 
 uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
   uint64_t cover[ES_MAX_RANKS];
-  cover_masks(ph, cover);
-  return tile_elements(ph, cover, x, t, at);
+  map_cover_masks(ph, cover);
+  return map_tile_elements(ph, cover, x, t, at);
 }
 
 /* ---- binding ------------------------------------------------------------ */
@@ -433,10 +433,9 @@ int map_expr_reads(const es_expr *x, int t) {
 ** Exact (a spilled fraction rounds up to whole bytes); FP_OVERFLOW when the
 ** sum exceeds int64_t, which no buffer holds. */
 #define FP_OVERFLOW INT64_MAX
-static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch) {
+static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch, const uint64_t *cover) {
   const es_cascade *c = ph->c;
-  uint64_t total = 0, cover[ES_MAX_RANKS];
-  cover_masks(ph, cover);
+  uint64_t total = 0;
   for (int t = 0; t < c->ntensors; t++) {
     const sc_storage *st = &ph->st[t];
     if (st->home == SC_REGS || st->alias >= 0) continue;
@@ -444,7 +443,7 @@ static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *t
     uint64_t best = 0, bytes;
     for (int x = 0; x < ph->ne; x++) {
       if (!(touch[ph->e[x].einsum] >> t & 1)) continue;
-      uint64_t el = tile_elements(ph, cover, x, t, st->keep_at);
+      uint64_t el = map_tile_elements(ph, cover, x, t, st->keep_at);
       if (el > best) best = el;
     }
     if (at_mul64(best, (uint64_t)a->word_bytes, &bytes)) return FP_OVERFLOW;
@@ -466,13 +465,15 @@ static const char *fp_text(int64_t fp, char *buf, size_t cap) {
 
 /* Tries each tensor's keep_at choices, outermost first, until the phase fits. */
 static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const uint64_t *touch, const int *first_keep) {
+  uint64_t cover[ES_MAX_RANKS];     /* the parts' ranks do not change here, only their sizes */
+  map_cover_masks(ph, cover);
   for (int t = 0; t < ph->c->ntensors; t++) ph->st[t].keep_at = first_keep[t];
-  int64_t fp = footprint(ph, a, touch);
+  int64_t fp = footprint(ph, a, touch, cover);
   for (int t = 0; t < ph->c->ntensors && fp > a->buffer.bytes; t++) {
     sc_storage *st = &ph->st[t];
     for (int j = 0; j < st->nfallback && fp > a->buffer.bytes; j++) {
       st->keep_at = st->fallback[j];
-      fp = footprint(ph, a, touch);
+      fp = footprint(ph, a, touch, cover);
     }
   }
   return fp;
@@ -669,6 +670,14 @@ static int bind_tiling(bctx *b, es_binding *bind, fitvar *fv) {
   return 0;
 }
 
+/* hw_array_index, comparing the first character before the whole name
+** (binding looks up every Einsum's array). */
+static int array_index(const hw_arch *a, const char *name) {
+  for (int i = 0; i < a->n_arrays; i++)
+    if (a->arrays[i].name[0] == name[0] && !strcmp(a->arrays[i].name, name)) return i;
+  return -1;
+}
+
 /* Bit k: the array's PEs perform hw_op k. */
 static uint32_t array_ops(const hw_array *ar) {
   uint32_t m = 0;
@@ -689,10 +698,12 @@ static int bind_einsums(bctx *b) {
   sc_phase *ph = b->ph;
   es_cascade *c = b->c;
   for (int i = 0; i < mp->nspatial; i++)
-    if (hw_array_index(b->a, mp->spatial_array[i]) < 0)
+    if (array_index(b->a, mp->spatial_array[i]) < 0)
       return ERR(pl->spatial_key[i], "architecture %s has no array '%s'", b->a->name, mp->spatial_array[i]);
   /* bit p of rparts[r]: part p is (a tile of) cascade rank r itself */
   uint64_t rparts[ES_MAX_RANKS] = { 0 };
+  uint32_t aops[HW_MAX_ARRAYS];       /* array_ops of each array, once */
+  for (int k = 0; k < b->a->n_arrays && k < HW_MAX_ARRAYS; k++) aops[k] = array_ops(&b->a->arrays[k]);
   for (int p = 1; p < ph->nparts; p++)
     if (ph->part[p].rank >= 0) rparts[ph->part[p].rank] |= 1ull << p;
   for (int xi = 0; xi < c->neinsums; xi++) {
@@ -704,10 +715,10 @@ static int bind_einsums(bctx *b) {
     RESOLVE(ent, ei);
     const map_entry *en = &mp->ent[ei];
     const char *tn = c->tensors[c->einsums[xi].lhs.tensor].name;
-    int ai = hw_array_index(b->a, en->array);
+    int ai = array_index(b->a, en->array);
     if (ai < 0) return BADVAL(pl->ent_array[ei], "architecture %s has no such array", b->a->name);
     const hw_array *ar = &b->a->arrays[ai];
-    if (b->opmask[xi] & ~array_ops(ar)) {
+    if (b->opmask[xi] & ~aops[ai]) {
       /* name the first missing operation in the order the expression uses them */
       sc_opuse uses[SC_MAX_OPUSES];
       int nu = sc_einsum_ops(c, xi, uses);

@@ -239,6 +239,12 @@ int map_rank_covers(const es_cascade *c, int have, int part_rank);
 int map_expr_reduces(const es_cascade *c, const es_expr *x, int part_rank);
 int map_expr_reads(const es_expr *x, int t);
 
+/* sc_tile_elements with the phase's masks worked out once: bit p of
+** cover[r] (map_cover_masks, for every rank r of the cascade), part p
+** tiles rank r or a part of it. */
+void map_cover_masks(const sc_phase *ph, uint64_t *cover);
+uint64_t map_tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at);
+
 /* What the pruning rules and the duplicate key need of a cascade, worked
 ** out once (prune.c). */
 typedef struct map_cinfo {

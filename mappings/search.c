@@ -369,12 +369,13 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     int part = S->outer_k[op] == 2 ? first : first + 1;
     ph->list[l].part[ph->list[l].n++] = part;
   }
-  for (int j = 0; j < ph->list[l].n; j++) level[nl++] = ph->list[l].part[j];
-  for (int p = 1; p < ph->nparts; p++) {
-    int shared = 0;
-    for (int j = 0; j < ph->list[l].n; j++) shared |= ph->list[l].part[j] == p;
-    if (!shared) level[nl++] = p;
+  uint64_t shared = 0;
+  for (int j = 0; j < ph->list[l].n; j++) {
+    level[nl++] = ph->list[l].part[j];
+    shared |= 1ull << ph->list[l].part[j];
   }
+  for (int p = 1; p < ph->nparts; p++)
+    if (!(shared >> p & 1)) level[nl++] = p;
   /* einsums */
   for (int x = 0; x < S->ne; x++) {
     int xi = S->xi[x];
@@ -413,7 +414,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
       int li = map_new_list(ph);
       ph->list[li].scalar = 1;
       ph->list[li].n = 1;
-      ph->list[li].part[0] = level[(opt - 1) % KEEP_LEVELS];
+      ph->list[li].part[0] = level[opt <= KEEP_LEVELS ? opt - 1 : opt - 1 - KEEP_LEVELS];   /* (opt - 1) mod levels */
       st->keep = li;
     } else {
       st->full = 1;
