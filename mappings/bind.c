@@ -242,6 +242,13 @@ static int eval_expr(bctx *b, int xi, what wh, xval *out) {
 /* A positive whole-number size: exact, or refused. */
 static int eval_size(bctx *b, int xi, what wh, int64_t *out) {
   RESOLVE(expr, xi);
+  /* one positive whole literal (every tile the mapper writes): its value,
+  ** as the general path below would find it */
+  const map_expr *x1 = &b->mp->expr[xi];
+  if (x1->nterm == 1 && x1->t[0].kind == MX_NUM && x1->t[0].den == 1 && x1->t[0].num >= 1) {
+    *out = x1->t[0].num;
+    return 0;
+  }
   xval v = x_int(0);
   if (eval_expr(b, xi, wh, &v)) return -1;
   char wb[80];
@@ -902,7 +909,8 @@ static int bind_phase(bctx *b) {
   ph->c = c;
   memcpy(ph->name, mp->name, sizeof ph->name);
   /* sizes of the cascade's ranks, from the workload */
-  es_binding bind = { 0 };
+  es_binding bind;            /* entries past bind.n are never read: no need to zero them */
+  bind.n = 0;
   for (int r = 0; r < c->nranks; r++) c->ranks[r].size = 0;
   for (int i = 0; i < mp->nsize; i++) {
     int r = mp->size_rank[i];
