@@ -250,6 +250,13 @@ uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
         if (ph->part[se->loop[k]].size > 1) { mix(&h, ph->part[se->loop[k]].rank); mix(&h, ph->part[se->loop[k]].size); }
       mix(&h, -7);
     }
+    int first[SC_MAX_TENSORS];    /* the first Einsum touching each tensor, or -1 */
+    for (int t = 0; t < ph->c->ntensors; t++) first[t] = -1;
+    for (int x = ph->ne - 1; x >= 0; x--) {
+      int xi = ph->e[x].einsum;
+      first[ph->c->einsums[xi].lhs.tensor] = x;
+      for (uint64_t m = ci[i].reads[xi]; m; m &= m - 1) first[__builtin_ctzll(m)] = x;
+    }
     for (int t = 0; t < ph->c->ntensors; t++) {
       const sc_storage *st = &ph->st[t];
       mix(&h, st->home);
@@ -258,10 +265,7 @@ uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
       mix(&h, (int64_t)st->forward);
       /* keep_at by its depth in the nest of the first Einsum touching it */
       int64_t d = -1;
-      for (int x = 0; x < ph->ne && st->keep_at >= 0; x++) {
-        int xi = ph->e[x].einsum;
-        if (ph->c->einsums[xi].lhs.tensor == t || (ci[i].reads[xi] >> t & 1)) { d = depth_of(ph, &ph->e[x], st->keep_at); break; }
-      }
+      if (st->keep_at >= 0 && first[t] >= 0) d = depth_of(ph, &ph->e[first[t]], st->keep_at);
       mix(&h, st->keep_at < 0 ? -1 : d);
     }
   }
