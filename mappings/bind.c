@@ -812,13 +812,17 @@ static int check_aliases(bctx *b, const mloc *alias_at) {
   const es_cascade *c = ph->c;
   for (int t = 0; t < c->ntensors; t++) {
     if (ph->st[t].alias < 0) continue;
-    char chain[256];
-    size_t len = (size_t)snprintf(chain, sizeof chain, "%s", c->tensors[t].name);
     int r = t, steps = 0;
     for (; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) {
       r = ph->st[r].alias;
-      if (len < sizeof chain) len += (size_t)snprintf(chain + len, sizeof chain - len, " -> %s", c->tensors[r].name);
-      if (r == t) return ERR(alias_at[t], "alias cycle: %s", chain);
+      if (r == t) {   /* the chain as text only now: the mapper's candidates bind quietly */
+        if (b->quiet) return -1;
+        char chain[256];
+        size_t len = (size_t)snprintf(chain, sizeof chain, "%s", c->tensors[t].name);
+        for (int q = ph->st[t].alias, k = 0; k <= steps && len < sizeof chain; q = ph->st[q].alias, k++)
+          len += (size_t)snprintf(chain + len, sizeof chain - len, " -> %s", c->tensors[q].name);
+        return ERR(alias_at[t], "alias cycle: %s", chain);
+      }
     }
     if (steps > c->ntensors) continue;    /* leads into a cycle: reported at one of its members */
     const sc_storage *root = &ph->st[r];
@@ -1007,6 +1011,17 @@ static void tiling_add(char *t, size_t cap, const char *name, int64_t size, int 
   }
 }
 
+/* Adds phase i's tile sizes to s->tiling (the parts of ranks the cascade
+** does not split that do not span their rank), from its cascade's sizes. */
+static void phase_tiling(sc_schedule *s, int i) {
+  const sc_phase *ph = &s->phase[i];
+  for (int p = 1; p < ph->nparts; p++) {
+    const sc_part *pt = &ph->part[p];
+    if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
+      tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size, i > 0);
+  }
+}
+
 int map_bind(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, at_err *e) {
   return map_bind_rule(m, a, w, seq, s, NULL, e);
 }
@@ -1045,12 +1060,12 @@ static int bind_all(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t
       return -1;
     }
     s->nphases = i + 1;
-    const sc_phase *ph = &s->phase[i];
-    for (int p = 1; p < ph->nparts; p++) {
-      const sc_part *pt = &ph->part[p];
-      if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
-        tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size, i > 0);
-    }
+    if (!quiet) phase_tiling(s, i);
   }
   return 0;
+}
+
+void map_tiling(sc_schedule *s) {
+  s->tiling[0] = 0;
+  for (int i = 0; i < s->nphases; i++) phase_tiling(s, i);
 }

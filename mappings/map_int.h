@@ -258,9 +258,13 @@ void map_cinfo_init(const es_cascade *c, map_cinfo *ci);
 ** no message (e is not written). */
 int map_check_schedule_ci(const sc_schedule *s, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e);
 uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci);
-/* map_bind_rule without messages when quiet (the mapper's candidates) */
+/* map_bind_rule without messages (the mapper's candidates), and leaving
+** s->tiling empty: map_tiling fills it as map_bind would, once a
+** candidate is to be evaluated (each phase with a cascade of its own, as
+** the mapper's one phase has; the sizes are those its binding left). */
 int map_bind_quiet(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
                    at_err *e);
+void map_tiling(sc_schedule *s);
 
 /* map_search, calling hook(ctx, m, s, f) with each mapping it evaluates:
 ** the mapping as the search built it, the schedule as the search bound it

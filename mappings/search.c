@@ -742,6 +742,7 @@ static double score(const map_search_opts *o, const map_figures *f) {
 static void evaluate_one(search *s, worker *w, int i) {
   outcome *oc = &s->out[i];
   at_err e;
+  map_tiling(&w->s);          /* map_bind_quiet leaves it to the candidates evaluated */
   if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
   if (s->hook) s->hook(s->hook_ctx, w->m, &w->s, &oc->f);
   if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
