@@ -677,11 +677,14 @@ static int bind_tiling(bctx *b, es_binding *bind, fitvar *fv) {
   return 0;
 }
 
-/* hw_array_index, comparing the first character before the whole name
-** (binding looks up every Einsum's array). */
+/* hw_array_index with the comparison inline: binding looks up every
+** Einsum's array, and array names are a few characters. */
 static int array_index(const hw_arch *a, const char *name) {
-  for (int i = 0; i < a->n_arrays; i++)
-    if (a->arrays[i].name[0] == name[0] && !strcmp(a->arrays[i].name, name)) return i;
+  for (int i = 0; i < a->n_arrays; i++) {
+    const char *p = a->arrays[i].name, *q = name;
+    while (*p && *p == *q) p++, q++;
+    if (*p == *q) return i;
+  }
   return -1;
 }
 
