@@ -24,6 +24,7 @@
 
 #include "map_int.h"
 #include "sim_bound.h"
+#include "bert_dir.h"
 
 #define EVERY 41              /* check one evaluated mapping in EVERY */
 
@@ -40,18 +41,12 @@ typedef struct check {
 
 static int setup(void **state) {
   (void)state;
-  at_err e;
-  snprintf(dir, sizeof dir, "/tmp/attnsim-exact-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  if (wl_find("bert", NULL, &bert, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
-  return 0;
+  return bert_dir_setup(dir, sizeof dir, "exact", &bert);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return bert_dir_teardown(dir);
 }
 
 static int same_bits(const void *a, const void *b, size_t n) { return memcmp(a, b, n) == 0; }
