@@ -660,6 +660,17 @@ static void keyset_prefetch(const keyset *k, uint64_t key) {
   if (k->cap) __builtin_prefetch(&k->v[(key ? key : 1) & (k->cap - 1)]);
 }
 
+/* Room for n keys up front (at most 2^21), so that a search of a known
+** budget never rehashes; best effort: without memory the table grows as
+** it fills. */
+static void keyset_reserve(keyset *k, int64_t n) {
+  size_t cap = 4096;
+  while (cap < (size_t)1 << 22 && (int64_t)cap < 2 * n + 2) cap *= 2;
+  if (k->cap || !(k->v = calloc(cap, sizeof *k->v))) return;   /* only on an empty table */
+  k->cap = cap;
+  k->n = 0;
+}
+
 /* Adds key; 1 if it was there.  Open addressing, 0 marks a free slot. */
 static int seen_add(keyset *k, uint64_t key) {
   if (key == 0) key = 1;
@@ -1027,6 +1038,8 @@ int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_h
   r->space = size;
   best b = { 0 };
   int64_t budget = o->budget > 0 ? o->budget : 200000;
+  keyset_reserve(&s->tried, budget);
+  keyset_reserve(&s->seen, budget);
   if (size <= (double)budget) {
     r->exhaustive = 1;
     for (double v = 0; v < size;) {
