@@ -38,7 +38,7 @@ typedef struct bctx {
 #define ERR(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 0, __VA_ARGS__))
 #define BADVAL(at, ...) (b->quiet ? -1 : map_errf(b->m, (at), b->e, 1, __VA_ARGS__))
 /* einsum xi of the phase iterates over part p (sc_uses, from the mask) */
-#define USES(xi, p) ((p) == SC_BATCH || (b->use[xi] >> ph->part[p].rank & 1))
+#define USES(xi, p) (puse >> (p) & 1)
 
 /* A configuration column's value as select compares it. */
 static const char *col_text(const fc_config *c, int col, char *buf, size_t cap) {
@@ -247,6 +247,13 @@ static int eval_expr(bctx *b, int xi, what wh, xval *out) {
 /* A positive whole-number size: exact, or refused. */
 static int eval_size(bctx *b, int xi, what wh, int64_t *out) {
   RESOLVE(expr, xi);
+  /* one positive whole literal (every tile the mapper writes): its value,
+  ** as the general path below would find it */
+  const map_expr *x1 = &b->mp->expr[xi];
+  if (x1->nterm == 1 && x1->t[0].kind == MX_NUM && x1->t[0].den == 1 && x1->t[0].num >= 1) {
+    *out = x1->t[0].num;
+    return 0;
+  }
   xval v = x_int(0);
   if (eval_expr(b, xi, wh, &v)) return -1;
   char wb[80];
@@ -315,7 +322,18 @@ int sc_uses(const sc_phase *ph, int x, int p) {
   return einsum_uses_rank(ph->c, ph->e[x].einsum, ph->part[p].rank);
 }
 
-uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
+/* Bit p: part p (p >= 1) tiles cascade rank r or a part of it, for every
+** rank r of the phase's cascade: worked out once per phase and schedule, so
+** a tile's extent is a product over a mask rather than a walk of the parts. */
+void map_cover_masks(const sc_phase *ph, uint64_t *cover) {
+  for (int r = 0; r < ph->c->nranks; r++) {
+    cover[r] = 0;
+    for (int p = 1; p < ph->nparts; p++)
+      if (map_rank_covers(ph->c, r, ph->part[p].rank)) cover[r] |= 1ull << p;
+  }
+}
+
+uint64_t map_tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at) {
   const sc_einsum *se = &ph->e[x];
   const es_tensor *T = &ph->c->tensors[t];
   /* parts above the tile: the nest down to and including `at`.  When
@@ -347,16 +365,18 @@ uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
     if (d == T->iter_dim) continue;     /* one live slice */
     int rd = T->dim[d];
     uint64_t ext = 1;
-    int tiled = 0;
-    for (int p = 1; p < ph->nparts; p++) {
-      if (!map_rank_covers(ph->c, rd, ph->part[p].rank)) continue;
-      tiled = 1;
-      if (!(above & (1ull << p)) && at_mul64(ext, (uint64_t)ph->part[p].size, &ext)) return UINT64_MAX;
-    }
-    if (!tiled) ext = (uint64_t)ph->c->ranks[rd].size;
+    if (!cover[rd]) ext = (uint64_t)ph->c->ranks[rd].size;
+    for (uint64_t m = cover[rd] & ~above; m; m &= m - 1)     /* ascending parts, as a walk would */
+      if (at_mul64(ext, (uint64_t)ph->part[__builtin_ctzll(m)].size, &ext)) return UINT64_MAX;
     if (at_mul64(n, ext, &n)) return UINT64_MAX;   /* saturated: no buffer holds it */
   }
   return n;
+}
+
+uint64_t sc_tile_elements(const sc_phase *ph, int x, int t, int at) {
+  uint64_t cover[ES_MAX_RANKS];
+  map_cover_masks(ph, cover);
+  return map_tile_elements(ph, cover, x, t, at);
 }
 
 /* ---- binding ------------------------------------------------------------ */
@@ -425,7 +445,7 @@ int map_expr_reads(const es_expr *x, int t) {
 ** Exact (a spilled fraction rounds up to whole bytes); FP_OVERFLOW when the
 ** sum exceeds int64_t, which no buffer holds. */
 #define FP_OVERFLOW INT64_MAX
-static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch) {
+static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *touch, const uint64_t *cover) {
   const es_cascade *c = ph->c;
   uint64_t total = 0;
   for (int t = 0; t < c->ntensors; t++) {
@@ -435,7 +455,7 @@ static int64_t footprint(const sc_phase *ph, const hw_arch *a, const uint64_t *t
     uint64_t best = 0, bytes;
     for (int x = 0; x < ph->ne; x++) {
       if (!(touch[ph->e[x].einsum] >> t & 1)) continue;
-      uint64_t el = sc_tile_elements(ph, x, t, st->keep_at);
+      uint64_t el = map_tile_elements(ph, cover, x, t, st->keep_at);
       if (el > best) best = el;
     }
     if (at_mul64(best, (uint64_t)a->word_bytes, &bytes)) return FP_OVERFLOW;
@@ -457,13 +477,15 @@ static const char *fp_text(int64_t fp, char *buf, size_t cap) {
 
 /* Tries each tensor's keep_at choices, outermost first, until the phase fits. */
 static int64_t settle_keep(sc_phase *ph, const hw_arch *a, const uint64_t *touch, const int *first_keep) {
+  uint64_t cover[ES_MAX_RANKS];     /* the parts' ranks do not change here, only their sizes */
+  map_cover_masks(ph, cover);
   for (int t = 0; t < ph->c->ntensors; t++) ph->st[t].keep_at = first_keep[t];
-  int64_t fp = footprint(ph, a, touch);
+  int64_t fp = footprint(ph, a, touch, cover);
   for (int t = 0; t < ph->c->ntensors && fp > a->buffer.bytes; t++) {
     sc_storage *st = &ph->st[t];
     for (int j = 0; j < st->nfallback && fp > a->buffer.bytes; j++) {
       st->keep_at = st->fallback[j];
-      fp = footprint(ph, a, touch);
+      fp = footprint(ph, a, touch, cover);
     }
   }
   return fp;
@@ -660,6 +682,17 @@ static int bind_tiling(bctx *b, es_binding *bind, fitvar *fv) {
   return 0;
 }
 
+/* hw_array_index with the comparison inline: binding looks up every
+** Einsum's array, and array names are a few characters. */
+static int array_index(const hw_arch *a, const char *name) {
+  for (int i = 0; i < a->n_arrays; i++) {
+    const char *p = a->arrays[i].name, *q = name;
+    while (*p && *p == *q) p++, q++;
+    if (*p == *q) return i;
+  }
+  return -1;
+}
+
 /* Bit k: the array's PEs perform hw_op k. */
 static uint32_t array_ops(const hw_array *ar) {
   uint32_t m = 0;
@@ -680,18 +713,27 @@ static int bind_einsums(bctx *b) {
   sc_phase *ph = b->ph;
   es_cascade *c = b->c;
   for (int i = 0; i < mp->nspatial; i++)
-    if (hw_array_index(b->a, mp->spatial_array[i]) < 0)
+    if (array_index(b->a, mp->spatial_array[i]) < 0)
       return ERR(pl->spatial_key[i], "architecture %s has no array '%s'", b->a->name, mp->spatial_array[i]);
+  /* bit p of rparts[r]: part p is (a tile of) cascade rank r itself */
+  uint64_t rparts[ES_MAX_RANKS] = { 0 };
+  uint32_t aops[HW_MAX_ARRAYS];       /* array_ops of each array, once */
+  for (int k = 0; k < b->a->n_arrays && k < HW_MAX_ARRAYS; k++) aops[k] = array_ops(&b->a->arrays[k]);
+  for (int p = 1; p < ph->nparts; p++)
+    if (ph->part[p].rank >= 0) rparts[ph->part[p].rank] |= 1ull << p;
   for (int xi = 0; xi < c->neinsums; xi++) {
     int ei = mp->entry[xi];
     if (ei < 0) continue;       /* not in this phase: another phase runs it */
+    /* bit p: the Einsum iterates over part p (sc_uses, from the mask) */
+    uint64_t puse = 1ull << SC_BATCH;
+    for (uint64_t m = b->use[xi]; m; m &= m - 1) puse |= rparts[__builtin_ctzll(m)];
     RESOLVE(ent, ei);
     const map_entry *en = &mp->ent[ei];
     const char *tn = c->tensors[c->einsums[xi].lhs.tensor].name;
-    int ai = hw_array_index(b->a, en->array);
+    int ai = array_index(b->a, en->array);
     if (ai < 0) return BADVAL(pl->ent_array[ei], "architecture %s has no such array", b->a->name);
     const hw_array *ar = &b->a->arrays[ai];
-    if (b->opmask[xi] & ~array_ops(ar)) {
+    if (b->opmask[xi] & ~aops[ai]) {
       /* name the first missing operation in the order the expression uses them */
       sc_opuse uses[SC_MAX_OPUSES];
       int nu = sc_einsum_ops(c, xi, uses);
@@ -757,10 +799,12 @@ static int bind_einsums(bctx *b) {
         placed |= 1ull << p;
       }
     }
-    for (int p = 1; p < ph->nparts; p++) {
-      if ((placed & (1ull << p)) || p == se->spatial[0] || p == se->spatial[1] || !USES(xi, p)) continue;
+    uint64_t rest = puse & ~placed & ~1ull;
+    for (int k = 0; k < 2; k++)
+      if (se->spatial[k] >= 0) rest &= ~(1ull << se->spatial[k]);
+    for (; rest; rest &= rest - 1) {      /* the remaining parts, in part order */
       if (se->nloop == SC_MAX_LOOPS) return ERR(pl->ent[ei], "loop nest of %s: %s", tn, NEST_LIMIT);
-      se->loop[se->nloop++] = p;
+      se->loop[se->nloop++] = __builtin_ctzll(rest);
     }
     for (int k = 0; k < 2; k++)
       if (se->spatial[k] >= 0 && !USES(xi, se->spatial[k])) se->spatial[k] = -1;
@@ -776,13 +820,17 @@ static int check_aliases(bctx *b, const mloc *alias_at) {
   const es_cascade *c = ph->c;
   for (int t = 0; t < c->ntensors; t++) {
     if (ph->st[t].alias < 0) continue;
-    char chain[256];
-    size_t len = (size_t)snprintf(chain, sizeof chain, "%s", c->tensors[t].name);
     int r = t, steps = 0;
     for (; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) {
       r = ph->st[r].alias;
-      if (len < sizeof chain) len += (size_t)snprintf(chain + len, sizeof chain - len, " -> %s", c->tensors[r].name);
-      if (r == t) return ERR(alias_at[t], "alias cycle: %s", chain);
+      if (r == t) {   /* the chain as text only now: the mapper's candidates bind quietly */
+        if (b->quiet) return -1;
+        char chain[256];
+        size_t len = (size_t)snprintf(chain, sizeof chain, "%s", c->tensors[t].name);
+        for (int q = ph->st[t].alias, k = 0; k <= steps && len < sizeof chain; q = ph->st[q].alias, k++)
+          len += (size_t)snprintf(chain + len, sizeof chain - len, " -> %s", c->tensors[q].name);
+        return ERR(alias_at[t], "alias cycle: %s", chain);
+      }
     }
     if (steps > c->ntensors) continue;    /* leads into a cycle: reported at one of its members */
     const sc_storage *root = &ph->st[r];
@@ -873,7 +921,8 @@ static int bind_phase(bctx *b) {
   ph->c = c;
   memcpy(ph->name, mp->name, sizeof ph->name);
   /* sizes of the cascade's ranks, from the workload */
-  es_binding bind = { 0 };
+  es_binding bind;            /* entries past bind.n are never read: no need to zero them */
+  bind.n = 0;
   for (int r = 0; r < c->nranks; r++) c->ranks[r].size = 0;
   for (int i = 0; i < mp->nsize; i++) {
     int r = mp->size_rank[i];
@@ -954,16 +1003,17 @@ static int bind_phase(bctx *b) {
 }
 
 /* Appends " NAME=SIZE" to the tiling summary unless NAME is there already
-** (an earlier phase tiled it); a summary that would not fit ends in "...".
-** By hand, not snprintf: it runs on every bind. */
-static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
+** (an earlier phase tiled it: `later`; a phase's part names are distinct,
+** so the first phase need not look); a summary that would not fit ends in
+** "...".  By hand, not snprintf: it runs on every bind. */
+static void tiling_add(char *t, size_t cap, const char *name, int64_t size, int later) {
   char item[64];
   size_t k = strlen(name), n = strlen(t);
   if (k > 40) k = 40;
   memcpy(item, name, k);
   item[k++] = '=';
   item[k] = 0;
-  for (const char *q = t; (q = strstr(q, item)); q++)
+  for (const char *q = t; later && (q = strstr(q, item)); q++)
     if (q == t || q[-1] == ' ') return;
   if (n >= 3 && !strcmp(t + n - 3, "...")) return;
   char digits[24];
@@ -977,6 +1027,17 @@ static void tiling_add(char *t, size_t cap, const char *name, int64_t size) {
     memcpy(t + n, item, k + 1);
   } else if (n + 5 <= cap) {
     memcpy(t + n, n ? " ..." : "...", n ? 5 : 4);
+  }
+}
+
+/* Adds phase i's tile sizes to s->tiling (the parts of ranks the cascade
+** does not split that do not span their rank), from its cascade's sizes. */
+static void phase_tiling(sc_schedule *s, int i) {
+  const sc_phase *ph = &s->phase[i];
+  for (int p = 1; p < ph->nparts; p++) {
+    const sc_part *pt = &ph->part[p];
+    if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
+      tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size, i > 0);
   }
 }
 
@@ -1018,12 +1079,12 @@ static int bind_all(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t
       return -1;
     }
     s->nphases = i + 1;
-    const sc_phase *ph = &s->phase[i];
-    for (int p = 1; p < ph->nparts; p++) {
-      const sc_part *pt = &ph->part[p];
-      if (pt->rank >= 0 && ph->c->ranks[pt->rank].outer < 0 && pt->size != ph->c->ranks[pt->rank].size)
-        tiling_add(s->tiling, sizeof s->tiling, pt->name, pt->size);
-    }
+    if (!quiet) phase_tiling(s, i);
   }
   return 0;
+}
+
+void map_tiling(sc_schedule *s) {
+  s->tiling[0] = 0;
+  for (int i = 0; i < s->nphases; i++) phase_tiling(s, i);
 }

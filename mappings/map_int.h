@@ -239,6 +239,12 @@ int map_rank_covers(const es_cascade *c, int have, int part_rank);
 int map_expr_reduces(const es_cascade *c, const es_expr *x, int part_rank);
 int map_expr_reads(const es_expr *x, int t);
 
+/* sc_tile_elements with the phase's masks worked out once: bit p of
+** cover[r] (map_cover_masks, for every rank r of the cascade), part p
+** tiles rank r or a part of it. */
+void map_cover_masks(const sc_phase *ph, uint64_t *cover);
+uint64_t map_tile_elements(const sc_phase *ph, const uint64_t *cover, int x, int t, int at);
+
 /* What the pruning rules and the duplicate key need of a cascade, worked
 ** out once (prune.c). */
 typedef struct map_cinfo {
@@ -252,9 +258,26 @@ void map_cinfo_init(const es_cascade *c, map_cinfo *ci);
 ** no message (e is not written). */
 int map_check_schedule_ci(const sc_schedule *s, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e);
 uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci);
-/* map_bind_rule without messages when quiet (the mapper's candidates) */
+/* map_bind_rule without messages (the mapper's candidates), and leaving
+** s->tiling empty: map_tiling fills it as map_bind would, once a
+** candidate is to be evaluated (each phase with a cascade of its own, as
+** the mapper's one phase has; the sizes are those its binding left). */
 int map_bind_quiet(map_spec *m, const hw_arch *a, const wl_workload *w, int64_t seq, sc_schedule *s, map_rule *rule,
                    at_err *e);
+void map_tiling(sc_schedule *s);
+
+/* map_search, calling hook(ctx, m, s, f) with each mapping it evaluates:
+** the mapping as the search built it, the schedule as the search bound it
+** (into the buffers it reuses from one candidate to the next) and the
+** figures the engine gave.  Called on the evaluating thread, so on
+** several at once with more than one job; m and s are the worker's and
+** change once the hook returns.  reuse 0: no candidate takes the outcome
+** of an earlier one that builds the same mapping (map_search reuses; the
+** counts, the best and the top list must not depend on it).  For tests:
+** whether what the search ranks by is what a fresh bind and evaluation of
+** that mapping gives. */
+typedef void (*map_eval_hook)(void *ctx, const map_spec *m, const sc_schedule *s, const map_figures *f);
+int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_hook hook, void *ctx, int reuse, at_err *e);
 
 /* Fills m->opmask, usemask, touchmask of a phase from its cascade. */
 void map_phase_ops(map_spec *m, int phase);

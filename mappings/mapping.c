@@ -261,8 +261,10 @@ const char *const map_wl_name[MX_WL_LAST + 1] = {
 };
 
 int map_wl_kind(const char *name) {
+  /* binding asks this of every E or F term it evaluates: compare the first
+  ** character before the whole name */
   for (int k = MX_SEQ; k <= MX_WL_LAST; k++)
-    if (!strcmp(name, map_wl_name[k])) return k;
+    if (name[0] == map_wl_name[k][0] && !strcmp(name, map_wl_name[k])) return k;
   return -1;
 }
 

@@ -78,15 +78,19 @@ void map_cinfo_init(const es_cascade *c, map_cinfo *ci) {
 
 /* Whether an Einsum reads t and also the result of a reduction over one
 ** of t's ranks (SN = exp(QK - GM), GM = max over m of QK): t is then read
-** in a later pass over that rank than the one that made it. */
-static int held_across_pass(const sc_phase *ph, const map_cinfo *ci, int t) {
+** in a later pass over that rank than the one that made it.  Bit t, for
+** every tensor at once. */
+static uint64_t held_across_passes(const sc_phase *ph, const map_cinfo *ci) {
+  uint64_t held = 0;
   for (int y = 0; y < ph->ne; y++) {
     uint64_t rd = ci->reads[ph->e[y].einsum];
-    if (!(rd >> t & 1)) continue;
-    for (int u = 0; u < ph->c->ntensors; u++)
-      if (u != t && (rd >> u & 1) && (ci->dims[t] & ci->red[u])) return 1;
+    for (uint64_t m = rd; m; m &= m - 1) {
+      int t = __builtin_ctzll(m);
+      for (uint64_t o = rd & ~(1ull << t); o; o &= o - 1)
+        if (ci->dims[t] & ci->red[__builtin_ctzll(o)]) { held |= 1ull << t; break; }
+    }
   }
-  return 0;
+  return held;
 }
 
 /* The innermost shared loop in einsum x's nest (the batch loop if none). */
@@ -127,9 +131,11 @@ static int split_reduction(const sc_phase *ph, const map_cinfo *ci, int x) {
 static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
   int64_t words[HW_MAX_ARRAYS] = { 0 };
-  int iter_at = -1;
+  uint64_t cover[ES_MAX_RANKS];
+  int iter_at = -1, have_cover = 0;
   for (int k = 0; k < ph->nshared; k++)
     if (c->iter_rank >= 0 && ph->part[ph->shared[k]].rank == c->iter_rank) iter_at = ph->shared[k];
+  uint64_t held_mask = held_across_passes(ph, ci);
   for (int t = 0; t < c->ntensors; t++) {
     if (ph->st[t].home != SC_REGS || c->tensors[t].def < 0) continue;
     int x = -1;
@@ -137,12 +143,13 @@ static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo 
       if (c->einsums[ph->e[q].einsum].lhs.tensor == t) x = q;
     if (x < 0) continue;
     int carried = c->tensors[t].iter_dim >= 0, at = carried && iter_at >= 0 ? iter_at : innermost_shared(ph, x);
-    int held = carried || held_across_pass(ph, ci, t), split = split_reduction(ph, ci, x);
+    int held = carried || (held_mask >> t & 1), split = split_reduction(ph, ci, x);
     if (!held && split < 0) continue;
     const hw_array *ar = &s->arch->arrays[ph->e[x].array];
-    uint64_t el = held ? sc_tile_elements(ph, x, t, at) : 0, pes = (uint64_t)hw_array_pes(ar);
+    if (!have_cover) map_cover_masks(ph, cover), have_cover = 1;
+    uint64_t el = held ? map_tile_elements(ph, cover, x, t, at) : 0, pes = (uint64_t)hw_array_pes(ar);
     if (split >= 0) {
-      uint64_t ps = sc_tile_elements(ph, x, t, split);
+      uint64_t ps = map_tile_elements(ph, cover, x, t, split);
       if (ps > el) el = ps;
     }
     uint64_t per = el / pes + (el % pes != 0);
@@ -157,16 +164,18 @@ static int check_regs(const sc_schedule *s, const sc_phase *ph, const map_cinfo 
   return 0;
 }
 
-static int held_across_pass(const sc_phase *ph, const map_cinfo *ci, int t);
-
 /* A tensor held across a pass in the buffer (not staged from DRAM) must
 ** be resident whole over the reduced rank: its tile (its alias root's)
 ** spans the innermost shared loop, so keep_at is the batch loop or a
 ** shared loop, not a loop inside the Einsums' own nests. */
 static int check_held_buffer(const sc_phase *ph, const map_cinfo *ci, int quiet, map_rule *rule, at_err *e) {
   const es_cascade *c = ph->c;
+  uint64_t held = 0;
+  int have_held = 0;
   for (int t = 0; t < c->ntensors; t++) {
-    if (ph->st[t].home != SC_BUFFER || !held_across_pass(ph, ci, t)) continue;
+    if (ph->st[t].home != SC_BUFFER) continue;
+    if (!have_held) held = held_across_passes(ph, ci), have_held = 1;
+    if (!(held >> t & 1)) continue;
     int r = t;
     for (int steps = 0; ph->st[r].alias >= 0 && steps <= c->ntensors; steps++) r = ph->st[r].alias;
     const sc_storage *root = &ph->st[r];
@@ -241,6 +250,13 @@ uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
         if (ph->part[se->loop[k]].size > 1) { mix(&h, ph->part[se->loop[k]].rank); mix(&h, ph->part[se->loop[k]].size); }
       mix(&h, -7);
     }
+    int first[SC_MAX_TENSORS];    /* the first Einsum touching each tensor, or -1 */
+    for (int t = 0; t < ph->c->ntensors; t++) first[t] = -1;
+    for (int x = ph->ne - 1; x >= 0; x--) {
+      int xi = ph->e[x].einsum;
+      first[ph->c->einsums[xi].lhs.tensor] = x;
+      for (uint64_t m = ci[i].reads[xi]; m; m &= m - 1) first[__builtin_ctzll(m)] = x;
+    }
     for (int t = 0; t < ph->c->ntensors; t++) {
       const sc_storage *st = &ph->st[t];
       mix(&h, st->home);
@@ -249,10 +265,7 @@ uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
       mix(&h, (int64_t)st->forward);
       /* keep_at by its depth in the nest of the first Einsum touching it */
       int64_t d = -1;
-      for (int x = 0; x < ph->ne && st->keep_at >= 0; x++) {
-        int xi = ph->e[x].einsum;
-        if (ph->c->einsums[xi].lhs.tensor == t || (ci[i].reads[xi] >> t & 1)) { d = depth_of(ph, &ph->e[x], st->keep_at); break; }
-      }
+      if (st->keep_at >= 0 && first[t] >= 0) d = depth_of(ph, &ph->e[first[t]], st->keep_at);
       mix(&h, st->keep_at < 0 ? -1 : d);
     }
   }

@@ -71,6 +71,13 @@ typedef struct space {
   int nlev;                   /* keep_at levels: every part of the phase */
   char pname[MAX_R][3][MAP_NAME];   /* the parts' names, outer to inner */
   char tkey[MAX_R][MAP_NAME];       /* the tiling keys (rank names in lower case) */
+  map_term size_term[MAX_R];  /* each rank's `sizes:` entry, one term (set_rank_expr), worked out once */
+  /* the temporal tile of an unsplit rank i at spatial choice a and tile
+  ** choice b: tile[i][a * ndiv[i] + b], the b-th divisor of size / div[a]
+  ** clamped to the last; ntile[i][a]: how many divisors that quotient has.
+  ** Worked out once (tile_init; freed by tile_free) */
+  int64_t *tile[MAX_R];
+  int ntile[MAX_R][MAX_DIV];
 } space;
 
 typedef struct cand {
@@ -114,6 +121,8 @@ static int rank_size(const map_search_opts *o, const es_rank *R, int64_t *v, int
   return at_errf(e, "rank %s of %s has no size: give it with --set %s=N (ranks E and F come from --model, M and P from --seq)",
                  R->name, o->cascade_path, R->name);
 }
+
+static void set_rank_expr(const space *S, map_expr *x, int i);
 
 static int space_init(space *S, const map_search_opts *o, const es_cascade *c, at_err *e) {
   memset(S, 0, sizeof *S);
@@ -200,6 +209,11 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
       else snprintf(S->pname[i][j], MAP_NAME, "%.13s%d", R->index, 2 - j);
     }
   }
+  for (int i = 0; i < S->nr; i++) {
+    map_expr x;
+    set_rank_expr(S, &x, i);
+    S->size_term[i] = x.t[0];
+  }
   S->nt = c->ntensors;
   for (int t = 0; t < c->ntensors; t++) {
     const es_tensor *T = &c->tensors[t];
@@ -233,8 +247,7 @@ static int space_init(space *S, const map_search_opts *o, const es_cascade *c, a
 
 /* ---- building a candidate ------------------------------------------------------- */
 
-static void set_rank_expr(const space *S, map_phase *ph, int xi, int i) {
-  map_expr *x = &ph->expr[xi];
+static void set_rank_expr(const space *S, map_expr *x, int i) {
   int named;
   int64_t v;
   at_err ignore;
@@ -250,18 +263,47 @@ static void set_rank_expr(const space *S, map_phase *ph, int xi, int i) {
   }
 }
 
-static int64_t tile_of(const space *S, const cand *k, int i) {
-  int64_t sp = S->div[i][k->sp[i]], q = S->size[i] / sp;
-  if (S->split[i]) return 1;
-  /* the tl-th divisor of the quotient, clamped (a clamped one is a duplicate) */
-  int n = 0;
-  int64_t last = 1;
-  for (int d = 0; d < S->ndiv[i]; d++)
-    if (q % S->div[i][d] == 0) {
-      last = S->div[i][d];
-      if (n++ == k->tl[i]) return last;
+/* Fills S->tile and S->ntile: per spatial choice, the divisors of the
+** quotient it leaves, each tile choice past the last clamped to it (so a
+** clamped choice builds a duplicate).  0, or -1 when out of memory. */
+static int tile_init(space *S) {
+  for (int i = 0; i < S->nr; i++) {
+    if (S->split[i]) continue;
+    int nd = S->ndiv[i];
+    S->tile[i] = malloc(sizeof(int64_t) * (size_t)(nd * nd));
+    if (!S->tile[i]) return -1;
+    for (int a = 0; a < nd; a++) {
+      int64_t q = S->size[i] / S->div[i][a], last = 1;
+      int n = 0;
+      for (int d = 0; d < nd; d++)
+        if (q % S->div[i][d] == 0) S->tile[i][a * nd + n++] = last = S->div[i][d];
+      S->ntile[i][a] = n;
+      while (n < nd) S->tile[i][a * nd + n++] = last;
     }
-  return last;
+  }
+  return 0;
+}
+
+static void tile_free(space *S) {
+  for (int i = 0; i < S->nr; i++) free(S->tile[i]);
+}
+
+static int64_t tile_of(const space *S, const cand *k, int i) {
+  if (S->split[i]) return 1;
+  return S->tile[i][k->sp[i] * S->ndiv[i] + k->tl[i]];
+}
+
+/* The storage choice of tensor t that candidate k builds: an alias needs
+** a chain ending in buffer space; without one it is registers (so a
+** duplicate of that choice). */
+static int store_opt(const space *S, const cand *k, int t) {
+  int opt = k->st[t];
+  for (int u = t, steps = 0; S->kind[t] && opt == ST_ALIAS && steps <= S->nt; steps++) {
+    u = S->alias[u];
+    if (k->st[u] == 0 || k->st[u] == ST_DRAM_STREAM) opt = 0;
+    if (k->st[u] < ST_DRAM_STREAM) break;
+  }
+  return opt;
 }
 
 /* Fills ph (phase 0 of a mapping on S's cascade) with candidate k. */
@@ -277,7 +319,8 @@ static int build(const space *S, const cand *k, map_phase *ph) {
   ph->has_storage = 1;
   for (int i = 0; i < S->nr; i++) {
     int x = map_new_expr(ph);
-    set_rank_expr(S, ph, x, i);
+    map_expr_int(&ph->expr[x], 0);
+    ph->expr[x].t[0] = S->size_term[i];
     ph->size_rank[ph->nsize] = S->rank[i];
     ph->size_expr[ph->nsize++] = x;
   }
@@ -326,12 +369,13 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     int part = S->outer_k[op] == 2 ? first : first + 1;
     ph->list[l].part[ph->list[l].n++] = part;
   }
-  for (int j = 0; j < ph->list[l].n; j++) level[nl++] = ph->list[l].part[j];
-  for (int p = 1; p < ph->nparts; p++) {
-    int shared = 0;
-    for (int j = 0; j < ph->list[l].n; j++) shared |= ph->list[l].part[j] == p;
-    if (!shared) level[nl++] = p;
+  uint64_t shared = 0;
+  for (int j = 0; j < ph->list[l].n; j++) {
+    level[nl++] = ph->list[l].part[j];
+    shared |= 1ull << ph->list[l].part[j];
   }
+  for (int p = 1; p < ph->nparts; p++)
+    if (!(shared >> p & 1)) level[nl++] = p;
   /* einsums */
   for (int x = 0; x < S->ne; x++) {
     int xi = S->xi[x];
@@ -359,14 +403,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
   }
   /* storage */
   for (int t = 0; t < S->nt; t++) {
-    int s = map_new_store(ph), opt = k->st[t];
-    /* an alias needs a chain ending in buffer space; without one it is
-    ** registers (so a duplicate of that choice) */
-    for (int u = t, steps = 0; S->kind[t] && opt == ST_ALIAS && steps <= S->nt; steps++) {
-      u = S->alias[u];
-      if (k->st[u] == 0 || k->st[u] == ST_DRAM_STREAM) opt = 0;
-      if (k->st[u] < ST_DRAM_STREAM) break;
-    }
+    int s = map_new_store(ph), opt = store_opt(S, k, t);
     map_store *st = &ph->sto[s];
     st->keep = st->spill = st->alias = -1;
     if (opt == 0 || opt == ST_DRAM_STREAM) {
@@ -377,7 +414,7 @@ static int build(const space *S, const cand *k, map_phase *ph) {
       int li = map_new_list(ph);
       ph->list[li].scalar = 1;
       ph->list[li].n = 1;
-      ph->list[li].part[0] = level[(opt - 1) % KEEP_LEVELS];
+      ph->list[li].part[0] = level[opt <= KEEP_LEVELS ? opt - 1 : opt - 1 - KEEP_LEVELS];   /* (opt - 1) mod levels */
       st->keep = li;
     } else {
       st->full = 1;
@@ -491,7 +528,7 @@ static void start_cand(const space *S, cand *k) {
   for (int i = 0; i < S->nr; i++)
     for (int j = 0; j < S->nsp[i]; j++)
       if (S->div[i][j] <= widest) k->sp[i] = j;
-  int order[MAX_O] = { 0 };     /* copied whole into k->perm, whose bytes cand_key hashes */
+  int order[MAX_O] = { 0 };     /* copied whole into k->perm, past nouter zero as in every cand */
   for (int i = 0; i < S->nouter; i++) order[i] = i;
   for (int p = 0; p < S->nouter; p++)
     for (int q = p + 1; q < S->nouter; q++)
@@ -539,12 +576,59 @@ typedef struct worker {
 
 typedef struct outcome {
   int rule;                   /* MAP_RULE_*, MAP_RULE_NONE: legal */
+  int memo;                   /* the rule came from the memo: not built */
+  uint64_t canon;             /* canon_key */
+  uint64_t raw;               /* cand_key */
   int failed;                 /* binding or the engine failed for another reason */
   uint64_t key;
   map_figures f;
   char desc[200];
   char why[512];              /* the first failure's message */
 } outcome;
+
+/* The memo: canonical candidate key -> the rule its mapping breaks, or
+** MAP_RULE_DUPLICATE for a legal one (its schedule's key is seen, so a
+** twin is a duplicate).  Open addressing, key 0 marks a free slot. */
+typedef struct memo {
+  uint64_t *k;
+  signed char *v;
+  size_t cap, n;
+} memo;
+
+static int memo_get(const memo *m, uint64_t key) {
+  if (!m->cap) return -1;
+  if (key == 0) key = 1;
+  for (size_t j = key & (m->cap - 1); m->k[j]; j = (j + 1) & (m->cap - 1))
+    if (m->k[j] == key) return m->v[j];
+  return -1;
+}
+
+static void memo_put(memo *m, uint64_t key, int v) {
+  if (key == 0) key = 1;
+  if (2 * (m->n + 1) > m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 4096;
+    uint64_t *k = calloc(cap, sizeof *k);
+    signed char *vv = malloc(cap);
+    if (!k || !vv) { free(k); free(vv); return; }    /* no room: the memo just stops growing */
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->k[i]) {
+        size_t j = m->k[i] & (cap - 1);
+        while (k[j]) j = (j + 1) & (cap - 1);
+        k[j] = m->k[i];
+        vv[j] = m->v[i];
+      }
+    free(m->k);
+    free(m->v);
+    m->k = k;
+    m->v = vv;
+    m->cap = cap;
+  }
+  size_t j = key & (m->cap - 1);
+  while (m->k[j] && m->k[j] != key) j = (j + 1) & (m->cap - 1);
+  if (!m->k[j]) m->n++;
+  m->k[j] = key;
+  m->v[j] = (signed char)v;
+}
 
 typedef struct keyset {
   uint64_t *v;
@@ -564,7 +648,28 @@ typedef struct search {
   keyset seen;                /* schedule keys */
   keyset tried;               /* candidates (their bytes), to skip exact repeats unbuilt */
   double desc_below;          /* describe only what may enter the top list */
+  map_eval_hook hook;         /* map_search_hooked's, or NULL */
+  void *hook_ctx;
+  int reuse;                  /* take a built twin's outcome from the memo */
+  memo twins;                 /* canonical candidate keys (canon_key) -> outcome */
 } search;
+
+/* Starts loading the slot where key's search begins: a table of 10^5
+** keys does not stay in cache, so a lookup issued later finds it there. */
+static void keyset_prefetch(const keyset *k, uint64_t key) {
+  if (k->cap) __builtin_prefetch(&k->v[(key ? key : 1) & (k->cap - 1)]);
+}
+
+/* Room for n keys up front (at most 2^21), so that a search of a known
+** budget never rehashes; best effort: without memory the table grows as
+** it fills. */
+static void keyset_reserve(keyset *k, int64_t n) {
+  size_t cap = 4096;
+  while (cap < (size_t)1 << 22 && (int64_t)cap < 2 * n + 2) cap *= 2;
+  if (k->cap || !(k->v = calloc(cap, sizeof *k->v))) return;   /* only on an empty table */
+  k->cap = cap;
+  k->n = 0;
+}
 
 /* Adds key; 1 if it was there.  Open addressing, 0 marks a free slot. */
 static int seen_add(keyset *k, uint64_t key) {
@@ -593,16 +698,48 @@ static int seen_add(keyset *k, uint64_t key) {
   return 0;
 }
 
-/* A hash of a candidate's bytes (every cand is built from zeroed memory). */
-static uint64_t cand_key(const cand *k) {
-  const unsigned char *p = (const unsigned char *)k;
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i + 8 <= sizeof *k; i += 8) {
-    uint64_t w;
-    memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    h ^= h >> 31;
+/* A hash of a candidate's choices (those of S's ranks, parts, Einsums and
+** tensors: the rest of a cand stays zero), in two lanes so that the
+** multiplications overlap. */
+static uint64_t cand_key(const space *S, const cand *k) {
+  uint64_t h[2] = { 0xcbf29ce484222325ull, 0x9ae16a3b2f90404full };
+  int lane = 0;
+#define MIX2(v) (h[lane] = (h[lane] ^ (uint64_t)(int64_t)(v)) * 0x9e3779b97f4a7c15ull, h[lane] ^= h[lane] >> 31, lane ^= 1)
+  for (int i = 0; i < S->nr; i++) MIX2((int64_t)k->sp[i] << 32 | (uint32_t)k->tl[i]);
+  for (int j = 0; j < S->nouter; j++) MIX2(k->perm[j]);
+  MIX2((int64_t)k->nshared << 32 | (uint32_t)k->policy);
+  for (int x = 0; x < S->ne; x++) MIX2((int64_t)k->arr[x] << 32 | (uint32_t)k->pair[x]);
+  for (int t = 0; t < S->nt; t++) MIX2(k->st[t]);
+#undef MIX2
+  uint64_t r = (h[0] ^ (h[1] * 0xc2b2ae3d27d4eb4full));
+  return r ^ r >> 29;
+}
+
+/* A hash of what candidate k builds: equal for candidates that build the
+** same mapping (a tile choice clamped to the same divisor, the same
+** shared loops whatever the order of the parts after them, a rows rank
+** a one-row array drops, an alias that falls back to registers), so a
+** neighbour that builds what an earlier candidate built takes its outcome
+** without being built, bound or checked (the memo). */
+static uint64_t canon_key(const space *S, const cand *k) {
+  uint64_t h = 0x84222325cbf29ce4ull;
+#define MIX(v) (h = (h ^ (uint64_t)(int64_t)(v)) * 0x9e3779b97f4a7c15ull, h ^= h >> 31)
+  for (int i = 0; i < S->nr; i++) {
+    int nt = S->split[i] ? 1 : S->ntile[i][k->sp[i]];
+    MIX(k->sp[i]);
+    MIX(S->split[i] ? 0 : k->tl[i] < nt ? k->tl[i] : nt - 1);
   }
+  MIX(k->nshared);
+  for (int j = 0; j < k->nshared; j++) MIX(k->perm[j]);
+  for (int x = 0; x < S->ne; x++) {
+    const hw_array *ar = &S->o->arch->arrays[S->arr[x][k->arr[x]]];
+    MIX(k->arr[x]);
+    MIX(ar->rows == 1 ? -1 : S->pair[x][k->pair[x]][0]);
+    MIX(S->pair[x][k->pair[x]][1]);
+  }
+  for (int t = 0; t < S->nt; t++) MIX(store_opt(S, k, t));
+  MIX(k->policy);
+#undef MIX
   return h;
 }
 
@@ -610,6 +747,16 @@ static double score(const map_search_opts *o, const map_figures *f) {
   if (o->objective == MAP_OBJ_ENERGY) return f->energy_pJ;
   if (o->objective == MAP_OBJ_EDP) return f->energy_pJ * f->latency_s;
   return (double)f->cycles;
+}
+
+/* Evaluates candidate i, bound on worker w. */
+static void evaluate_one(search *s, worker *w, int i) {
+  outcome *oc = &s->out[i];
+  at_err e;
+  map_tiling(&w->s);          /* map_bind_quiet leaves it to the candidates evaluated */
+  if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
+  if (s->hook) s->hook(s->hook_ctx, w->m, &w->s, &oc->f);
+  if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
 }
 
 /* Builds, binds and checks candidate i on worker w; with evaluate, also
@@ -630,11 +777,11 @@ static void run_one(search *s, worker *w, int i, int evaluate) {
     oc->rule = rule;
     return;
   }
-  if (map_check_schedule_ci(&w->s, &w->ci, 1, &rule, &e)) { oc->rule = rule; return; }
+  /* the key before the rules, so that its slot loads while they are checked */
   oc->key = map_schedule_key_ci(&w->s, &w->ci);
-  if (!evaluate) return;
-  if (s->o->engine->eval(&w->s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); return; }
-  if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &w->s, oc->desc, sizeof oc->desc);
+  keyset_prefetch(&s->seen, oc->key);
+  if (map_check_schedule_ci(&w->s, &w->ci, 1, &rule, &e)) { oc->rule = rule; return; }
+  if (evaluate) evaluate_one(s, w, i);
 }
 
 typedef struct slice {
@@ -689,9 +836,26 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
   ** without building it (in order, so the counts do not depend on --jobs) */
   int *fresh = calloc((size_t)n, sizeof(int)), nf = 0;
   if (!fresh) { free(todo); return; }
+  for (int i = 0; i < n; i++) {     /* keys first, their slots loading while the next are worked out */
+    outcome *oc = &s->out[i];
+    oc->raw = cand_key(&s->S, &s->batch[i]);
+    keyset_prefetch(&s->tried, oc->raw);
+    if (s->reuse) {
+      oc->canon = canon_key(&s->S, &s->batch[i]);
+      if (s->twins.cap) __builtin_prefetch(&s->twins.k[(oc->canon ? oc->canon : 1) & (s->twins.cap - 1)]);
+    }
+  }
   for (int i = 0; i < n; i++) {
-    if (seen_add(&s->tried, cand_key(&s->batch[i]))) { s->out[i].rule = -2; continue; }
-    s->out[i].rule = MAP_RULE_NONE;
+    outcome *oc = &s->out[i];
+    oc->memo = 0;
+    if (seen_add(&s->tried, oc->raw)) { oc->rule = -2; continue; }
+    oc->rule = MAP_RULE_NONE;
+    /* a twin of a candidate of an earlier batch (or, with one worker, of
+    ** this one: looked up as it comes) meets the same rule */
+    if (s->reuse) {
+      int got = s->nworkers > 1 ? memo_get(&s->twins, oc->canon) : -1;
+      if (got >= 0) { oc->rule = got; oc->memo = 1; continue; }
+    }
     fresh[nf++] = i;
   }
   if (s->nworkers > 1) {
@@ -700,7 +864,9 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
       outcome *oc = &s->out[i];
       r->considered++;
       if (oc->rule == -2) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
+      if (oc->memo) { r->pruned[oc->rule]++; continue; }
       if (oc->failed) { r->failed++; if (!why->msg[0]) snprintf(why->msg, sizeof why->msg, "%s", oc->why); continue; }
+      if (s->reuse) memo_put(&s->twins, oc->canon, oc->rule != MAP_RULE_NONE ? oc->rule : MAP_RULE_DUPLICATE);
       if (oc->rule != MAP_RULE_NONE) { r->pruned[oc->rule]++; continue; }
       if (seen_add(&s->seen, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
       todo[nt++] = i;
@@ -712,13 +878,14 @@ static void eval_batch(search *s, map_search_result *r, int n, best *b, at_err *
       outcome *oc = &s->out[i];
       r->considered++;
       if (oc->rule == -2) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
+      int got = s->reuse ? memo_get(&s->twins, oc->canon) : -1;
+      if (got >= 0) { r->pruned[got]++; continue; }
       run_one(s, &s->w[0], i, 0);
       if (oc->failed) { r->failed++; if (!why->msg[0]) snprintf(why->msg, sizeof why->msg, "%s", oc->why); continue; }
+      if (s->reuse) memo_put(&s->twins, oc->canon, oc->rule != MAP_RULE_NONE ? oc->rule : MAP_RULE_DUPLICATE);
       if (oc->rule != MAP_RULE_NONE) { r->pruned[oc->rule]++; continue; }
       if (seen_add(&s->seen, oc->key)) { r->pruned[MAP_RULE_DUPLICATE]++; continue; }
-      at_err e;
-      if (s->o->engine->eval(&s->w[0].s, &oc->f, &e)) { oc->failed = 1; snprintf(oc->why, sizeof oc->why, "%s", e.msg); }
-      else if (score(s->o, &oc->f) < s->desc_below) describe(&s->S, &s->batch[i], &s->w[0].s, oc->desc, sizeof oc->desc);
+      evaluate_one(s, &s->w[0], i);
       todo[nt++] = i;
     }
   }
@@ -823,9 +990,16 @@ static void decode(const space *S, const dim *d, int nd, double v, cand *k) {
 }
 
 int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
+  return map_search_hooked(o, r, NULL, NULL, 1, e);
+}
+
+int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_hook hook, void *ctx, int reuse, at_err *e) {
   memset(r, 0, sizeof *r);
   search *s = calloc(1, sizeof *s);
   if (!s) return at_errf(e, "out of memory");
+  s->hook = hook;
+  s->hook_ctx = ctx;
+  s->reuse = reuse;
   int rc = -1, nw = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
   double t0 = now_s();
   at_err why = { "" };
@@ -841,6 +1015,7 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
     s->nworkers++;
   }
   if (space_init(&s->S, o, s->w[0].m->c[0], e)) goto done;
+  if (tile_init(&s->S)) { at_errf(e, "out of memory"); goto done; }
   for (int i = 0; i < s->S.nr; i++) {
     char nm[MAP_NAME];
     const es_rank *R = &s->S.c->ranks[s->S.rank[i]];
@@ -863,6 +1038,8 @@ int map_search(const map_search_opts *o, map_search_result *r, at_err *e) {
   r->space = size;
   best b = { 0 };
   int64_t budget = o->budget > 0 ? o->budget : 200000;
+  keyset_reserve(&s->tried, budget);
+  keyset_reserve(&s->seen, budget);
   if (size <= (double)budget) {
     r->exhaustive = 1;
     for (double v = 0; v < size;) {
@@ -968,6 +1145,9 @@ done:
   free(s->out);
   free(s->seen.v);
   free(s->tried.v);
+  free(s->twins.k);
+  free(s->twins.v);
+  tile_free(&s->S);
   free(s);
   return rc;
 }

@@ -30,17 +30,18 @@ static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
 ** nest down to `at` (all of them if at < 0 or absent) sit above the tile:
 ** the product of the irrelevant loops outside the innermost relevant one.
 ** A loop of one iteration is no loop: it neither moves nor keeps a tile. */
-static int refetch(const sc_phase *ph, const sc_einsum *se, int t, int at, uint64_t *f, at_err *e) {
+/* rel: bit p, part p is relevant to t (sc_relevant). */
+static int refetch(const sc_phase *ph, const sc_einsum *se, int t, uint64_t rel, int at, uint64_t *f, at_err *e) {
   int n = se->nloop;
   if (at >= 0)
     for (int i = 0; i < se->nloop; i++)
       if (se->loop[i] == at) { n = i + 1; break; }
   int inner = -1;
   for (int i = 0; i < n; i++)
-    if (ph->part[se->loop[i]].size > 1 && sc_relevant(ph, se->loop[i], t)) inner = i;
+    if (ph->part[se->loop[i]].size > 1 && (rel >> se->loop[i] & 1)) inner = i;
   *f = 1;
   for (int i = 0; i < inner; i++)
-    if (!sc_relevant(ph, se->loop[i], t) && at_mul64(*f, (uint64_t)ph->part[se->loop[i]].size, f))
+    if (!(rel >> se->loop[i] & 1) && at_mul64(*f, (uint64_t)ph->part[se->loop[i]].size, f))
       return at_errf(e, "re-fetches of %s overflow 64 bits", ph->c->tensors[t].name);
   return 0;
 }
@@ -132,11 +133,29 @@ static int kept_reads(const sc_phase *ph, int x, int t, int at, uint64_t *f, at_
   return 0;
 }
 
+/* Bit u: expression x reads tensor u (sim_reads, for every u at once). */
+static uint64_t reads_mask(const es_expr *x) {
+  if (!x) return 0;
+  if (x->kind == ES_E_ACCESS) return 1ull << x->acc.tensor;
+  return reads_mask(x->a) | reads_mask(x->b);
+}
+
 /* Adds one phase's DRAM and buffer bytes (and buffer rows) to a. */
 int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, at_err *e) {
   const es_cascade *c = ph->c;
   uint64_t wb = (uint64_t)s->arch->word_bytes, batch = (uint64_t)ph->part[SC_BATCH].size;
+  /* worked out once per phase rather than per tensor and Einsum: what each
+  ** Einsum reads, and which parts move each tensor's tile */
+  uint64_t rd[SC_MAX_EINSUMS], cover[ES_MAX_RANKS] = { 0 };
+  for (int x = 0; x < ph->ne; x++) rd[x] = reads_mask(c->einsums[ph->e[x].einsum].rhs);
+  for (int p = 1; p < ph->nparts; p++) {     /* bit p of cover[r]: part p tiles rank r or a part of it */
+    int pr = ph->part[p].rank;
+    cover[pr] |= 1ull << p;
+    if (c->ranks[pr].parent >= 0) cover[c->ranks[pr].parent] |= 1ull << p;
+  }
   for (int t = 0; t < c->ntensors; t++) {
+    uint64_t rel = 1ull << SC_BATCH;    /* bit p: sc_relevant(ph, p, t) */
+    for (int d = 0; d < c->tensors[t].ndims; d++) rel |= cover[c->tensors[t].dim[d]];
     const sc_storage *st = &ph->st[t];
     const char *tn = c->tensors[t].name;
     uint64_t el = 0, live = 0, bytes, f;
@@ -154,17 +173,17 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
         if (st->home == SC_DRAM && at_add64(dram_w, bytes, &dram_w)) goto overflow;
         if (staged && at_add64(buf_w, bytes, &buf_w)) goto overflow;
       }
-      if (!sim_reads(E->rhs, t)) continue;
+      if (!(rd[x] >> t & 1)) continue;
       int fwd = (st->forward >> x) & 1;
       if (st->home == SC_DRAM) {
-        if (refetch(ph, se, t, st->keep_at, &f, e)) return -1;
+        if (refetch(ph, se, t, rel, st->keep_at, &f, e)) return -1;
         if (at_mul64(f, bytes, &f)) goto overflow;
         if (masked && kept_reads(ph, x, t, st->keep_at, &f, e)) return -1;
         if (st->keep_at >= 0) { if (f > shared) shared = f; }
         else if (at_add64(dram_r, f, &dram_r)) goto overflow;
       }
       if (!fwd && staged) {
-        if (refetch(ph, se, t, -1, &f, e)) return -1;
+        if (refetch(ph, se, t, rel, -1, &f, e)) return -1;
         if (at_mul64(f, bytes, &f) || at_add64(buf_r, f, &buf_r)) goto overflow;
       }
     }

@@ -7,7 +7,7 @@
 ** the same rates per second of the process's CPU time, which a machine
 ** shared with other jobs does not inflate (two threads: both threads' CPU).
 ** Prints figures; never fails on time.
-** usage: bench_mapper [BUDGET]   (default 200000)
+** usage: bench_mapper [BUDGET [THREADS]]   (default 200000; one thread, then two)
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,8 @@ int main(int argc, char **argv) {
   }
   printf("%-8s %10s %10s %10s %14s %14s %10s %10s %14s\n", "threads", "budget", "considered", "evaluated", "considered/s",
          "evaluated/s", "seconds", "cpu_s", "evaluated/cpu_s");
-  for (int jobs = 1; jobs <= 2; jobs++) {
+  int only = argc > 2 ? atoi(argv[2]) : 0;
+  for (int jobs = only > 0 ? only : 1; jobs <= (only > 0 ? only : 2); jobs++) {
     map_search_opts o = { .cascade_path = cascade, .arch_path = arch, .arch = a, .w = &w, .seq = 65536,
                           .design = "bench", .objective = MAP_OBJ_LATENCY, .budget = argc > 1 ? atoll(argv[1]) : 200000,
                           .seed = 1, .jobs = jobs, .engine = &sim_map_engine };

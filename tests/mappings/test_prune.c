@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "mapper.h"
+#include "bert_dir.h"
 
 static char dir[64];
 static wl_workload bert;
@@ -24,18 +25,12 @@ static sc_schedule sched;
 
 static int setup(void **state) {
   (void)state;
-  at_err e;
-  snprintf(dir, sizeof dir, "/tmp/attnsim-prune-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
-  if (wl_find("bert", NULL, &bert, &e)) { fprintf(stderr, "%s\n", e.msg); return -1; }
-  return 0;
+  return bert_dir_setup(dir, sizeof dir, "prune", &bert);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return bert_dir_teardown(dir);
 }
 
 /* The 1-pass cascade; %s: the architecture, the size of m0, of p1, the
