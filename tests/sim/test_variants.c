@@ -1,7 +1,7 @@
 /*
 ** test_variants.c: does every shipped attention variant's mapping (causal,
 ** sliding window, block-sparse at a density and from a pattern file,
-** streaming, strided, decode; on FuseMax's
+** streaming, strided, decode, GQA, GQA decode, MLA decode; on FuseMax's
 ** hardware and on FLAT's) run on both engines, with the work counted
 ** exactly?  Per point: the analytical engine, the cycle engine in
 ** fast-forward and in --full; their action counts must be equal field by
@@ -242,6 +242,31 @@ static void masked_traffic(void **state) {
   assert_int_equal(reads, 6144);
 }
 
+/* GQA and MLA, on FuseMax's hardware and on FLAT's (the G query heads or
+** the heads on the columns in decode).  GQA at S = 64 prefill with KVH = 2
+** KV heads of G = 2 query heads: 4 heads of causal attention, 4 x 2080
+** points of 16 MACs.  GQA decode, NEW = 1 against 64 keys: 4 x 64 points.
+** MLA decode (C = 8 latent, R = 4 rope, H = 2 heads), NEW = 1 against 64
+** keys: a score costs C + R MACs (BQC, BQR), its weight times the latent
+** value C (SLNV): 2 x 64 x 20 = 2560. */
+static void grouped(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  set(&w, "KVH", 2, 0);
+  set(&w, "G", 2, 0);
+  on_both("gqa", &w, 64, 8, 8, 4 * 2080 * 16);
+  w.phase = WL_DECODE;
+  w.NEW = 1;
+  on_both("gqa-decode", &w, 64, 8, 8, 4 * 64 * 16);
+  w = tiny();
+  w.phase = WL_DECODE;
+  w.NEW = 1;
+  set(&w, "C", 8, 0);
+  set(&w, "R", 4, 0);
+  set(&w, "H", 2, 0);
+  on_both("mla-decode", &w, 64, 8, 8, 2 * 64 * 20);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   lean = st && atoi(st) > 1;
@@ -249,6 +274,7 @@ int main(void) {
     cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
     cmocka_unit_test(blocksparse_file), cmocka_unit_test(masked_traffic),
     cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
+    cmocka_unit_test(grouped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
