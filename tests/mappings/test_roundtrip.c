@@ -25,7 +25,8 @@ static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "un
                                        "streaming-fusemax", "strided-fusemax", "decode-fusemax",
                                        "causal-flat", "window-flat", "blocksparse-flat",
                                        "streaming-flat", "strided-flat", "decode-flat",
-                                       "gqa-flat", "gqa-decode-flat", "mla-decode-flat", NULL };
+                                       "gqa-flat", "gqa-decode-flat", "mla-decode-flat",
+                                       "linear-causal-fusemax", "linear-causal-flat", NULL };
 
 static char *slurp(const char *path) {
   char *buf;
