@@ -286,7 +286,7 @@ static void linear_causal(void **state) {
   (void)state;
   wl_workload w = tiny();
   on_both("linear-causal", &w, 32, 8, 8, 6400);
-  assert_int_equal(reads, 3072);
+  assert_int_equal(reads, 1536);
 }
 
 int main(void) {
