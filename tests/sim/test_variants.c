@@ -276,11 +276,11 @@ static void grouped(void **state) {
 ** 0 against the zero state): 6400.  DRAM reads under loops [m1, p1] (2-byte
 ** words, a tile of 8 x 8 is 128 bytes): K and V (keep_at m1) once per
 ** key block, 2 x 4 x 128 = 1024, although KVB reads them in the last p1
-** step and QKI in the first; Q (keep_at p1) once per (m1, p1), since its
-** tile changes with p1 under m1, 16 x 128 = 2048: 3072.  (Q's two readers
-** (QKI, OB) keep a point only when m1 == p1, so with masked reads it is
-** fetched once per query block, 4 x 128 = 512: 1536 in all.)  The cycle
-** engine used to fetch K and V again at KVB's firing (4096) and to
+** step and QKI in the first; Q (keep_at p1) changes with p1 under m1, but
+** its two readers (QKI, OB) keep a point only when m1 == p1, so its
+** masked reads are skipped and it is fetched once per query block, 4 x
+** 128 = 512: 1536 in all (3072 if Q moved in every (m1, p1) step).  The
+** cycle engine used to fetch K and V again at KVB's firing and to
 ** complete OA and OB only at the last m1, never forwarding most of them. */
 static void linear_causal(void **state) {
   (void)state;
