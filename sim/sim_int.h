@@ -78,8 +78,9 @@ enum { SIM_MOVE_DRAM_READ, SIM_MOVE_DRAM_WRITE, SIM_MOVE_BUF_READ, SIM_MOVE_BUF_
 int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const uint64_t moved[SIM_MOVE_COUNT],
                        sim_actions *a, at_err *e);
 /* Masked tiles are not read from DRAM (skip.c).  Whether the rule applies to tensor
-** t: the cascade has predicates or masks, t is an input read by one Einsum,
-** and no part is a `ceil` part (so every tile of t moves the same bytes). */
+** t: the cascade has predicates or masks, t is an input read by one Einsum
+** (or by several that pin the same levels and have no own loops), and no
+** part is a `ceil` part (so every tile of t moves the same bytes). */
 int sim_read_maskable(const sc_phase *ph, int t);
 /* The levels (1..nshared: ph->shared[level - 1]) that fix which tile of t
 ** einsum x's read moves when its loops down to part `at` (-1: all) sit
@@ -90,7 +91,8 @@ int sim_read_pins(const sc_phase *ph, int x, int t, int at, int *lv);
 ** ranks span their whole extent).  0, or -1 with e. */
 int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx, int n, int *kept, at_err *e);
 /* Of the positions of einsum x's read of t at residency `at`, how many
-** keep a point (*kept) out of *total.  0, or -1 with e. */
+** keep a point (*kept) out of *total: a point of x, or with `at` >= 0 (a
+** staged tile, shared) of any reader of t.  0, or -1 with e. */
 int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e);
 /* acc += tr (checked); *dram = tr's DRAM bytes read + written. */
 int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e);

@@ -15,6 +15,19 @@
 ** causal phase on 256-wide tiles has 2^24 K-tile positions per head). */
 #define SKIP_MAX_POSITIONS ((uint64_t)1 << 26)
 
+/* Whether einsum x's loops down to part `at` (-1: all) are all shared
+** (or the batch): no own loop above the tile re-fetches it within a
+** firing. */
+static int only_shared(const sc_phase *ph, int x, int at) {
+  for (int i = 0; i < ph->e[x].nloop; i++) {
+    int sh = ph->e[x].loop[i] == SC_BATCH;
+    for (int k = 0; k < ph->nshared; k++) sh |= ph->shared[k] == ph->e[x].loop[i];
+    if (!sh) return 0;
+    if (ph->e[x].loop[i] == at) break;
+  }
+  return 1;
+}
+
 int sim_read_maskable(const sc_phase *ph, int t) {
   const es_cascade *c = ph->c;
   if (!es_has_preds(c) || !c->tensors[t].is_input || c->tensors[t].is_mask || c->tensors[t].iter_dim >= 0) return 0;
@@ -22,9 +35,24 @@ int sim_read_maskable(const sc_phase *ph, int t) {
   ** analytical engine's count assumes equal tiles */
   for (int p = 1; p < ph->nparts; p++)
     if (ph->part[p].block) return 0;
-  int readers = 0;
-  for (int x = 0; x < ph->ne; x++) readers += sim_reads(c->einsums[ph->e[x].einsum].rhs, t) != 0;
-  return readers == 1;   /* a fetch shared by readers of different nests would need a per-tile max */
+  /* several readers: only if their reads move the same tiles at the same
+  ** positions (the same pinning levels, no own loop re-fetching), so a
+  ** position moves its tile when any reader keeps a point there, in both
+  ** engines (a fetch shared by readers of different nests would need a
+  ** per-tile max); linear-causal's Q, read by QKI and OB at m1 == p1 */
+  int readers = 0, np = 0, pins[SC_MAX_LOOPS], all_shared = 1, same = 1;
+  for (int x = 0; x < ph->ne; x++) {
+    if (!sim_reads(c->einsums[ph->e[x].einsum].rhs, t)) continue;
+    int lv[SC_MAX_LOOPS], n = sim_read_pins(ph, x, t, ph->st[t].keep_at, lv);
+    if (readers++ == 0) {
+      np = n;
+      memcpy(pins, lv, (size_t)n * sizeof *lv);
+    } else {
+      same &= n == np && !memcmp(lv, pins, (size_t)n * sizeof *lv);
+    }
+    all_shared &= only_shared(ph, x, ph->st[t].keep_at);
+  }
+  return readers == 1 || (readers > 1 && same && all_shared);
 }
 
 int sim_read_pins(const sc_phase *ph, int x, int t, int at, int *lv) {
@@ -95,8 +123,14 @@ int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uin
   }
   uint64_t in_all = 0;
   for (uint64_t k = 0; k < all; k++) {
-    int in;
-    if (sim_read_kept(ph, x, lv, idx, n, &in, e)) return -1;
+    int in = 0;
+    /* a staged tile (at >= 0) is fetched for every reader: a position
+    ** moves it when any keeps a point there (sim_read_maskable: the
+    ** readers pin the same levels); a streamed read is x's own */
+    for (int y = 0; y < ph->ne && !in; y++) {
+      if (y != x && (at < 0 || !sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t))) continue;
+      if (sim_read_kept(ph, y, lv, idx, n, &in, e)) return -1;
+    }
     in_all += (uint64_t)in;
     for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
       if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;

@@ -117,6 +117,8 @@ struct Mover {
   MoveKind kind = MV_FETCH;
   std::vector<int> zero;    /* levels it iterates inside its moving loops: a move when all are at 0 */
   std::vector<int> pin;     /* levels whose indices fix which tile moves */
+  std::vector<int> early;   /* levels it does not iterate inside the tile's residency: a fetch at their first
+                            ** iteration, where the resident tile arrives, not at its firing (the last) */
   uint64_t mult = 1;        /* moves per firing: its own loops that re-fetch the tile */
   std::vector<int> mlv;     /* a DRAM read of masked tiles is skipped (skip.c): the levels fixing its block; */
   bool masked = false;      /* ... set when the rule applies */
@@ -241,6 +243,7 @@ struct Phase {
   uint64_t tensor_tile(int t, uint64_t k, const std::vector<int> &pin);
   const Var *variant(int x, uint64_t k);
   unsigned variant_key(int x, uint64_t k);
+  bool completes(int x, uint64_t k, unsigned key);
   void tile_range(int x, uint64_t k, unsigned key, es_range &rg, std::vector<int64_t> *pos);
   bool fifo_full(int x, int64_t t);
   void check(Tile *t);
@@ -540,10 +543,15 @@ int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
     uint64_t v[SIM_MOVE_COUNT] = { 0 }, fetch = 0;
     for (; m < movers.size() && movers[m].t == t; m++) {
       const Mover &mv = movers[m];
-      if (!fires[(size_t)mv.x]) continue;
-      bool moves = true;
+      bool moves = fires[(size_t)mv.x];
+      if (!mv.early.empty()) {
+        moves = true;
+        for (int l : ein[(size_t)mv.x].unused)
+          moves &= idx(k, l) == (std::find(mv.early.begin(), mv.early.end(), l) != mv.early.end() ? 0 : size[l] - 1);
+      }
+      if (!moves) continue;
       if (mv.kind == MV_WRITE) {
-        for (int l : ein[(size_t)mv.x].reduced) moves &= idx(k, l) == size[l] - 1;
+        moves = variant_key(mv.x, k) & 1;   /* with the output complete */
       } else {
         for (int l : mv.zero) moves &= idx(k, l) == 0;
       }
@@ -739,11 +747,47 @@ void Ctrl::step() {
 ** covers, computed once per variant. */
 unsigned Phase::variant_key(int x, uint64_t k) {
   Ein &E = ein[(size_t)x];
-  unsigned key = 1;
-  for (int l : E.reduced) key &= idx(k, l) == size[l] - 1;
+  unsigned key = 0;
   for (size_t i = 0; i < E.ceil_lv.size(); i++)
     if (idx(k, E.ceil_lv[i]) == size[E.ceil_lv[i]] - 1) key |= 2u << i;
-  return key;
+  return key | (completes(x, k, key) ? 1u : 0u);
+}
+
+/* Whether einsum x's output is complete in tile k (variant key `key`
+** without bit 0): its reduced loops at their last iteration, or, with
+** predicates, at the last iteration that keeps a point of x (at the last
+** if none does), as the analytical engine counts every kept output as
+** completed once (linear-causal's OA sums m1 but keeps only m1 == p1:
+** query block p1's output is done in step p1, and the steps after it are
+** masked for it).  Reduced loops over more than one rank keep the plain
+** rule. */
+bool Phase::completes(int x, uint64_t k, unsigned key) {
+  Ein &E = ein[(size_t)x];
+  bool last = true, one_rank = true;
+  int r = -1;
+  for (int l : E.reduced) {
+    last &= idx(k, l) == size[l] - 1;
+    int q = ph->part[ph->shared[l - 1]].rank;
+    one_rank &= r < 0 || q == r;
+    r = q;
+  }
+  if (r < 0 || !one_rank || !es_has_preds(ph->c)) return last;
+  es_range rg;
+  tile_range(x, k, key, rg, nullptr);
+  const int64_t lo = rg.lo[r], hi = rg.hi[r];
+  /* points of x in [a, b) of rank r, the others as in the tile; a range
+  ** of the phase's own ranks, on which es_points cannot fail (if it did:
+  ** counted as a point, so not complete early) */
+  auto any = [&](int64_t a, int64_t b) {
+    rg.lo[r] = a;
+    rg.hi[r] = b;
+    uint64_t pts = 1;
+    at_err ignore;
+    if (a < b && es_points(ph->c, ph->e[x].einsum, &rg, &pts, &ignore)) pts = 1;
+    return a < b && pts > 0;
+  };
+  if (any(hi, ph->c->ranks[r].size)) return false;
+  return any(lo, hi) || (last && !any(0, lo));
 }
 
 /* The elements of each rank einsum x's firing in tile k covers (variant
@@ -848,6 +892,14 @@ static int add_mover(Phase &P, const std::vector<int> &level_of, int t, int x, M
       mv.zero.push_back(lv);
     }
   }
+  /* an amortised reader (linear-causal's KVB, outside p1) reads a staged
+  ** tile that stays resident over the shared loops inside `at` it does not
+  ** iterate: the tile arrived at their first iteration, and another reader
+  ** fetching it there is the same fetch (the analytical engine's one
+  ** fetch per residency, the most of any reader) */
+  if (kind == MV_FETCH && at >= 0 && level_of[(size_t)at] >= 0)
+    for (int k = 0; k < ph->nshared; k++)
+      if (k + 1 > level_of[(size_t)at] && !sc_uses(ph, x, ph->shared[k])) mv.early.push_back(k + 1);
   if ((kind == MV_FETCH || kind == MV_STREAM) && sim_read_maskable(ph, t)) {
     int lv[SC_MAX_LOOPS];
     mv.mlv.assign(lv, lv + sim_read_pins(ph, x, t, at, lv));

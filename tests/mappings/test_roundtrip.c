@@ -24,7 +24,9 @@ static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "un
                                        "causal-fusemax", "window-fusemax", "blocksparse-fusemax",
                                        "streaming-fusemax", "strided-fusemax", "decode-fusemax",
                                        "causal-flat", "window-flat", "blocksparse-flat",
-                                       "streaming-flat", "strided-flat", "decode-flat", NULL };
+                                       "streaming-flat", "strided-flat", "decode-flat",
+                                       "gqa-flat", "gqa-decode-flat", "mla-decode-flat",
+                                       "linear-causal-fusemax", "linear-causal-flat", NULL };
 
 static char *slurp(const char *path) {
   char *buf;

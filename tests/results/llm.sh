@@ -4,14 +4,14 @@
 # have their data, and the data are sane: decode sits on the DRAM roof,
 # prefill near the 2D array's roof, causal does half of full attention's
 # work, a block mask's work scales with its density; experiments/llm.yaml
-# itself loads (its point count, from its parts: 48 + 40 + 8 + 48).
+# itself loads (its point count, from its parts: 60 + 48 + 12 + 48).
 source "$(dirname "$0")/lib.sh" "$@"
 db=$T/llm.db
 "$A" sweep "$S/llm-small.yaml" --db "$db" > /dev/null
 check_db "$db" 6
 [ "$(q "$db" "SELECT count(*) FROM points WHERE status = 'ok'")" = 6 ] || fail "a point was rejected: $(q "$db" 'SELECT error FROM points WHERE error IS NOT NULL')"
 [ "$(q "$db" "SELECT count(*) FROM points WHERE design = 'gqa-decode-fusemax B=1'")" = 2 ] || fail "design names with sets"
-"$A" sweep ../../experiments/llm.yaml --dry-run | grep -qx '144' || fail "experiments/llm.yaml: $("$A" sweep ../../experiments/llm.yaml --dry-run)"
+"$A" sweep ../../experiments/llm.yaml --dry-run | grep -qx '168' || fail "experiments/llm.yaml: $("$A" sweep ../../experiments/llm.yaml --dry-run)"
 out=$T/report
 "$A" report --db "$db" --out "$out" > "$T/report.out"
 for f in llm-util llm-latency llm-roofline; do

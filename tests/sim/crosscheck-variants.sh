@@ -1,8 +1,9 @@
 #!/bin/sh
 # attnsim crosscheck on the attention variants' mappings at real sizes
 # (FuseMax's and FLAT's 256 x 256 arrays, Llama-3.1-8B and Mistral-7B at
-# 4K, decode at 16K): the two engines' action counts (work, and the DRAM
-# and buffer traffic) are identical at every point.  usage:
+# 4K, decode at 16K, GQA and linear-causal at 4K, MLA decode at 16K): the
+# two engines' action counts (work, and the DRAM and buffer traffic) are
+# identical at every point.  usage:
 # crosscheck-variants.sh ATTNSIM
 set -u
 A=${1:?usage: crosscheck-variants.sh ATTNSIM}
@@ -14,8 +15,12 @@ m() { for v in "$@"; do printf '%s/%s-fusemax.yaml,%s/%s-flat.yaml,' "$D" "$v" "
 "$A" crosscheck --csv --designs "$(m causal blocksparse streaming strided)" --models llama31-8b --seqs 4K \
   --set DENSITY=0.1,SINK=1,WIN=4,STRIDE=4 > "$T/a.csv" || fail "crosscheck (prefill) failed"
 "$A" crosscheck --csv --designs "$(m window)" --models mistral-7b --seqs 8K > "$T/b.csv" || fail "crosscheck (window) failed"
-"$A" crosscheck --csv --designs "$(m decode),$D/gqa-decode-fusemax.yaml" --models llama31-8b-decode --seqs 16K \
+"$A" crosscheck --csv --designs "$(m decode gqa-decode)" --models llama31-8b-decode --seqs 16K \
   > "$T/c.csv" || fail "crosscheck (decode) failed"
+"$A" crosscheck --csv --designs "$(m gqa linear-causal)" --models llama31-8b --seqs 4K > "$T/d.csv" ||
+  fail "crosscheck (gqa, linear-causal) failed"
+"$A" crosscheck --csv --designs "$(m mla-decode)" --models deepseek-v3-decode --seqs 16K > "$T/e.csv" ||
+  fail "crosscheck (mla) failed"
 n=$(cat "$T"/*.csv | grep -c ',identical$')
-test "$n" -eq 13 || fail "$n of 13 points with identical action counts: $(cat "$T"/*.csv)"
-echo "crosscheck-variants: 13 points identical"
+test "$n" -eq 20 || fail "$n of 20 points with identical action counts: $(cat "$T"/*.csv)"
+echo "crosscheck-variants: 20 points identical"

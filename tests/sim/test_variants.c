@@ -1,7 +1,8 @@
 /*
 ** test_variants.c: does every shipped attention variant's mapping (causal,
 ** sliding window, block-sparse at a density and from a pattern file,
-** streaming, strided, decode; on FuseMax's
+** streaming, strided, decode, GQA, GQA decode, MLA decode, causal linear
+** attention; on FuseMax's
 ** hardware and on FLAT's) run on both engines, with the work counted
 ** exactly?  Per point: the analytical engine, the cycle engine in
 ** fast-forward and in --full; their action counts must be equal field by
@@ -242,6 +243,52 @@ static void masked_traffic(void **state) {
   assert_int_equal(reads, 6144);
 }
 
+/* GQA and MLA, on FuseMax's hardware and on FLAT's (the G query heads or
+** the heads on the columns in decode).  GQA at S = 64 prefill with KVH = 2
+** KV heads of G = 2 query heads: 4 heads of causal attention, 4 x 2080
+** points of 16 MACs.  GQA decode, NEW = 1 against 64 keys: 4 x 64 points.
+** MLA decode (C = 8 latent, R = 4 rope, H = 2 heads), NEW = 1 against 64
+** keys: a score costs C + R MACs (BQC, BQR), its weight times the latent
+** value C (SLNV): 2 x 64 x 20 = 2560. */
+static void grouped(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  set(&w, "KVH", 2, 0);
+  set(&w, "G", 2, 0);
+  on_both("gqa", &w, 64, 8, 8, 4 * 2080 * 16);
+  w.phase = WL_DECODE;
+  w.NEW = 1;
+  on_both("gqa-decode", &w, 64, 8, 8, 4 * 64 * 16);
+  w = tiny();
+  w.phase = WL_DECODE;
+  w.NEW = 1;
+  set(&w, "C", 8, 0);
+  set(&w, "R", 4, 0);
+  set(&w, "H", 2, 0);
+  on_both("mla-decode", &w, 64, 8, 8, 2 * 64 * 20);
+}
+
+/* Causal linear attention (linear-causal.einsum), S = 32 on 8 x 8 arrays:
+** blocks of B = 8, N1 = 4 key and query blocks; E = F = 8.  MACs: the
+** state K^T V, E F N = 2048 (KVB); the diagonal blocks' scores and
+** weighted values, E and F times 4 x 8 x 9 / 2 = 144 causal points (QKI,
+** OA: 1152 each); the inter-block term Q . state, E F N = 2048 (OB, block
+** 0 against the zero state): 6400.  DRAM reads under loops [m1, p1] (2-byte
+** words, a tile of 8 x 8 is 128 bytes): K and V (keep_at m1) once per
+** key block, 2 x 4 x 128 = 1024, although KVB reads them in the last p1
+** step and QKI in the first; Q (keep_at p1) changes with p1 under m1, but
+** its two readers (QKI, OB) keep a point only when m1 == p1, so its
+** masked reads are skipped and it is fetched once per query block, 4 x
+** 128 = 512: 1536 in all (3072 if Q moved in every (m1, p1) step).  The
+** cycle engine used to fetch K and V again at KVB's firing and to
+** complete OA and OB only at the last m1, never forwarding most of them. */
+static void linear_causal(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  on_both("linear-causal", &w, 32, 8, 8, 6400);
+  assert_int_equal(reads, 1536);
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   lean = st && atoi(st) > 1;
@@ -249,6 +296,7 @@ int main(void) {
     cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
     cmocka_unit_test(blocksparse_file), cmocka_unit_test(masked_traffic),
     cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
+    cmocka_unit_test(grouped), cmocka_unit_test(linear_causal),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
