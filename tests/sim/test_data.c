@@ -136,7 +136,7 @@ static void wrong_mac_caught(void **state) {
   (void)state;
   at_err e;
   sim_result twin, wrong;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, NULL };
+  sim_engine_opts o = { .data = 1, .seed = 11 };
   if (run(&o, &twin, &e)) fail_msg("%s", e.msg);
   assert_int_equal(twin.data.on, 1);
   assert_true(twin.data.worst <= 1);
@@ -156,7 +156,7 @@ static void refusal_named(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, refusing_open };
+  sim_engine_opts o = { .data = 1, .seed = 1, .bank_open = refusing_open };
   assert_int_equal(run(&o, &r, &e), -1);
   assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
 }
@@ -165,7 +165,7 @@ static void exp_ulp_caught(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, ulp_open };
+  sim_engine_opts o = { .data = 1, .seed = 11, .bank_open = ulp_open };
   if (run(&o, &r, &e)) fail_msg("%s", e.msg);
   assert_true(r.data.worst <= 1);            /* the tolerance cannot see one ulp */
   assert_int_equal(r.data.emul_exact, 1);    /* but FuseMax folds in the interpreter's order */
@@ -176,7 +176,7 @@ static void stuck_pe_named(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, stuck_open };
+  sim_engine_opts o = { .data = 1, .seed = 1, .bank_open = stuck_open };
   assert_int_equal(run(&o, &r, &e), -1);
   assert_non_null(strstr(e.msg, "data mode: the PEs stopped with work left (array 2d, row 2, column 3, cycle "));
   assert_non_null(strstr(e.msg, "the PE never became ready"));
