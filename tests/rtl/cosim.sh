@@ -7,7 +7,9 @@
 # equal those of `--engine cycle --data`: bit-identical output, identical
 # cycles.  --no-shadow gives the same.  Four groups, one ctest each
 # (rtl_cosim_attention, _flat-os, _flat-ws, _gemm: 7 + 1 + 1 + 3
-# configurations), so each takes seconds.  usage: cosim.sh ATTNSIM attention|flat-os|flat-ws|gemm
+# configurations), so each takes seconds; a fifth (rtl_cosim_store)
+# sweeps --engine rtl into a store: its point_data rows equal cycle-data's
+# and the report's data table lists them.  usage: cosim.sh ATTNSIM attention|flat-os|flat-ws|gemm|store
 A=$1
 D=$ATTNSIM_DATA_DIR
 fail() { echo "FAIL: $*"; exit 1; }
@@ -49,7 +51,27 @@ gemm)
   b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --engine cycle --data --csv 2>&1)
   [ "$a" = "$b" ] || fail "--no-shadow differs from cycle --data:\n$a\n$b"
   ;;
-*) fail "usage: cosim.sh ATTNSIM attention|flat-os|flat-ws|gemm" ;;
+store)   # sweep --engine rtl: point_data rows equal cycle-data's; the report lists them
+  T=$PWD
+  rm -rf s.db rep
+  for eng in cycle-data rtl; do
+    (cd "$D" && "$A" sweep tests/sim/data/sweep.yaml --db "$T/s.db" --engine $eng > /dev/null) || fail "sweep --engine $eng"
+  done
+  q() { sqlite3 s.db "$1"; }
+  [ "$(q "SELECT count(*) FROM point_data d JOIN points p USING (point_id) WHERE p.engine = 'rtl'")" = 4 ] ||
+    fail "not 4 rtl point_data rows"
+  [ "$(q "SELECT count(*) FROM points a JOIN point_data x ON x.point_id = a.point_id
+          JOIN points b ON a.design = b.design AND a.seq_len = b.seq_len AND a.arch_rows_2d = b.arch_rows_2d
+          JOIN point_data y ON y.point_id = b.point_id
+          WHERE a.engine = 'rtl' AND b.engine = 'cycle-data' AND a.cycles = b.cycles
+            AND x.max_abs_err = y.max_abs_err AND x.pe_edges = y.pe_edges AND x.emul_mismatch = y.emul_mismatch")" = 4 ] ||
+    fail "rtl rows differ from cycle-data's: $(q 'SELECT * FROM point_data')"
+  "$A" report --db s.db --out rep > /dev/null 2>&1 || true
+  [ "$(grep -c '^<tr><td>tests/sim/data/fusemax-tiny.yaml</td><td>BERT</td><td>rtl</td>' rep/index.html)" = 4 ] ||
+    fail "report: not 4 rtl rows in the data table"
+  n=4
+  ;;
+*) fail "usage: cosim.sh ATTNSIM attention|flat-os|flat-ws|gemm|store" ;;
 esac
 [ $n -ge 1 ] || fail "only $n configurations"
 echo "ok ($2: $n configurations)"
