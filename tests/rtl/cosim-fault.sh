@@ -8,6 +8,10 @@
 # usage: cosim-fault.sh ATTNSIM
 A=$1
 fail() { echo "FAIL: $*"; exit 1; }
+# a directory of its own: ctest runs the groups side by side in one directory
+W=$(mktemp -d) || exit 1
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
 S="--rows 16 --cols 16 --width-1d 16"
 F="--design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --engine rtl"
 caught() {   # caught ARRAY ROW COL ARGS...

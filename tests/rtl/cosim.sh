@@ -13,6 +13,10 @@
 A=$1
 D=$ATTNSIM_DATA_DIR
 fail() { echo "FAIL: $*"; exit 1; }
+# a directory of its own: ctest runs the groups side by side in one directory
+W=$(mktemp -d) || exit 1
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
 S="--rows 16 --cols 16 --width-1d 16"
 same() {   # same SEED ARGS...: rtl equals cycle --data
   seed=$1
