@@ -347,7 +347,6 @@ int cmd_run(int argc, char **argv) {
                     ? "--no-shadow and --fault-pe need --engine rtl"
                   : eo.no_shadow && eo.fault_array ? "--fault-pe needs the shadow: drop --no-shadow"
                   : seeded && !eo.data ? "--seed needs --data"
-
                   : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   eo.full = full;
