@@ -3,6 +3,10 @@
 ** command functions declared in cli.h; `attnsim --help` lists them.
 */
 #include "cli.h"
+#include "sim.h"
+#ifdef ATTNSIM_HAVE_RTL
+#include "rtl_bank.h"
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +48,10 @@ int cli_fail(const at_err *e) {
 void cli_json_str(FILE *f, const char *s) { at_json_str(f, s); }
 
 int main(int argc, char **argv) {
+#ifdef ATTNSIM_HAVE_RTL
+  /* engine rtl's Verilated PEs: sim/ never links them itself */
+  sim_rtl_register(rtl_bank_open);
+#endif
   if (argc < 2) { usage(stderr); return AT_EXIT_INPUT; }
   if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(stdout);

@@ -94,7 +94,7 @@ int cmd_crosscheck(int argc, char **argv) {
     for (; paper_seqs[ns]; ns++) seqs[ns] = paper_seqs[ns];
   }
   const sim_engine *cyc = sim_engine_find("cycle");
-  sim_engine_opts o = { 0, (int)win, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts o = { .window = (int)win };
   int differ = 0;
   if (csv) {
     printf("design,model,seq_len,analytical,cycle,diff,diff_pct,array,busy");

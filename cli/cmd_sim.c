@@ -17,11 +17,11 @@ static const char run_help[] =
   "                   [--cascade FILE] [--model MODEL] [--seq LEN] [--set NAME=N,...] [--mask NAME=FILE]\n"
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--regs-per-pe N]\n"
-  "                   [--engine analytical|cycle] [--full | --fast-forward] [--window W]\n"
+  "                   [--engine analytical|cycle|rtl] [--full | --fast-forward] [--window W]\n"
   "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES] [--data [--seed S]]\n"
-  "                   [--csv | --json]\n\n"
-  "Evaluates one design point with the analytical engine (default) or the\n"
-  "SystemC cycle-level engine.\n"
+  "                   [--no-shadow] [--fault-pe ARRAY:ROW,COL] [--csv | --json]\n\n"
+  "Evaluates one design point with the analytical engine (default), the\n"
+  "SystemC cycle-level engine, or that engine with the Verilated PEs (rtl).\n"
   "  --design NAME    shipped design: fusemax, arch (+Architecture), cascade (+Cascade),\n"
   "                   flat, unfused, linear-fusemax, linear-flat\n"
   "  --mapping FILE   a mapping file (it names its architecture and cascades)\n"
@@ -45,7 +45,12 @@ static const char run_help[] =
   "  --buffer BYTES   override the global buffer (a positive size: 16M, 65536)\n"
   "  --bandwidth GiBps  override DRAM bandwidth, GiB/s: DIGITS or DIGITS.DIGITS (12.5)\n"
   "  --regs-per-pe N  override every array's register words per PE (a positive size)\n"
-  "  --engine NAME    analytical (closed form) or cycle (SystemC, tile by tile)\n"
+  "  --engine NAME    analytical (closed form), cycle (SystemC, tile by tile), or rtl:\n"
+  "                   the cycle engine with --data whose PEs are the Verilated rtl/\n"
+  "                   arrays, each shadowed by a C-twin array compared after every\n"
+  "                   clock edge; the first divergence stops the run with the PE\n"
+  "                   (array, row, column), the cycle, the operation and both values,\n"
+  "                   exit 1 (needs a build with -DATTNSIM_RTL=ON, else exit 2)\n"
   "  --fast-forward   cycle: sleep through busy cycles and extrapolate periodic\n"
   "                   steady states (the default)\n"
   "  --full           cycle: step every cycle and every PE (same results, slower)\n"
@@ -62,6 +67,11 @@ static const char run_help[] =
   "                   order, if it differs from the fp16 emulation of that order\n"
   "                   (sim/README.md \"Data mode\"); same timing as without\n"
   "  --seed S         data: the inputs' seed (default 1, as `attnsim eval`)\n"
+  "  --no-shadow      rtl: run the Verilated PEs alone, no C-twin shadow and no\n"
+  "                   comparison (to measure the RTL's own speed)\n"
+  "  --fault-pe ARRAY:ROW,COL  rtl: build that PE of that array (e.g. 2d:3,5; a 1D\n"
+  "                   array's row is 0) with the FAULT=1 rounder, which drops the\n"
+  "                   sticky bit: a check of the check, the run must stop at it\n"
   "  --csv            one header line and one row\n"
   "  --json           one JSON object with every metric\n\n"
   CLI_HELP_NUMBERS;
@@ -151,8 +161,9 @@ void cli_json_result(FILE *f, const sim_result *r) {
       if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
       else fprintf(f, "\"%s\":null,", k[i]);
     }
-    fprintf(f, "\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
-            (unsigned long long)r->data.emul_mismatch, r->data.emul_exact, (unsigned long long)r->data.pe_edges);
+    fprintf(f, "\"digest\":\"%016llx\",\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
+            (unsigned long long)r->data.digest, (unsigned long long)r->data.emul_mismatch, r->data.emul_exact,
+            (unsigned long long)r->data.pe_edges);
   }
   fprintf(f, "}\n");
 }
@@ -238,13 +249,15 @@ int cmd_run(int argc, char **argv) {
     { "trace", required_argument, 0, 'T' }, { "trace-limit", required_argument, 0, 'L' },
     { "mask", required_argument, 0, 'K' },
     { "data", no_argument, 0, 'D' }, { "seed", required_argument, 0, 'Z' },
+    { "no-shadow", no_argument, 0, 'N' }, { "fault-pe", required_argument, 0, 'P' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL, *sets = NULL, *masks[SIM_MAX_MASKS + 1];
   int csv = 0, json = 0, ch, full = 0, ff = 0, nmask = 0, seeded = 0;
+  char fault_array[16];
   int64_t len = 0, win = 0;
   const sim_engine *eng = sim_engine_find(NULL);
-  sim_engine_opts eo = { 0, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts eo = { 0 };
   sim_overrides ov = { 0 };
   at_err e;
   optind = 1;
@@ -274,7 +287,12 @@ int cmd_run(int argc, char **argv) {
     }
     case 'E':
       if (!(eng = sim_engine_find(optarg)))
-        return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle)", optarg);
+        return cli_usage_error(run_help, "--engine: unknown engine '%s' (analytical, cycle, rtl)", optarg);
+      if (!strcmp(eng->name, "rtl") && !sim_rtl_available()) {
+        fprintf(stderr, "attnsim: --engine rtl: this build has no RTL co-simulation (configure with "
+                        "-DATTNSIM_RTL=ON)\n");
+        return AT_EXIT_INPUT;
+      }
       if (!strcmp(eng->name, "cycle-data"))
         return cli_usage_error(run_help, "--engine: say --engine cycle --data for '%s'", optarg);
       break;
@@ -286,12 +304,35 @@ int cmd_run(int argc, char **argv) {
     case 'F': full = 1; break;
     case 'D': eo.data = 1; break;
     case 'Z': if (cli_opt_u64("--seed", optarg, &eo.seed, &e)) return cli_fail(&e); seeded = 1; break;
+    case 'N': eo.no_shadow = 1; break;
+    case 'P': {
+      /* ARRAY:ROW,COL */
+      const char *colon = strchr(optarg, ':'), *comma = colon ? strchr(colon, ',') : NULL;
+      char num[24];
+      if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof fault_array || !comma ||
+          (size_t)(comma - colon - 1) >= sizeof num)
+        return cli_usage_error(run_help, "--fault-pe: expected ARRAY:ROW,COL (e.g. 2d:3,5), got '%s'", optarg);
+      memcpy(fault_array, optarg, (size_t)(colon - optarg));
+      fault_array[colon - optarg] = 0;
+      memcpy(num, colon + 1, (size_t)(comma - colon - 1));
+      num[comma - colon - 1] = 0;
+      uint64_t row, col;
+      if (cli_opt_u64("--fault-pe row", num, &row, &e) || cli_opt_u64("--fault-pe column", comma + 1, &col, &e))
+        return cli_fail(&e);
+      if (row > INT32_MAX || col > INT32_MAX)
+        return cli_usage_error(run_help, "--fault-pe: row or column out of range in '%s'", optarg);
+      eo.fault_row = (int64_t)row;
+      eo.fault_col = (int64_t)col;
+      eo.fault_array = fault_array;
+      break;
+    }
     case 'f': ff = 1; break;
     case 'W': if (cli_opt_size("--window", optarg, 1, 4096, &win, &e)) return cli_fail(&e); break;
     case 'h': fputs(run_help, stdout); return AT_EXIT_OK;
     default: return cli_bad_option(ch, NULL, argv, run_help);
     }
   }
+  if (!strcmp(eng->name, "rtl")) eo.data = 1;   /* rtl is data mode with other PEs */
   const char *why = optind != argc ? "unexpected argument '%s'"
                   : !design == !mapping ? "run needs exactly one of --design and --mapping"
                   /* every shipped design needs both; a mapping file may need neither */
@@ -300,7 +341,11 @@ int cmd_run(int argc, char **argv) {
                   : full && ff ? "give at most one of --full and --fast-forward"
                   : (full || ff || win || eo.vcd || eo.trace || eo.trace_limit) && strcmp(eng->name, "cycle")
                     ? "--full, --fast-forward, --window, --vcd, --trace and --trace-limit need --engine cycle"
-                  : eo.data && strcmp(eng->name, "cycle") ? "--data needs --engine cycle"
+                  : eo.data && strcmp(eng->name, "cycle") && strcmp(eng->name, "rtl")
+                    ? "--data needs --engine cycle (--engine rtl implies it)"
+                  : (eo.no_shadow || eo.fault_array) && strcmp(eng->name, "rtl")
+                    ? "--no-shadow and --fault-pe need --engine rtl"
+                  : eo.no_shadow && eo.fault_array ? "--fault-pe needs the shadow: drop --no-shadow"
                   : seeded && !eo.data ? "--seed needs --data"
                   : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
@@ -334,8 +379,13 @@ int cmd_run(int argc, char **argv) {
   sim_result r;
   int rc = sim_eval_on(d, &w, len, &ov, eng, &eo, &r, &e);
   sim_design_free(d);
+  if (rc && r.data.diverged) {
+    /* the RTL disagreed with its C twin: a failed check, not bad input */
+    fprintf(stderr, "%s\n", e.msg);
+    return AT_EXIT_FAIL;
+  }
   if (rc) return cli_fail(&e);
-  if (eo.data) snprintf(r.engine, sizeof r.engine, "cycle-data");
+  if (eo.data && !strcmp(eng->name, "cycle")) snprintf(r.engine, sizeof r.engine, "cycle-data");
   if (csv && eo.data) {
     /* the row gains the data mode's errors */
     char *h = NULL, *row = NULL;
@@ -356,10 +406,10 @@ int cmd_run(int argc, char **argv) {
   if (eo.data) {
     FILE *f = csv || json ? stderr : stdout;
     fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
-               "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g\n",
+               "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g digest=%016llx\n",
             r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
             (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
-            r.data.emul_max_abs_err);
+            r.data.emul_max_abs_err, (unsigned long long)r.data.digest);
     if (!(r.data.worst <= 1)) {
       fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",
               r.data.worst);

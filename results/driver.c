@@ -31,7 +31,7 @@
 /* The engines a point can be evaluated with: sim's registry (sim.h),
 ** stored under their names; the cycle engine runs fast-forward. */
 typedef sim_engine rs_engine;
-const char *const rs_engine_names[] = { "analytical", "cycle", "cycle-data", NULL };
+const char *const rs_engine_names[] = { "analytical", "cycle", "cycle-data", "rtl", NULL };
 
 /* Everything a point needs, prepared once per sweep. */
 typedef struct ctx {
@@ -428,7 +428,9 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   memset(st, 0, sizeof *st);
   const rs_engine *eng = NULL;
   eng = sim_engine_find(o->engine);
-  if (!eng) return at_errf(e, "unknown engine '%s' (engines: analytical, cycle, cycle-data)", o->engine);
+  if (!eng) return at_errf(e, "unknown engine '%s' (engines: analytical, cycle, cycle-data, rtl)", o->engine);
+  if (!strcmp(eng->name, "rtl") && !sim_rtl_available())
+    return at_errf(e, "engine rtl: this build has no RTL co-simulation (configure with -DATTNSIM_RTL=ON)");
   if (o->nshards < 1 || o->shard < 0 || o->shard >= o->nshards)
     return at_errf(e, "bad shard %d/%d", o->shard, o->nshards);
   if (o->jobs < 1 || o->jobs > RS_MAX_JOBS) return at_errf(e, "bad number of jobs %d", o->jobs);

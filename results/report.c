@@ -1198,7 +1198,7 @@ static void html_table(FILE *f, const table *t) {
             HTML_ROWS, t->nrows);
 }
 
-/* The data mode's points (table point_data, engine cycle-data), as an
+/* The data mode's points (table point_data, engines cycle-data and rtl), as an
 ** HTML section in a new heap string: "" when there are none (or the store
 ** is of version 2), NULL when out of memory. */
 static char *data_section(rs_store *s) {
@@ -1209,26 +1209,27 @@ static char *data_section(rs_store *s) {
   sqlite3_stmt *q = NULL;
   int rows = 0;
   if (sqlite3_prepare_v2(rs_store_db(s),
-                         "SELECT p.design, p.model, p.seq_len, p.arch_rows_2d, p.arch_cols_2d, p.arch_width_1d, "
+                         "SELECT p.design, p.model, p.engine, p.seq_len, p.arch_rows_2d, p.arch_cols_2d, p.arch_width_1d, "
                          "p.cycles, d.max_abs_err, d.max_rel_err, d.max_ref, d.err_over_bound, d.pe_edges, "
                          "d.emul_mismatch, d.emul_exact "
                          "FROM point_data d JOIN points p ON p.point_id = d.point_id "
-                         "ORDER BY p.design, p.model, p.seq_len, p.point_id", -1, &q, NULL) == SQLITE_OK) {
-    static const char *const head[] = { "design", "model", "seq_len", "rows", "cols", "width 1d", "cycles",
+                         "ORDER BY p.design, p.model, p.engine, p.seq_len, p.point_id", -1, &q, NULL) == SQLITE_OK) {
+    static const char *const head[] = { "design", "model", "engine", "seq_len", "rows", "cols", "width 1d", "cycles",
                                         "max_abs_err", "max_rel_err", "max |ref|", "err / tolerance", "PE-edges",
                                         "bits off the emulation", "same order" };
     while (sqlite3_step(q) == SQLITE_ROW) {
       if (!rows++) {
         fputs("<section id=\"data\">\n<h2>Data mode: errors against the reference</h2>\n<p>Points of engine "
-              "<code>cycle-data</code> (fp16 values through the PEs, sim/README.md \"Data mode\"): the output "
+              "<code>cycle-data</code> (fp16 values through the PEs, sim/README.md \"Data mode\") and <code>rtl</code> "
+              "(the same through the Verilated PEs, checked against the C twin every edge): the output "
               "against the reference interpreter in double; an error over its tolerance (err / tolerance "
               "above 1) is a wrong value, and so is a bit off the fp16 emulation where the mapping folds in the "
               "interpreter's order (same order 1).</p>\n<table>\n<tr>", f);
-        for (int j = 0; j < 14; j++) fprintf(f, "<th>%s</th>", head[j]);
+        for (int j = 0; j < 15; j++) fprintf(f, "<th>%s</th>", head[j]);
         fputs("</tr>\n", f);
       }
       fputs("<tr>", f);
-      for (int j = 0; j < 14; j++) {
+      for (int j = 0; j < 15; j++) {
         const char *t = (const char *)sqlite3_column_text(q, j);
         fputs("<td>", f);
         if (sqlite3_column_type(q, j) == SQLITE_FLOAT) fprintf(f, "%.4g", sqlite3_column_double(q, j));

@@ -196,7 +196,7 @@ int sim_design_with(const sim_design *base, map_spec *m, sim_design **out, at_er
   return 0;
 }
 
-const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, &sim_engine_cycle_data, NULL };
+const sim_engine *const sim_engines[] = { &sim_engine_analytical, &sim_engine_cycle, &sim_engine_cycle_data, &sim_engine_rtl, NULL };
 
 const sim_engine *sim_engine_find(const char *name) {
   if (!name) return &sim_engine_analytical;
@@ -212,7 +212,7 @@ int sim_eval(const sim_design *d, const wl_workload *w, int64_t seq_len, const s
 
 int sim_eval_on(const sim_design *d, const wl_workload *w, int64_t seq_len, const sim_overrides *ov,
                 const sim_engine *eng, const sim_engine_opts *o, sim_result *r, at_err *e) {
-  static const sim_engine_opts defaults = { 0, 0, NULL, NULL, 0, 0, 0, NULL };
+  static const sim_engine_opts defaults = { 0 };
   if (!eng) eng = &sim_engine_analytical;
   if (!o) o = &defaults;
   memset(r, 0, sizeof *r);

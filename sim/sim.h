@@ -115,6 +115,10 @@ typedef struct sim_result {
     double emul_max_abs_err;  /* that emulation's max |out - ref| */
     int emul_exact;           /* 1: every Einsum folds in the interpreter's order, so
                                  emul_mismatch must be 0 (a check that can fail) */
+    uint64_t digest;          /* FNV-1a 64 of the output's fp16 bits (batch item by item,
+                                 row-major): equal digests, bit-identical outputs */
+    int diverged;             /* rtl: 1 if the run stopped at a divergence of the RTL from
+                                 its C-twin shadow (the engine's error says where) */
   } data;
 } sim_result;
 
@@ -200,7 +204,19 @@ typedef struct sim_engine_opts {
   /* data: opens a bank of n PEs of kind (hw/pe/pe_bank.h's pe_bank_open_fn);
   ** NULL: the C twin */
   struct pe_bank *(*bank_open)(int kind, int n, int fault_pe, char *err, int errlen);
+  int no_shadow;              /* rtl: the Verilated PEs alone, no C-twin shadow (nothing compared) */
+  const char *fault_array;    /* data: the array whose PE (fault_row, fault_col) is the faulty
+                                 build (rtl: FAULT=1, rtl/README.md), or NULL for none */
+  int64_t fault_row, fault_col;  /* that PE's row and column, from 0 */
 } sim_engine_opts;
+
+/* Engine `rtl` is the cycle engine in data mode with every array's PEs the
+** Verilated RTL (rtl/array/rtl_bank.h), which sim/ does not link: a build
+** with the RTL registers rtl_bank_open here before any run (the CLI does,
+** cli/attnsim.c).  Without it, engine rtl refuses to run. */
+void sim_rtl_register(struct pe_bank *(*open)(int kind, int n, int fault_pe, char *err, int errlen));
+/* 1 once an opener is registered. */
+int sim_rtl_available(void);
 
 struct sc_schedule;
 /* An engine: what it is called (stored with every point) and its entry. */

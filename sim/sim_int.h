@@ -17,6 +17,9 @@ extern const sim_engine sim_engine_analytical, sim_engine_cycle;
 /* The cycle engine with --data (seed 1 unless the options give one): what a
 ** sweep stores under engine `cycle-data`. */
 extern const sim_engine sim_engine_cycle_data;
+/* The same with the Verilated PEs shadowed by the C twin (sim_rtl_register;
+** options' no_shadow and fault_* as given): engine `rtl`. */
+extern const sim_engine sim_engine_rtl;
 
 /* Counts of one Einsum (sim_array_actions' fields). */
 typedef sim_array_actions sim_ecount;

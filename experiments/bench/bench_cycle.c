@@ -29,7 +29,7 @@ static int die(const at_err *e) { fprintf(stderr, "bench_cycle: %s\n", e->msg); 
 static int full_rate(const char *what, sim_design *d, const wl_workload *w, int64_t seq, const sim_overrides *ov,
                      int rounds) {
   const sim_engine *cyc = sim_engine_find("cycle");
-  sim_engine_opts full = { 1, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts full = { .full = 1 };
   sim_result r;
   at_err e;
   double t0 = now();

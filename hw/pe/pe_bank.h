@@ -13,9 +13,15 @@
 **     st between steps and never write it.
 **   - reset(b) is the synchronous reset of every PE (all registers 0).
 **   - close(b) frees everything; b is invalid afterwards.
+**   - diverged(b, ...) (optional, NULL for a bank that computes one way)
+**     asks a bank that runs two implementations side by side (pe_shadow.h)
+**     whether they have disagreed yet: cheap while they agree, so an array
+**     model may ask after every edge.
 */
 #ifndef ATTNSIM_PE_BANK_H
 #define ATTNSIM_PE_BANK_H
+
+#include <stddef.h>
 
 #include "pe.h"
 
@@ -33,6 +39,11 @@ struct pe_bank {
   void (*step)(pe_bank *b, const pe_in *in);   /* one edge for all n PEs */
   void (*reset)(pe_bank *b);                   /* every register of every PE to 0 */
   void (*close)(pe_bank *b);                   /* free the bank */
+  /* NULL, or: 1 once the bank's implementations disagreed, with the
+  ** lowest differing PE's index in *pe and, in msg (len bytes, truncated),
+  ** the operation it was offered last and both implementations' registers;
+  ** else 0 (pe_shadow.h's wrapper with a shadow sets it) */
+  int (*diverged)(const pe_bank *b, int *pe, char *msg, size_t len);
   void *impl;                                  /* the implementation's own state */
 };
 

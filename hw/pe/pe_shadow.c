@@ -85,6 +85,39 @@ static void shadow_close(pe_bank *b)
   free(b);
 }
 
+static void put(char *buf, size_t len, size_t *at, int *total, const char *fmt, ...)
+  __attribute__((format(printf, 5, 6)));
+static void put_state(char *buf, size_t len, size_t *at, int *total, const char *who,
+                      const pe_state *p);
+
+/* pe_bank.diverged: the PE, the latest operation offered to it and the
+** two implementations' registers, named by their impl_name. */
+static int shadow_query(const pe_bank *b, int *pe, char *msg, size_t len)
+{
+  static const char *const names[8] = { "MAC", "ADD", "MAX", "EXP", "DIV", "op5", "op6", "op7" };
+  const shadow_impl *s = b->impl;
+  const pe_shadow_diff *d = &s->diff;
+  size_t at = 0;
+  int total = 0, k;
+  if (!s->diverged) return 0;
+  *pe = d->pe;
+  if (len) msg[0] = 0;
+  for (k = 0; k < d->hist && !d->recent[k].valid; k++) {}
+  if (d->at_reset) put(msg, len, &at, &total, "right after a reset: ");
+  else if (k == d->hist) put(msg, len, &at, &total, "with no operation offered in the last %d edges: ", d->hist);
+  else {
+    const pe_in *o = &d->recent[k];
+    const char *name = o->op < 8 ? names[o->op] : "op?";
+    if (o->op == PE_OP_MAC) put(msg, len, &at, &total, "operation MAC(%04x,%04x,%04x)", o->a, o->b, o->c);
+    else put(msg, len, &at, &total, "operation %s(%04x,%04x)", name, o->a, o->b);
+    put(msg, len, &at, &total, " offered %d edge%s before: ", k, k == 1 ? "" : "s");
+  }
+  put_state(msg, len, &at, &total, s->primary->impl_name, &d->primary);
+  put(msg, len, &at, &total, ", ");
+  put_state(msg, len, &at, &total, s->shadow->impl_name, &d->shadow);
+  return 1;
+}
+
 pe_bank *pe_shadow_open(pe_bank *primary, pe_bank *shadow)
 {
   pe_bank *b;
@@ -110,6 +143,7 @@ pe_bank *pe_shadow_open(pe_bank *primary, pe_bank *shadow)
   b->step = shadow_step;
   b->reset = shadow_reset;
   b->close = shadow_close;
+  b->diverged = shadow ? shadow_query : NULL;
   b->impl = s;
   shadow_reset(b);
   return b;

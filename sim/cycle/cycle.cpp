@@ -1242,6 +1242,7 @@ static int timed_run(const sc_schedule *s, const sim_engine_opts *o, sim_result 
   if (sim_data_open(s, o, &dm, e)) return -1;
   int rc = cycle_run(s, o, r, e, false, nullptr, dm);
   if (!rc) rc = sim_data_finish(dm, r, e);
+  else r->data.diverged = sim_data_diverged(dm);
   sim_data_close(dm);
   return rc;
 }
@@ -1280,5 +1281,13 @@ static int cycle_data_entry(const struct sc_schedule *s, const sim_engine_opts *
   return sim_cycle(s, &d, r, e);
 }
 const sim_engine sim_engine_cycle_data = { "cycle-data", cycle_data_entry };
+static int rtl_entry(const struct sc_schedule *s, const sim_engine_opts *o, sim_result *r, at_err *e) {
+  sim_engine_opts d = *o;
+  if (!d.data) d.seed = 1;
+  d.data = 1;
+  if (sim_data_use_rtl(&d, e)) return -1;
+  return sim_cycle(s, &d, r, e);
+}
+const sim_engine sim_engine_rtl = { "rtl", rtl_entry };
 }
 

@@ -12,6 +12,7 @@
 #include "einsum_int.h"
 #include "fp16.h"
 #include "pe_bank.h"
+#include "pe_shadow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -125,6 +126,7 @@ struct sim_data {
   int64_t cycle;              /* engine cycle of the current firing's first edge */
   int64_t edge;               /* edges the current firing has stepped so far */
   int firing;                 /* the current firing's Einsum (index into the phase's e[]) */
+  int diverged;               /* 1: a bank's implementations disagreed (the run stopped there) */
 };
 
 static uint16_t h_of(double x) { return fp16_from_double(x); }
@@ -329,6 +331,34 @@ static pe_bank *twin_open(int kind, int n, int fault_pe, char *err, int errlen) 
   return b;
 }
 
+/* The Verilated banks' opener, registered by a build with the RTL
+** (sim_rtl_register); NULL: this build has none. */
+static pe_bank_open_fn rtl_open;
+
+void sim_rtl_register(pe_bank *(*open)(int kind, int n, int fault_pe, char *err, int errlen)) { rtl_open = open; }
+int sim_rtl_available(void) { return rtl_open != NULL; }
+
+/* `--engine rtl`: the RTL bank as primary, a C-twin bank as its shadow
+** (hw/pe/pe_shadow.h), compared after every edge. */
+static pe_bank *rtl_shadowed(int kind, int n, int fault_pe, char *err, int errlen) {
+  pe_bank *p = rtl_open(kind, n, fault_pe, err, errlen);
+  if (!p) return NULL;
+  pe_bank *t = pe_bank_twin(kind, n), *b = t ? pe_shadow_open(p, t) : NULL;
+  if (!b) {
+    p->close(p);
+    if (t) t->close(t);
+    snprintf(err, (size_t)errlen, "out of memory for %d PEs", n);
+  }
+  return b;
+}
+
+int sim_data_use_rtl(sim_engine_opts *o, at_err *e) {
+  if (!rtl_open)
+    return at_errf(e, "engine rtl: this build has no RTL co-simulation (configure with -DATTNSIM_RTL=ON)");
+  o->bank_open = o->no_shadow ? rtl_open : rtl_shadowed;
+  return 0;
+}
+
 static int add_bytes(uint64_t *acc, uint64_t n, uint64_t size) {
   uint64_t b;
   return at_mul64(n, size, &b) || at_add64(*acc, b, acc);
@@ -503,15 +533,37 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   for (int xi = 0; xi < c->neinsums; xi++)
     if (c->einsums[xi].is_init && init_slice(d, xi, e)) { sim_data_close(d); return -1; }
   if (es_eval(c, o->seed, elems, &d->ref, e)) { sim_data_close(d); return -1; }
+  int fault_found = 0;
   for (int a = 0; a < s->arch->n_arrays; a++) {
     const hw_array *ar = &s->arch->arrays[a];
     int kind = ar->ops[HW_OP_DIV].supported ? PE_KIND_1D : PE_KIND_2D;
     char why[200] = "";
-    d->bank[a] = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), -1, why, (int)sizeof why);
+    int fault_pe = -1;
+    if (o->fault_array && !strcmp(o->fault_array, ar->name)) {
+      if (o->fault_row < 0 || o->fault_row >= ar->rows || o->fault_col < 0 || o->fault_col >= ar->cols) {
+        sim_data_close(d);
+        return at_errf(e, "data mode: no PE at row %lld, column %lld of array %s (%lld rows, %lld columns)",
+                       (long long)o->fault_row, (long long)o->fault_col, ar->name, (long long)ar->rows,
+                       (long long)ar->cols);
+      }
+      fault_pe = (int)(o->fault_row * ar->cols + o->fault_col);
+      fault_found = 1;
+    }
+    if (ar->rows * ar->cols > INT32_MAX) {
+      sim_data_close(d);
+      return at_errf(e, "data mode: array %s has %lld PEs, more than a bank holds", ar->name,
+                     (long long)(ar->rows * ar->cols));
+    }
+    d->bank[a] = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), fault_pe, why,
+                                                            (int)sizeof why);
     if (!d->bank[a]) {
       sim_data_close(d);
       return at_errf(e, "data mode: cannot open the PEs of array %s: %s", ar->name, why[0] ? why : "no reason given");
     }
+  }
+  if (o->fault_array && !fault_found) {
+    sim_data_close(d);
+    return at_errf(e, "data mode: the architecture has no array named '%s' for the fault", o->fault_array);
   }
   *out = d;
   return 0;
@@ -638,6 +690,15 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
                                          : "the PE never became ready");
     }
     b->step(b, d->in);
+    int bad;
+    char what[256];
+    if (b->diverged && b->diverged(b, &bad, what, sizeof what)) {
+      /* the first divergence stops the run: what follows it compares nothing */
+      char where[160];
+      d->diverged = 1;
+      sim_data_where(d, bad, where, sizeof where);
+      return at_errf(e, "co-simulation: %s diverged at %s: %s", b->impl_name, where, what);
+    }
     d->edges += (uint64_t)n;
     d->edge++;
     for (int i = 0; i < n; i++) {
@@ -769,6 +830,8 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   }
   return run_streams(d, b, e);
 }
+
+int sim_data_diverged(const sim_data *d) { return d && d->diverged; }
 
 void sim_data_where(const sim_data *d, int pe, char *buf, size_t n) {
   if (d->cycle < 0) { snprintf(buf, n, "before the first firing"); return; }
@@ -955,5 +1018,16 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
       }
   }
   r->data.pe_edges = d->edges;
+  /* FNV-1a over the output's fp16 bits, batch item by item, row-major */
+  uint64_t h = 14695981039346656037ull;
+  for (int t = 0; t < c->ntensors; t++) {
+    if (!c->tensors[t].is_output) continue;
+    const dm_tensor *s = &d->t[t];
+    for (uint64_t i = 0; i < s->n * d->batch; i++) {
+      h = (h ^ (s->v[i].h & 0xffu)) * 1099511628211ull;
+      h = (h ^ (unsigned)(s->v[i].h >> 8)) * 1099511628211ull;
+    }
+  }
+  r->data.digest = h;
   return emulate(d, r, e);
 }

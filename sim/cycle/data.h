@@ -48,11 +48,19 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
 ** (an output element never written). */
 int sim_data_finish(sim_data *d, sim_result *r, at_err *e);
 void sim_data_close(sim_data *d);
+/* 1 if the run stopped because a bank's two implementations diverged
+** (`--engine rtl`: the RTL and its C-twin shadow); sim_data_fire's error
+** then names the PE, the cycle, the operation and both values. */
+int sim_data_diverged(const sim_data *d);
+/* `--engine rtl`: points o->bank_open at the registered RTL opener
+** (sim_rtl_register), shadowed by the C twin unless o->no_shadow.  0, or
+** -1 with e when the build has no RTL. */
+int sim_data_use_rtl(sim_engine_opts *o, at_err *e);
 /* Where PE pe (bank index) of the current firing's array is, and when:
 ** "array 2d, row R, column C, cycle S + K (the firing of BQK)": S the
 ** engine cycle of the firing's first edge, K the edges it has stepped.
 ** For a report that names a PE (a deadlock here; a divergence from a
-** shadow bank, `--engine rtl`, to come). */
+** shadow bank, `--engine rtl`). */
 void sim_data_where(const sim_data *d, int pe, char *buf, size_t n);
 
 #ifdef __cplusplus

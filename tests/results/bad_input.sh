@@ -79,7 +79,7 @@ expect 2 "^--shard: must be I/N, whole numbers with 0 <= I < N <= 1048576, got '
   "$A" sweep "$S/small.yaml" --shard 3/3
 expect 2 "^--jobs: must be a whole number from 1 to 256, got '0'$" \
   "$A" sweep "$S/small.yaml" --jobs 0
-expect 2 "^unknown engine 'systemc' \(engines: analytical, cycle, cycle-data\)$" \
+expect 2 "^unknown engine 'systemc' \(engines: analytical, cycle, cycle-data, rtl\)$" \
   "$A" sweep "$S/small.yaml" --engine systemc --db "$good"
 expect 2 "^attnsim: give exactly one of --csv and --json" "$A" export --db "$good"
 expect 2 "^attnsim: --out DIR is required" "$A" report --db "$good"

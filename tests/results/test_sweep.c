@@ -94,7 +94,7 @@ static void test_unknown_design_located(void **st) {
                               "'fusemux'", 65));
   o.engine = "systemc";
   assert_int_equal(rs_sweep_run(s, &o, &stats, &e), -1);
-  assert_string_equal(e.msg, "unknown engine 'systemc' (engines: analytical, cycle, cycle-data)");
+  assert_string_equal(e.msg, "unknown engine 'systemc' (engines: analytical, cycle, cycle-data, rtl)");
   rs_sweep_free(s);
 }
 

@@ -47,7 +47,7 @@ static void point(const char *design, int64_t seq, int64_t rows, int64_t cols, i
   sim_overrides ov = { rows, cols, w1d, 0, 0, 0 };
   const sim_engine *cyc = sim_engine_find("cycle");
   assert_non_null(cyc);
-  sim_engine_opts ff = { 0, 0, NULL, NULL, 0, 0, 0, NULL }, full = { 1, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts ff = { 0 }, full = { .full = 1 };
   sim_result ra, rf, rs;
   if (sim_eval_on(d, &w, seq, &ov, NULL, NULL, &ra, &e) || sim_eval_on(d, &w, seq, &ov, cyc, &ff, &rf, &e) ||
       sim_eval_on(d, &w, seq, &ov, cyc, &full, &rs, &e))
@@ -96,7 +96,7 @@ static void window_monotone(void **state) {
   sim_overrides ov = { 16, 16, 16, 0, 0, 0 };
   uint64_t prev = UINT64_MAX;
   for (int win = 1; win <= 8; win *= 2) {
-    sim_engine_opts o = { 0, win, NULL, NULL, 0, 0, 0, NULL };
+    sim_engine_opts o = { .window = win };
     sim_result r;
     if (sim_eval_on(d, &w, 1024, &ov, sim_engine_find("cycle"), &o, &r, &e)) fail_msg("%s", e.msg);
     assert_true(r.cycles <= prev);
@@ -125,7 +125,7 @@ static void buffer_ports(void **state) {
   assert_true(port > 0);
   assert_memory_equal(&ra.act, &rc.act, sizeof ra.act);
   if (wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e)) fail_msg("%s", e.msg);
-  sim_engine_opts full = { 1, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts full = { .full = 1 };
   sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
   sim_result r1, r2;
   if (sim_eval_on(d, &w, 512, &ov, sim_engine_find("cycle"), NULL, &r1, &e) ||
@@ -147,7 +147,7 @@ static void fifo_depth(void **state) {
       sim_design_find("fusemax", &u, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
   sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
-  sim_engine_opts full = { 1, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts full = { .full = 1 };
   const sim_engine *cyc = sim_engine_find("cycle");
   sim_result rf, rs, ru;
   if (sim_eval_on(d, &w, 512, &ov, cyc, NULL, &rf, &e) || sim_eval_on(d, &w, 512, &ov, cyc, &full, &rs, &e) ||
@@ -180,7 +180,7 @@ static void causal_skips(void **state) {
       sim_design_find("fusemax", &u, &e) || wl_load(ATTNSIM_SOURCE_DIR "/tests/sim/cycle/tiny.yaml", &w, &e))
     fail_msg("%s", e.msg);
   const sim_engine *cyc = sim_engine_find("cycle");
-  sim_engine_opts full = { 1, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts full = { .full = 1 };
   /* (S, rows = M0, cols = P0): on 4 x 8 tiles the diagonal crosses tiles
   ** off their corners */
   static const int64_t pts[][3] = { { 64, 8, 8 }, { 48, 4, 8 }, { 32, 8, 4 } };

@@ -8,8 +8,14 @@
 ** from the emulation, and its cycles
 ** equal the twin's (values never steer the timing).  Also: the factory's
 ** refusal is reported with the array's name; an EXP one ulp off passes the
-** tolerance but not the emulation; and a PE that never becomes
-** ready stops the run naming its array, row, column and cycle.
+** tolerance but not the emulation; a PE that never becomes
+** ready stops the run naming its array, row, column and cycle; and the
+** co-simulation path without Verilator: the one-ulp bank shadowed by the
+** twin (pe_shadow.h, as engine rtl shadows the RTL) stops at the first
+** EXP result with the PE, cycle, operation and both banks' registers
+** (result marked diverged), a twin shadowed by a twin gives the twin's
+** digest, the one-ulp bank alone another; a fault PE outside the array
+** or on an array the architecture lacks is refused.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +28,7 @@
 
 #include "sim.h"
 #include "pe_bank.h"
+#include "pe_shadow.h"
 
 static void wrong_step(pe_bank *b, const pe_in *in) {
   pe_bank *twin = b->impl;
@@ -114,6 +121,26 @@ static pe_bank *refusing_open(int kind, int n, int fault_pe, char *err, int errl
   return NULL;
 }
 
+/* The one-ulp EXP bank shadowed by the twin (pe_shadow.h), as engine rtl
+** shadows the RTL: the data mode must stop at the first EXP result; a
+** twin shadowed by a twin never diverges. */
+static pe_bank *shadowed(pe_bank *p, int kind, int n, char *err, int errlen) {
+  pe_bank *t = p ? pe_bank_twin(kind, n) : NULL, *b = t ? pe_shadow_open(p, t) : NULL;
+  if (!b) {
+    if (p) p->close(p);
+    if (t) t->close(t);
+    snprintf(err, (size_t)errlen, "out of memory");
+  }
+  return b;
+}
+static pe_bank *ulp_shadowed_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  return shadowed(ulp_open(kind, n, fault_pe, err, errlen), kind, n, err, errlen);
+}
+static pe_bank *twin_shadowed_open(int kind, int n, int fault_pe, char *err, int errlen) {
+  (void)fault_pe;
+  return shadowed(pe_bank_twin(kind, n), kind, n, err, errlen);
+}
+
 static int run(sim_engine_opts *o, sim_result *r, at_err *e) {
   sim_design *d;
   if (sim_design_find("fusemax", &d, e)) fail_msg("%s", e->msg);
@@ -136,7 +163,7 @@ static void wrong_mac_caught(void **state) {
   (void)state;
   at_err e;
   sim_result twin, wrong;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, NULL };
+  sim_engine_opts o = { .data = 1, .seed = 11 };
   if (run(&o, &twin, &e)) fail_msg("%s", e.msg);
   assert_int_equal(twin.data.on, 1);
   assert_true(twin.data.worst <= 1);
@@ -156,7 +183,7 @@ static void refusal_named(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, refusing_open };
+  sim_engine_opts o = { .data = 1, .seed = 1, .bank_open = refusing_open };
   assert_int_equal(run(&o, &r, &e), -1);
   assert_non_null(strstr(e.msg, "cannot open the PEs of array 2d: no such bank here"));
 }
@@ -165,7 +192,7 @@ static void exp_ulp_caught(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 11, ulp_open };
+  sim_engine_opts o = { .data = 1, .seed = 11, .bank_open = ulp_open };
   if (run(&o, &r, &e)) fail_msg("%s", e.msg);
   assert_true(r.data.worst <= 1);            /* the tolerance cannot see one ulp */
   assert_int_equal(r.data.emul_exact, 1);    /* but FuseMax folds in the interpreter's order */
@@ -176,14 +203,47 @@ static void stuck_pe_named(void **state) {
   (void)state;
   at_err e;
   sim_result r;
-  sim_engine_opts o = { 0, 0, NULL, NULL, 0, 1, 1, stuck_open };
+  sim_engine_opts o = { .data = 1, .seed = 1, .bank_open = stuck_open };
   assert_int_equal(run(&o, &r, &e), -1);
   assert_non_null(strstr(e.msg, "data mode: the PEs stopped with work left (array 2d, row 2, column 3, cycle "));
   assert_non_null(strstr(e.msg, "the PE never became ready"));
 }
 
+static void divergence_named(void **state) {
+  (void)state;
+  at_err e;
+  sim_result twin, same, r;
+  sim_engine_opts o = { .data = 1, .seed = 11 };
+  if (run(&o, &twin, &e)) fail_msg("%s", e.msg);
+  o.bank_open = twin_shadowed_open;
+  if (run(&o, &same, &e)) fail_msg("%s", e.msg);
+  assert_int_equal(same.data.diverged, 0);
+  assert_true(same.data.digest == twin.data.digest);
+  assert_int_equal(same.cycles, twin.cycles);
+  o.bank_open = ulp_open;            /* unshadowed: the run completes, other bits */
+  if (run(&o, &r, &e)) fail_msg("%s", e.msg);
+  assert_true(r.data.digest != twin.data.digest);
+  o.bank_open = ulp_shadowed_open;   /* shadowed: stopped at the first EXP result */
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_int_equal(r.data.diverged, 1);
+  if (!strstr(e.msg, "co-simulation: exp-ulp/twin diverged at array ") || !strstr(e.msg, ", cycle ") ||
+      !strstr(e.msg, "): operation EXP(") || !strstr(e.msg, "exp-ulp {out=") || !strstr(e.msg, ", twin {out="))
+    fail_msg("%s", e.msg);
+  o.bank_open = NULL;                /* a fault PE outside the array, an unknown array */
+  o.fault_array = "2d";
+  o.fault_row = 16;
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_int_equal(r.data.diverged, 0);
+  assert_non_null(strstr(e.msg, "no PE at row 16, column 0 of array 2d (16 rows, 16 columns)"));
+  o.fault_array = "3d";
+  o.fault_row = 0;
+  assert_int_equal(run(&o, &r, &e), -1);
+  assert_non_null(strstr(e.msg, "no array named '3d'"));
+}
+
 int main(void) {
   const struct CMUnitTest t[] = { cmocka_unit_test(wrong_mac_caught), cmocka_unit_test(refusal_named),
-                                  cmocka_unit_test(exp_ulp_caught), cmocka_unit_test(stuck_pe_named) };
+                                  cmocka_unit_test(exp_ulp_caught), cmocka_unit_test(stuck_pe_named),
+                                  cmocka_unit_test(divergence_named) };
   return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -35,7 +35,7 @@ static uint64_t run(const char *mapping, int64_t R, int64_t C, int64_t M, int64_
   }
   w.nset = 3;
   sim_overrides ov = { R, C, 0, 0, 0, 0 };
-  sim_engine_opts o = { full, 0, NULL, NULL, 0, 0, 0, NULL };
+  sim_engine_opts o = { .full = full };
   sim_result r;
   if (sim_eval_on(d, &w, 0, &ov, sim_engine_find("cycle"), &o, &r, &e))
     fail_msg("%s R=%lld C=%lld M=%lld N=%lld K=%lld: %s", mapping, (long long)R, (long long)C, (long long)M,
