@@ -260,11 +260,13 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
         return at_errf(e, "Einsum %s/%s: busy cycles overflow 64 bits", ph->name,
                        ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
       /* each firing whose results shift out down the columns holds the
-      ** array for the shift chain's `rows` cycles (the cycle engine's rule) */
-      uint64_t chain;
-      if (sim_shifts_out(s, ph, x) && !at_mul64(sim_firings(ph, x), (uint64_t)a->arrays[se->array].rows, &chain) &&
-          chain > bc)
-        bc = chain;
+      ** array for the shift chain's `rows` cycles (the cycle engine's
+      ** rule); a firing the predicates mask wholly shifts nothing */
+      uint64_t chain, fired;
+      if (sim_shifts_out(s, ph, x)) {
+        if (sim_kept_firings(ph, x, &fired, e)) return -1;
+        if (!at_mul64(fired, (uint64_t)a->arrays[se->array].rows, &chain) && chain > bc) bc = chain;
+      }
       ebusy[i][x] = (double)bc;
       arr_busy[se->array] += ebusy[i][x];
       double d = drain_cycles(&a->arrays[se->array]);

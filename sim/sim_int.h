@@ -94,6 +94,11 @@ int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx,
 ** keep a point (*kept) out of *total: a point of x, or with `at` >= 0 (a
 ** staged tile, shared) of any reader of t.  0, or -1 with e. */
 int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e);
+/* Times einsum x fires keeping a point (sim_firings without predicates):
+** the batch times its shared-loop positions where x keeps one.  Each such
+** firing whose results shift out holds its array `rows` cycles in both
+** engines; one that keeps none shifts nothing.  0, or -1 with e. */
+int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e);
 /* acc += tr (checked); *dram = tr's DRAM bytes read + written. */
 int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e);
 /* Fills r from counts every engine produces: r->act (already summed),

@@ -9,6 +9,7 @@
 */
 #include "sim_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Most positions the analytical engine enumerates for one read (a 1M-token
@@ -107,9 +108,13 @@ static int pred_rank(const es_cascade *c, int r) {
   return 0;
 }
 
-int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e) {
-  int pins[SC_MAX_LOOPS], lv[SC_MAX_LOOPS];
-  int np = sim_read_pins(ph, x, t, at, pins), n = 0;
+/* Of the positions the levels pins[0..np) take, how many keep a point
+** (*kept) out of *total: a point of x, or with t >= 0 and at >= 0 (a
+** staged tile of t, shared) a point of any reader of t.  what: the count's
+** name for an error. */
+static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *pins, int np, const char *what,
+                          uint64_t *kept, uint64_t *total, at_err *e) {
+  int lv[SC_MAX_LOOPS], n = 0;
   uint64_t idx[SC_MAX_LOOPS] = { 0 }, all = 1, same = 1;
   /* a level no predicate can tell apart (a head, say) repeats the others'
   ** answer: enumerate the rest, multiply by it */
@@ -118,8 +123,8 @@ int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uin
     int tells = pred_rank(ph->c, sp->rank) && sc_uses(ph, x, ph->shared[pins[i] - 1]);
     if (tells) lv[n++] = pins[i];
     if (at_mul64(tells ? all : same, (uint64_t)sp->size, tells ? &all : &same) || all > SKIP_MAX_POSITIONS)
-      return at_errf(e, "reads of %s: more than %llu tile positions to check against the predicates",
-                     ph->c->tensors[t].name, (unsigned long long)SKIP_MAX_POSITIONS);
+      return at_errf(e, "%s: more than %llu tile positions to check against the predicates", what,
+                     (unsigned long long)SKIP_MAX_POSITIONS);
   }
   uint64_t in_all = 0;
   for (uint64_t k = 0; k < all; k++) {
@@ -128,7 +133,7 @@ int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uin
     ** moves it when any keeps a point there (sim_read_maskable: the
     ** readers pin the same levels); a streamed read is x's own */
     for (int y = 0; y < ph->ne && !in; y++) {
-      if (y != x && (at < 0 || !sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t))) continue;
+      if (y != x && (t < 0 || at < 0 || !sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t))) continue;
       if (sim_read_kept(ph, y, lv, idx, n, &in, e)) return -1;
     }
     in_all += (uint64_t)in;
@@ -138,6 +143,28 @@ int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uin
     }
   }
   if (at_mul64(all, same, total) || at_mul64(in_all, same, kept))
-    return at_errf(e, "reads of %s: tile positions overflow 64 bits", ph->c->tensors[t].name);
+    return at_errf(e, "%s: tile positions overflow 64 bits", what);
+  return 0;
+}
+
+int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e) {
+  int pins[SC_MAX_LOOPS];
+  int np = sim_read_pins(ph, x, t, at, pins);
+  char what[80];
+  snprintf(what, sizeof what, "reads of %s", ph->c->tensors[t].name);
+  return kept_positions(ph, x, t, at, pins, np, what, kept, total, e);
+}
+
+int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e) {
+  *n = sim_firings(ph, x);
+  if (!es_has_preds(ph->c)) return 0;
+  int pins[SC_MAX_LOOPS], np = 0;
+  for (int k = 0; k < ph->nshared; k++)
+    if (sc_uses(ph, x, ph->shared[k])) pins[np++] = k + 1;
+  char what[80];
+  snprintf(what, sizeof what, "firings of Einsum %s", ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
+  uint64_t kept, total;
+  if (kept_positions(ph, x, -1, -1, pins, np, what, &kept, &total, e)) return -1;
+  if (at_mul64(kept, (uint64_t)ph->part[SC_BATCH].size, n)) return at_errf(e, "%s overflow 64 bits", what);
   return 0;
 }

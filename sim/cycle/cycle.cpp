@@ -881,7 +881,10 @@ const Var *Phase::variant(int x, uint64_t k) {
   int64_t rows = ar->rows, p = ar->pipeline_depth, er = ar->edge_registers;
   int64_t skew = rows > 1 ? (rows - 1) + (ar->cols - 1) : 0;
   int64_t drain = ar->results == HW_RESULTS_SHIFT && rows > 1 ? rows : 0;
-  V.occ = E.shifted ? std::max(V.busy, rows) : V.busy;
+  /* the shift chain holds the array only when there are results to
+  ** shift: a firing that keeps no point (linear-causal's OB off the
+  ** diagonal) shifts nothing (sim_kept_firings, the analytical rule) */
+  V.occ = E.shifted && V.cnt.pe_cycles > 0 ? std::max(V.busy, rows) : V.busy;
   int64_t last_entry = er + V.busy - 1;
   V.lat_same = V.busy - 1 + std::max<int64_t>(p, 1);
   V.lat_other = last_entry + std::max<int64_t>(p, 1) + drain;
