@@ -166,6 +166,7 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
     uint64_t dram_r = 0, dram_w = 0, buf_r = 0, buf_w = 0, shared = 0;
     int staged = st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0);
     int masked = sim_read_maskable(ph, t);   /* DRAM reads of masked tiles skipped */
+    int buf_masked = sim_buf_read_maskable(ph, t);   /* and each reader's buffer reads */
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
       const es_einsum *E = &c->einsums[se->einsum];
@@ -184,7 +185,9 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
       }
       if (!fwd && staged) {
         if (refetch(ph, se, t, rel, -1, &f, e)) return -1;
-        if (at_mul64(f, bytes, &f) || at_add64(buf_r, f, &buf_r)) goto overflow;
+        if (at_mul64(f, bytes, &f)) goto overflow;
+        if (buf_masked && kept_reads(ph, x, t, -1, &f, e)) return -1;
+        if (at_add64(buf_r, f, &buf_r)) goto overflow;
       }
     }
     if (at_add64(dram_r, shared, &dram_r)) goto overflow;

@@ -82,6 +82,10 @@ int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const ui
 ** (or by several that pin the same levels and have no own loops), and no
 ** part is a `ceil` part (so every tile of t moves the same bytes). */
 int sim_read_maskable(const sc_phase *ph, int t);
+/* Whether a reader's buffer reads of tensor t skip the positions where
+** that reader keeps no point: the cascade has predicates or masks, t is an
+** input staged in the buffer, and no part is a `ceil` part. */
+int sim_buf_read_maskable(const sc_phase *ph, int t);
 /* The levels (1..nshared: ph->shared[level - 1]) that fix which tile of t
 ** einsum x's read moves when its loops down to part `at` (-1: all) sit
 ** above the tile, outermost first, the batch loop left out; how many. */

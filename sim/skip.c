@@ -3,7 +3,9 @@
 ** DRAM read of an input's tile (a fetch into the buffer, a streamed read)
 ** is skipped, with its fill, when the one Einsum that reads the input keeps no point in
 ** the block the read's pinning loops fix: K and V tiles above the causal
-** diagonal, outside a window or in a masked block never leave DRAM.  One
+** diagonal, outside a window or in a masked block never leave DRAM.  A
+** staged input's read from the buffer is skipped the same way, per reader
+** (each reads its own).  One
 ** rule for both engines: the analytical engine counts the kept positions
 ** (sim_read_count), the cycle engine asks at each move (sim_read_kept).
 */
@@ -29,13 +31,19 @@ static int only_shared(const sc_phase *ph, int x, int at) {
   return 1;
 }
 
-int sim_read_maskable(const sc_phase *ph, int t) {
+int sim_buf_read_maskable(const sc_phase *ph, int t) {
   const es_cascade *c = ph->c;
   if (!es_has_preds(c) || !c->tensors[t].is_input || c->tensors[t].is_mask || c->tensors[t].iter_dim >= 0) return 0;
   /* a `ceil` part's tail tiles move fewer bytes than the others: the
   ** analytical engine's count assumes equal tiles */
   for (int p = 1; p < ph->nparts; p++)
     if (ph->part[p].block) return 0;
+  return 1;
+}
+
+int sim_read_maskable(const sc_phase *ph, int t) {
+  const es_cascade *c = ph->c;
+  if (!sim_buf_read_maskable(ph, t)) return 0;
   /* several readers: only if their reads move the same tiles at the same
   ** positions (the same pinning levels, no own loop re-fetching), so a
   ** position moves its tile when any reader keeps a point there, in both

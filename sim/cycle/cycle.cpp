@@ -120,7 +120,7 @@ struct Mover {
   std::vector<int> early;   /* levels it does not iterate inside the tile's residency: a fetch at their first
                             ** iteration, where the resident tile arrives, not at its firing (the last) */
   uint64_t mult = 1;        /* moves per firing: its own loops that re-fetch the tile */
-  std::vector<int> mlv;     /* a DRAM read of masked tiles is skipped (skip.c): the levels fixing its block; */
+  std::vector<int> mlv;     /* a DRAM or buffer read of masked tiles is skipped (skip.c): the levels fixing its block; */
   bool masked = false;      /* ... set when the rule applies */
 };
 
@@ -932,7 +932,7 @@ static int add_mover(Phase &P, const std::vector<int> &level_of, int t, int x, M
   if (kind == MV_FETCH && at >= 0 && level_of[(size_t)at] >= 0)
     for (int k = 0; k < ph->nshared; k++)
       if (k + 1 > level_of[(size_t)at] && !sc_uses(ph, x, ph->shared[k])) mv.early.push_back(k + 1);
-  if ((kind == MV_FETCH || kind == MV_STREAM) && sim_read_maskable(ph, t)) {
+  if ((kind == MV_FETCH || kind == MV_STREAM) ? sim_read_maskable(ph, t) : kind == MV_BUF_READ && sim_buf_read_maskable(ph, t)) {
     int lv[SC_MAX_LOOPS];
     mv.mlv.assign(lv, lv + sim_read_pins(ph, x, t, at, lv));
     mv.masked = true;
