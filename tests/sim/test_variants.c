@@ -291,6 +291,19 @@ static void linear_causal(void **state) {
   assert_int_equal(reads, 1536);
 }
 
+/* One run of mappings/FILE at seq on 8 x 8 arrays (8-wide 1D) on engine
+** eng (NULL: the analytical engine), fast-forward. */
+static void eval8(const char *file, const wl_workload *w, int64_t seq, const sim_engine *eng, sim_result *r) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/mappings/%s", ATTNSIM_SOURCE_DIR, file);
+  sim_design *d;
+  at_err e;
+  if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
+  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
+  if (sim_eval_on(d, w, seq, &ov, eng, NULL, r, &e)) fail_msg("%s: %s", file, e.msg);
+  sim_design_free(d);
+}
+
 /* A staged input's buffer reads skip the tiles its reader keeps no point
 ** of, in both engines.  Causal and full attention at S = 64 on 8 x 8
 ** (E = F = 8, 2-byte words; P2 = 1, M1 = P1 = 8): in each (m1, p1) tile
@@ -328,15 +341,8 @@ static void masked_buffer_reads(void **state) {
 static void linear_causal_latency(void **state) {
   (void)state;
   wl_workload w = tiny();
-  char path[512];
-  snprintf(path, sizeof path, "%s/mappings/linear-causal-fusemax.yaml", ATTNSIM_SOURCE_DIR);
-  sim_design *d;
-  at_err e;
-  if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
-  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
   sim_result r;
-  if (sim_eval_on(d, &w, 32, &ov, NULL, NULL, &r, &e)) fail_msg("%s", e.msg);
-  sim_design_free(d);
+  eval8("linear-causal-fusemax.yaml", &w, 32, NULL, &r);
   assert_int_equal(r.array_busy[0], 100);
   assert_int_equal(r.array_busy[1], 64);
   assert_int_equal(r.cycles, 108);
@@ -366,15 +372,8 @@ static void window_in_flight(void **state) {
   for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
     w.W = c[i].W;
     run3(c[i].file, &w, c[i].seq, 8, 8);    /* the engines' counts agree, fast-forward = --full */
-    char path[512];
-    snprintf(path, sizeof path, "%s/mappings/%s", ATTNSIM_SOURCE_DIR, c[i].file);
-    sim_design *d;
-    at_err e;
-    if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
-    sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
     sim_result r;
-    if (sim_eval_on(d, &w, c[i].seq, &ov, sim_engine_find("cycle"), NULL, &r, &e)) fail_msg("%s", e.msg);
-    sim_design_free(d);
+    eval8(c[i].file, &w, c[i].seq, sim_engine_find("cycle"), &r);
     const uint64_t *st = r.stall[1];          /* the 1D array */
     if (st[SIM_S_DRAIN] || st[SIM_S_WINDOW] || st[SIM_S_DEPENDENCY] || st[SIM_S_DRAM] || st[SIM_S_BUFFER_PORT])
       fail_msg("%s: the 1D array idles (drain %llu, window %llu)", c[i].file, (unsigned long long)st[SIM_S_DRAIN],
