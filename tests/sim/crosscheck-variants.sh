@@ -6,7 +6,7 @@
 # identical at every point, and the cycle engine's latency is within
 # -0.5% .. +6% of the analytical engine's (measured +0.03% to +5.86%,
 # sim/README.md "Cross-check"), but for linear-causal-flat, whose default
-# window of 2 tiles cannot hide the 2D array's drains (+46%; +0.98% with
+# window of 2 tiles cannot hide the 2D array's drains (+39.5%; +0.60% with
 # FuseMax's 12): it must stay above the analytical figure.  Before skipped
 # tiles stopped taking window entries and masked firings stopped paying
 # the shift chain, causal-fusemax was +8.0%, window-fusemax at 16K +101%
