@@ -17,6 +17,16 @@
 /* Most positions the analytical engine enumerates for one read (a 1M-token
 ** causal phase on 256-wide tiles has 2^24 K-tile positions per head). */
 #define SKIP_MAX_POSITIONS ((uint64_t)1 << 26)
+/* Most positions for the rules that are refinements, not needed for a
+** count to be exact (buffer reads, the shift chain): past it they apply
+** to no position, in both engines.  Each position costs an es_points
+** call; the buffer reads of causal-fusemax at 1M pin (p2, m1, p1), 2^24
+** positions, and took the analytical engine 150 s. */
+#define SKIP_FAST_POSITIONS ((uint64_t)1 << 16)
+
+/* Positions of the levels among lv[0..n) a predicate can tell apart for
+** einsum x (the rest repeat their answer), capped past the fast limit. */
+static uint64_t telling_positions(const sc_phase *ph, int x, const int *lv, int n);
 
 /* Whether einsum x's loops down to part `at` (-1: all) are all shared
 ** (or the batch): no own loop above the tile re-fetches it within a
@@ -31,7 +41,8 @@ static int only_shared(const sc_phase *ph, int x, int at) {
   return 1;
 }
 
-int sim_buf_read_maskable(const sc_phase *ph, int t) {
+/* The input rule both read skips share. */
+static int maskable_input(const sc_phase *ph, int t) {
   const es_cascade *c = ph->c;
   if (!es_has_preds(c) || !c->tensors[t].is_input || c->tensors[t].is_mask || c->tensors[t].iter_dim >= 0) return 0;
   /* a `ceil` part's tail tiles move fewer bytes than the others: the
@@ -41,9 +52,19 @@ int sim_buf_read_maskable(const sc_phase *ph, int t) {
   return 1;
 }
 
+int sim_buf_read_maskable(const sc_phase *ph, int t) {
+  if (!maskable_input(ph, t)) return 0;
+  for (int x = 0; x < ph->ne; x++) {
+    if (!sim_reads(ph->c->einsums[ph->e[x].einsum].rhs, t)) continue;
+    int lv[SC_MAX_LOOPS], n = sim_read_pins(ph, x, t, -1, lv);
+    if (telling_positions(ph, x, lv, n) > SKIP_FAST_POSITIONS) return 0;
+  }
+  return 1;
+}
+
 int sim_read_maskable(const sc_phase *ph, int t) {
   const es_cascade *c = ph->c;
-  if (!sim_buf_read_maskable(ph, t)) return 0;
+  if (!maskable_input(ph, t)) return 0;
   /* several readers: only if their reads move the same tiles at the same
   ** positions (the same pinning levels, no own loop re-fetching), so a
   ** position moves its tile when any reader keeps a point there, in both
@@ -169,10 +190,21 @@ int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e) {
   int pins[SC_MAX_LOOPS], np = 0;
   for (int k = 0; k < ph->nshared; k++)
     if (sc_uses(ph, x, ph->shared[k])) pins[np++] = k + 1;
+  if (telling_positions(ph, x, pins, np) > SKIP_FAST_POSITIONS) return 0;   /* every firing, as without predicates */
   char what[80];
   snprintf(what, sizeof what, "firings of Einsum %s", ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
   uint64_t kept, total;
   if (kept_positions(ph, x, -1, -1, pins, np, what, &kept, &total, e)) return -1;
   if (at_mul64(kept, (uint64_t)ph->part[SC_BATCH].size, n)) return at_errf(e, "%s overflow 64 bits", what);
   return 0;
+}
+
+static uint64_t telling_positions(const sc_phase *ph, int x, const int *lv, int n) {
+  uint64_t all = 1;
+  for (int i = 0; i < n; i++) {
+    int p = ph->shared[lv[i] - 1];
+    if (!pred_rank(ph->c, ph->part[p].rank) || !sc_uses(ph, x, p)) continue;
+    if (at_mul64(all, (uint64_t)ph->part[p].size, &all) || all > SKIP_FAST_POSITIONS) return SKIP_FAST_POSITIONS + 1;
+  }
+  return all;
 }
