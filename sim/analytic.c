@@ -166,6 +166,7 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
     uint64_t dram_r = 0, dram_w = 0, buf_r = 0, buf_w = 0, shared = 0;
     int staged = st->home == SC_BUFFER || (st->home == SC_DRAM && st->keep_at >= 0);
     int masked = sim_read_maskable(ph, t);   /* DRAM reads of masked tiles skipped */
+    int buf_masked = sim_buf_read_maskable(ph, t);   /* and each reader's buffer reads */
     for (int x = 0; x < ph->ne; x++) {
       const sc_einsum *se = &ph->e[x];
       const es_einsum *E = &c->einsums[se->einsum];
@@ -184,7 +185,9 @@ int sim_phase_traffic(const sc_schedule *s, const sc_phase *ph, sim_actions *a, 
       }
       if (!fwd && staged) {
         if (refetch(ph, se, t, rel, -1, &f, e)) return -1;
-        if (at_mul64(f, bytes, &f) || at_add64(buf_r, f, &buf_r)) goto overflow;
+        if (at_mul64(f, bytes, &f)) goto overflow;
+        if (buf_masked && kept_reads(ph, x, t, -1, &f, e)) return -1;
+        if (at_add64(buf_r, f, &buf_r)) goto overflow;
       }
     }
     if (at_add64(dram_r, shared, &dram_r)) goto overflow;
@@ -260,11 +263,13 @@ int sim_analytic(const sc_schedule *s, sim_result *r, at_err *e) {
         return at_errf(e, "Einsum %s/%s: busy cycles overflow 64 bits", ph->name,
                        ph->c->tensors[ph->c->einsums[se->einsum].lhs.tensor].name);
       /* each firing whose results shift out down the columns holds the
-      ** array for the shift chain's `rows` cycles (the cycle engine's rule) */
-      uint64_t chain;
-      if (sim_shifts_out(s, ph, x) && !at_mul64(sim_firings(ph, x), (uint64_t)a->arrays[se->array].rows, &chain) &&
-          chain > bc)
-        bc = chain;
+      ** array for the shift chain's `rows` cycles (the cycle engine's
+      ** rule); a firing the predicates mask wholly shifts nothing */
+      uint64_t chain, fired;
+      if (sim_shifts_out(s, ph, x)) {
+        if (sim_kept_firings(ph, x, &fired, e)) return -1;
+        if (!at_mul64(fired, (uint64_t)a->arrays[se->array].rows, &chain) && chain > bc) bc = chain;
+      }
       ebusy[i][x] = (double)bc;
       arr_busy[se->array] += ebusy[i][x];
       double d = drain_cycles(&a->arrays[se->array]);

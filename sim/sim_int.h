@@ -85,6 +85,10 @@ int sim_tensor_traffic(const sc_schedule *s, const sc_phase *ph, int t, const ui
 ** (or by several that pin the same levels and have no own loops), and no
 ** part is a `ceil` part (so every tile of t moves the same bytes). */
 int sim_read_maskable(const sc_phase *ph, int t);
+/* Whether a reader's buffer reads of tensor t skip the positions where
+** that reader keeps no point: the cascade has predicates or masks, t is an
+** input staged in the buffer, and no part is a `ceil` part. */
+int sim_buf_read_maskable(const sc_phase *ph, int t);
 /* The levels (1..nshared: ph->shared[level - 1]) that fix which tile of t
 ** einsum x's read moves when its loops down to part `at` (-1: all) sit
 ** above the tile, outermost first, the batch loop left out; how many. */
@@ -97,6 +101,11 @@ int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx,
 ** keep a point (*kept) out of *total: a point of x, or with `at` >= 0 (a
 ** staged tile, shared) of any reader of t.  0, or -1 with e. */
 int sim_read_count(const sc_phase *ph, int x, int t, int at, uint64_t *kept, uint64_t *total, at_err *e);
+/* Times einsum x fires keeping a point (sim_firings without predicates):
+** the batch times its shared-loop positions where x keeps one.  Each such
+** firing whose results shift out holds its array `rows` cycles in both
+** engines; one that keeps none shifts nothing.  0, or -1 with e. */
+int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e);
 /* acc += tr (checked); *dram = tr's DRAM bytes read + written. */
 int sim_add_traffic(sim_actions *acc, const sim_actions *tr, uint64_t *dram, at_err *e);
 /* Fills r from counts every engine produces: r->act (already summed),

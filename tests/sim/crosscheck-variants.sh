@@ -3,7 +3,14 @@
 # (FuseMax's and FLAT's 256 x 256 arrays, Llama-3.1-8B and Mistral-7B at
 # 4K, decode at 16K, GQA and linear-causal at 4K, MLA decode at 16K): the
 # two engines' action counts (work, and the DRAM and buffer traffic) are
-# identical at every point.  usage:
+# identical at every point, and the cycle engine's latency is within
+# -0.5% .. +6% of the analytical engine's (measured +0.03% to +5.86%,
+# sim/README.md "Cross-check"), but for linear-causal-flat, whose default
+# window of 2 tiles cannot hide the 2D array's drains (+39.5%; +0.60% with
+# FuseMax's 12): it must stay above the analytical figure.  Before skipped
+# tiles stopped taking window entries and masked firings stopped paying
+# the shift chain, causal-fusemax was +8.0%, window-fusemax at 16K +101%
+# and linear-causal -76%.  usage:
 # crosscheck-variants.sh ATTNSIM
 set -u
 A=${1:?usage: crosscheck-variants.sh ATTNSIM}
@@ -23,4 +30,7 @@ m() { for v in "$@"; do printf '%s/%s-fusemax.yaml,%s/%s-flat.yaml,' "$D" "$v" "
   fail "crosscheck (mla) failed"
 n=$(cat "$T"/*.csv | grep -c ',identical$')
 test "$n" -eq 20 || fail "$n of 20 points with identical action counts: $(cat "$T"/*.csv)"
-echo "crosscheck-variants: 20 points identical"
+# column 7: diff_pct, cycle engine over analytical
+bad=$(cat "$T"/*.csv | awk -F, '$1 != "design" && ($1 == "linear-causal-flat" ? $7 < 0 : ($7 < -0.5 || $7 > 6)) { print $1, $3, $7 "%" }')
+test -z "$bad" || fail "latency outside the engines' agreement: $bad"
+echo "crosscheck-variants: 20 points identical, latencies agree"

@@ -43,6 +43,7 @@ static uint64_t macs(const sim_result *r) {
 static int64_t buffer;          /* bytes: the global buffer's override; 0: the design's */
 static int lean;                /* ATTNSIM_TEST_STRIDE set (valgrind): no --full runs */
 static uint64_t reads;          /* DRAM bytes read at the last run3m, equal in every mode */
+static uint64_t buf_reads;      /* buffer bytes read at the last run3m, likewise */
 
 static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, int64_t seq, int64_t rows,
                       int64_t cols) {
@@ -70,6 +71,7 @@ static uint64_t run3m(const char *file, const char *mask, const wl_workload *w, 
   assert_true(ra.cycles > 0 && rf.cycles > 0);
   assert_true(ra.act.dram_read_bytes > 0);   /* act holds the traffic too: equal above */
   reads = ra.act.dram_read_bytes;
+  buf_reads = ra.act.buffer_read_bytes;
   return macs(&ra);
 }
 
@@ -289,6 +291,100 @@ static void linear_causal(void **state) {
   assert_int_equal(reads, 1536);
 }
 
+/* One run of mappings/FILE at seq on 8 x 8 arrays (8-wide 1D) on engine
+** eng (NULL: the analytical engine), fast-forward. */
+static void eval8(const char *file, const wl_workload *w, int64_t seq, const sim_engine *eng, sim_result *r) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/mappings/%s", ATTNSIM_SOURCE_DIR, file);
+  sim_design *d;
+  at_err e;
+  if (sim_design_load(path, NULL, &d, &e)) fail_msg("%s", e.msg);
+  sim_overrides ov = { 8, 8, 8, 0, 0, 0 };
+  if (sim_eval_on(d, w, seq, &ov, eng, NULL, r, &e)) fail_msg("%s: %s", file, e.msg);
+  sim_design_free(d);
+}
+
+/* A staged input's buffer reads skip the tiles its reader keeps no point
+** of, in both engines.  Causal and full attention at S = 64 on 8 x 8
+** (E = F = 8, 2-byte words; P2 = 1, M1 = P1 = 8): in each (m1, p1) tile
+** BQK reads a Q tile and a K tile (E x 8 words, 128 bytes each) and SLNV a
+** V tile (F x 8, 128 bytes) from the buffer.  Causal keeps the 36 tiles
+** m1 <= p1 of 64, so 28 x 384 = 10752 bytes fewer than full attention's
+** 48768 (the running state's reads, RM, RD, RNV, still move in every
+** tile: an iterative tensor's first tile is larger, so the rule leaves
+** them); before, both read 48768. */
+static void masked_buffer_reads(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  run3("fusemax.yaml", &w, 64, 8, 8);
+  assert_int_equal(buf_reads, 48768);
+  run3("causal-fusemax.yaml", &w, 64, 8, 8);
+  assert_int_equal(buf_reads, 48768 - 28 * 384);
+}
+
+/* The analytical engine's latency on linear-causal at S = 32 on 8 x 8
+** arrays (E = F = 8; M1 = P1 = 4 blocks of 8, MACs 1 cycle), by hand.
+** 2D: KVB sums m0 over rows m0, columns f: E F M0 = 512 MACs per step on
+** 64 PEs, 8 cycles, 4 steps: 32.  QKI and OA: a diagonal block keeps
+** 8 x 9 / 2 = 36 points, E (F) MACs each: 4 x 288 / 64 = 18 each.  OB:
+** F x P0 x E = 512 MACs in each kept step m1 == p1, 8 cycles; its results
+** shift down the columns (rows f, output indexed by f, read by AV on the
+** 1D array), which holds the array 8 cycles a firing: 4 kept firings, 32
+** (it charged all M1 x P1 = 16 firings, 128, so 2D was 196 and the
+** latency 204).  2D: 32 + 18 + 18 + 32 = 100; 1D: KV's E F = 64 adds per
+** step on 8 PEs, 32, and AV's F P = 256 adds on 8, 32: 64.  Interleaved:
+** the busiest array plus one 8-cycle drain, 108; DRAM (2048 bytes, 5
+** cycles) hides under it.  The cycle engine runs longer here (a tiny run
+** of 4 steps, each 1D task waiting for a 2D result's drain): only its
+** count of the chain is checked, through its 2D array's busy time
+** against the same 100 plus its empty tasks. */
+static void linear_causal_latency(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  sim_result r;
+  eval8("linear-causal-fusemax.yaml", &w, 32, NULL, &r);
+  assert_int_equal(r.array_busy[0], 100);
+  assert_int_equal(r.array_busy[1], 64);
+  assert_int_equal(r.cycles, 108);
+}
+
+/* The cycle engine's window counts only tiles with work.  Window W = 8 at
+** S = 256 on 8 x 8 arrays (E = F = 8): query block p1 keeps key blocks
+** p1 - 1 and p1 (p - 8 < m <= p), so in FuseMax's loop order (m1 outer,
+** p1 inner, P1 = 32) key row m1 keeps tiles p1 = m1 and m1 + 1 only: 2
+** of 32, the next row's pair 31 tiles later.  When the window's 12 entries
+** went to skipped tiles too, they held at most 2 kept tiles, whose
+** 2D -> 1D -> 2D -> 1D chains (two 8-cycle column drains each) nothing
+** could overlap: the 1D array, the busiest, idled 690 cycles (`drain`) and
+** the run took 2721 cycles.  With 12 kept tiles in flight (6 rows' pairs;
+** only a pair's tiles of one p1 are chained, through the running state),
+** the 1D array waits after its first task only for the last tile's SLNV
+** to drain (nothing follows it to overlap; at most the 8 rows, here 1
+** cycle): cycles = its fill + its busy cycles + that wait (13 + 2018 + 1
+** = 2032).  The same for causal at S = 128 on 8 x 8 (row m1 keeps
+** p1 >= m1: 16 - m1 tiles of 16): 22 + 3754 + 1 = 3777, where the 1D
+** array idled 98 cycles for drains (3874). */
+static void window_in_flight(void **state) {
+  (void)state;
+  wl_workload w = tiny();
+  static const struct { const char *file; int64_t W, seq; uint64_t want; } c[] = {
+    { "window-fusemax.yaml", 8, 256, 2032 },
+    { "causal-fusemax.yaml", 0, 128, 3777 },
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    w.W = c[i].W;
+    run3(c[i].file, &w, c[i].seq, 8, 8);    /* the engines' counts agree, fast-forward = --full */
+    sim_result r;
+    eval8(c[i].file, &w, c[i].seq, sim_engine_find("cycle"), &r);
+    const uint64_t *st = r.stall[1];          /* the 1D array */
+    if (st[SIM_S_DRAIN] > 8 || st[SIM_S_WINDOW] || st[SIM_S_DEPENDENCY] || st[SIM_S_DRAM] || st[SIM_S_BUFFER_PORT])
+      fail_msg("%s: the 1D array idles (drain %llu, window %llu)", c[i].file, (unsigned long long)st[SIM_S_DRAIN],
+               (unsigned long long)st[SIM_S_WINDOW]);
+    assert_int_equal(r.cycles, st[SIM_S_FILL] + r.array_busy[1] + st[SIM_S_DRAIN]);
+    assert_int_equal(r.cycles, c[i].want);
+  }
+}
+
 int main(void) {
   const char *st = getenv("ATTNSIM_TEST_STRIDE");
   lean = st && atoi(st) > 1;
@@ -296,7 +392,8 @@ int main(void) {
     cmocka_unit_test(causal),    cmocka_unit_test(window),  cmocka_unit_test(blocksparse),
     cmocka_unit_test(blocksparse_file), cmocka_unit_test(masked_traffic),
     cmocka_unit_test(streaming), cmocka_unit_test(strided), cmocka_unit_test(decode),
-    cmocka_unit_test(grouped), cmocka_unit_test(linear_causal),
+    cmocka_unit_test(grouped), cmocka_unit_test(linear_causal), cmocka_unit_test(linear_causal_latency),
+    cmocka_unit_test(window_in_flight), cmocka_unit_test(masked_buffer_reads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
