@@ -105,6 +105,11 @@ stop_cluster() {
   exit "$rc"
 }
 trap stop_cluster EXIT
+# A signal (ctest's or a user's interrupt, a runner's TERM) exits through
+# the EXIT trap too, so the daemons are stopped; only SIGKILL escapes.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 # free_port: a TCP port nothing listens on (checked in /proc/net/tcp*).
 free_port() {
