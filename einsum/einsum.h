@@ -272,6 +272,11 @@ int es_points(const es_cascade *c, int i, const es_range *range,
 ** reduction runs).  Predicates apply in it as README "Predicates" says. */
 int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *range,
                  uint64_t *points, at_err *e);
+/* es_points_in by plain enumeration, without the closed forms (README
+** "Predicates", "Counting"): the reference the tests compare them with.
+** Not thread-safe; tests only. */
+int es_points_reference(const es_cascade *c, int i, uint32_t ranks, const es_range *range,
+                        uint64_t *points, at_err *e);
 /* Whether the cascade has any predicate or mask. */
 int es_has_preds(const es_cascade *c);
 /* Whether every predicate and mask holds at a point given by the value of
