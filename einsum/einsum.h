@@ -272,6 +272,16 @@ int es_points(const es_cascade *c, int i, const es_range *range,
 ** reduction runs).  Predicates apply in it as README "Predicates" says. */
 int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *range,
                  uint64_t *points, at_err *e);
+/* How a count of einsum i over the scope `ranks` (as es_points_in) depends
+** on its range: only through the value at the range's lower corner of each
+** linear form k[0..*n) (coefficients per rank; a form's constant and the
+** upper corner do not matter while the range's extents stay the same) and
+** through the lower corner of the ranks a mask reads (*mask_ranks): two
+** ranges of equal extents with equal values count the same (the count is
+** invariant under translation of its box and constraints).  At most max
+** forms.  Returns 0, or -1 with e set (overflow, more than max). */
+int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int max, int *n,
+                   uint32_t *mask_ranks, at_err *e);
 /* es_points_in by plain enumeration, without the closed forms (README
 ** "Predicates", "Counting"): the reference the tests compare them with.
 ** Not thread-safe; tests only. */

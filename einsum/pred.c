@@ -750,6 +750,34 @@ done:
   return rc;
 }
 
+int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int max, int *n,
+                   uint32_t *mask_ranks, at_err *e) {
+  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
+  es_rset s = (es_rset)ranks, block = es_block_of(c, i);
+  cset *cs = malloc(sizeof *cs);
+  if (!cs) return at_errf(e, "out of memory");
+  int rc = 0;
+  *n = 0;
+  *mask_ranks = 0;
+  /* the scope's own constraints, then (a step Einsum) the block's, whose
+  ** block ranks count_scope takes whole whatever the range */
+  for (int pass = 0; pass < (block ? 2 : 1) && !rc; pass++) {
+    es_rset moves = pass ? es_left_set(c, i) & s : s;   /* the ranks the range moves */
+    if (collect_preds(c, i, pass ? es_left_set(c, i) | block : s, cs)) { rc = -1; break; }
+    *mask_ranks |= (uint32_t)(cs->mvars & moves);
+    for (int j = 0; j < cs->n && !rc; j++) {
+      if (*n == max) { rc = -1; break; }
+      for (int r = 0; r < ES_MAX_RANKS; r++) k[*n][r] = r < c->nranks && (moves >> r & 1) ? cs->c[j].k[r] : 0;
+      (*n)++;
+    }
+  }
+  free(cs);
+  if (rc) return at_errf(e, "%s: the predicates of %s overflow 64 bits or are too many to classify", c->file,
+                         c->tensors[c->einsums[i].lhs.tensor].name);
+  return 0;
+}
+
 int es_points_reference(const es_cascade *c, int i, uint32_t ranks, const es_range *range, uint64_t *points,
                         at_err *e) {
   closed_forms = 0;     /* tests only, single-threaded */

@@ -12,21 +12,23 @@
 #include "sim_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Most positions the analytical engine enumerates for one read (a 1M-token
 ** causal phase on 256-wide tiles has 2^24 K-tile positions per head). */
 #define SKIP_MAX_POSITIONS ((uint64_t)1 << 26)
-/* Most positions for the rules that are refinements, not needed for a
-** count to be exact (buffer reads, the shift chain): past it they apply
-** to no position, in both engines.  Each position costs an es_points
-** call; the buffer reads of causal-fusemax at 1M pin (p2, m1, p1), 2^24
-** positions, and took the analytical engine 150 s. */
-#define SKIP_FAST_POSITIONS ((uint64_t)1 << 16)
+/* Distinct values of a class key (kept_by_classes) counted at most. */
+#define SKIP_MAX_CLASSES ((int64_t)1 << 22)
 
-/* Positions of the levels among lv[0..n) a predicate can tell apart for
-** einsum x (the rest repeat their answer), capped past the fast limit. */
-static uint64_t telling_positions(const sc_phase *ph, int x, const int *lv, int n);
+/* Whether the rules that are refinements, not needed for a count to be
+** exact (buffer reads, the shift chain), apply to einsum x's positions
+** over pins[0..np): always when they group into classes, else up to
+** SKIP_MAX_POSITIONS of them (past that every tile reads and every firing
+** pays its chain, in both engines).  They applied only up to 2^16
+** positions, enumerated one es_points call each, while the classes did not
+** exist: causal-fusemax at 1M pins 2^24 for Q's buffer reads (150 s). */
+static int refinable(const sc_phase *ph, int x, const int *pins, int np);
 
 /* Whether einsum x's loops down to part `at` (-1: all) are all shared
 ** (or the batch): no own loop above the tile re-fetches it within a
@@ -57,7 +59,7 @@ int sim_buf_read_maskable(const sc_phase *ph, int t) {
   for (int x = 0; x < ph->ne; x++) {
     if (!sim_reads(ph->c->einsums[ph->e[x].einsum].rhs, t)) continue;
     int lv[SC_MAX_LOOPS], n = sim_read_pins(ph, x, t, -1, lv);
-    if (telling_positions(ph, x, lv, n) > SKIP_FAST_POSITIONS) return 0;
+    if (!refinable(ph, x, lv, n)) return 0;
   }
   return 1;
 }
@@ -137,38 +139,222 @@ static int pred_rank(const es_cascade *c, int r) {
   return 0;
 }
 
-/* Of the positions the levels pins[0..np) take, how many keep a point
-** (*kept) out of *total: a point of x, or with t >= 0 and at >= 0 (a
-** staged tile of t, shared) a point of any reader of t.  what: the count's
-** name for an error. */
-static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *pins, int np, const char *what,
-                          uint64_t *kept, uint64_t *total, at_err *e) {
-  int lv[SC_MAX_LOOPS], n = 0;
-  uint64_t idx[SC_MAX_LOOPS] = { 0 }, all = 1, same = 1;
-  /* a level no predicate can tell apart (a head, say) repeats the others'
-  ** answer: enumerate the rest, multiply by it */
+/* The telling levels of pins[0..np) for einsum x (lv[0..*n)), and the
+** positions they take (*all) and the others repeat (*same): a level no
+** predicate can tell apart (a head, say) repeats the others' answer. */
+static int telling_levels(const sc_phase *ph, int x, const int *pins, int np, const char *what, int *lv, int *n,
+                          uint64_t *all, uint64_t *same, at_err *e) {
+  *n = 0;
+  *all = *same = 1;
   for (int i = 0; i < np; i++) {
     const sc_part *sp = &ph->part[ph->shared[pins[i] - 1]];
     int tells = pred_rank(ph->c, sp->rank) && sc_uses(ph, x, ph->shared[pins[i] - 1]);
-    if (tells) lv[n++] = pins[i];
-    if (at_mul64(tells ? all : same, (uint64_t)sp->size, tells ? &all : &same) || all > SKIP_MAX_POSITIONS)
+    if (tells) lv[(*n)++] = pins[i];
+    if (at_mul64(tells ? *all : *same, (uint64_t)sp->size, tells ? all : same))
+      return at_errf(e, "%s: tile positions overflow 64 bits", what);
+  }
+  return 0;
+}
+
+/* Einsum y reads t (for every y when t < 0 or at < 0: then only x counts). */
+static int counts_for(const sc_phase *ph, int x, int t, int at, int y) {
+  return y == x || (t >= 0 && at >= 0 && sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t));
+}
+
+/* Whether a position (idx over lv[0..n)) keeps a point: of x, or with t and
+** at >= 0 (a staged tile, fetched for every reader: sim_read_maskable says
+** the readers pin the same levels) of any reader of t. */
+static int position_kept(const sc_phase *ph, int x, int t, int at, const int *lv, const uint64_t *idx, int n, int *in,
+                         at_err *e) {
+  *in = 0;
+  for (int y = 0; y < ph->ne && !*in; y++)
+    if (counts_for(ph, x, t, at, y) && sim_read_kept(ph, y, lv, idx, n, in, e)) return -1;
+  return 0;
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+  if (a < 0) a = -a;
+  if (b < 0) b = -b;
+  while (b) { int64_t r = a % b; a = b; b = r; }
+  return a;
+}
+
+/* Positions by classes.  A reader's count in a tile depends on the tile's
+** origin only through the values there of its predicates' linear forms
+** (es_count_forms; the tiles of one read all have the same extents), and
+** each form's value is sum_i B_i idx_i over the levels.  When every form's
+** B is a multiple of one vector B (causal m <= p, a window p - m < W, GQA's
+** shifted diagonal, linear-causal's m1 == p1 with the intra-block m <= p),
+** positions with equal u = B . idx keep alike: count the positions per u by
+** convolving the levels (a sliding sum each, O(range of u)), find one
+** position of each u, and ask it (sim_read_kept) once.  A causal read of
+** 2^24 positions at 1M tokens is 8K classes.  Returns 1 if done (*kept
+** counts the telling positions that keep a point), 0 if the forms do not
+** reduce so (more than one direction, or a mask reads a pinned rank; the
+** caller enumerates), -1 on error. */
+/* The direction B of kept_by_classes (*have: some form varies) and the
+** range of u, umin..umax; 1 if the forms reduce to it, else 0. */
+static int class_direction(const sc_phase *ph, int x, int t, int at, const int *lv, int n, int64_t *B, int *have,
+                           int64_t *umin, int64_t *umax) {
+  const es_cascade *c = ph->c;
+  *have = 0;
+  memset(B, 0, SC_MAX_LOOPS * sizeof *B);
+  for (int y = 0; y < ph->ne; y++) {
+    if (!counts_for(ph, x, t, at, y)) continue;
+    const es_einsum *X = &c->einsums[ph->e[y].einsum];
+    uint32_t space = 0, mranks;
+    for (int k = 0; k < X->nspace; k++) space |= 1u << X->space[k];
+    int64_t k[64][ES_MAX_RANKS];
+    int nf;
+    at_err ignore;
+    if (es_count_forms(c, ph->e[y].einsum, space, k, 64, &nf, &mranks, &ignore)) return 0;
+    /* each level's step on its rank, as sim_read_kept places the tile */
+    int64_t step[SC_MAX_LOOPS] = { 0 }, per[ES_MAX_RANKS];
+    for (int r = 0; r < c->nranks; r++) per[r] = c->ranks[r].size;
+    for (int i = 0; i < n; i++) {
+      int p = ph->shared[lv[i] - 1], r = ph->part[p].rank;
+      if (!sc_uses(ph, y, p)) continue;
+      per[r] /= ph->part[p].size;
+      step[i] = per[r];
+      if ((space >> r & 1) && (mranks >> r & 1)) return 0;   /* a mask reads it: data, not a form */
+    }
+    for (int f = 0; f < nf; f++) {
+      int64_t v[SC_MAX_LOOPS], g = 0;
+      for (int i = 0; i < n; i++) {
+        int r = ph->part[ph->shared[lv[i] - 1]].rank;
+        if (!step[i] || !(space >> r & 1)) { v[i] = 0; continue; }
+        if (at_smul64(k[f][r], step[i], &v[i])) return 0;
+        g = gcd64(g, v[i]);
+      }
+      if (!g) continue;                        /* the same at every position */
+      int neg = 0;
+      for (int i = 0; i < n; i++) if (v[i]) { neg = v[i] < 0; break; }
+      for (int i = 0; i < n; i++) v[i] = (neg ? -v[i] : v[i]) / g;
+      if (!*have) { memcpy(B, v, (size_t)n * sizeof *v); *have = 1; }
+      else if (memcmp(B, v, (size_t)n * sizeof *v)) return 0;
+    }
+  }
+  *umin = *umax = 0;
+  for (int i = 0; i < n; i++) {
+    int64_t d;
+    if (at_smul64(B[i], ph->part[ph->shared[lv[i] - 1]].size - 1, &d)) return 0;
+    if (d < 0 ? __builtin_add_overflow(*umin, d, umin) : __builtin_add_overflow(*umax, d, umax)) return 0;
+  }
+  int64_t L;
+  return !__builtin_sub_overflow(*umax, *umin, &L) && L < SKIP_MAX_CLASSES && (L + 1) * n <= 8 * SKIP_MAX_CLASSES;
+}
+
+static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *lv, int n, uint64_t *kept,
+                           at_err *e) {
+  int64_t B[SC_MAX_LOOPS], S[SC_MAX_LOOPS], umin, umax;
+  int have;
+  for (int i = 0; i < n; i++) S[i] = ph->part[ph->shared[lv[i] - 1]].size;
+  if (!class_direction(ph, x, t, at, lv, n, B, &have, &umin, &umax)) return 0;
+  uint64_t idx[SC_MAX_LOOPS] = { 0 };
+  int in;
+  if (!have) {                                 /* one class */
+    uint64_t all = 1;
+    for (int i = 0; i < n; i++) all *= (uint64_t)S[i];   /* checked by the caller */
+    if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) return -1;
+    *kept = in ? all : 0;
+    return 1;
+  }
+  int64_t L = umax - umin + 1;
+  /* levels by |B|, smallest first: the reachable sums then stay runs, so
+  ** finding a class's position below scans little */
+  int ord[SC_MAX_LOOPS];
+  for (int i = 0; i < n; i++) ord[i] = i;
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && llabs(B[ord[j - 1]]) > llabs(B[ord[j]]); j--) { int s = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = s; }
+  uint64_t *prev = calloc((size_t)L, sizeof *prev), *cur = calloc((size_t)L, sizeof *cur);
+  unsigned char *seen = calloc((size_t)(L * n), 1);     /* seen[i L + u]: u reached by levels ord[0..i] */
+  int64_t rlo[SC_MAX_LOOPS], rhi[SC_MAX_LOOPS];          /* the least and most u reached so */
+  int rc = -1;
+  if (!prev || !cur || !seen) { at_errf(e, "out of memory"); goto done; }
+  prev[-umin] = 1;
+  for (int o = 0; o < n; o++) {
+    int i = ord[o];
+    int64_t b = B[i], w;
+    if (b == 0) {
+      for (int64_t u = 0; u < L; u++) cur[u] = prev[u] * (uint64_t)S[i];
+    } else if (b > 0) {                        /* cur[u] = sum_j prev[u - b j] */
+      w = b * S[i];
+      for (int64_t u = 0; u < L; u++)
+        cur[u] = (u >= b ? cur[u - b] : 0) + prev[u] - (u >= w ? prev[u - w] : 0);
+    } else {
+      b = -b;
+      w = b * S[i];
+      for (int64_t u = L - 1; u >= 0; u--)
+        cur[u] = (u + b < L ? cur[u + b] : 0) + prev[u] - (u + w < L ? prev[u + w] : 0);
+    }
+    rlo[o] = L;
+    rhi[o] = -1;
+    for (int64_t u = 0; u < L; u++) {
+      seen[(int64_t)o * L + u] = cur[u] != 0;
+      if (cur[u]) { if (u < rlo[o]) rlo[o] = u; rhi[o] = u; }
+    }
+    uint64_t *sw = prev; prev = cur; cur = sw;
+  }
+  uint64_t sum = 0;
+  for (int64_t u0 = 0; u0 < L; u0++) {
+    if (!prev[u0]) continue;
+    /* one position of class u0: level by level from the last convolved,
+    ** an index leaving a remainder the earlier levels reach */
+    int64_t rem = u0;                          /* offset by -umin */
+    for (int o = n - 1; o >= 0; o--) {
+      int i = ord[o];
+      int64_t lo = o ? rlo[o - 1] : -umin, hi = o ? rhi[o - 1] : -umin, j0 = 0, j1 = S[i] - 1, j;
+      if (B[i] > 0) {                          /* rem - B j in [lo, hi] */
+        j0 = (rem - hi + B[i] - 1) / B[i] > 0 ? (rem - hi + B[i] - 1) / B[i] : 0;
+        if ((rem - lo) / B[i] < j1) j1 = (rem - lo) / B[i];
+      } else if (B[i] < 0) {
+        int64_t b = -B[i];
+        j0 = (lo - rem + b - 1) / b > 0 ? (lo - rem + b - 1) / b : 0;
+        if ((hi - rem) / b < j1) j1 = (hi - rem) / b;
+      }
+      for (j = j0; j <= j1; j++) {
+        int64_t r = rem - B[i] * j;
+        if (o == 0 ? r == -umin : seen[(int64_t)(o - 1) * L + r]) break;
+      }
+      idx[i] = (uint64_t)j;                    /* j <= j1: prev[u0] > 0 says one exists */
+      rem -= B[i] * j;
+    }
+    if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) goto done;
+    if (in && at_add64(sum, prev[u0], &sum)) { at_errf(e, "tile positions overflow 64 bits"); goto done; }
+  }
+  *kept = sum;
+  rc = 1;
+done:
+  free(prev);
+  free(cur);
+  free(seen);
+  return rc;
+}
+
+/* Of the positions the levels pins[0..np) take, how many keep a point
+** (*kept) out of *total: a point of x, or with t >= 0 and at >= 0 (a
+** staged tile, shared) a point of any reader of t.  By classes where the
+** forms allow (kept_by_classes), else position by position, at most
+** SKIP_MAX_POSITIONS.  what: the count's name for an error. */
+static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *pins, int np, const char *what,
+                          uint64_t *kept, uint64_t *total, at_err *e) {
+  int lv[SC_MAX_LOOPS], n;
+  uint64_t idx[SC_MAX_LOOPS] = { 0 }, all, same, in_all = 0;
+  if (telling_levels(ph, x, pins, np, what, lv, &n, &all, &same, e)) return -1;
+  int cl = kept_by_classes(ph, x, t, at, lv, n, &in_all, e);
+  if (cl < 0) return -1;
+  if (!cl) {
+    if (all > SKIP_MAX_POSITIONS)
       return at_errf(e, "%s: more than %llu tile positions to check against the predicates", what,
                      (unsigned long long)SKIP_MAX_POSITIONS);
-  }
-  uint64_t in_all = 0;
-  for (uint64_t k = 0; k < all; k++) {
-    int in = 0;
-    /* a staged tile (at >= 0) is fetched for every reader: a position
-    ** moves it when any keeps a point there (sim_read_maskable: the
-    ** readers pin the same levels); a streamed read is x's own */
-    for (int y = 0; y < ph->ne && !in; y++) {
-      if (y != x && (t < 0 || at < 0 || !sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t))) continue;
-      if (sim_read_kept(ph, y, lv, idx, n, &in, e)) return -1;
-    }
-    in_all += (uint64_t)in;
-    for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
-      if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
-      idx[i] = 0;
+    for (uint64_t k = 0; k < all; k++) {
+      int in;
+      if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) return -1;
+      in_all += (uint64_t)in;
+      for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
+        if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
+        idx[i] = 0;
+      }
     }
   }
   if (at_mul64(all, same, total) || at_mul64(in_all, same, kept))
@@ -190,7 +376,7 @@ int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e) {
   int pins[SC_MAX_LOOPS], np = 0;
   for (int k = 0; k < ph->nshared; k++)
     if (sc_uses(ph, x, ph->shared[k])) pins[np++] = k + 1;
-  if (telling_positions(ph, x, pins, np) > SKIP_FAST_POSITIONS) return 0;   /* every firing, as without predicates */
+  if (!refinable(ph, x, pins, np)) return 0;   /* every firing, as without predicates */
   char what[80];
   snprintf(what, sizeof what, "firings of Einsum %s", ph->c->tensors[ph->c->einsums[ph->e[x].einsum].lhs.tensor].name);
   uint64_t kept, total;
@@ -199,12 +385,11 @@ int sim_kept_firings(const sc_phase *ph, int x, uint64_t *n, at_err *e) {
   return 0;
 }
 
-static uint64_t telling_positions(const sc_phase *ph, int x, const int *lv, int n) {
-  uint64_t all = 1;
-  for (int i = 0; i < n; i++) {
-    int p = ph->shared[lv[i] - 1];
-    if (!pred_rank(ph->c, ph->part[p].rank) || !sc_uses(ph, x, p)) continue;
-    if (at_mul64(all, (uint64_t)ph->part[p].size, &all) || all > SKIP_FAST_POSITIONS) return SKIP_FAST_POSITIONS + 1;
-  }
-  return all;
+static int refinable(const sc_phase *ph, int x, const int *pins, int np) {
+  int lv[SC_MAX_LOOPS], n, have;
+  uint64_t all, same;
+  int64_t B[SC_MAX_LOOPS], umin, umax;
+  at_err ignore;
+  if (telling_levels(ph, x, pins, np, "", lv, &n, &all, &same, &ignore)) return 0;
+  return all <= SKIP_MAX_POSITIONS || class_direction(ph, x, -1, -1, lv, n, B, &have, &umin, &umax);
 }
