@@ -272,6 +272,13 @@ int es_points(const es_cascade *c, int i, const es_range *range,
 ** reduction runs).  Predicates apply in it as README "Predicates" says. */
 int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *range,
                  uint64_t *points, at_err *e);
+/* A count prepared once for many ranges: es_counter_points(k, range) is
+** es_points_in(c, i, ranks, range) without collecting the predicates again
+** (the cascade must stay bound as it was).  One counter per thread. */
+typedef struct es_counter es_counter;
+int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **k, at_err *e);
+int es_counter_points(es_counter *k, const es_range *range, uint64_t *points, at_err *e);
+void es_counter_close(es_counter *k);
 /* How a count of einsum i over the scope `ranks` (as es_points_in) depends
 ** on its range: only through the value at the range's lower corner of each
 ** linear form k[0..*n) (coefficients per rank; a form's constant and the

@@ -654,32 +654,46 @@ static int pick_solve(const counter *q, es_rset from, es_rset avoid, const int64
   return best;
 }
 
-/* Points of scope s of einsum i (its left ranks `left`) inside range that
-** run: see es_points. */
-static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *range,
-                       uint64_t *points, at_err *e) {
-  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
-  if (es_masks_missing(c, e)) return -1;
-  /* not calloc: the constraint arrays (70 KB) are read only below their
-  ** counts, and zeroing them was a quarter of a count's time */
-  counter *q = malloc(sizeof *q);
-  if (!q) return at_errf(e, "out of memory");
+/* The part of a count that does not depend on the range: the scope's
+** constraints, and a step Einsum's block condition (eliminated when it
+** can be).  0, or -1 on overflow. */
+static int prepare(counter *q, const es_cascade *c, int i, es_rset s) {
   memset(q, 0, offsetof(counter, a));
   memset(&q->x, 0, offsetof(cset, c));
   memset(&q->exist, 0, sizeof *q - offsetof(counter, exist));
   q->c = c;
   q->sum = -1;
   q->esolve = -1;
-  int rc = -1;
-  if (collect_preds(c, i, s, &q->a)) goto overflow;
-  es_rset left = es_left_set(c, i), block = es_block_of(c, i), xscope = left | block;
+  if (collect_preds(c, i, s, &q->a)) return -1;
+  es_rset block = es_block_of(c, i), xscope = es_left_set(c, i) | block;
   if (block) {
-    if (collect_preds(c, i, xscope, &q->x)) goto overflow;
+    if (collect_preds(c, i, xscope, &q->x)) return -1;
     q->exist = q->x.n + q->x.nm > 0;
     int el = q->exist ? eliminate(c, &q->x, block, &q->a) : 0;
-    if (el < 0) goto overflow;
+    if (el < 0) return -1;
     if (el) q->exist = 0;
   }
+  return 0;
+}
+
+/* dst = src, reading only the constraints and masks below the counts. */
+static void counter_copy(counter *dst, const counter *src) {
+  memcpy(dst, src, offsetof(counter, a));
+  const cset *from[2] = { &src->a, &src->x };
+  cset *to[2] = { &dst->a, &dst->x };
+  for (int k = 0; k < 2; k++) {
+    memcpy(to[k], from[k], offsetof(cset, c));
+    memcpy(to[k]->c, from[k]->c, (size_t)from[k]->n * sizeof *from[k]->c);
+    memcpy(to[k]->m, from[k]->m, (size_t)from[k]->nm * sizeof *from[k]->m);
+  }
+  memcpy(&dst->exist, &src->exist, sizeof *src - offsetof(counter, exist));
+}
+
+/* The count of a prepared q over range (see es_points); consumes q. */
+static int run_count(counter *q, int i, es_rset s, const es_range *range, uint64_t *points, at_err *e) {
+  const es_cascade *c = q->c;
+  int rc = -1;
+  es_rset left = es_left_set(c, i), block = es_block_of(c, i), xscope = left | block;
   uint64_t mult = 1;
   es_rset enum_l = q->exist ? ((q->x.vars | q->x.mvars) & left) : 0;
   es_rset involved = ((q->a.vars | q->a.mvars) & s) | enum_l;
@@ -746,9 +760,52 @@ static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *ra
 overflow:
   rc = at_errf(e, "%s: operation count overflows 64 bits at these sizes", c->file);
 done:
+  return rc;
+}
+
+/* Points of scope s of einsum i (its left ranks `left`) inside range that
+** run: see es_points. */
+static int count_scope(const es_cascade *c, int i, es_rset s, const es_range *range, uint64_t *points, at_err *e) {
+  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
+  /* not calloc: the constraint arrays (70 KB) are read only below their
+  ** counts, and zeroing them was a quarter of a count's time */
+  counter *q = malloc(sizeof *q);
+  if (!q) return at_errf(e, "out of memory");
+  int rc = prepare(q, c, i, s) ? at_errf(e, "%s: operation count overflows 64 bits at these sizes", c->file)
+                               : run_count(q, i, s, range, points, e);
   free(q);
   return rc;
 }
+
+struct es_counter {
+  counter prepared, work;
+  int einsum;
+  es_rset scope;
+};
+
+int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **out, at_err *e) {
+  *out = NULL;
+  if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
+  if (es_masks_missing(c, e)) return -1;
+  es_counter *k = malloc(sizeof *k);
+  if (!k) return at_errf(e, "out of memory");
+  if (prepare(&k->prepared, c, i, (es_rset)ranks)) {
+    free(k);
+    return at_errf(e, "%s: operation count overflows 64 bits at these sizes", c->file);
+  }
+  k->einsum = i;
+  k->scope = (es_rset)ranks;
+  *out = k;
+  return 0;
+}
+
+int es_counter_points(es_counter *k, const es_range *range, uint64_t *points, at_err *e) {
+  counter_copy(&k->work, &k->prepared);
+  return run_count(&k->work, k->einsum, k->scope, range, points, e);
+}
+
+void es_counter_close(es_counter *k) { free(k); }
 
 int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int max, int *n,
                    uint32_t *mask_ranks, at_err *e) {

@@ -23,11 +23,13 @@
 
 /* Whether the rules that are refinements, not needed for a count to be
 ** exact (buffer reads, the shift chain), apply to einsum x's positions
-** over pins[0..np): always when they group into classes, else up to
-** SKIP_MAX_POSITIONS of them (past that every tile reads and every firing
-** pays its chain, in both engines).  They applied only up to 2^16
-** positions, enumerated one es_points call each, while the classes did not
-** exist: causal-fusemax at 1M pins 2^24 for Q's buffer reads (150 s). */
+** over pins[0..np): always when they group into classes, else (a block
+** mask reads a pinned rank: each position is data) up to
+** SKIP_FAST_POSITIONS of them; past that every tile reads and every firing
+** pays its chain, in both engines.  Before the classes every read was
+** capped so: causal-fusemax at 1M pins 2^24 positions for Q's buffer reads
+** (150 s enumerated, 2.4 s capped, 0.08 s by classes). */
+#define SKIP_FAST_POSITIONS ((uint64_t)1 << 16)
 static int refinable(const sc_phase *ph, int x, const int *pins, int np);
 
 /* Whether einsum x's loops down to part `at` (-1: all) are all shared
@@ -104,7 +106,8 @@ int sim_read_pins(const sc_phase *ph, int x, int t, int at, int *lv) {
   return np;
 }
 
-int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx, int n, int *kept, at_err *e) {
+/* The tile levels lv[0..n) fix at idx[0..n) for einsum x, as a range. */
+static void read_range(const sc_phase *ph, int x, const int *lv, const uint64_t *idx, int n, es_range *rgp) {
   const es_cascade *c = ph->c;
   es_range rg;
   es_range_full(c, &rg);
@@ -123,8 +126,14 @@ int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx,
     rg.lo[r] = lo;
     rg.hi[r] = lo + per < c->ranks[r].size ? lo + per : c->ranks[r].size;
   }
+  *rgp = rg;
+}
+
+int sim_read_kept(const sc_phase *ph, int x, const int *lv, const uint64_t *idx, int n, int *kept, at_err *e) {
+  es_range rg;
   uint64_t pts;
-  if (es_points(c, ph->e[x].einsum, &rg, &pts, e)) return -1;
+  read_range(ph, x, lv, idx, n, &rg);
+  if (es_points(ph->c, ph->e[x].einsum, &rg, &pts, e)) return -1;
   *kept = pts > 0;
   return 0;
 }
@@ -164,11 +173,21 @@ static int counts_for(const sc_phase *ph, int x, int t, int at, int y) {
 /* Whether a position (idx over lv[0..n)) keeps a point: of x, or with t and
 ** at >= 0 (a staged tile, fetched for every reader: sim_read_maskable says
 ** the readers pin the same levels) of any reader of t. */
-static int position_kept(const sc_phase *ph, int x, int t, int at, const int *lv, const uint64_t *idx, int n, int *in,
-                         at_err *e) {
+static int position_kept(const sc_phase *ph, int x, int t, int at, const int *lv, const uint64_t *idx, int n,
+                         es_counter *const *k, int *in, at_err *e) {
   *in = 0;
-  for (int y = 0; y < ph->ne && !*in; y++)
-    if (counts_for(ph, x, t, at, y) && sim_read_kept(ph, y, lv, idx, n, in, e)) return -1;
+  for (int y = 0; y < ph->ne && !*in; y++) {
+    if (!counts_for(ph, x, t, at, y)) continue;
+    if (!k) {
+      if (sim_read_kept(ph, y, lv, idx, n, in, e)) return -1;
+      continue;
+    }
+    es_range rg;
+    uint64_t pts;
+    read_range(ph, y, lv, idx, n, &rg);
+    if (es_counter_points(k[y], &rg, &pts, e)) return -1;
+    *in = pts > 0;
+  }
   return 0;
 }
 
@@ -255,10 +274,12 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   if (!have) {                                 /* one class */
     uint64_t all = 1;
     for (int i = 0; i < n; i++) all *= (uint64_t)S[i];   /* checked by the caller */
-    if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) return -1;
+    if (position_kept(ph, x, t, at, lv, idx, n, NULL, &in, e)) return -1;
     *kept = in ? all : 0;
     return 1;
   }
+  /* each reader's count prepared once for all the classes */
+  es_counter *k[SC_MAX_EINSUMS] = { 0 };
   int64_t L = umax - umin + 1;
   /* levels by |B|, smallest first: the reachable sums then stay runs, so
   ** finding a class's position below scans little */
@@ -271,6 +292,13 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   int64_t rlo[SC_MAX_LOOPS], rhi[SC_MAX_LOOPS];          /* the least and most u reached so */
   int rc = -1;
   if (!prev || !cur || !seen) { at_errf(e, "out of memory"); goto done; }
+  for (int y = 0; y < ph->ne; y++) {
+    if (!counts_for(ph, x, t, at, y)) continue;
+    const es_einsum *X = &ph->c->einsums[ph->e[y].einsum];
+    uint32_t space = 0;
+    for (int q = 0; q < X->nspace; q++) space |= 1u << X->space[q];
+    if (es_counter_open(ph->c, ph->e[y].einsum, space, &k[y], e)) goto done;
+  }
   prev[-umin] = 1;
   for (int o = 0; o < n; o++) {
     int i = ord[o];
@@ -319,12 +347,13 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
       idx[i] = (uint64_t)j;                    /* j <= j1: prev[u0] > 0 says one exists */
       rem -= B[i] * j;
     }
-    if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) goto done;
+    if (position_kept(ph, x, t, at, lv, idx, n, k, &in, e)) goto done;
     if (in && at_add64(sum, prev[u0], &sum)) { at_errf(e, "tile positions overflow 64 bits"); goto done; }
   }
   *kept = sum;
   rc = 1;
 done:
+  for (int y = 0; y < ph->ne; y++) es_counter_close(k[y]);
   free(prev);
   free(cur);
   free(seen);
@@ -349,7 +378,7 @@ static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *p
                      (unsigned long long)SKIP_MAX_POSITIONS);
     for (uint64_t k = 0; k < all; k++) {
       int in;
-      if (position_kept(ph, x, t, at, lv, idx, n, &in, e)) return -1;
+      if (position_kept(ph, x, t, at, lv, idx, n, NULL, &in, e)) return -1;
       in_all += (uint64_t)in;
       for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
         if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
@@ -391,5 +420,5 @@ static int refinable(const sc_phase *ph, int x, const int *pins, int np) {
   int64_t B[SC_MAX_LOOPS], umin, umax;
   at_err ignore;
   if (telling_levels(ph, x, pins, np, "", lv, &n, &all, &same, &ignore)) return 0;
-  return all <= SKIP_MAX_POSITIONS || class_direction(ph, x, -1, -1, lv, n, B, &have, &umin, &umax);
+  return all <= SKIP_FAST_POSITIONS || class_direction(ph, x, -1, -1, lv, n, B, &have, &umin, &umax);
 }
