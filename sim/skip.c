@@ -241,7 +241,8 @@ static int class_direction(const sc_phase *ph, int x, int t, int at, const int *
       int64_t v[SC_MAX_LOOPS], g = 0;
       for (int i = 0; i < n; i++) {
         int r = ph->part[ph->shared[lv[i] - 1]].rank;
-        if (!step[i] || !(space >> r & 1)) { v[i] = 0; continue; }
+        /* a level of one position moves nothing (and must not thin the gcd) */
+        if (!step[i] || !(space >> r & 1) || ph->part[ph->shared[lv[i] - 1]].size == 1) { v[i] = 0; continue; }
         if (at_smul64(k[f][r], step[i], &v[i])) return 0;
         g = gcd64(g, v[i]);
       }
