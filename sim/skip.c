@@ -191,6 +191,23 @@ static int position_kept(const sc_phase *ph, int x, int t, int at, const int *lv
   return 0;
 }
 
+/* k[y]: each reader y's count over its space, prepared once (es_counter)
+** for the many positions asked; the others NULL. */
+static int open_counters(const sc_phase *ph, int x, int t, int at, es_counter **k, at_err *e) {
+  for (int y = 0; y < ph->ne; y++) {
+    if (!counts_for(ph, x, t, at, y)) continue;
+    const es_einsum *X = &ph->c->einsums[ph->e[y].einsum];
+    uint32_t space = 0;
+    for (int q = 0; q < X->nspace; q++) space |= 1u << X->space[q];
+    if (es_counter_open(ph->c, ph->e[y].einsum, space, &k[y], e)) return -1;
+  }
+  return 0;
+}
+
+static void close_counters(const sc_phase *ph, es_counter **k) {
+  for (int y = 0; y < ph->ne; y++) es_counter_close(k[y]);
+}
+
 static int64_t gcd64(int64_t a, int64_t b) {
   if (a < 0) a = -a;
   if (b < 0) b = -b;
@@ -293,13 +310,7 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   int64_t rlo[SC_MAX_LOOPS], rhi[SC_MAX_LOOPS];          /* the least and most u reached so */
   int rc = -1;
   if (!prev || !cur || !seen) { at_errf(e, "out of memory"); goto done; }
-  for (int y = 0; y < ph->ne; y++) {
-    if (!counts_for(ph, x, t, at, y)) continue;
-    const es_einsum *X = &ph->c->einsums[ph->e[y].einsum];
-    uint32_t space = 0;
-    for (int q = 0; q < X->nspace; q++) space |= 1u << X->space[q];
-    if (es_counter_open(ph->c, ph->e[y].einsum, space, &k[y], e)) goto done;
-  }
+  if (open_counters(ph, x, t, at, k, e)) goto done;
   prev[-umin] = 1;
   for (int o = 0; o < n; o++) {
     int i = ord[o];
@@ -354,7 +365,7 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   *kept = sum;
   rc = 1;
 done:
-  for (int y = 0; y < ph->ne; y++) es_counter_close(k[y]);
+  close_counters(ph, k);
   free(prev);
   free(cur);
   free(seen);
@@ -377,15 +388,19 @@ static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *p
     if (all > SKIP_MAX_POSITIONS)
       return at_errf(e, "%s: more than %llu tile positions to check against the predicates", what,
                      (unsigned long long)SKIP_MAX_POSITIONS);
-    for (uint64_t k = 0; k < all; k++) {
+    es_counter *k[SC_MAX_EINSUMS] = { 0 };
+    int rc = open_counters(ph, x, t, at, k, e);
+    for (uint64_t q = 0; q < all && !rc; q++) {
       int in;
-      if (position_kept(ph, x, t, at, lv, idx, n, NULL, &in, e)) return -1;
+      rc = position_kept(ph, x, t, at, lv, idx, n, k, &in, e);
       in_all += (uint64_t)in;
       for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
         if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
         idx[i] = 0;
       }
     }
+    close_counters(ph, k);
+    if (rc) return -1;
   }
   if (at_mul64(all, same, total) || at_mul64(in_all, same, kept))
     return at_errf(e, "%s: tile positions overflow 64 bits", what);
