@@ -285,9 +285,11 @@ void es_counter_close(es_counter *k);
 ** upper corner do not matter while the range's extents stay the same) and
 ** through the lower corner of the ranks a mask reads (*mask_ranks): two
 ** ranges of equal extents with equal values count the same (the count is
-** invariant under translation of its box and constraints).  At most max
-** forms.  Returns 0, or -1 with e set (overflow, more than max). */
-int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int max, int *n,
+** invariant under translation of its box and constraints).  le[f]: form f
+** is a constraint form <= 0 (moving the range so that its value grows can
+** only drop points), else an == or !=.  At most max forms.  Returns 0, or
+** -1 with e set (overflow, more than max). */
+int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int *le, int max, int *n,
                    uint32_t *mask_ranks, at_err *e);
 /* es_points_in by plain enumeration, without the closed forms (README
 ** "Predicates", "Counting"): the reference the tests compare them with.

@@ -807,7 +807,7 @@ int es_counter_points(es_counter *k, const es_range *range, uint64_t *points, at
 
 void es_counter_close(es_counter *k) { free(k); }
 
-int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int max, int *n,
+int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_MAX_RANKS], int *le, int max, int *n,
                    uint32_t *mask_ranks, at_err *e) {
   if (!c->bound) return at_errf(e, "%s: counting points needs every rank's size", c->file);
   if (es_masks_missing(c, e)) return -1;
@@ -826,6 +826,7 @@ int es_count_forms(const es_cascade *c, int i, uint32_t ranks, int64_t (*k)[ES_M
     for (int j = 0; j < cs->n && !rc; j++) {
       if (*n == max) { rc = -1; break; }
       for (int r = 0; r < ES_MAX_RANKS; r++) k[*n][r] = r < c->nranks && (moves >> r & 1) ? cs->c[j].k[r] : 0;
+      le[*n] = cs->c[j].kind == L_LE;
       (*n)++;
     }
   }
