@@ -278,7 +278,8 @@ static int prepare(sim_data *d, int x, at_err *e) {
     p->tl[p->nt++] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
   }
   for (int k = 0; k < 2; k++) {
-    int q = se->spatial[k];
+    if (se->nsp[k] > 1) return refuse(e, c, E->rhs, "it has several parts on one array dimension (a spatial list)");
+    int q = se->nsp[k] ? se->spatial[k][0] : -1;
     p->sp[k] = (dm_loop){ -1, -1, 1, 0 };
     if (q >= 0) {
       p->sp[k] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
