@@ -39,6 +39,21 @@ static char *slurp(const char *path) {
   return buf;
 }
 
+/* Writes m to out and checks the text holds `want`. */
+static void written_has(const map_spec *m, const char *out, const char *want) {
+  at_err e;
+  if (map_write(m, out, &e)) fail_msg("%s", e.msg);
+  char *t = slurp(out);
+  if (!strstr(t, want)) fail_msg("%s: no '%s' in:\n%s", out, want, t);
+  free(t);
+}
+
+static void remove_dir(const char *dir) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 /* Schedules equal field by field (the cascade pointers aside). */
 static void same_schedule(const sc_schedule *a, const sc_schedule *b, const char *what) {
   assert_int_equal(a->nphases, b->nphases);
@@ -130,25 +145,18 @@ static void prefetch_field(void **state) {
       hw_load(map_arch_path(a), &arch, &e) || map_bind(a, arch, &w, 1024, &s, &e))
     fail_msg("%s", e.msg);
   assert_int_equal(s.phase[0].prefetch, 1);
-  if (map_write(a, out, &e)) fail_msg("%s", e.msg);
-  char *t = slurp(out);
-  assert_non_null(strstr(t, "window: 2}"));
-  free(t);
+  written_has(a, out, "window: 2}");
   char cmd[1024];
   snprintf(cmd, sizeof cmd, "sed 's/window: 2}/window: 2, prefetch: 3}/' '%s' > '%s'", out, again);
   assert_int_equal(system(cmd), 0);
   if (map_load(again, &b, &e) || map_bind(b, arch, &w, 1024, &s, &e)) fail_msg("%s", e.msg);
   assert_int_equal(s.phase[0].prefetch, 3);
   assert_false(map_same(a, b));
-  if (map_write(b, out, &e)) fail_msg("%s", e.msg);
-  t = slurp(out);
-  assert_non_null(strstr(t, "window: 2, prefetch: 3}"));
-  free(t);
+  written_has(b, out, "window: 2, prefetch: 3}");
   hw_free(arch);
   map_free(a);
   map_free(b);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
+  remove_dir(dir);
 }
 
 /* The part of phase 0 named `name` in schedule s, or -1. */
@@ -187,10 +195,9 @@ static void spatial_lists(void **state) {
   hw_arch *arch = NULL;
   at_err e;
   map_spec *a = load_bind(ATTNSIM_SOURCE_DIR "/mappings/mla-mtp-fusemax.yaml", "deepseek-v3-mtp", &arch, &sa);
-  if (map_write(a, a_out, &e)) fail_msg("%s", e.msg);
+  written_has(a, a_out, "      1d: {cols: [h, p0]}\n");
   char *ta = slurp(a_out);
   assert_non_null(strstr(ta, "      2d: {rows: m0, cols: [h, p0]}\n"));
-  assert_non_null(strstr(ta, "      1d: {cols: [h, p0]}\n"));
   /* the same binding in block style */
   snprintf(cmd, sizeof cmd,
            "sed 's/^      2d: {rows: m0, cols: \\[h, p0\\]}$/      2d:\\n        rows: m0\\n        cols:\\n          - h\\n          - p0/' "
@@ -233,15 +240,11 @@ static void spatial_lists(void **state) {
   b = load_bind(b_in, "deepseek-v3-decode", &arch, &sb);
   assert_false(map_same(a, b));
   same_schedule(&sa, &sb, "mla-decode-fusemax, cols: [h]");
-  if (map_write(b, b_out, &e)) fail_msg("%s", e.msg);
-  tb = slurp(b_out);
-  assert_non_null(strstr(tb, "      2d: {rows: m0, cols: [h]}\n"));
-  free(tb);
+  written_has(b, b_out, "      2d: {rows: m0, cols: [h]}\n");
   map_free(a);
   map_free(b);
   hw_free(arch);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  assert_int_equal(system(cmd), 0);
+  remove_dir(dir);
 }
 
 int main(void) {
