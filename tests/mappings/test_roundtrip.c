@@ -29,7 +29,7 @@ static const char *const designs[] = { "fusemax", "arch", "cascade", "flat", "un
                                        "streaming-flat", "strided-flat", "decode-flat",
                                        "gqa-flat", "gqa-decode-flat", "mla-decode-flat",
                                        "linear-causal-fusemax", "linear-causal-flat",
-                                       "mla-mtp-fusemax", "gqa-spec-fusemax", NULL };
+                                       "mla-mtp-fusemax", "gqa-spec-fusemax", "mla-mtp-flat", "gqa-spec-flat", NULL };
 
 static char *slurp(const char *path) {
   char *buf;
