@@ -730,6 +730,10 @@ static int fit_dim(bctx *b, int si, int k, const hw_array *ar) {
   const sc_phase *ph = b->ph;
   int64_t dim = k == 0 ? ar->rows : ar->cols;
   const char *dn = k == 0 ? "rows" : "cols";
+  /* a `fit` part is sized for the buffer once the arrays are checked, at 1 here */
+  for (int i = 0; i < sp->n[k]; i++)
+    if (sp->part[k][i] == b->fit_part)
+      return ERR(b->pl->sp_part[si][k], "part %s is 'fit', sized for the buffer, so it cannot be spatial", mp->part[b->fit_part].name);
   if (sp->n[k] == 1) {
     int p = sp->part[k][0];
     if (ph->part[p].size > dim && !(k == 1 && sp->fold))
