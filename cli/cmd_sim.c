@@ -161,9 +161,13 @@ void cli_json_result(FILE *f, const sim_result *r) {
       if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
       else fprintf(f, "\"%s\":null,", k[i]);
     }
-    fprintf(f, "\"digest\":\"%016llx\",\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
+    fprintf(f, "\"digest\":\"%016llx\",\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu,"
+               "\"engine_pe_cycles\":%llu,\"last_cycle\":%llu,\"late_ops\":%llu,\"late_max\":%llu,"
+               "\"elastic_fires\":%llu}",
             (unsigned long long)r->data.digest, (unsigned long long)r->data.emul_mismatch, r->data.emul_exact,
-            (unsigned long long)r->data.pe_edges);
+            (unsigned long long)r->data.pe_edges, (unsigned long long)r->data.engine_pe_cycles,
+            (unsigned long long)r->data.last_cycle, (unsigned long long)r->data.late_ops,
+            (unsigned long long)r->data.late_max, (unsigned long long)r->data.elastic_fires);
   }
   fprintf(f, "}\n");
 }
@@ -406,9 +410,13 @@ int cmd_run(int argc, char **argv) {
   if (eo.data) {
     FILE *f = csv || json ? stderr : stdout;
     fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
+               "engine_pe_cycles=%llu last_cycle=%llu late_ops=%llu late_max=%llu elastic_fires=%llu "
                "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g digest=%016llx\n",
             r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
-            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
+            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.engine_pe_cycles,
+            (unsigned long long)r.data.last_cycle, (unsigned long long)r.data.late_ops,
+            (unsigned long long)r.data.late_max, (unsigned long long)r.data.elastic_fires,
+            (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
             r.data.emul_max_abs_err, (unsigned long long)r.data.digest);
     if (!(r.data.worst <= 1)) {
       fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",

@@ -109,7 +109,13 @@ typedef struct sim_result {
     double max_ref;           /* max |ref|, the output's magnitude */
     double max_bound;         /* max of the elements' error bounds */
     double worst;             /* max |out - ref| / bound: above 1 fails */
-    uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges) */
+    uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges, idle stretches skipped) */
+    uint64_t engine_pe_cycles;   /* the engine's cycles x every array's PEs, to compare */
+    uint64_t last_cycle;      /* the edge after the last result was delivered (the engine's `cycles` when
+                                 the PEs keep its schedule and its last write is its last result) */
+    uint64_t late_ops;        /* operations issued after the edge the engine's schedule gave them */
+    uint64_t late_max;        /* ... the most cycles late */
+    uint64_t elastic_fires;   /* firings the PEs cannot run at the engine's timing (run late) */
     uint64_t emul_mismatch;   /* output elements whose bits differ from the fp16
                                  emulation of the interpreter's order */
     double emul_max_abs_err;  /* that emulation's max |out - ref| */

@@ -49,7 +49,7 @@ b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 -
 [ -n "$a" ] && [ "$a" = "$b" ] || fail "--full --data differs from --data"
 # --json gains a "data" object
 "$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --json 2>/dev/null |
-  grep -q '"data":{"max_abs_err":[0-9.e-]*,"max_rel_err":.*"emul_mismatch":0,"emul_exact":1,"pe_edges":[0-9]*}}$' || fail "--json has no data object"
+  grep -q '"data":{"max_abs_err":[0-9.e-]*,"max_rel_err":.*"emul_mismatch":0,"emul_exact":1,"pe_edges":[0-9]*,"engine_pe_cycles":[0-9]*,"last_cycle":[0-9]*,"late_ops":0,"late_max":0,"elastic_fires":0}}$' || fail "--json has no data object"
 # too large: refused up front with the size and the limit
 "$A" run --design fusemax --model bert --seq 64K $S --data > out.txt 2> err.txt
 [ $? -eq 2 ] || fail "oversized run: not exit 2"
