@@ -214,6 +214,11 @@ typedef struct sim_engine_opts {
   const char *fault_array;    /* data: the array whose PE (fault_row, fault_col) is the faulty
                                  build (rtl: FAULT=1, rtl/README.md), or NULL for none */
   int64_t fault_row, fault_col;  /* that PE's row and column, from 0 */
+  /* data, tests only: the value model starts every firing of the Einsum
+  ** writing this tensor `early_cycles` cycles before the engine does (a
+  ** dependence cut short, which the timing check must catch), or NULL */
+  const char *early_tensor;
+  int64_t early_cycles;
 } sim_engine_opts;
 
 /* Engine `rtl` is the cycle engine in data mode with every array's PEs the

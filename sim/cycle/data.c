@@ -148,6 +148,7 @@ typedef struct dm_arr {
   pe_in *in;                  /* per PE: what the next edge offers */
   const dm_cell **prev;       /* per PE, while a firing is laid out: the accumulator its last point wrote */
   int ninflight;              /* PEs with an operation in flight */
+  int offered;                /* this edge: an operation offered to some PE */
   int ntaint;                 /* PEs tainted */
 } dm_arr;
 
@@ -180,6 +181,8 @@ struct sim_data {
   int64_t cycle;              /* engine cycle of the named firing's start; -1 before any */
   int64_t edge;               /* edges since it */
   int firing;                 /* its Einsum (index into the phase's e[]) */
+  int early_x;                /* tests only: this Einsum's firings start early_by cycles early (-1 none) */
+  int64_t early_by;
   int diverged;               /* 1: the run stopped at a divergence (banks, or timing) */
 };
 
@@ -531,6 +534,10 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   d->c = c;
   d->batch = (uint64_t)ph->part[SC_BATCH].size;
   d->cycle = -1;
+  d->early_x = -1;
+  for (int x = 0; o->early_tensor && x < ph->ne; x++)
+    if (!strcmp(c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor].name, o->early_tensor)) d->early_x = x;
+  d->early_by = o->early_cycles;
   /* the limits, before anything large is allocated */
   uint64_t bytes = 0, pe_cycles = 0, elems = 0, cap = 0, slots_max = 0;
   int bad = 0;
@@ -894,10 +901,11 @@ static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_o
   return 0;
 }
 
-/* One edge t of array A: each PE whose next operation is due is offered
-** it; the bank steps if anything is offered or in flight; results are
-** delivered on the edge that raises out_valid. */
-static int edge(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
+/* Edge t of array A, first half: each PE whose next operation is due is
+** offered it (A->offered: anything offered).  Every array's offers are
+** made before any bank steps: a result delivered on edge t is usable from
+** edge t + 1, on every array alike. */
+static int edge_offer(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
   pe_bank *b = A->b;
   int n = A->n, offered = 0;
   for (int i = 0; i < n; i++) {
@@ -943,7 +951,16 @@ static int edge(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
     A->plan[i] += d->p[f->x].cyc[A->pos[i] % (uint32_t)d->p[f->x].nop];
     if (++A->pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
   }
-  if (!offered && !A->ninflight) return 0;
+  A->offered = offered;
+  return 0;
+}
+
+/* ... second half: the bank steps if anything is offered or in flight;
+** results are delivered on the edge that raises out_valid. */
+static int edge_step(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
+  pe_bank *b = A->b;
+  int n = A->n;
+  if (!A->offered && !A->ninflight) return 0;
   b->step(b, A->in);
   int bad;
   char what[256];
@@ -966,11 +983,6 @@ static int edge(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
     A->inflight[i] = NULL;
     A->ninflight--;
     d->last_edge = t;
-  }
-  if (d->pend_cell && d->pend_cell->nw >= d->pend_need) {
-    d->diverged = 1;
-    return at_errf(e, "%s: it arrived at cycle %lld, %lld cycles late", d->pend_msg, (long long)t + 1,
-                   (long long)(t + 1 - d->pend_at));
   }
   return 0;
 }
@@ -997,8 +1009,17 @@ static int advance(sim_data *d, int64_t T, at_err *e) {
     }
     int64_t t = d->now;
     uint64_t before = d->issued;
+    for (int a = 0; a < d->narr; a++) {
+      d->arr[a].offered = 0;
+      if (d->arr[a].head && edge_offer(d, &d->arr[a], t, e)) return -1;
+    }
     for (int a = 0; a < d->narr; a++)
-      if ((d->arr[a].head || d->arr[a].ninflight) && edge(d, &d->arr[a], t, e)) return -1;
+      if (edge_step(d, &d->arr[a], t, e)) return -1;
+    if (d->pend_cell && d->pend_cell->nw >= d->pend_need) {
+      d->diverged = 1;
+      return at_errf(e, "%s: it arrived at cycle %lld, %lld cycles late", d->pend_msg, (long long)t + 1,
+                     (long long)(t + 1 - d->pend_at));
+    }
     d->now = t + 1;
     int busy = d->issued != before;
     for (int a = 0; a < d->narr; a++) busy |= d->arr[a].ninflight > 0;
@@ -1025,6 +1046,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   int n = A->n;
   const es_cascade *c = d->c;
   const es_einsum *E = &c->einsums[d->ph->e[x].einsum];
+  if (x == d->early_x) cycle -= d->early_by;
   /* everything scheduled before this firing's start runs first */
   if (advance(d, cycle, e)) return -1;
   dm_fire *f = NULL, **fp = &A->freel;

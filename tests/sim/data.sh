@@ -6,7 +6,8 @@
 # fp16 emulation of the interpreter's order where the mapping's order is the
 # interpreter's (fusemax, arch, the GEMM; not flat); the timing and the
 # action counts of a --data run equal the same run's without (the CSV row
-# before the two error columns); an oversized run is refused with its size
+# before the two error columns); the value model keeps the engine's timing
+# on FuseMax and the GEMM, FLAT's runs late; an oversized run is refused with its size
 # and the limit (exit 2); --data needs --engine cycle.  usage: data.sh ATTNSIM
 A=$1
 fail() { echo "FAIL: $*"; exit 1; }
@@ -43,6 +44,31 @@ check 0 2 --design flat --model bert --seq 512 $S --set B=1,H=1,E=16,F=16
 check 0 3 --mapping "$ATTNSIM_DATA_DIR/tests/sim/data/flat-edge.yaml" --model xlm --seq 512 $S --set B=1,H=1,E=16,F=16
 check 1 5 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=256,N=256,K=16
 check 1 4 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=37,N=21,K=5
+# the value model steps at the engine's cycles (sim/README.md "Data mode"):
+# on FuseMax's arrays and the GEMM no operation runs late and the banks step
+# at most the engine's cycles x PEs (idle stretches skipped); FuseMax's last
+# result is delivered width - 1 cycles after the engine's last write (the
+# column skew continues into the 1D array), the GEMM's R cycles before it
+# (the value model does not step the shift out of the columns); FLAT's 1D
+# firings cannot keep the engine's timing and run late (the finding)
+fig() { sed -n "s/.* $1=\([0-9]*\) .*/\1/p" err.txt; }
+timing() {   # timing PES DELTA ARGS...: strict, last_cycle = cycles + DELTA
+  pes=$1 delta=$2
+  shift 2
+  "$A" run "$@" --data --csv > /dev/null 2> err.txt || fail "$*: $(cat err.txt)"
+  e=$(fig engine_pe_cycles) p=$(fig pe_edges) l=$(fig last_cycle)
+  [ "$(fig late_ops)" = 0 ] && [ "$(fig elastic_fires)" = 0 ] || fail "$*: late operations: $(cat err.txt)"
+  [ $((e % pes)) = 0 ] && [ "$p" -le "$e" ] && [ "$p" -gt $((e / 2)) ] || fail "$*: pe_edges $p, engine $e"
+  [ "$l" = $((e / pes + delta)) ] || fail "$*: last_cycle $l, engine cycles $((e / pes)) + $delta"
+}
+timing 272 15 --design fusemax --model bert --seq 256 $S --set B=1,H=1,E=16,F=16
+timing 272 15 --design arch --model bert --seq 64 $S --set B=1,H=1,E=16,F=16
+timing 144 15 --design fusemax --model bert --seq 128 --rows 8 --cols 16 --width-1d 16 --engine cycle --set B=1,H=1,E=16,F=16
+timing 256 -16 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=256,N=256,K=16
+"$A" run --design flat --model bert --seq 512 $S --set B=1,H=1,E=16,F=16 --data --csv > /dev/null 2> err.txt ||
+  fail "flat: $(cat err.txt)"
+[ "$(fig elastic_fires)" -gt 0 ] && [ "$(fig late_max)" -gt 0 ] && [ "$(fig last_cycle)" -gt $(($(fig engine_pe_cycles) / 272)) ] ||
+  fail "flat is not reported late: $(cat err.txt)"
 # full stepping and fast-forward: the same values and the same time
 a=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --full --csv 2>/dev/null | sed -n 2p)
 b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --csv 2>/dev/null | sed -n 2p)
