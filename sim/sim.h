@@ -211,6 +211,7 @@ typedef struct sim_engine_opts {
   ** NULL: the C twin */
   struct pe_bank *(*bank_open)(int kind, int n, int fault_pe, char *err, int errlen);
   int no_shadow;              /* rtl: the Verilated PEs alone, no C-twin shadow (nothing compared) */
+  int no_emul;                /* data: skip the fp16 emulation (emul_exact 0: nothing compared with it) */
   const char *fault_array;    /* data: the array whose PE (fault_row, fault_col) is the faulty
                                  build (rtl: FAULT=1, rtl/README.md), or NULL for none */
   int64_t fault_row, fault_col;  /* that PE's row and column, from 0 */

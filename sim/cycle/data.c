@@ -181,6 +181,7 @@ struct sim_data {
   int64_t cycle;              /* engine cycle of the named firing's start; -1 before any */
   int64_t edge;               /* edges since it */
   int firing;                 /* its Einsum (index into the phase's e[]) */
+  int no_emul;                /* skip the fp16 emulation */
   int early_x;                /* tests only: this Einsum's firings start early_by cycles early (-1 none) */
   int64_t early_by;
   int diverged;               /* 1: the run stopped at a divergence (banks, or timing) */
@@ -538,6 +539,7 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   for (int x = 0; o->early_tensor && x < ph->ne; x++)
     if (!strcmp(c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor].name, o->early_tensor)) d->early_x = x;
   d->early_by = o->early_cycles;
+  d->no_emul = o->no_emul;
   /* the limits, before anything large is allocated */
   uint64_t bytes = 0, pe_cycles = 0, elems = 0, cap = 0, slots_max = 0;
   int bad = 0;
@@ -1421,5 +1423,5 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
     }
   }
   r->data.digest = h;
-  return emulate(d, r, e);
+  return d->no_emul ? 0 : emulate(d, r, e);
 }

@@ -69,6 +69,14 @@ timing 256 -16 --mapping "$ATTNSIM_DATA_DIR/mappings/gemm-os.yaml" $G --set M=25
   fail "flat: $(cat err.txt)"
 [ "$(fig elastic_fires)" -gt 0 ] && [ "$(fig late_max)" -gt 0 ] && [ "$(fig last_cycle)" -gt $(($(fig engine_pe_cycles) / 272)) ] ||
   fail "flat is not reported late: $(cat err.txt)"
+# --no-emul: the same output and line, nothing compared with the emulation
+"$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --csv > /dev/null 2> err.txt || fail "emul"
+a=$(grep -o 'digest=[0-9a-f]*' err.txt)
+"$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --no-emul --csv > /dev/null 2> err.txt ||
+  fail "--no-emul: $(cat err.txt)"
+[ -n "$a" ] && grep -q " emul_mismatch=0 emul_exact=0 .* $a\$" err.txt || fail "--no-emul: $(cat err.txt)"
+"$A" run --design fusemax --model bert --seq 64 --engine cycle --no-emul > /dev/null 2> err.txt
+[ $? -eq 2 ] && grep -q -- '--no-emul needs --data' err.txt || fail "--no-emul without --data"
 # full stepping and fast-forward: the same values and the same time
 a=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --full --csv 2>/dev/null | sed -n 2p)
 b=$("$A" run --design fusemax --model bert --seq 64 $S --set B=1,H=1,E=16,F=16 --data --csv 2>/dev/null | sed -n 2p)
