@@ -15,7 +15,12 @@
 ** EXP result with the PE, cycle, operation and both banks' registers
 ** (result marked diverged), a twin shadowed by a twin gives the twin's
 ** digest, the one-ulp bank alone another; a fault PE outside the array
-** or on an array the architecture lacks is refused.
+** or on an array the architecture lacks is refused.  The timing: a bank
+** whose EXP result comes one edge late (the same bits) is a timing
+** divergence at its PE and cycle; a firing the value model starts before
+** the engine did (a test-only hook) is caught reading a value before it
+** arrived, or overlapping its PE's previous firing; and the value model's
+** edges against the engine's cycles.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +34,19 @@
 #include "sim.h"
 #include "pe_bank.h"
 #include "pe_shadow.h"
+
+/* b as a test bank around the twin t: t's kind, n and registers, the
+** given callbacks and state. */
+static pe_bank *wrap(pe_bank *b, pe_bank *t, const char *name, void (*step)(pe_bank *, const pe_in *),
+                     void (*reset)(pe_bank *), void (*close)(pe_bank *), void *impl) {
+  *b = *t;
+  b->impl_name = name;
+  b->step = step;
+  b->reset = reset;
+  b->close = close;
+  b->impl = impl;
+  return b;
+}
 
 static void wrong_step(pe_bank *b, const pe_in *in) {
   pe_bank *twin = b->impl;
@@ -47,14 +65,7 @@ static pe_bank *wrong_open(int kind, int n, int fault_pe, char *err, int errlen)
   (void)fault_pe;
   pe_bank *t = pe_bank_twin(kind, n), *b = calloc(1, sizeof *b);
   if (!t || !b) { snprintf(err, (size_t)errlen, "out of memory"); free(b); if (t) t->close(t); return NULL; }
-  *b = *t;
-  b->impl_name = "wrong-mac";
-  b->st = t->st;   /* the wrapped twin's registers are the bank's */
-  b->step = wrong_step;
-  b->reset = wrong_reset;
-  b->close = wrong_close;
-  b->impl = t;
-  return b;
+  return wrap(b, t, "wrong-mac", wrong_step, wrong_reset, wrong_close, t);   /* the twin's registers are the bank's */
 }
 
 /* A bank whose EXP results are one unit in the last place off (the lowest
@@ -89,15 +100,9 @@ static pe_bank *ulp_open(int kind, int n, int fault_pe, char *err, int errlen) {
     free(b); free(u); free(x);
     return NULL;
   }
-  *b = *t;
-  b->impl_name = "exp-ulp";
-  b->step = ulp_step;
-  b->reset = ulp_reset;
-  b->close = ulp_close;
   u->twin = t;
   u->exp = x;
-  b->impl = u;
-  return b;
+  return wrap(b, t, "exp-ulp", ulp_step, ulp_reset, ulp_close, u);
 }
 
 /* A bank whose PE 35 (row 2, column 3 of a 16-column array) never becomes
@@ -172,14 +177,9 @@ static pe_bank *slow_open(int kind, int n, int fault_pe, char *err, int errlen) 
     free(b); free(u);
     return NULL;
   }
-  *b = *t;
-  b->impl_name = "slow-exp";
-  b->st = u->st;
-  b->step = slow_step;
-  b->reset = slow_reset;
-  b->close = slow_close;
   u->twin = t;
-  b->impl = u;
+  wrap(b, t, "slow-exp", slow_step, slow_reset, slow_close, u);
+  b->st = u->st;   /* its own registers: the twin's, an EXP result held an edge */
   return b;
 }
 
