@@ -373,6 +373,12 @@ static int prepare(sim_data *d, int x, at_err *e) {
       if (!(p->lhs_ranks >> ph->part[q].rank & 1)) p->sred = 1;
     }
   }
+  if (p->sp[0].size > ar->rows || p->sp[1].size > ar->cols)
+    /* a fold (FuseMax's P0 on a narrower 1D array) takes several passes per
+    ** firing, which the PEs' streams here do not lay out */
+    return at_errf(e, "data mode does not run Einsum %s folded onto array %s yet (%lld x %lld PEs of work on %lld x "
+                   "%lld): give the array as many PEs as the spatial parts", c->tensors[E->lhs.tensor].name, ar->name,
+                   (long long)p->sp[0].size, (long long)p->sp[1].size, (long long)ar->rows, (long long)ar->cols);
   p->interp_order = interp_order(ph, x, E, p);
   schedule(p, ar);
   /* a part's stride in its rank: `ceil` block, else the inner parts' product */

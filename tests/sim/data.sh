@@ -91,6 +91,10 @@ grep -q 'data mode: this run needs [0-9]* bytes .* more than the limit of [0-9]*
 "$A" run --design fusemax --model bert --seq 1K --rows 16 --cols 16 --width-1d 16 --engine cycle --set E=16,F=16 --data > out.txt 2> err.txt
 [ $? -eq 2 ] || fail "long run: not exit 2"
 grep -q 'more than the limit of' err.txt || fail "long run: $(cat err.txt)"
+# a fold (P0 = 16 on a 1D array of 8) is refused, not run past the bank
+"$A" run --design fusemax --model bert --seq 64 --rows 16 --cols 16 --width-1d 8 --engine cycle --set B=1,H=1,E=16,F=16 --data > out.txt 2> err.txt
+[ $? -eq 2 ] && grep -q 'data mode does not run Einsum RM folded onto array 1d yet (1 x 16 PEs of work on 1 x 8)' err.txt ||
+  fail "fold: $(cat err.txt)"
 # the options' own errors
 "$A" run --design fusemax --model bert --seq 64 --data > /dev/null 2> err.txt
 [ $? -eq 2 ] && grep -q -- '--data needs --engine cycle' err.txt || fail "--data without --engine cycle"
