@@ -110,6 +110,7 @@ typedef struct dm_op {
   uint8_t op;
   uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
   uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
+  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
 } dm_op;
 
 /* One firing in flight on its array: each PE's operations, run from the
@@ -305,7 +306,7 @@ static void schedule(dm_prog *p, const hw_array *ar) {
     case PE_OP_EXP: c = ar->ops[HW_OP_EXP].cycles + (q->b.kind == OP_CONST ? 0 : ar->ops[HW_OP_SUB].cycles); break;
     default: c = ar->ops[HW_OP_DIV].cycles; break;
     }
-    p->cyc[j] = c > pe ? c : pe;
+    p->cyc[j] = c > pe ? c : pe;   /* at most 2 x HW_DIM_MAX: 32 bits hold it */
     if (!p->elastic && (ar->issue != HW_ISSUE_SERIAL || c < pe)) {
       snprintf(p->why, sizeof p->why, "its %s takes %lld cycles on the PE, the engine charges %lld%s", names[q->op],
                (long long)pe, (long long)c, ar->issue != HW_ISSUE_SERIAL ? " (the array issues by units)" : "");
@@ -956,7 +957,7 @@ static int edge_offer(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
       d->late_ops++;
       if (A->lag[i] > d->late_max) d->late_max = A->lag[i];
     }
-    A->plan[i] += d->p[f->x].cyc[A->pos[i] % (uint32_t)d->p[f->x].nop];
+    A->plan[i] += op->cyc;
     if (++A->pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
   }
   A->offered = offered;
@@ -1168,6 +1169,7 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
           op->b = cl[1];
           op->c = cl[2];
           op->op = q->op;
+          op->cyc = (uint32_t)p->cyc[j];
           op->slot = (uint32_t)sl;
           op->dst = j == p->nop - 1 ? acc : &A->temp[(size_t)pe * DM_MAXP + (size_t)j];
         }
