@@ -1058,9 +1058,12 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   if (x == d->early_x) cycle -= d->early_by;
   /* everything scheduled before this firing's start runs first */
   if (advance(d, cycle, e)) return -1;
-  dm_fire *f = NULL, **fp = &A->freel;
-  for (; *fp; fp = &(*fp)->next)
-    if ((*fp)->cap >= p->cap && (*fp)->slots >= p->slots) { f = *fp; *fp = f->next; break; }
+  /* the smallest finished firing that holds this one (FLAT's one huge
+  ** firing per head stays for the next huge one) */
+  dm_fire *f = NULL, **best = NULL;
+  for (dm_fire **fp = &A->freel; *fp; fp = &(*fp)->next)
+    if ((*fp)->cap >= p->cap && (*fp)->slots >= p->slots && (!best || (*fp)->cap < (*best)->cap)) best = fp;
+  if (best) { f = *best; *best = f->next; }
   if (!f) {
     f = calloc(1, sizeof *f);
     if (f) {
