@@ -1287,8 +1287,8 @@ static int timed_run(const sc_schedule *s, const sim_engine_opts *o, sim_result 
   sim_data *dm = nullptr;
   if (sim_data_open(s, o, &dm, e)) return -1;
   int rc = cycle_run(s, o, r, e, false, nullptr, dm);
-  if (!rc) rc = sim_data_finish(dm, r, e);
-  else r->data.diverged = sim_data_diverged(dm);
+  if (!rc) rc = sim_data_finish(dm, r, e);   /* drains the firings still running, then compares */
+  if (rc) r->data.diverged = sim_data_diverged(dm);
   sim_data_close(dm);
   return rc;
 }
