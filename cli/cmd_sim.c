@@ -18,7 +18,7 @@ static const char run_help[] =
   "                   [--rows N] [--cols N] [--width-1d N] [--buffer BYTES] [--bandwidth GiBps]\n"
   "                   [--regs-per-pe N]\n"
   "                   [--engine analytical|cycle|rtl] [--full | --fast-forward] [--window W]\n"
-  "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES] [--data [--seed S]]\n"
+  "                   [--vcd FILE] [--trace FILE] [--trace-limit CYCLES] [--data [--seed S] [--no-emul]]\n"
   "                   [--no-shadow] [--fault-pe ARRAY:ROW,COL] [--csv | --json]\n\n"
   "Evaluates one design point with the analytical engine (default), the\n"
   "SystemC cycle-level engine, or that engine with the Verilated PEs (rtl).\n"
@@ -65,8 +65,12 @@ static const char run_help[] =
   "                   exits 1 if an element is off by more than its derived error\n"
   "                   bound, or where the mapping folds sums in the interpreter's\n"
   "                   order, if it differs from the fp16 emulation of that order\n"
-  "                   (sim/README.md \"Data mode\"); same timing as without\n"
+  "                   (sim/README.md \"Data mode\"); same timing as without; the values\n"
+  "                   move at the engine's cycles: an operand read before it arrived,\n"
+  "                   or a PE not ready when its operation is due, exits 1 (timing)\n"
   "  --seed S         data: the inputs' seed (default 1, as `attnsim eval`)\n"
+  "  --no-emul        data: skip the fp16 emulation of the interpreter's order (a quarter\n"
+  "                   to a third of the time; reports emul_exact=0: nothing compared)\n"
   "  --no-shadow      rtl: run the Verilated PEs alone, no C-twin shadow and no\n"
   "                   comparison (to measure the RTL's own speed)\n"
   "  --fault-pe ARRAY:ROW,COL  rtl: build that PE of that array (e.g. 2d:3,5; a 1D\n"
@@ -161,9 +165,13 @@ void cli_json_result(FILE *f, const sim_result *r) {
       if (isfinite(v[i])) fprintf(f, "\"%s\":%.9g,", k[i], v[i]);
       else fprintf(f, "\"%s\":null,", k[i]);
     }
-    fprintf(f, "\"digest\":\"%016llx\",\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu}",
+    fprintf(f, "\"digest\":\"%016llx\",\"emul_mismatch\":%llu,\"emul_exact\":%d,\"pe_edges\":%llu,"
+               "\"engine_pe_cycles\":%llu,\"last_cycle\":%llu,\"late_ops\":%llu,\"late_max\":%llu,"
+               "\"elastic_fires\":%llu}",
             (unsigned long long)r->data.digest, (unsigned long long)r->data.emul_mismatch, r->data.emul_exact,
-            (unsigned long long)r->data.pe_edges);
+            (unsigned long long)r->data.pe_edges, (unsigned long long)r->data.engine_pe_cycles,
+            (unsigned long long)r->data.last_cycle, (unsigned long long)r->data.late_ops,
+            (unsigned long long)r->data.late_max, (unsigned long long)r->data.elastic_fires);
   }
   fprintf(f, "}\n");
 }
@@ -249,7 +257,7 @@ int cmd_run(int argc, char **argv) {
     { "trace", required_argument, 0, 'T' }, { "trace-limit", required_argument, 0, 'L' },
     { "mask", required_argument, 0, 'K' },
     { "data", no_argument, 0, 'D' }, { "seed", required_argument, 0, 'Z' },
-    { "no-shadow", no_argument, 0, 'N' }, { "fault-pe", required_argument, 0, 'P' },
+    { "no-shadow", no_argument, 0, 'N' }, { "no-emul", no_argument, 0, 'U' }, { "fault-pe", required_argument, 0, 'P' },
     { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
   const char *design = NULL, *mapping = NULL, *arch = NULL, *cascade = NULL, *model = NULL;
   const char *energy = NULL, *sets = NULL, *masks[SIM_MAX_MASKS + 1];
@@ -305,6 +313,7 @@ int cmd_run(int argc, char **argv) {
     case 'D': eo.data = 1; break;
     case 'Z': if (cli_opt_u64("--seed", optarg, &eo.seed, &e)) return cli_fail(&e); seeded = 1; break;
     case 'N': eo.no_shadow = 1; break;
+    case 'U': eo.no_emul = 1; break;
     case 'P': {
       /* ARRAY:ROW,COL */
       const char *colon = strchr(optarg, ':'), *comma = colon ? strchr(colon, ',') : NULL;
@@ -347,6 +356,7 @@ int cmd_run(int argc, char **argv) {
                     ? "--no-shadow and --fault-pe need --engine rtl"
                   : eo.no_shadow && eo.fault_array ? "--fault-pe needs the shadow: drop --no-shadow"
                   : seeded && !eo.data ? "--seed needs --data"
+                  : eo.no_emul && !eo.data && strcmp(eng->name, "rtl") ? "--no-emul needs --data"
                   : NULL;
   if (why) return cli_usage_error(run_help, why, argv[optind < argc ? optind : 0]);
   eo.full = full;
@@ -406,9 +416,13 @@ int cmd_run(int argc, char **argv) {
   if (eo.data) {
     FILE *f = csv || json ? stderr : stdout;
     fprintf(f, "data: max_abs_err=%.6g max_rel_err=%.6g max_ref=%.6g max_bound=%.6g err_over_bound=%.6g pe_edges=%llu "
+               "engine_pe_cycles=%llu last_cycle=%llu late_ops=%llu late_max=%llu elastic_fires=%llu "
                "emul_mismatch=%llu emul_exact=%d emul_max_abs_err=%.6g digest=%016llx\n",
             r.data.max_abs_err, r.data.max_rel_err, r.data.max_ref, r.data.max_bound, r.data.worst,
-            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
+            (unsigned long long)r.data.pe_edges, (unsigned long long)r.data.engine_pe_cycles,
+            (unsigned long long)r.data.last_cycle, (unsigned long long)r.data.late_ops,
+            (unsigned long long)r.data.late_max, (unsigned long long)r.data.elastic_fires,
+            (unsigned long long)r.data.emul_mismatch, r.data.emul_exact,
             r.data.emul_max_abs_err, (unsigned long long)r.data.digest);
     if (!(r.data.worst <= 1)) {
       fprintf(stderr, "attnsim: data: an output element is off by %.6g times its error bound: the PEs' values are wrong\n",

@@ -283,6 +283,20 @@ int sc_relevant(const sc_phase *ph, int p, int t) {
   return 0;
 }
 
+int sc_is_spatial(const sc_einsum *se, int p) {
+  for (int d = 0; d < 2; d++)
+    for (int i = 0; i < se->nsp[d]; i++)
+      if (se->spatial[d][i] == p) return 1;
+  return 0;
+}
+
+uint64_t sc_spatial_extent(const sc_phase *ph, const sc_einsum *se, int d, int t) {
+  uint64_t n = 1;   /* binding checked the product against the dimension */
+  for (int i = 0; i < se->nsp[d]; i++)
+    if (t < 0 || sc_relevant(ph, se->spatial[d][i], t)) n *= (uint64_t)ph->part[se->spatial[d][i]].size;
+  return n;
+}
+
 int map_expr_reduces(const es_cascade *c, const es_expr *x, int pr) {
   if (!x) return 0;
   if (x->kind == ES_E_REDUCE)
@@ -707,6 +721,53 @@ static int find_array_spatial(const map_phase *mp, const char *array) {
   return -1;
 }
 
+/* The parts of spatial binding si on dimension k (0 rows, 1 cols) of
+** array ar: their sizes' product fits the dimension, or (a fold) one part
+** of more than one iteration exceeds a one-row array's columns. */
+static int fit_dim(bctx *b, int si, int k, const hw_array *ar) {
+  const map_phase *mp = b->mp;
+  const map_spatial *sp = &mp->sp[si];
+  const sc_phase *ph = b->ph;
+  int64_t dim = k == 0 ? ar->rows : ar->cols;
+  const char *dn = k == 0 ? "rows" : "cols";
+  /* a `fit` part is sized for the buffer once the arrays are checked, at 1 here */
+  for (int i = 0; i < sp->n[k]; i++)
+    if (sp->part[k][i] == b->fit_part)
+      return ERR(b->pl->sp_part[si][k], "part %s is 'fit', sized for the buffer, so it cannot be spatial", mp->part[b->fit_part].name);
+  if (sp->n[k] == 1) {
+    int p = sp->part[k][0];
+    if (ph->part[p].size > dim && !(k == 1 && sp->fold))
+      return b->rule = MAP_RULE_FANOUT, ERR(b->pl->sp_part[si][k], "spatial factor %s = %lld is larger than array %s's %lld %s",
+                                            mp->part[p].name, (long long)ph->part[p].size, ar->name, (long long)dim, dn);
+    return 0;
+  }
+  int wide = 0, ovf = 0;    /* parts of more than one iteration; the product leaves 64 bits */
+  uint64_t n = 1;
+  for (int i = 0; i < sp->n[k]; i++) {
+    uint64_t z = (uint64_t)ph->part[sp->part[k][i]].size;
+    wide += z > 1;
+    ovf |= at_mul64(n, z, &n);
+  }
+  /* a fold of several parts would interleave their digits over the passes:
+  ** no engine models that (mappings/README.md "Folds") */
+  if (k == 1 && sp->fold && wide > 1)
+    return ERR(b->pl->sp_fold[si], "array %s folds one part on its cols, not a list of %d parts of more than one iteration",
+               ar->name, wide);
+  if ((!ovf && n <= (uint64_t)dim) || (k == 1 && sp->fold)) return 0;
+  b->rule = MAP_RULE_FANOUT;
+  if (b->quiet) return -1;
+  char names[4 * (MAP_NAME + 3)], sizes[4 * 24], prod[32] = "more than 2^64";
+  size_t lw = 0, ls = 0;
+  for (int i = 0; i < sp->n[k]; i++) {
+    int p = sp->part[k][i];
+    lw += (size_t)snprintf(names + lw, sizeof names - lw, "%s%s", i ? " x " : "", mp->part[p].name);
+    ls += (size_t)snprintf(sizes + ls, sizeof sizes - ls, "%s%lld", i ? " x " : "", (long long)ph->part[p].size);
+  }
+  if (!ovf) snprintf(prod, sizeof prod, "%llu", (unsigned long long)n);
+  return ERR(b->pl->sp_part[si][k], "spatial factors %s = %s = %s are larger than array %s's %lld %s", names, sizes, prod,
+             ar->name, (long long)dim, dn);
+}
+
 static int bind_einsums(bctx *b) {
   const map_phase *mp = b->mp;
   const map_ploc *pl = b->pl;
@@ -746,25 +807,21 @@ static int bind_einsums(bctx *b) {
     memset(se, 0, sizeof *se);
     se->einsum = xi;
     se->array = ai;
-    se->spatial[0] = se->spatial[1] = -1;
     int si = en->spatial >= 0 ? en->spatial : find_array_spatial(mp, en->array);
     if (si >= 0) {
       RESOLVE(sp, si);
+      const map_spatial *sp = &mp->sp[si];
       /* a fold time-multiplexes the columns of a one-row array; on a 2D
       ** array the reductions across rows and the shift chain would pass
       ** once per fold, which no engine models */
-      if (mp->sp[si].fold && ar->rows > 1)
+      if (sp->fold && ar->rows > 1)
         return ERR(pl->sp_fold[si], "array %s has %lld rows; only a one-row (1D) array folds its columns", ar->name,
                    (long long)ar->rows);
-      se->fold = mp->sp[si].fold;
+      se->fold = sp->fold;
       for (int k = 0; k < 2; k++) {
-        int p = mp->sp[si].part[k];
-        if (p < 0) continue;
-        int64_t dim = k == 0 ? ar->rows : ar->cols;
-        if (ph->part[p].size > dim && !(k == 1 && se->fold))
-          return b->rule = MAP_RULE_FANOUT, ERR(pl->sp_part[si][k], "spatial factor %s = %lld is larger than array %s's %lld %s", mp->part[p].name,
-                     (long long)ph->part[p].size, ar->name, (long long)dim, k == 0 ? "rows" : "cols");
-        se->spatial[k] = p;
+        if (fit_dim(b, si, k, ar)) return -1;
+        se->nsp[k] = sp->n[k];
+        for (int i = 0; i < sp->n[k]; i++) se->spatial[k][i] = sp->part[k][i];
       }
     }
     ph->ne++;
@@ -780,7 +837,7 @@ static int bind_einsums(bctx *b) {
         if (ph->part[p].size != 1 || p == b->fit_part) se->in_tile = 0;
         continue;
       }
-      if (p == se->spatial[0] || p == se->spatial[1])
+      if (sc_is_spatial(se, p))
         return ERR(pl->loops, "loop %s is spatial for %s, so it cannot be a shared (temporal) loop", mp->part[p].name, tn);
       se->loop[se->nloop++] = p;    /* at most 1 + (SC_MAX_LOOPS - 1): the reader's cap */
       placed |= 1ull << p;
@@ -792,7 +849,7 @@ static int bind_einsums(bctx *b) {
       for (int k = 0; k < l->n; k++) {
         int p = l->part[k];
         if (placed & (1ull << p)) return ERR(pl->list[li], "loop %s is already in %s's nest", mp->part[p].name, tn);
-        if (p == se->spatial[0] || p == se->spatial[1]) return ERR(pl->list[li], "loop %s is spatial for %s", mp->part[p].name, tn);
+        if (sc_is_spatial(se, p)) return ERR(pl->list[li], "loop %s is spatial for %s", mp->part[p].name, tn);
         if (!USES(xi, p)) continue;   /* not one of its ranks: no loop */
         if (se->nloop == SC_MAX_LOOPS) return ERR(pl->list[li], "loop nest of %s: %s", tn, NEST_LIMIT);
         se->loop[se->nloop++] = p;
@@ -801,13 +858,18 @@ static int bind_einsums(bctx *b) {
     }
     uint64_t rest = puse & ~placed & ~1ull;
     for (int k = 0; k < 2; k++)
-      if (se->spatial[k] >= 0) rest &= ~(1ull << se->spatial[k]);
+      for (int i = 0; i < se->nsp[k]; i++) rest &= ~(1ull << se->spatial[k][i]);
     for (; rest; rest &= rest - 1) {      /* the remaining parts, in part order */
       if (se->nloop == SC_MAX_LOOPS) return ERR(pl->ent[ei], "loop nest of %s: %s", tn, NEST_LIMIT);
       se->loop[se->nloop++] = __builtin_ctzll(rest);
     }
-    for (int k = 0; k < 2; k++)
-      if (se->spatial[k] >= 0 && !USES(xi, se->spatial[k])) se->spatial[k] = -1;
+    /* a part the Einsum does not iterate spans nothing for it */
+    for (int k = 0; k < 2; k++) {
+      int n = 0;
+      for (int i = 0; i < se->nsp[k]; i++)
+        if (USES(xi, se->spatial[k][i])) se->spatial[k][n++] = se->spatial[k][i];
+      se->nsp[k] = n;
+    }
   }
   return 0;
 }

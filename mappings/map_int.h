@@ -102,7 +102,10 @@ typedef struct map_list {
 
 typedef struct map_spatial {
   int sel;
-  int part[2];                /* on rows / cols, or -1 */
+  int n[2];                   /* parts on rows / cols (0: none) */
+  int part[2][SC_MAX_SPATIAL];   /* those parts, the outermost digit of the PE index first;
+                                    unused entries -1 */
+  int listed[2];              /* written as a list (`cols: [g, p0]`), not one name */
   int fold;                   /* `fold: true`: a cols part wider than a one-row array is
                                  time-multiplexed over its PEs (sc_einsum.fold) */
 } map_spatial;
@@ -189,7 +192,7 @@ typedef struct map_phase {
 /* Where each node of a phase was written (0: nowhere). */
 typedef struct map_ploc {
   mloc phase, name, sizes, loops, einsums, tiled[MAP_MAX_TILED];
-  mloc expr[MAP_MAX_EXPRS], list[MAP_MAX_LISTS], sp_part[MAP_MAX_SPATIAL][2], sp_fold[MAP_MAX_SPATIAL];
+  mloc expr[MAP_MAX_EXPRS], list[MAP_MAX_LISTS], sp_part[MAP_MAX_SPATIAL][2] /* a dimension's value */, sp_fold[MAP_MAX_SPATIAL];
   mloc spatial_key[HW_MAX_ARRAYS * 2];
   mloc ent_array[MAP_MAX_ENTRIES], ent[MAP_MAX_ENTRIES];
   mloc sto_alias[MAP_MAX_STORES];
@@ -296,7 +299,7 @@ int map_errf(const map_spec *m, mloc at, at_err *e, int got, const char *fmt, ..
 ** -1 when the pool is full. */
 int map_new_expr(map_phase *ph);
 int map_new_list(map_phase *ph);
-int map_new_spatial(map_phase *ph);
+int map_new_spatial(map_phase *ph);   /* no parts on either dimension */
 int map_new_entry(map_phase *ph);
 int map_new_store(map_phase *ph);
 int map_new_pipe(map_phase *ph);

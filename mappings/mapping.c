@@ -118,7 +118,14 @@ int map_new_expr(map_phase *ph) {
   return ph->nexpr++;
 }
 POOL_NEW(map_new_list, map_list, list, nlist, MAP_MAX_LISTS)
-POOL_NEW(map_new_spatial, map_spatial, sp, nsp, MAP_MAX_SPATIAL)
+int map_new_spatial(map_phase *ph) {
+  if (ph->nsp == MAP_MAX_SPATIAL) return -1;
+  map_spatial *x = &ph->sp[ph->nsp];
+  memset(x, 0, sizeof *x);
+  x->sel = -1;
+  memset(x->part, 0xff, sizeof x->part);   /* -1: no part */
+  return ph->nsp++;
+}
 POOL_NEW(map_new_entry, map_entry, ent, nent, MAP_MAX_ENTRIES)
 POOL_NEW(map_new_store, map_store, sto, nsto, MAP_MAX_STORES)
 POOL_NEW(map_new_pipe, map_pipe, pip, npipe, 8)
@@ -429,16 +436,28 @@ static int read_spatial(rctx *r, const yt_node *n, const void *arg) {
   int si = map_new_spatial(r->ph);
   if (si < 0) return FULL(r, n, "spatial bindings");
   map_spatial *s = &r->ph->sp[si];
-  s->part[0] = s->part[1] = -1;
   for (int k = 0; k < 2; k++) {
     const yt_node *v = yt_find(n, keys[k]);
     if (!v) continue;
-    const char *name = yt_scalar(v);
-    int p = name ? map_find_part(r->ph, name) : -1;
-    if (p < 0) return yt_badval(v, r->e, "not a loop of this phase");
-    if (p == SC_BATCH) return yt_badval(v, r->e, "the batch loop is temporal (the outermost loop)");
-    if (k == 1 && p == s->part[0]) return yt_badval(v, r->e, "already spatial on the rows");
-    s->part[k] = p;
+    /* one name, or a list of parts whose PE index digits they are */
+    s->listed[k] = !yt_scalar(v);
+    if (s->listed[k] && yt_expect_seq(v, r->e)) return -1;
+    size_t len = s->listed[k] ? yt_len(v) : 1;
+    if (len == 0) return yt_errf(v, r->e, "an empty list: name the parts on the %s, or leave it out", keys[k]);
+    if (len > SC_MAX_SPATIAL)
+      return yt_errf(v, r->e, "%zu parts, more than %d on one dimension (SC_MAX_SPATIAL)", len, SC_MAX_SPATIAL);
+    for (size_t i = 0; i < len; i++) {
+      const yt_node *it = s->listed[k] ? yt_at(v, i) : v;
+      const char *name = yt_scalar(it);
+      int p = name ? map_find_part(r->ph, name) : -1;
+      if (p < 0) return yt_badval(it, r->e, "not a loop of this phase");
+      if (p == SC_BATCH) return yt_badval(it, r->e, "the batch loop is temporal (the outermost loop)");
+      for (int j = 0; j < s->n[k]; j++)
+        if (s->part[k][j] == p) return yt_badval(it, r->e, "part listed twice");
+      for (int j = 0; k == 1 && j < s->n[0]; j++)
+        if (s->part[0][j] == p) return yt_badval(it, r->e, "already spatial on the rows");
+      s->part[k][s->n[k]++] = p;
+    }
     r->pl->sp_part[si][k] = LOC(v);
   }
   const yt_node *f = yt_find(n, "fold");

@@ -242,9 +242,14 @@ uint64_t map_schedule_key_ci(const sc_schedule *s, const map_cinfo *ci) {
       mix(&h, se->einsum);
       mix(&h, se->array);
       mix(&h, se->in_tile);
+      /* one word per dimension of at most one part, as before lists */
       for (int k = 0; k < 2; k++) {
-        int p = se->spatial[k];
-        mix(&h, p >= 0 && ph->part[p].size > 1 ? ph->part[p].size * 64 + ph->part[p].rank : 0);
+        for (int j = 0; j < se->nsp[k]; j++) {
+          int p = se->spatial[k][j];
+          if (j) mix(&h, -11);
+          mix(&h, ph->part[p].size > 1 ? ph->part[p].size * 64 + ph->part[p].rank : 0);
+        }
+        if (!se->nsp[k]) mix(&h, 0);
       }
       for (int k = 0; k < se->nloop; k++)
         if (ph->part[se->loop[k]].size > 1) { mix(&h, ph->part[se->loop[k]].rank); mix(&h, ph->part[se->loop[k]].size); }

@@ -19,6 +19,7 @@
 #define SC_MAX_PHASES   8
 #define SC_MAX_EINSUMS  32
 #define SC_MAX_TENSORS  48
+#define SC_MAX_SPATIAL  4     /* parts on one array dimension (`cols: [g, p0]`) */
 #define SC_BATCH        0     /* part 0 is the implicit batch loop (B x H) */
 
 typedef enum sc_home {
@@ -49,7 +50,10 @@ typedef struct sc_einsum {
   int array;                  /* index in hw_arch.arrays */
   int nloop;
   int loop[SC_MAX_LOOPS];     /* temporal nest, outermost first (loop[0] = batch) */
-  int spatial[2];             /* parts on the array's rows / cols; -1: none */
+  int nsp[2];                 /* parts on the array's rows / cols (0: none) */
+  int spatial[2][SC_MAX_SPATIAL];   /* those parts, the first the outermost digit of the
+                                       PE's row / column index (PE column g * P + p for
+                                       cols: [g, p]); their sizes' product fits the dimension */
   int fold;                   /* the spatial parts may exceed a one-row array's cols: logical
                                  PE j runs on PE j mod cols, in ceil(PEs / cols) passes
                                  (sim_busy_cycles) */
@@ -116,6 +120,14 @@ int sc_einsum_ops(const es_cascade *c, int xi, sc_opuse *out);
 
 /* Whether part p tiles a rank that tensor t has (so moving p moves t's tile). */
 int sc_relevant(const sc_phase *ph, int p, int t);
+/* Whether part p is spatial for se, on either dimension. */
+int sc_is_spatial(const sc_einsum *se, int p);
+/* PEs of dimension d (0 rows, 1 cols) that se's spatial parts span: the
+** product of their sizes; with t >= 0 only of those relevant to tensor t,
+** i.e. the distinct values of t's tile along d (the other parts multicast
+** each value).  At most the dimension's size but for a fold, which has one
+** part. */
+uint64_t sc_spatial_extent(const sc_phase *ph, const sc_einsum *se, int d, int t);
 /* Whether einsum x (index into ph->e) iterates over part p. */
 int sc_uses(const sc_phase *ph, int x, int p);
 /* Elements of tensor t's tile held inside the loop body of part `at`

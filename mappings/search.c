@@ -387,17 +387,21 @@ static int build(const space *S, const cand *k, map_phase *ph) {
     en->array[sizeof en->array - 1] = 0;
     en->loops = -1;
     en->spatial = si;
+    /* one part per dimension (mappings/README.md "The mapspace") */
+    int on[2];
     for (int d = 0; d < 2; d++) {
       int ri = S->pair[x][k->pair[x]][d];
-      ph->sp[si].part[d] = ri < 0 || (d == 0 && ar->rows == 1) ? -1 : ph->tiled[ri].first + ph->tiled[ri].n - 1;
+      on[d] = ri < 0 || (d == 0 && ar->rows == 1) ? -1 : ph->tiled[ri].first + ph->tiled[ri].n - 1;
     }
     /* a one-row array time-multiplexes a cols factor wider than itself */
     int rc = S->pair[x][k->pair[x]][1];
     ph->sp[si].fold = ar->rows == 1 && rc >= 0 && S->div[rc][k->sp[rc]] > ar->cols;
-    if (ph->sp[si].part[0] < 0 && ph->sp[si].part[1] >= 0 && ar->rows > 1 && ar->cols == 1) {
-      ph->sp[si].part[0] = ph->sp[si].part[1];
-      ph->sp[si].part[1] = -1;
+    if (on[0] < 0 && on[1] >= 0 && ar->rows > 1 && ar->cols == 1) {
+      on[0] = on[1];
+      on[1] = -1;
     }
+    for (int d = 0; d < 2; d++)
+      if (on[d] >= 0) ph->sp[si].part[d][ph->sp[si].n[d]++] = on[d];
     ph->entry[xi] = ei;
     ph->entry_order[ph->nentry_order++] = xi;
   }

@@ -82,8 +82,13 @@ static void w_spatial(wctx *w, const map_spatial *s) {
   static const char *const k[] = { "rows", "cols" };
   fputc('{', w->f);
   int first = 1;
-  for (int i = 0; i < 2; i++)
-    if (s->part[i] >= 0) { fprintf(w->f, "%s%s: %s", first ? "" : ", ", k[i], w->ph->part[s->part[i]].name); first = 0; }
+  for (int i = 0; i < 2; i++) {
+    if (!s->n[i]) continue;
+    fprintf(w->f, "%s%s: %s", first ? "" : ", ", k[i], s->listed[i] ? "[" : "");
+    for (int j = 0; j < s->n[i]; j++) fprintf(w->f, "%s%s", j ? ", " : "", w->ph->part[s->part[i][j]].name);
+    if (s->listed[i]) fputc(']', w->f);
+    first = 0;
+  }
   if (s->fold) fprintf(w->f, "%sfold: true", first ? "" : ", ");
   fputc('}', w->f);
 }

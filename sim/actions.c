@@ -83,10 +83,13 @@ static int runs(const scope *sc, double per, uint32_t red, uint64_t *n, at_err *
 }
 
 /* Whether tensor t's tile is indexed by every spatial part of x: if not, a
-** word of it is shared by a row or column of PEs and moves between them. */
+** word of it is shared by a row or column of PEs and moves between them
+** (along a dimension of several parts, t has as many distinct values as
+** the product of its relevant parts' sizes, sc_spatial_extent, each
+** multicast over the others). */
 static int spans_spatial(const sc_phase *ph, const sc_einsum *se, int t) {
   for (int k = 0; k < 2; k++)
-    if (se->spatial[k] >= 0 && ph->part[se->spatial[k]].size > 1 && !sc_relevant(ph, se->spatial[k], t)) return 0;
+    if (sc_spatial_extent(ph, se, k, t) != sc_spatial_extent(ph, se, k, -1)) return 0;
   return 1;
 }
 
@@ -232,8 +235,9 @@ int sim_shifts_out(const sc_schedule *s, const sc_phase *ph, int x) {
   const sc_einsum *se = &ph->e[x];
   const hw_array *ar = &s->arch->arrays[se->array];
   int t = ph->c->einsums[se->einsum].lhs.tensor;
-  if (ar->results != HW_RESULTS_SHIFT || ar->rows <= 1 || se->spatial[0] < 0 || !sc_relevant(ph, se->spatial[0], t))
-    return 0;
+  int by_row = 0;     /* its output differs from row to row */
+  for (int i = 0; i < se->nsp[0]; i++) by_row |= sc_relevant(ph, se->spatial[0][i], t);
+  if (ar->results != HW_RESULTS_SHIFT || ar->rows <= 1 || !by_row) return 0;
   if (ph->st[t].home != SC_REGS || ph->c->tensors[t].is_output) return 1;
   for (int q = 0; q < ph->ne; q++) {
     int dq[SC_MAX_EINSUMS], nq = sim_deps(ph, q, SIM_DEP_ALL, dq);

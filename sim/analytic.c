@@ -20,10 +20,8 @@ const char *const sim_component_name[SIM_C_COUNT] = {
 /* Logical PEs an Einsum keeps busy: the product of the spatial parts it
 ** uses (a fold runs them on fewer, sim_busy_cycles). */
 static uint64_t parallelism(const sc_phase *ph, const sc_einsum *se) {
-  uint64_t n = 1;   /* at most the array's PEs, which hw_validate bounds */
-  for (int k = 0; k < 2; k++)
-    if (se->spatial[k] >= 0) n *= (uint64_t)ph->part[se->spatial[k]].size;
-  return n;
+  /* at most the array's PEs, which hw_validate bounds, but for a fold */
+  return sc_spatial_extent(ph, se, 0, -1) * sc_spatial_extent(ph, se, 1, -1);
 }
 
 /* Times tensor t's tile is brought in for einsum x, when the loops of its

@@ -109,7 +109,13 @@ typedef struct sim_result {
     double max_ref;           /* max |ref|, the output's magnitude */
     double max_bound;         /* max of the elements' error bounds */
     double worst;             /* max |out - ref| / bound: above 1 fails */
-    uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges) */
+    uint64_t pe_edges;        /* PE-edges the banks stepped (PEs x edges, idle stretches skipped) */
+    uint64_t engine_pe_cycles;   /* the engine's cycles x every array's PEs, to compare */
+    uint64_t last_cycle;      /* the edge after the last result was delivered (the engine's `cycles` when
+                                 the PEs keep its schedule and its last write is its last result) */
+    uint64_t late_ops;        /* operations issued after the edge the engine's schedule gave them */
+    uint64_t late_max;        /* ... the most cycles late */
+    uint64_t elastic_fires;   /* firings the PEs cannot run at the engine's timing (run late) */
     uint64_t emul_mismatch;   /* output elements whose bits differ from the fp16
                                  emulation of the interpreter's order */
     double emul_max_abs_err;  /* that emulation's max |out - ref| */
@@ -205,9 +211,15 @@ typedef struct sim_engine_opts {
   ** NULL: the C twin */
   struct pe_bank *(*bank_open)(int kind, int n, int fault_pe, char *err, int errlen);
   int no_shadow;              /* rtl: the Verilated PEs alone, no C-twin shadow (nothing compared) */
+  int no_emul;                /* data: skip the fp16 emulation (emul_exact 0: nothing compared with it) */
   const char *fault_array;    /* data: the array whose PE (fault_row, fault_col) is the faulty
                                  build (rtl: FAULT=1, rtl/README.md), or NULL for none */
   int64_t fault_row, fault_col;  /* that PE's row and column, from 0 */
+  /* data, tests only: the value model starts every firing of the Einsum
+  ** writing this tensor `early_cycles` cycles before the engine does (a
+  ** dependence cut short, which the timing check must catch), or NULL */
+  const char *early_tensor;
+  int64_t early_cycles;
 } sim_engine_opts;
 
 /* Engine `rtl` is the cycle engine in data mode with every array's PEs the

@@ -47,8 +47,8 @@ int sim_busy_cycles(const hw_array *ar, const sc_einsum *se, uint64_t pe_cycles,
 /* Whether einsum x's results leave its array through the column shift
 ** chain: they leave (stored in the buffer or DRAM, the cascade's output, or
 ** read by an Einsum on another array), the array shifts its results out
-** (`results: shift`, more than one row) and its output is indexed by the
-** rows' part.  Each such firing occupies the array for at least `rows`
+** (`results: shift`, more than one row) and its output is indexed by a
+** part on the rows.  Each such firing occupies the array for at least `rows`
 ** cycles, in both engines. */
 int sim_shifts_out(const sc_schedule *s, const sc_phase *ph, int x);
 /* Register-file energy of counts k, pJ (the accounting rule's one home). */

@@ -864,12 +864,18 @@ const Var *Phase::variant(int x, uint64_t k) {
   if (sim_einsum_count_in(s, ph, x, &rg, key & 1, &V.cnt, e)) return nullptr;
   V.pe_per = V.cnt.pe_cycles;
   V.par = 1;
+  /* a partial tile keeps only the PEs its elements reach busy: per rank,
+  ** the product of its spatial parts (on either dimension) up to the
+  ** tile's extent in it */
+  int64_t span[ES_MAX_RANKS];
+  std::fill(span, span + ES_MAX_RANKS, int64_t(0));
   for (int d = 0; d < 2; d++)
-    if (se->spatial[d] >= 0) {
-      const sc_part *sp = &ph->part[se->spatial[d]];
-      /* a partial tile keeps only the PEs its elements reach busy */
-      V.par *= (uint64_t)std::min<int64_t>(sp->size, ext[(size_t)sp->rank]);
+    for (int i = 0; i < se->nsp[d]; i++) {
+      const sc_part *sp = &ph->part[se->spatial[d][i]];
+      span[sp->rank] = span[sp->rank] ? span[sp->rank] * sp->size : sp->size;
     }
+  for (int r = 0; r < ph->c->nranks; r++)
+    if (span[r]) V.par *= (uint64_t)std::min<int64_t>(span[r], ext[(size_t)r]);
   V.phys = se->fold && (uint64_t)ar->cols < V.par ? (uint64_t)ar->cols : V.par;
   uint64_t bc = 0;
   if (sim_busy_cycles(ar, se, V.pe_per, V.par, &bc) || bc > (uint64_t)INT64_MAX / 4) {
@@ -1281,8 +1287,8 @@ static int timed_run(const sc_schedule *s, const sim_engine_opts *o, sim_result 
   sim_data *dm = nullptr;
   if (sim_data_open(s, o, &dm, e)) return -1;
   int rc = cycle_run(s, o, r, e, false, nullptr, dm);
-  if (!rc) rc = sim_data_finish(dm, r, e);
-  else r->data.diverged = sim_data_diverged(dm);
+  if (!rc) rc = sim_data_finish(dm, r, e);   /* drains the firings still running, then compares */
+  if (rc) r->data.diverged = sim_data_diverged(dm);
   sim_data_close(dm);
   return rc;
 }

@@ -2,8 +2,8 @@
 ** data.c: the value model of the cycle engine's data mode (data.h).  The
 ** struct to understand first is sim_data; then dm_prog (an Einsum's point
 ** compiled to PE operations), sim_data_fire (one firing: points to PEs'
-** operation streams, the chain of a reduction across PEs), run_streams
-** (the streams through the bank, edge by edge) and emulate (the fp16
+** operation streams, the chain of a reduction across PEs), advance and
+** edge (the global clock: every bank stepped at the engine's cycles) and emulate (the fp16
 ** emulation of the interpreter's order).  Every value is a dm_cell: its
 ** fp16 bits and an error scale (running error analysis, sim/README.md
 ** "Data mode"), so the comparison's tolerance is derived per element.
@@ -15,6 +15,7 @@
 #include "pe_shadow.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,14 @@
 #define DM_MAXA  16                      /* most tensor accesses in one expression */
 
 /* A value: fp16 bits and a bound on |value - exact| (exact: the cascade
-** evaluated in real arithmetic on the unrounded inputs). */
+** evaluated in real arithmetic on the unrounded inputs), and its writes:
+** an operation that reads a cell expects a number of writes delivered
+** before it (scheduled when its firing starts), so reading it too early
+** or after a later overwrite is seen (sim/README.md "Data mode"). */
 typedef struct dm_cell {
   double err;                 /* bound, same unit as the value */
+  uint32_t ns;                /* writes scheduled (firings started so far) */
+  uint32_t nw;                /* writes delivered */
   uint16_t h;                 /* fp16 bits */
 } dm_cell;
 
@@ -73,6 +79,11 @@ typedef struct dm_prog {
   uint32_t lhs_ranks;         /* bit r: the output is indexed by rank r */
   int array;
   int64_t cols;               /* the array's columns: bank index = row * cols + col */
+  uint64_t cap;               /* operations one PE's stream of one firing may hold */
+  uint64_t slots;             /* a spatial reduction: output elements of its largest tile */
+  int64_t cyc[DM_MAXP];       /* cycles the engine charges each operation: its next one issues that much later */
+  const char *elastic;        /* NULL: the PEs keep the engine's schedule; else why they cannot (run late) */
+  char why[120];              /* elastic's text when composed */
   /* each access's element as an affine function of the point, k0 + sum of
   ** coef[r] * var[r] (elements; entry nacc: the output) */
   int64_t k0[DM_MAXA + 1];
@@ -86,17 +97,61 @@ typedef struct dm_tensor {
   int shared;                 /* an input: every batch item reads the same cells */
 } dm_tensor;
 
-/* One in-flight or queued PE operation, its operands resolved to cells. */
+/* One queued PE operation, its operands resolved to cells.  need[k]: the
+** writes operand k's cell must have delivered when the operation issues
+** (DM_NOCHECK: a constant, a PE-local temporary or the out register); for
+** a spatial reduction's chain step, relative to its firing's base[slot]. */
+#define DM_NOCHECK UINT32_MAX
 typedef struct dm_op {
   const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
   dm_cell *dst;
-  int32_t *wait;              /* a spatial reduction: offered only once *wait == need */
-  int32_t *bump;              /* ... and *bump++ when delivered (the PE's last point of it) */
-  int32_t need;
+  uint32_t need[3];
+  uint32_t slot;              /* chain: the output element's slot in its firing */
   uint8_t op;
   uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
-  uint8_t reg;                /* bit 2: c is the PE's out register */
+  uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
+  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
 } dm_op;
+
+/* One firing in flight on its array: each PE's operations, run from the
+** edge the engine's schedule gives it; kept until every PE is past it. */
+typedef struct dm_fire {
+  struct dm_fire *next;       /* the array's next firing (start order), or the free list's */
+  int x;                      /* phase Einsum */
+  int64_t S;                  /* engine cycle of its start */
+  dm_op *ops;                 /* PE i's operations at ops + i * cap */
+  uint64_t cap;               /* operations allocated per PE */
+  uint32_t *cnt;              /* per PE: operations */
+  uint32_t *base;             /* a chain: per slot x PE, the writes its element has before this PE's first */
+  dm_cell **slot_cell;        /* a chain: per slot, its element */
+  uint64_t slots;             /* slots allocated */
+  int left;                   /* PEs not yet past it */
+} dm_fire;
+
+/* One array: its bank and each PE's place on the global clock. */
+typedef struct dm_arr {
+  pe_bank *b;
+  int n;
+  int64_t rows, cols, g;      /* g: edge registers, cycles before the first PE */
+  dm_fire *head, *tail;       /* firings in flight, oldest first */
+  dm_fire *freel;             /* finished firings kept for reuse */
+  dm_fire **cur;              /* per PE: the firing it works on; NULL when past every one */
+  uint32_t *pos;              /* per PE: its next operation in cur */
+  int64_t *plan;              /* per PE: the edge the engine's schedule gives its next operation */
+  int64_t *lag;               /* per PE: edges it runs behind plan (an elastic run's late inputs) */
+  uint8_t *taint;             /* per PE: 1 while its lateness is inherited (elastic firing, late input) */
+  dm_cell **inflight;         /* per PE: where the result it is computing goes, or NULL (never a firing's memory: a
+                              ** firing every PE is past is reused while its last results are in flight) */
+  int64_t *iS;                /* ... that operation's firing's start */
+  int *ix;                    /* ... and Einsum */
+  double *bound, *regerr;     /* per PE: the in-flight result's error scale; the out register's */
+  dm_cell *temp;              /* per PE x DM_MAXP: a point's intermediate results */
+  pe_in *in;                  /* per PE: what the next edge offers */
+  const dm_cell **prev;       /* per PE, while a firing is laid out: the accumulator its last point wrote */
+  int ninflight;              /* PEs with an operation in flight */
+  int offered;                /* this edge: an operation offered to some PE */
+  int ntaint;                 /* PEs tainted */
+} dm_arr;
 
 struct sim_data {
   const sc_schedule *s;       /* the schedule run (one phase) */
@@ -104,29 +159,33 @@ struct sim_data {
   const es_cascade *c;        /* the phase's cascade, bound */
   uint64_t batch;             /* batch items: each holds its own non-input tensors */
   dm_tensor *t;               /* per cascade tensor */
+  int *writer;                /* per cascade tensor: the array of the Einsum writing it, -1 none */
   dm_prog p[SC_MAX_EINSUMS];  /* per phase Einsum */
-  pe_bank *bank[HW_MAX_ARRAYS];
+  dm_arr arr[HW_MAX_ARRAYS];
+  int narr;
   es_values ref;              /* the reference interpreter's values */
-  /* per-firing scratch, sized at open for the largest firing */
-  dm_op *ops;                 /* npe_max x cap: each PE's operation stream */
-  uint64_t cap;               /* operations one PE's stream may hold */
-  uint32_t *cnt;              /* per PE: operations in its stream */
-  dm_cell *temp;              /* per PE x DM_MAXP: a point's intermediate results */
-  dm_op **first, **last;      /* spatial reductions: per slot x PE, its first and last point's op */
-  int32_t *stage;             /* per slot: PEs that have finished it */
-  uint64_t slots_max;         /* output elements of the largest such tile */
-  const dm_cell **prev;       /* per PE: the accumulator cell its last point wrote */
-  dm_op **inflight;           /* per PE: the operation it is computing, or NULL */
-  double *bound, *regerr;     /* per PE: the in-flight result's error scale; the out register's */
-  uint32_t *head;             /* per PE: next operation of its stream */
-  pe_in *in;                  /* per PE: what the next edge offers */
   int npe_max;                /* PEs of the largest array */
   double *dbl;                /* 65536: every fp16 pattern's value (the error scales' hot path) */
-  uint64_t edges;             /* PE-edges stepped */
-  int64_t cycle;              /* engine cycle of the current firing's first edge */
-  int64_t edge;               /* edges the current firing has stepped so far */
-  int firing;                 /* the current firing's Einsum (index into the phase's e[]) */
-  int diverged;               /* 1: a bank's implementations disagreed (the run stopped there) */
+  int64_t now;                /* the global clock: the next edge to step, in engine cycles */
+  uint64_t edges;             /* PE-edges stepped (each bank's steps x its PEs) */
+  uint64_t issued;            /* operations issued */
+  uint64_t late_ops;          /* operations issued after the edge the engine's schedule gave them */
+  int64_t late_max;           /* ... the most edges late */
+  uint64_t elastic_fires;     /* firings whose PEs cannot keep the engine's timing (run late) */
+  int64_t last_edge;          /* the last edge a result was delivered on */
+  /* a read before its value arrived, held to name when it arrived */
+  const dm_cell *pend_cell;
+  uint32_t pend_need;
+  int64_t pend_at;
+  char pend_msg[480];
+  /* where a report points: a firing, its start, the edge */
+  int64_t cycle;              /* engine cycle of the named firing's start; -1 before any */
+  int64_t edge;               /* edges since it */
+  int firing;                 /* its Einsum (index into the phase's e[]) */
+  int no_emul;                /* skip the fp16 emulation */
+  int early_x;                /* tests only: this Einsum's firings start early_by cycles early (-1 none) */
+  int64_t early_by;
+  int diverged;               /* 1: the run stopped at a divergence (banks, or timing) */
 };
 
 static uint16_t h_of(double x) { return fp16_from_double(x); }
@@ -151,7 +210,7 @@ static int konst(dm_prog *p, double v, dm_opnd *out, const es_cascade *c, const 
   if (p->nconst == DM_MAXA) return refuse(e, c, x, "more than 16 constants");
   uint16_t h = h_of(v);
   double err = fabs(fp16_to_double(h) - v);
-  p->konst[p->nconst] = (dm_cell){ isnan(err) ? 0 : err, h };
+  p->konst[p->nconst] = (dm_cell){ .err = isnan(err) ? 0 : err, .h = h };
   *out = (dm_opnd){ OP_CONST, 0, (int16_t)p->nconst++ };
   return 0;
 }
@@ -228,6 +287,36 @@ static int interp_order(const sc_phase *ph, int x, const es_einsum *E, const dm_
   return 1;
 }
 
+/* Each operation's cycles as the engine charges them (hw_array.ops, the
+** sum of an element's operations on a serial PE), and whether the PEs of
+** hw/pe can keep that schedule: one operation at a time, an EXP 7 edges,
+** the others 1, and a reduction across PEs whose chain fits the wavefront
+** (sim/README.md "Data mode": on a one-row array the engine charges no
+** chain, so such a firing runs late, elastically). */
+static void schedule(dm_prog *p, const hw_array *ar) {
+  static const char *const names[5] = { "MAC", "ADD", "MAX", "EXP", "DIV" };
+  p->elastic = NULL;
+  for (int j = 0; j < p->nop; j++) {
+    const dm_pop *q = &p->pop[j];
+    int64_t c = 1, pe = q->op == PE_OP_EXP ? 7 : 1;
+    switch (q->op) {
+    case PE_OP_MAC: c = ar->ops[q->c.kind == OP_ACC ? HW_OP_MAC : HW_OP_MUL].cycles; break;
+    case PE_OP_ADD: c = ar->ops[q->b.neg ? HW_OP_SUB : HW_OP_ADD].cycles; break;
+    case PE_OP_MAX: c = ar->ops[HW_OP_MAX].cycles; break;
+    case PE_OP_EXP: c = ar->ops[HW_OP_EXP].cycles + (q->b.kind == OP_CONST ? 0 : ar->ops[HW_OP_SUB].cycles); break;
+    default: c = ar->ops[HW_OP_DIV].cycles; break;
+    }
+    p->cyc[j] = c > pe ? c : pe;   /* at most 2 x HW_DIM_MAX: 32 bits hold it */
+    if (!p->elastic && (ar->issue != HW_ISSUE_SERIAL || c < pe)) {
+      snprintf(p->why, sizeof p->why, "its %s takes %lld cycles on the PE, the engine charges %lld%s", names[q->op],
+               (long long)pe, (long long)c, ar->issue != HW_ISSUE_SERIAL ? " (the array issues by units)" : "");
+      p->elastic = p->why;
+    }
+  }
+  if (!p->elastic && p->sred && ar->rows == 1)
+    p->elastic = "its reduction chains along a one-row array, where the engine charges no chain";
+}
+
 /* Compiles einsum x of the phase: its point program and its parts. */
 static int prepare(sim_data *d, int x, at_err *e) {
   const sc_phase *ph = d->ph;
@@ -278,14 +367,22 @@ static int prepare(sim_data *d, int x, at_err *e) {
     p->tl[p->nt++] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
   }
   for (int k = 0; k < 2; k++) {
-    int q = se->spatial[k];
+    if (se->nsp[k] > 1) return refuse(e, c, E->rhs, "it has several parts on one array dimension (a spatial list)");
+    int q = se->nsp[k] ? se->spatial[k][0] : -1;
     p->sp[k] = (dm_loop){ -1, -1, 1, 0 };
     if (q >= 0) {
       p->sp[k] = (dm_loop){ q, ph->part[q].rank, ph->part[q].size, 0 };
       if (!(p->lhs_ranks >> ph->part[q].rank & 1)) p->sred = 1;
     }
   }
+  if (p->sp[0].size > ar->rows || p->sp[1].size > ar->cols)
+    /* a fold (FuseMax's P0 on a narrower 1D array) takes several passes per
+    ** firing, which the PEs' streams here do not lay out */
+    return at_errf(e, "data mode does not run Einsum %s folded onto array %s yet (%lld x %lld PEs of work on %lld x "
+                   "%lld): give the array as many PEs as the spatial parts", c->tensors[E->lhs.tensor].name, ar->name,
+                   (long long)p->sp[0].size, (long long)p->sp[1].size, (long long)ar->rows, (long long)ar->cols);
   p->interp_order = interp_order(ph, x, E, p);
+  schedule(p, ar);
   /* a part's stride in its rank: `ceil` block, else the inner parts' product */
   for (int i = 0; i <= p->nt + 1; i++) {
     dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
@@ -373,7 +470,7 @@ static void fill(sim_data *d, int t, at_rng *rng) {
     for (uint64_t i = 0; i < s->n; i++) {
       double x = at_rng_sym(rng);
       uint16_t h = h_of(x);
-      s->v[i] = (dm_cell){ fabs(fp16_to_double(h) - x), h };
+      s->v[i] = (dm_cell){ .err = fabs(fp16_to_double(h) - x), .h = h };
     }
     return;
   }
@@ -381,7 +478,7 @@ static void fill(sim_data *d, int t, at_rng *rng) {
   for (int x = 0; x < d->ph->ne; x++)
     if (d->ph->e[x].einsum == T->def)
       id = d->p[x].combine == CB_SUM ? FP16_NZERO : d->p[x].combine == CB_MAX ? FP16_NINF : FP16_QNAN;
-  for (uint64_t i = 0; i < s->n * d->batch; i++) s->v[i] = (dm_cell){ 0, id };
+  for (uint64_t i = 0; i < s->n * d->batch; i++) s->v[i] = (dm_cell){ .err = 0, .h = id };
 }
 
 /* The initial slice of an iterative tensor: `init T[..0..] = constant`. */
@@ -397,11 +494,37 @@ static int init_slice(sim_data *d, int xi, at_err *e) {
   double v = neg ? -x->num : x->num;
   uint16_t h = h_of(v);
   double err = fabs(fp16_to_double(h) - v);
-  dm_cell cell = { isnan(err) ? 0 : err, h };   /* an infinity is exact */
+  dm_cell cell = { .err = isnan(err) ? 0 : err, .h = h };   /* an infinity is exact */
   for (uint64_t f = 0; f < s->n; f++)
     if ((f / (uint64_t)s->stride[T->iter_dim]) % (uint64_t)(d->c->ranks[T->dim[T->iter_dim]].size + 1) == 0)
       for (uint64_t b = 0; b < d->batch; b++) s->v[b * s->n + f] = cell;
   return 0;
+}
+
+/* Array state for bank b (owned from then on, also on failure after it
+** is stored) of array ar.  0, or -1 out of memory. */
+static int arr_open(dm_arr *A, pe_bank *b, const hw_array *ar) {
+  size_t n = (size_t)b->n;
+  A->b = b;
+  A->n = b->n;
+  A->rows = ar->rows;
+  A->cols = ar->cols;
+  A->g = ar->edge_registers;
+  A->cur = calloc(n, sizeof *A->cur);
+  A->pos = calloc(n, sizeof *A->pos);
+  A->plan = calloc(n, sizeof *A->plan);
+  A->lag = calloc(n, sizeof *A->lag);
+  A->taint = calloc(n, sizeof *A->taint);
+  A->inflight = calloc(n, sizeof *A->inflight);
+  A->iS = calloc(n, sizeof *A->iS);
+  A->ix = calloc(n, sizeof *A->ix);
+  A->bound = calloc(n, sizeof *A->bound);
+  A->regerr = calloc(n, sizeof *A->regerr);
+  A->temp = calloc(n * DM_MAXP, sizeof *A->temp);
+  A->in = calloc(n, sizeof *A->in);
+  A->prev = calloc(n, sizeof *A->prev);
+  return A->cur && A->pos && A->plan && A->lag && A->taint && A->inflight && A->iS && A->ix && A->bound && A->regerr &&
+                 A->temp && A->in && A->prev ? 0 : -1;
 }
 
 int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out, at_err *e) {
@@ -420,8 +543,13 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   d->c = c;
   d->batch = (uint64_t)ph->part[SC_BATCH].size;
   d->cycle = -1;
+  d->early_x = -1;
+  for (int x = 0; o->early_tensor && x < ph->ne; x++)
+    if (!strcmp(c->tensors[c->einsums[ph->e[x].einsum].lhs.tensor].name, o->early_tensor)) d->early_x = x;
+  d->early_by = o->early_cycles;
+  d->no_emul = o->no_emul;
   /* the limits, before anything large is allocated */
-  uint64_t bytes = 0, pe_cycles = 0, elems = 0;
+  uint64_t bytes = 0, pe_cycles = 0, elems = 0, cap = 0, slots_max = 0;
   int bad = 0;
   for (int x = 0; x < ph->ne; x++) {
     if (prepare(d, x, e)) { sim_data_close(d); return -1; }
@@ -433,7 +561,8 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
     uint64_t pts = 1;
     for (int i = 0; i < p->nt; i++) bad |= at_mul64(pts, (uint64_t)p->tl[i].size, &pts);
     bad |= at_mul64(pts, (uint64_t)p->nop, &pts);
-    if (pts > d->cap) d->cap = pts;
+    d->p[x].cap = pts;
+    if (pts > cap) cap = pts;
     const hw_array *ar = &s->arch->arrays[p->array];
     if (ar->rows * ar->cols > d->npe_max) d->npe_max = (int)(ar->rows * ar->cols);
   }
@@ -456,19 +585,21 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   }
   /* a reduction across PEs keeps two op pointers per PE and output element
   ** of its tile: the elements its own parts (not the shared loops) span */
-  d->slots_max = 0;
   for (int x = 0; x < ph->ne; x++) {
-    const dm_prog *p = &d->p[x];
+    dm_prog *p = &d->p[x];
     if (!p->sred) continue;
     uint64_t sl = 1;
     for (int i = 0; i < p->nt + 2; i++) {
       const dm_loop *l = i < p->nt ? &p->tl[i] : &p->sp[i - p->nt];
       if (l->rank >= 0 && (p->lhs_ranks >> l->rank & 1)) bad |= at_mul64(sl, (uint64_t)l->size, &sl);
     }
-    if (sl > d->slots_max) d->slots_max = sl;
+    p->slots = sl;
+    if (sl > slots_max) slots_max = sl;
   }
-  bad |= add_bytes(&bytes, d->slots_max * (uint64_t)d->npe_max, 2 * sizeof(dm_op *));
-  bad |= at_mul64(d->cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
+  /* the largest firing's operation lists and chain tables (the firings in
+  ** flight at once beside it are the small ones of FuseMax's tiles) */
+  bad |= add_bytes(&bytes, slots_max * (uint64_t)d->npe_max, sizeof(uint32_t) + sizeof(dm_cell *));
+  bad |= at_mul64(cap, (uint64_t)d->npe_max, &elems) || add_bytes(&bytes, elems, sizeof(dm_op));
   elems = 0;
   for (int t = 0; t < c->ntensors; t++) bad |= at_add64(elems, d->t[t].n, &elems);
   if (bad || bytes > SIM_DATA_MAX_BYTES || pe_cycles > SIM_DATA_MAX_PE_CYCLES) {
@@ -488,29 +619,12 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
     ts->v = malloc(sizeof(dm_cell) * (size_t)(ts->shared ? ts->n : ts->n * d->batch));
     if (!ts->v) { sim_data_close(d); return at_errf(e, "out of memory"); }
   }
-  size_t npe = (size_t)d->npe_max;
-  d->ops = malloc(sizeof *d->ops * (size_t)d->cap * npe);
-  d->cnt = calloc(npe, sizeof *d->cnt);
-  d->head = calloc(npe, sizeof *d->head);
-  d->temp = calloc(npe * DM_MAXP, sizeof *d->temp);
-  d->prev = calloc(npe, sizeof *d->prev);
-  d->inflight = calloc(npe, sizeof *d->inflight);
-  d->bound = calloc(npe, sizeof *d->bound);
-  d->regerr = calloc(npe, sizeof *d->regerr);
-  d->in = calloc(npe, sizeof *d->in);
   d->dbl = malloc(sizeof *d->dbl * 65536);
-  for (uint32_t h = 0; d->dbl && h < 65536; h++) d->dbl[h] = fp16_to_double((uint16_t)h);
-  if (d->slots_max) {
-    d->first = malloc(sizeof *d->first * (size_t)d->slots_max * npe);
-    d->last = malloc(sizeof *d->last * (size_t)d->slots_max * npe);
-    d->stage = malloc(sizeof *d->stage * (size_t)d->slots_max);
-  }
-  if (!d->ops || !d->cnt || !d->head || !d->temp || !d->prev || !d->inflight || !d->bound || !d->regerr || !d->in ||
-      !d->dbl ||
-      (d->slots_max && (!d->first || !d->last || !d->stage))) {
-    sim_data_close(d);
-    return at_errf(e, "out of memory");
-  }
+  d->writer = malloc(sizeof *d->writer * (size_t)c->ntensors);
+  if (!d->dbl || !d->writer) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (uint32_t h = 0; h < 65536; h++) d->dbl[h] = fp16_to_double((uint16_t)h);
+  for (int t = 0; t < c->ntensors; t++) d->writer[t] = -1;
+  for (int x = 0; x < ph->ne; x++) d->writer[c->einsums[ph->e[x].einsum].lhs.tensor] = d->p[x].array;
   /* inputs in declaration order, each row-major: the generator of es_eval */
   at_rng rng = { o->seed };
   char *done = calloc((size_t)c->ntensors, 1);
@@ -554,12 +668,15 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
       return at_errf(e, "data mode: array %s has %lld PEs, more than a bank holds", ar->name,
                      (long long)(ar->rows * ar->cols));
     }
-    d->bank[a] = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), fault_pe, why,
-                                                            (int)sizeof why);
-    if (!d->bank[a]) {
+    pe_bank *b = (o->bank_open ? o->bank_open : twin_open)(kind, (int)(ar->rows * ar->cols), fault_pe, why,
+                                                           (int)sizeof why);
+    if (!b || arr_open(&d->arr[a], b, ar)) {
+      if (b && !d->arr[a].b) b->close(b);
       sim_data_close(d);
-      return at_errf(e, "data mode: cannot open the PEs of array %s: %s", ar->name, why[0] ? why : "no reason given");
+      return at_errf(e, "data mode: cannot open the PEs of array %s: %s", ar->name,
+                     !b ? (why[0] ? why : "no reason given") : "out of memory");
     }
+    d->narr = a + 1;
   }
   if (o->fault_array && !fault_found) {
     sim_data_close(d);
@@ -569,15 +686,30 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   return 0;
 }
 
+static void fire_free(dm_fire *f) {
+  if (!f) return;
+  free(f->ops); free(f->cnt); free(f->base); free(f->slot_cell);
+  free(f);
+}
+
+static void arr_close(dm_arr *A) {
+  if (A->b) A->b->close(A->b);
+  for (dm_fire *f = A->head, *nx; f; f = nx) { nx = f->next; fire_free(f); }
+  for (dm_fire *f = A->freel, *nx; f; f = nx) { nx = f->next; fire_free(f); }
+  free(A->cur); free(A->pos); free(A->plan); free(A->lag); free(A->taint); free(A->inflight); free(A->iS); free(A->ix);
+  free(A->bound); free(A->regerr); free(A->temp); free(A->in); free(A->prev);
+  memset(A, 0, sizeof *A);
+}
+
 void sim_data_close(sim_data *d) {
   if (!d) return;
   if (d->t)
     for (int t = 0; t < d->c->ntensors; t++) free(d->t[t].v);
   free(d->t);
-  for (int a = 0; a < HW_MAX_ARRAYS; a++) if (d->bank[a]) d->bank[a]->close(d->bank[a]);
+  for (int a = 0; a < HW_MAX_ARRAYS; a++) arr_close(&d->arr[a]);
   es_values_free(&d->ref);
-  free(d->ops); free(d->cnt); free(d->head); free(d->temp); free(d->prev); free(d->inflight);
-  free(d->bound); free(d->regerr); free(d->in); free(d->dbl); free(d->first); free(d->last); free(d->stage);
+  free(d->dbl);
+  free(d->writer);
   free(d);
 }
 
@@ -647,69 +779,272 @@ static double op_bound(const double *dbl, int op, uint16_t ha, double ea, uint16
   return isnan(r) ? INFINITY : r;
 }
 
-/* Steps bank b until every PE's stream is done: each edge, a ready PE with
-** nothing in flight is offered its next operation (a chain step only once
-** its predecessor has delivered); a result is delivered on the edge that
-** sets out_valid. */
-static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
-  int n = b->n;
-  uint64_t left = 0;
-  for (int i = 0; i < n; i++) { left += d->cnt[i]; d->head[i] = 0; d->inflight[i] = NULL; }
-  while (left) {
-    int busy = 0;
-    for (int i = 0; i < n; i++) {
-      pe_in *in = &d->in[i];
-      in->valid = 0;
-      if (d->inflight[i]) { busy = 1; continue; }
-      if (d->head[i] == d->cnt[i] || !pe_ready(&b->st[i])) continue;
-      dm_op *op = &d->ops[(size_t)i * d->cap + d->head[i]];
-      if (op->wait && *op->wait != op->need) continue;
-      uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
-      uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
-      uint16_t hc = 0;
-      double ec = 0;
-      if (op->op == PE_OP_MAC) {
-        if (op->reg & 4) { hc = b->st[i].out; ec = d->regerr[i]; }
-        else { hc = op->c->h; ec = op->c->err; }
-        hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
-      }
-      *in = (pe_in){ 1, op->op, ha, hb, hc };
-      d->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
-      d->inflight[i] = op;
-      d->head[i]++;
-      busy = 1;
+/* ---- the global clock ---------------------------------------------------- */
+
+/* The edge PE pe of array A begins a firing that starts at engine cycle S:
+** after the edge registers and the wavefront's skew, row + column (the
+** engine's skew).  On a one-row array the column skew the producer's
+** wavefront brought continues (sim/README.md "The cycle-level engine":
+** "the column skew continues into the consumer"): PE c begins c later. */
+static int64_t pe_start(const dm_arr *A, int pe, int64_t S) {
+  return S + A->g + pe / A->cols + pe % A->cols;
+}
+
+static void name_at(sim_data *d, const dm_fire *f, int64_t t) {
+  d->cycle = f->S;
+  d->edge = t - f->S;
+  d->firing = f->x;
+}
+
+/* The tensor and element cell c belongs to, as "SLN[m1=0,m0=3,p=5]". */
+static void cell_name(const sim_data *d, const dm_cell *c, char *buf, size_t n) {
+  for (int t = 0; t < d->c->ntensors; t++) {
+    const dm_tensor *s = &d->t[t];
+    uint64_t cells = s->shared ? s->n : s->n * d->batch;
+    if (c < s->v || c >= s->v + cells) continue;
+    const es_tensor *T = &d->c->tensors[t];
+    uint64_t f = (uint64_t)(c - s->v), b = f / s->n, rem = f % s->n;
+    size_t at = (size_t)snprintf(buf, n, "%s[", T->name);
+    for (int k = 0; k < T->ndims && at < n; k++) {
+      at += (size_t)snprintf(buf + at, n - at, "%s%s=%llu", k ? "," : "", d->c->ranks[T->dim[k]].name,
+                             (unsigned long long)(rem / (uint64_t)s->stride[k]));
+      rem %= (uint64_t)s->stride[k];
     }
-    if (!busy) {
-      /* nothing in flight and nothing offerable: name the first PE left with work */
-      int k = 0;
-      while (k < n - 1 && d->head[k] == d->cnt[k]) k++;
-      char where[160];
-      sim_data_where(d, k, where, sizeof where);
-      return at_errf(e, "data mode: the PEs stopped with work left (%s): %s", where,
-                     pe_ready(&b->st[k]) ? "its next operation waits on a chain step never delivered"
-                                         : "the PE never became ready");
+    if (at < n) snprintf(buf + at, n - at, "]%s", d->batch > 1 && !s->shared ? " of a batch item" : "");
+    (void)b;
+    return;
+  }
+  snprintf(buf, n, "an operand");
+}
+
+static const char *op_name(int op) {
+  static const char *const names[8] = { "MAC", "ADD", "MAX", "EXP", "DIV", "op5", "op6", "op7" };
+  return names[op & 7];
+}
+
+/* Stops the run at a timing divergence of PE pe of array A at edge t. */
+static int timing_fail(sim_data *d, const dm_fire *f, int pe, int64_t t, at_err *e, const char *fmt, ...)
+  __attribute__((format(printf, 6, 7)));
+static int timing_fail(sim_data *d, const dm_fire *f, int pe, int64_t t, at_err *e, const char *fmt, ...) {
+  char where[200], what[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  name_at(d, f, t);
+  sim_data_where(d, pe, where, sizeof where);
+  d->diverged = 1;
+  return at_errf(e, "data mode: timing divergence at %s: %s", where, what);
+}
+
+/* PE pe moves past its firing: to the array's next one it has not run,
+** from the edge the schedule gives it there (or later, if it runs behind
+** for an inherited reason). */
+static int next_fire(sim_data *d, dm_arr *A, int pe, at_err *e) {
+  dm_fire *f = A->cur[pe];
+  int64_t free_at = A->plan[pe] + A->lag[pe];   /* where its last operation left it */
+  int was_taint = A->taint[pe] || d->p[f->x].elastic;
+  f->left--;
+  for (f = f->next; f && f->cnt[pe] == 0; f = f->next) f->left--;
+  A->cur[pe] = f;
+  A->pos[pe] = 0;
+  if (A->taint[pe]) A->ntaint--;
+  A->taint[pe] = 0;
+  A->lag[pe] = 0;
+  /* free the firings every PE is past */
+  while (A->head && A->head->left == 0) {
+    dm_fire *h = A->head;
+    A->head = h->next;
+    if (!A->head) A->tail = NULL;
+    h->next = A->freel;
+    A->freel = h;
+  }
+  if (!f) return 0;
+  A->plan[pe] = pe_start(A, pe, f->S);
+  if (free_at > A->plan[pe]) {
+    if (!was_taint)
+      return timing_fail(d, f, pe, A->plan[pe], e, "its first operation is due while the PE still runs the previous "
+                         "firing's until cycle %lld", (long long)free_at);
+    A->lag[pe] = free_at - A->plan[pe];
+  }
+  A->taint[pe] = A->lag[pe] > 0 || d->p[f->x].elastic;
+  A->ntaint += A->taint[pe];
+  return 0;
+}
+
+/* The operands of op on PE pe (firing f) at edge t: 0 all delivered; 1
+** the PE must wait (an elastic run); -1 with e a divergence. */
+static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_op *op, int64_t t, at_err *e) {
+  const dm_cell *cl[3] = { op->a, op->b, op->c };
+  for (int k = 0; k < 3; k++) {
+    if (op->need[k] == DM_NOCHECK) continue;
+    uint32_t need = op->need[k];
+    if (op->reg >> (k + 4) & 1) need += f->base[(uint64_t)op->slot * (uint64_t)A->n + (uint64_t)pe];
+    const dm_cell *c = cl[k];
+    if (c->nw == need) continue;
+    char nm[120];
+    if (c->nw > need) {
+      cell_name(d, c, nm, sizeof nm);
+      return timing_fail(d, f, pe, t, e, "%s reads %s after a later write overwrote the value it needs (write %u "
+                         "of it, %u delivered)", op_name(op->op), nm, need, c->nw);
     }
-    b->step(b, d->in);
-    int bad;
-    char what[256];
-    if (b->diverged && b->diverged(b, &bad, what, sizeof what)) {
-      /* the first divergence stops the run: what follows it compares nothing */
-      char where[160];
+    /* not yet delivered: an elastic run waits for it, as does a PE whose
+    ** producer's array runs late for such a reason */
+    int w = -1;
+    for (int t2 = 0; t2 < d->c->ntensors && w < 0; t2++) {
+      const dm_tensor *s = &d->t[t2];
+      if (c >= s->v && c < s->v + (s->shared ? s->n : s->n * d->batch)) w = d->writer[t2];
+    }
+    if (d->p[f->x].elastic || A->taint[pe] || (w >= 0 && d->arr[w].ntaint)) return 1;
+    if (!d->pend_cell) {
+      char where[200];
+      cell_name(d, c, nm, sizeof nm);
+      name_at(d, f, t);
+      sim_data_where(d, pe, where, sizeof where);
+      snprintf(d->pend_msg, sizeof d->pend_msg, "data mode: timing divergence at %s: %s reads %s before its value "
+               "arrived", where, op_name(op->op), nm);
+      d->pend_cell = c;
+      d->pend_need = need;
+      d->pend_at = t;
+    }
+  }
+  return 0;
+}
+
+/* Edge t of array A, first half: each PE whose next operation is due is
+** offered it (A->offered: anything offered).  Every array's offers are
+** made before any bank steps: a result delivered on edge t is usable from
+** edge t + 1, on every array alike. */
+static int edge_offer(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
+  pe_bank *b = A->b;
+  int n = A->n, offered = 0;
+  for (int i = 0; i < n; i++) {
+    pe_in *in = &A->in[i];
+    in->valid = 0;
+    dm_fire *f = A->cur[i];
+    if (!f || A->plan[i] + A->lag[i] > t) continue;
+    dm_op *op = &f->ops[(uint64_t)i * f->cap + A->pos[i]];
+    if (A->inflight[i] || !pe_ready(&b->st[i])) {
+      if (A->taint[i] && A->inflight[i]) { A->lag[i]++; continue; }
+      return timing_fail(d, f, i, t, e, "%s is due but the PE is not ready (%s)", op_name(op->op),
+                         A->inflight[i] ? "its previous result not yet delivered" : "busy");
+    }
+    int w = operands(d, A, f, i, op, t, e);
+    if (w < 0) return -1;
+    if (w > 0) {
+      /* wait an edge: the PE runs late from here on */
+      if (!A->taint[i]) { A->taint[i] = 1; A->ntaint++; }
+      A->lag[i]++;
+      continue;
+    }
+    uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
+    uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
+    uint16_t hc = 0;
+    double ec = 0;
+    if (op->op == PE_OP_MAC) {
+      if (op->reg & 4) { hc = b->st[i].out; ec = A->regerr[i]; }
+      else { hc = op->c->h; ec = op->c->err; }
+      hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
+    }
+    *in = (pe_in){ 1, op->op, ha, hb, hc };
+    A->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
+    A->inflight[i] = op->dst;
+    A->iS[i] = f->S;
+    A->ix[i] = f->x;
+    A->ninflight++;
+    d->issued++;
+    offered = 1;
+    if (A->lag[i] > 0) {
+      d->late_ops++;
+      if (A->lag[i] > d->late_max) d->late_max = A->lag[i];
+    }
+    A->plan[i] += op->cyc;
+    if (++A->pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
+  }
+  A->offered = offered;
+  return 0;
+}
+
+/* ... second half: the bank steps if anything is offered or in flight;
+** results are delivered on the edge that raises out_valid. */
+static int edge_step(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
+  pe_bank *b = A->b;
+  int n = A->n;
+  if (!A->offered && !A->ninflight) return 0;
+  b->step(b, A->in);
+  int bad;
+  char what[256];
+  if (b->diverged && b->diverged(b, &bad, what, sizeof what)) {
+    /* the first divergence stops the run: what follows it compares nothing */
+    char where[200];
+    d->diverged = 1;
+    if (A->inflight[bad]) { d->cycle = A->iS[bad]; d->edge = t - A->iS[bad]; d->firing = A->ix[bad]; }
+    sim_data_where(d, bad, where, sizeof where);
+    return at_errf(e, "co-simulation: %s diverged at %s: %s", b->impl_name, where, what);
+  }
+  d->edges += (uint64_t)n;
+  for (int i = 0; i < n; i++) {
+    dm_cell *dst = A->inflight[i];
+    if (!dst || !b->st[i].out_valid) continue;
+    dst->h = b->st[i].out;
+    dst->err = A->bound[i];
+    dst->nw++;
+    A->regerr[i] = A->bound[i];
+    A->inflight[i] = NULL;
+    A->ninflight--;
+    d->last_edge = t;
+  }
+  return 0;
+}
+
+/* Steps every bank to edge T (exclusive; INT64_MAX: until every firing is
+** done), jumping over stretches where nothing is in flight and nothing is
+** due, as the engine does. */
+static int advance(sim_data *d, int64_t T, at_err *e) {
+  while (d->now < T) {
+    int inflight = 0, work = 0;
+    int64_t due = INT64_MAX;
+    for (int a = 0; a < d->narr; a++) {
+      dm_arr *A = &d->arr[a];
+      inflight |= A->ninflight > 0;
+      if (!A->head) continue;
+      work = 1;
+      if (!inflight)
+        for (int i = 0; i < A->n; i++)
+          if (A->cur[i] && A->plan[i] + A->lag[i] < due) due = A->plan[i] + A->lag[i];
+    }
+    if (!inflight) {
+      if (!work || due >= T) { if (T != INT64_MAX) d->now = T; break; }
+      if (due > d->now) d->now = due;
+    }
+    int64_t t = d->now;
+    uint64_t before = d->issued;
+    for (int a = 0; a < d->narr; a++) {
+      d->arr[a].offered = 0;
+      if (d->arr[a].head && edge_offer(d, &d->arr[a], t, e)) return -1;
+    }
+    for (int a = 0; a < d->narr; a++)
+      if (edge_step(d, &d->arr[a], t, e)) return -1;
+    if (d->pend_cell && d->pend_cell->nw >= d->pend_need) {
       d->diverged = 1;
-      sim_data_where(d, bad, where, sizeof where);
-      return at_errf(e, "co-simulation: %s diverged at %s: %s", b->impl_name, where, what);
+      return at_errf(e, "%s: it arrived at cycle %lld, %lld cycles late", d->pend_msg, (long long)t + 1,
+                     (long long)(t + 1 - d->pend_at));
     }
-    d->edges += (uint64_t)n;
-    d->edge++;
-    for (int i = 0; i < n; i++) {
-      dm_op *op = d->inflight[i];
-      if (!op || !b->st[i].out_valid) continue;
-      op->dst->h = b->st[i].out;
-      op->dst->err = d->bound[i];
-      d->regerr[i] = d->bound[i];
-      if (op->bump) (*op->bump)++;
-      d->inflight[i] = NULL;
-      left--;
+    d->now = t + 1;
+    int busy = d->issued != before;
+    for (int a = 0; a < d->narr; a++) busy |= d->arr[a].ninflight > 0;
+    if (!busy) {
+      /* every PE with work waited, and nothing is in flight to end a wait */
+      for (int a = 0; a < d->narr; a++)
+        for (int i = 0; i < d->arr[a].n; i++)
+          if (d->arr[a].cur[i] && d->arr[a].plan[i] + d->arr[a].lag[i] <= t + 1) {
+            char where[200];
+            name_at(d, d->arr[a].cur[i], t);
+            sim_data_where(d, i, where, sizeof where);
+            d->diverged = 1;
+            return at_errf(e, "data mode: the PEs stopped with work left (%s): its next operation waits on a value "
+                           "never delivered", where);
+          }
     }
   }
   return 0;
@@ -717,21 +1052,52 @@ static int run_streams(sim_data *d, pe_bank *b, at_err *e) {
 
 int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e) {
   const dm_prog *p = &d->p[x];
-  pe_bank *b = d->bank[p->array];
-  int n = b->n;
+  dm_arr *A = &d->arr[p->array];
+  int n = A->n;
   const es_cascade *c = d->c;
   const es_einsum *E = &c->einsums[d->ph->e[x].einsum];
+  if (x == d->early_x) cycle -= d->early_by;
+  /* everything scheduled before this firing's start runs first */
+  if (advance(d, cycle, e)) return -1;
+  /* the smallest finished firing that holds this one (FLAT's one huge
+  ** firing per head stays for the next huge one) */
+  dm_fire *f = NULL, **best = NULL;
+  for (dm_fire **fp = &A->freel; *fp; fp = &(*fp)->next)
+    if ((*fp)->cap >= p->cap && (*fp)->slots >= p->slots && (!best || (*fp)->cap < (*best)->cap)) best = fp;
+  if (best) { f = *best; *best = f->next; }
+  if (!f) {
+    f = calloc(1, sizeof *f);
+    if (f) {
+      f->cap = p->cap;
+      f->slots = p->slots;
+      f->ops = malloc(sizeof *f->ops * (size_t)p->cap * (size_t)n);
+      f->cnt = malloc(sizeof *f->cnt * (size_t)n);
+      if (p->slots) {
+        f->base = malloc(sizeof *f->base * (size_t)p->slots * (size_t)n);
+        f->slot_cell = malloc(sizeof *f->slot_cell * (size_t)p->slots);
+      }
+    }
+    if (!f || !f->ops || !f->cnt || (p->slots && (!f->base || !f->slot_cell))) {
+      fire_free(f);
+      return at_errf(e, "data mode: out of memory for a firing of %llu operations per PE",
+                     (unsigned long long)p->cap);
+    }
+  }
+  f->next = NULL;
+  f->x = x;
+  f->S = cycle;
   d->cycle = cycle;
   d->edge = 0;
   d->firing = x;
-  for (int i = 0; i < n; i++) { d->cnt[i] = 0; d->prev[i] = NULL; }
+  if (p->elastic) d->elastic_fires++;
+  for (int i = 0; i < n; i++) { f->cnt[i] = 0; A->prev[i] = NULL; }
   /* a spatial reduction: the output elements of the tile, densely */
   uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
   if (p->sred) {
     for (int r = c->nranks - 1; r >= 0; r--)
       if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
-    if (slots > d->slots_max) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
-    for (uint64_t k = 0; k < slots * (uint64_t)n; k++) d->first[k] = d->last[k] = NULL;
+    if (slots > f->slots) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
+    memset(f->base, 0, sizeof *f->base * (size_t)slots * (size_t)n);
   }
   /* each access's cells, its offset per row and per column step */
   dm_cell *tb[DM_MAXA + 1];
@@ -769,7 +1135,8 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
         /* a partial tile leaves the PEs past its elements without a point */
         int pe = (int)(row * p->cols + col);
         dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
-        dm_op *ops = &d->ops[(size_t)pe * d->cap + d->cnt[pe]];
+        dm_op *ops = &f->ops[(size_t)pe * f->cap + f->cnt[pe]];
+        uint64_t sl = p->sred ? (uint64_t)(slb + row * src + col * scc) : 0;
         for (int j = 0; j < p->nop; j++) {
           const dm_pop *q = &p->pop[j];
           dm_op *op = &ops[j];
@@ -779,14 +1146,25 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
           op->reg = 0;
           for (int k = 0; k < 3; k++) {
             const dm_opnd *o = o3[k];
+            op->need[k] = DM_NOCHECK;
             switch (o->kind) {
-            case OP_ACCESS: cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref]; break;
+            case OP_ACCESS:
+              cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref];
+              op->need[k] = cl[k]->ns;
+              break;
             case OP_CONST: cl[k] = &p->konst[o->ref]; break;
-            case OP_TEMP: cl[k] = &d->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
+            case OP_TEMP: cl[k] = &A->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
             default:
               cl[k] = acc;
               /* the running sum stays in the PE: c = out (the same bits as the cell) */
-              if (k == 2 && j == 0 && d->prev[pe] == acc) op->reg = 4;
+              if (k == 2 && j == 0 && A->prev[pe] == acc) { op->reg |= 4; break; }
+              if (p->sred) {
+                /* a chain step: this PE's own writes so far, after its predecessors' */
+                op->need[k] = f->base[sl * (uint64_t)n + (uint64_t)pe];
+                op->reg |= (uint8_t)(16u << k);
+              } else {
+                op->need[k] = acc->ns;
+              }
               break;
             }
             if (o->neg) op->neg |= (uint8_t)(1u << k);
@@ -795,17 +1173,18 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
           op->b = cl[1];
           op->c = cl[2];
           op->op = q->op;
-          op->wait = op->bump = NULL;
-          op->dst = j == p->nop - 1 ? acc : &d->temp[(size_t)pe * DM_MAXP + (size_t)j];
+          op->cyc = (uint32_t)p->cyc[j];
+          op->slot = (uint32_t)sl;
+          op->dst = j == p->nop - 1 ? acc : &A->temp[(size_t)pe * DM_MAXP + (size_t)j];
         }
         if (p->sred) {
-          /* the op that reads the accumulator is the point's last */
-          uint64_t k = (uint64_t)(slb + row * src + col * scc) * (uint64_t)n + (uint64_t)pe;
-          if (!d->first[k]) d->first[k] = &ops[p->nop - 1];
-          d->last[k] = &ops[p->nop - 1];
+          f->base[sl * (uint64_t)n + (uint64_t)pe]++;
+          f->slot_cell[sl] = acc;
+        } else {
+          acc->ns++;
         }
-        d->cnt[pe] += (uint32_t)p->nop;
-        d->prev[pe] = acc;
+        f->cnt[pe] += (uint32_t)p->nop;
+        A->prev[pe] = acc;
       }
     int i = p->nt - 1;
     while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
@@ -815,20 +1194,34 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     /* a reduction across PEs: the PEs accumulate into the output in bank
     ** order (row-major), each continuing the running value with its own
     ** points, in its temporal order (a systolic chain: c = the value from
-    ** the PE before) */
+    ** the PE before); base becomes the element's writes before each PE's */
     for (uint64_t sl = 0; sl < slots; sl++) {
-      d->stage[sl] = 0;
-      int32_t k = 0;
+      uint32_t k = f->slot_cell[sl] ? f->slot_cell[sl]->ns : 0;
       for (int pe = 0; pe < n; pe++) {
-        uint64_t i = sl * (uint64_t)n + (uint64_t)pe;   /* slot-major: this loop is the hot one */
-        if (!d->first[i]) continue;
-        d->first[i]->wait = &d->stage[sl];
-        d->first[i]->need = k++;
-        d->last[i]->bump = &d->stage[sl];
+        uint32_t *bp = &f->base[sl * (uint64_t)n + (uint64_t)pe];   /* slot-major: this loop is the hot one */
+        uint32_t own = *bp;
+        *bp = k;
+        k += own;
       }
+      if (f->slot_cell[sl]) f->slot_cell[sl]->ns = k;
     }
   }
-  return run_streams(d, b, e);
+  /* into the array's queue; the PEs past every earlier firing begin it */
+  f->left = n;
+  if (A->tail) A->tail->next = f;
+  else A->head = f;
+  A->tail = f;
+  for (int i = 0; i < n; i++) {
+    if (A->cur[i]) continue;
+    if (f->cnt[i] == 0) { f->left--; continue; }
+    A->cur[i] = f;
+    A->pos[i] = 0;
+    A->plan[i] = pe_start(A, i, cycle);
+    A->lag[i] = 0;
+    A->taint[i] = p->elastic != NULL;
+    A->ntaint += A->taint[i];
+  }
+  return 0;
 }
 
 int sim_data_diverged(const sim_data *d) { return d && d->diverged; }
@@ -995,8 +1388,21 @@ done:
 
 int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
   const es_cascade *c = d->c;
+  /* drain: the firings still running after the engine's last start */
+  if (advance(d, INT64_MAX, e)) return -1;
+  if (d->pend_cell) {
+    d->diverged = 1;
+    return at_errf(e, "%s: it never arrived", d->pend_msg);
+  }
   memset(&r->data, 0, sizeof r->data);
   r->data.on = 1;
+  uint64_t pes = 0;
+  for (int a = 0; a < d->narr; a++) pes += (uint64_t)d->arr[a].n;
+  r->data.engine_pe_cycles = r->cycles * pes;
+  r->data.late_ops = d->late_ops;
+  r->data.late_max = (uint64_t)d->late_max;
+  r->data.elastic_fires = d->elastic_fires;
+  r->data.last_cycle = d->issued ? (uint64_t)d->last_edge + 1 : 0;
   for (int t = 0; t < c->ntensors; t++) {
     if (!c->tensors[t].is_output) continue;
     const dm_tensor *s = &d->t[t];
@@ -1029,5 +1435,5 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
     }
   }
   r->data.digest = h;
-  return emulate(d, r, e);
+  return d->no_emul ? 0 : emulate(d, r, e);
 }

@@ -58,8 +58,11 @@ static void check_phase(const sc_phase *ph, const hw_arch *a) {
     if (se->nloop < 1 || se->nloop > SC_MAX_LOOPS) bad_index("nest depth out of range", ph);
     for (int l = 0; l < se->nloop; l++)
       if (se->loop[l] < 0 || se->loop[l] >= np) bad_index("loop outside the parts", ph);
-    for (int d = 0; d < 2; d++)
-      if (se->spatial[d] < -1 || se->spatial[d] >= np) bad_index("spatial part out of range", ph);
+    for (int d = 0; d < 2; d++) {
+      if (se->nsp[d] < 0 || se->nsp[d] > SC_MAX_SPATIAL) bad_index("spatial part count out of range", ph);
+      for (int i = 0; i < se->nsp[d]; i++)
+        if (se->spatial[d][i] < 1 || se->spatial[d][i] >= np) bad_index("spatial part out of range", ph);
+    }
   }
   if (nt > SC_MAX_TENSORS) bad_index("tensor count out of range", ph);
   for (int t = 0; t < nt; t++) {

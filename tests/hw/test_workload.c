@@ -122,8 +122,9 @@ static void test_find_errors(void **state) {
   wl_workload w;
   at_err e;
   assert_int_equal(wl_find("gpt", NULL, &w, &e), -1);
-  assert_string_equal(e.msg, "unknown model \"gpt\" (known: bert, deepseek-v3, deepseek-v3-decode, falcon-7b, "
-                      "llama31-70b, llama31-70b-decode, llama31-8b, llama31-8b-decode, mistral-7b, t5, trxl, xlm)");
+  assert_string_equal(e.msg, "unknown model \"gpt\" (known: bert, deepseek-v3, deepseek-v3-decode, deepseek-v3-mtp, "
+                      "falcon-7b, llama31-70b, llama31-70b-decode, llama31-70b-spec, llama31-8b, llama31-8b-decode, "
+                      "mistral-7b, t5, trxl, xlm)");
   assert_int_equal(wl_find("../hw/fusemax", NULL, &w, &e), -1);
   assert_string_equal(e.msg, "bad model name \"../hw/fusemax\": use letters, digits, - and _");
   assert_int_equal(wl_find("", NULL, &w, &e), -1);

@@ -33,7 +33,7 @@ static const bad_case cases[] = {
     "bad/bad-seq.yaml:4:16: seq_lens[1]: expected a sequence length such as 1024, 1K or 1M, "
     "got \"lots\"" },
   { "bad/unknown-model.yaml",
-    "bad/unknown-model.yaml:3:16: models[1]: unknown model \"gpt9\" (known: bert, deepseek-v3, deepseek-v3-decode, falcon-7b, llama31-70b, llama31-70b-decode, llama31-8b, llama31-8b-decode, mistral-7b, t5, trxl, xlm)" },
+    "bad/unknown-model.yaml:3:16: models[1]: unknown model \"gpt9\" (known: bert, deepseek-v3, deepseek-v3-decode, deepseek-v3-mtp, falcon-7b, llama31-70b, llama31-70b-decode, llama31-70b-spec, llama31-8b, llama31-8b-decode, mistral-7b, t5, trxl, xlm)" },
   { "bad/ambiguous-unit.yaml",
     "bad/ambiguous-unit.yaml:6:19: arch.buffer[1]: ambiguous unit \"MB\" (write KiB, MiB or GiB, "
     "powers of 1024), got \"16 MB\"" },

@@ -21,4 +21,10 @@ check hw/flat.yaml hw/flat-artifact-cascade.yaml 'issue: (units|serial)$|exp: 1$
 check mappings/cascade.yaml mappings/cascade-artifact.yaml '(BQK|SLN): \{home: buffer, keep_at: (p1|m1)(, forward: \[(SLD|LM)\])?\}$'
 check hw/energy-45nm-fixed.yaml hw/energy-45nm-cacti-16mib.yaml '(read|write): [0-9.]+ (pJ|nJ)$'
 check hw/energy-45nm-fixed.yaml hw/energy-45nm-cacti-32mib.yaml '(read|write): [0-9.]+ (pJ|nJ)$'
+# the multi-token decode mappings: their base with the new tokens (p0 = NEW)
+# as the inner digit of the columns beside the heads
+check mappings/mla-decode-fusemax.yaml mappings/mla-mtp-fusemax.yaml 'design: mla-(decode|mtp)-fusemax$|p: \{p2: rest, p1: fit(, p0: NEW)?\}$|(2d|1d): \{(rows: m0, )?cols: (h|\[h, p0\])\}$'
+check mappings/gqa-decode-fusemax.yaml mappings/gqa-spec-fusemax.yaml 'design: gqa-(decode|spec)-fusemax$|p: \{p2: rest, p1: fit(, p0: NEW)?\}$|(2d|1d): \{(rows: m0, )?cols: (g|\[g, p0\])\}$'
+check mappings/mla-decode-flat.yaml mappings/mla-mtp-flat.yaml 'design: mla-(decode|mtp)-flat$|p: \{p2: rest, p1: fit(, p0: NEW)?\}$|(2d|1d): \{(rows: m0, )?cols: (h|\[h, p0\])\}$'
+check mappings/gqa-decode-flat.yaml mappings/gqa-spec-flat.yaml 'design: gqa-(decode|spec)-flat$|p: \{p2: rest, p1: fit(, p0: NEW)?\}$|(2d|1d): \{(rows: m0, )?cols: (g|\[g, p0\])\}$'
 exit $bad
