@@ -261,7 +261,7 @@ struct Phase {
   uint64_t last_rows = 0;               /* ... and its buffer rows */
   uint64_t skip_jumped = 0;             /* tiles of skip runs made without evaluating them */
   void span(int l, uint64_t klo, uint64_t khi, uint64_t &mn, uint64_t &mx) const;
-  uint32_t region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b);
+  uint32_t region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b, int *scan);
   bool shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi);
   uint64_t skip_run(uint64_t k);
   void trim();
@@ -838,9 +838,9 @@ void Phase::span(int l, uint64_t klo, uint64_t khi, uint64_t &mn, uint64_t &mx) 
 
 /* A box holding the ranges einsum x reads over tiles klo..khi: its tile
 ** ranges (tile_range), or with pins the blocks those levels fix
-** (sim_read_kept); a step's block ranks and the rank completes() scans
-** whole. */
-uint32_t Phase::region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b) {
+** (sim_read_kept); a step's block ranks whole (returned).  With scan, the
+** rank completes() scans beyond the tile, or -1. */
+uint32_t Phase::region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b, int *scan) {
   const es_cascade *c = ph->c;
   Ein &E = ein[(size_t)x];
   es_range_full(c, &b);
@@ -872,10 +872,27 @@ uint32_t Phase::region_box(int x, const std::vector<int> *pins, uint64_t klo, ui
     one &= r1 < 0 || q == r1;
     r1 = q;
   }
-  if (r1 >= 0 && one) whole |= 1u << r1;
+  if (scan) *scan = r1 >= 0 && one ? r1 : -1;
   for (int r = 0; r < c->nranks; r++)
     if (whole >> r & 1) { b.lo[r] = 0; b.hi[r] = c->ranks[r].size; }
   return whole;
+}
+
+/* Whether einsum x keeps no point in any tile of box b: a predicate that
+** applies to its space is false all over b. */
+static bool none_kept(const es_cascade *c, int i, const es_range &b) {
+  uint32_t space = es_space_set(c, i);
+  for (int r = 0; r < c->nranks; r++)
+    if ((space >> r & 1) && b.hi[r] <= b.lo[r]) return true;
+  for (int q = 0; q < c->npreds; q++) {
+    const es_pred *p = &c->preds[q];
+    if (!es_pred_of(c, p, i) || !es_pred_computable(c, p, space) || !pred_repeats(c, p, b, -1, 0)) continue;
+    /* constant over b: its value at the box's corner */
+    int64_t at[ES_MAX_RANKS];
+    for (int r = 0; r < c->nranks; r++) at[r] = b.lo[r];
+    if (!es_pred_holds(c, p, space, at)) return true;
+  }
+  return false;
 }
 
 /* Whether tiles klo..khi have the inputs of the tiles j iterations of
@@ -916,12 +933,27 @@ bool Phase::shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi) {
   es_range b;
   for (int x = 0; x < ph->ne; x++) {
     if (!sc_uses(ph, x, ph->shared[l - 1])) continue;
-    uint32_t whole = region_box(x, nullptr, klo, khi, b);
+    int scan;
+    uint32_t whole = region_box(x, nullptr, klo, khi, b, &scan);
     if (!ok(x, b, whole)) return false;
+    if (scan < 0) continue;
+    /* completes() scans rank `scan` beyond the tile; it answers no, without
+    ** the scan, where no tile is at the last of x's reduced loops and x
+    ** keeps no point (linear-causal's OB off the diagonal) */
+    bool last = true;
+    for (int q : ein[(size_t)x].reduced) {
+      uint64_t mn, mx;
+      span(q, klo, khi, mn, mx);
+      last &= mx == size[q] - 1;
+    }
+    if (!last && none_kept(c, ph->e[x].einsum, b)) continue;
+    b.lo[scan] = 0;
+    b.hi[scan] = c->ranks[scan].size;
+    if (!ok(x, b, whole | 1u << scan)) return false;
   }
   for (const Mover &mv : movers) {
     if (!mv.masked || std::find(mv.mlv.begin(), mv.mlv.end(), l) == mv.mlv.end()) continue;
-    uint32_t whole = region_box(mv.x, &mv.mlv, klo, khi, b);
+    uint32_t whole = region_box(mv.x, &mv.mlv, klo, khi, b, nullptr);
     if (!ok(mv.x, b, whole)) return false;
   }
   return true;

@@ -8,8 +8,9 @@
 # (cycles, energy, traffic, utilization), and the fast-forward run did
 # extrapolate (ATTNSIM_CYCLE_DEBUG's tile counts: some tiles extrapolated
 # or made in skip runs; else this would compare two full simulations).
-# Not linear-causal: its OB asks at every tile whether a later key block
-# keeps a point, which the run test cannot decide (sim/README.md).
+# linear-causal's OB asks at each tile whether a later key block keeps a
+# point (its completion); off the diagonal it keeps none, so the answer
+# is no without asking, and its skipped tiles run in skip runs too.
 # (2) A larger point runs in bounded work: causal-fusemax on Llama-3.1-8B
 # at 64K (32 heads of 64 x 1K tiles, 2M tiles) evaluates fewer tiles than
 # one head has (65536); before, only the batch loop was extrapolated and
@@ -43,6 +44,7 @@ small window-fusemax W=40
 small blocksparse-fusemax DENSITY=0.25
 small streaming-fusemax SINK=1,WIN=4
 small strided-fusemax STRIDE=2
+small linear-causal-fusemax ""
 small gqa-fusemax ""
 ATTNSIM_CYCLE_DEBUG=1 "$A" run --mapping "$D/mappings/causal-fusemax.yaml" --model llama31-8b --seq 64K \
   --engine cycle --csv > "$T/big.csv" 2> "$T/big.err" || fail "64K: $(cat "$T/big.err")"
