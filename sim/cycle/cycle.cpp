@@ -264,7 +264,14 @@ struct Phase {
   uint32_t region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b, int *scan);
   bool shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi);
   uint64_t skip_run(uint64_t k);
+  uint64_t quiet_run(uint64_t k);
+  uint64_t shape_of(uint64_t k) const;
+  void set_fires(uint64_t k);
   void trim();
+  /* the kinds of tile a run made without evaluating holds: what decides
+  ** their bytes (first and last indices), their buffer rows and bytes */
+  struct Shape { uint64_t key; uint64_t rows; std::vector<uint64_t> moved; uint64_t count; };
+  std::vector<Shape> jshapes;
   void start(ArrayMod *a, Tile *t, Task *task);
 };
 
@@ -467,22 +474,28 @@ int Phase::materialise() {
     if (!epoch_start) {
       /* a run of skipped tiles like the one just made: made without
       ** evaluating them (skip_run) */
-      uint64_t n = skip_run(k);
+      uint64_t n = quiet_run(k);
+      if (!n && !failed) n = skip_run(k);
       if (failed) return -1;
       if (n) {
-        for (size_t q = 0; q < moved.size(); q++) {
-          uint64_t b;
-          if (at_mul64(last_moved[q], n, &b) || at_add64(moved[q], b, &moved[q]))
-            return fail("DRAM or buffer bytes overflow 64 bits");
-        }
-        int64_t R = (int64_t)(last_rows / rows_per_cycle + (last_rows % rows_per_cycle != 0));
+        for (const Shape &sh : jshapes)
+          for (size_t q = 0; q < moved.size(); q++) {
+            uint64_t b;
+            if (at_mul64(sh.moved[q], sh.count, &b) || at_add64(moved[q], b, &moved[q]))
+              return fail("DRAM or buffer bytes overflow 64 bits");
+          }
         for (uint64_t q = 0; q < n; q++) {
           Tile sk;
           sk.k = k + q;
           sk.rel = rel;
           sk.rel_cause = rel_cause;
-          if (last_rows) {
-            buf_free = std::max(rel, buf_free) + R;
+          uint64_t rows = jshapes[0].rows;
+          if (jshapes.size() > 1) {
+            uint64_t key = shape_of(k + q);
+            for (const Shape &sh : jshapes) if (sh.key == key) rows = sh.rows;
+          }
+          if (rows) {
+            buf_free = std::max(rel, buf_free) + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
             sk.bufdone = buf_free;
           }
           sk.checked = sk.quiet = true;
@@ -499,14 +512,7 @@ int Phase::materialise() {
     tl.k = k;
     tl.rel = rel;
     tl.rel_cause = rel_cause;
-    for (size_t x = 0; x < ein.size(); x++) {
-      bool f = ein[x].in_tile;
-      if (!f) {
-        f = true;
-        for (int l : ein[x].unused) f &= idx(k, l) == size[l] - 1;
-      }
-      fires[x] = f;
-    }
+    set_fires(k);
     uint64_t rows = 0;
     double rd = 0, wr = 0;
     bool preds = es_has_preds(ph->c);
@@ -565,6 +571,19 @@ int Phase::materialise() {
     trim();
   }
   return made;
+}
+
+/* Which Einsums fire in tile k (fires[]): the in-tile ones, and those
+** whose unused shared loops are at their last iteration. */
+void Phase::set_fires(uint64_t k) {
+  for (size_t x = 0; x < ein.size(); x++) {
+    bool f = ein[x].in_tile;
+    if (!f) {
+      f = true;
+      for (int l : ein[x].unused) f &= idx(k, l) == size[l] - 1;
+    }
+    fires[x] = f;
+  }
 }
 
 /* Keeps the tiles a carried dependency or the window can still need. */
@@ -899,16 +918,22 @@ static bool none_kept(const es_cascade *c, int i, const es_range &b) {
 ** level l later (as long as those stay inside level l's loop). */
 bool Phase::shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi) {
   const es_cascade *c = ph->c;
-  if (l < 1) return true;   /* the batch loop: no predicate reads it */
-  const sc_part *lp = &ph->part[ph->shared[l - 1]];
-  uint32_t moving = leaves_of(c, lp->rank);
-  /* the shift, in elements of the leaf rank level l's part covers */
-  int64_t per = c->ranks[lp->rank].size;
-  for (int q = 1; q <= l; q++) {
-    const sc_part *sp = &ph->part[ph->shared[q - 1]];
-    if (sp->rank == lp->rank) per = sp->block ? sp->block : per / sp->size;
+  if (l == 0) return true;   /* the batch loop: no predicate reads it */
+  /* l < 0: every predicate constant over the tiles (quiet_run) */
+  uint32_t moving = ~0u;
+  int64_t per = 0;
+  int sl = -1;
+  if (l > 0) {
+    const sc_part *lp = &ph->part[ph->shared[l - 1]];
+    moving = leaves_of(c, lp->rank);
+    /* the shift, in elements of the leaf rank level l's part covers */
+    per = c->ranks[lp->rank].size;
+    for (int q = 1; q <= l; q++) {
+      const sc_part *sp = &ph->part[ph->shared[q - 1]];
+      if (sp->rank == lp->rank) per = sp->block ? sp->block : per / sp->size;
+    }
+    sl = c->ranks[lp->rank].outer < 0 ? lp->rank : -1;
   }
-  int sl = c->ranks[lp->rank].outer < 0 ? lp->rank : -1;
   auto ok = [&](int x, const es_range &b, uint32_t whole) {
     int i = ph->e[x].einsum;
     const es_einsum *X = &c->einsums[i];
@@ -931,8 +956,19 @@ bool Phase::shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi) {
     return true;
   };
   es_range b;
+  /* whether the levels among lv (all shared ones x uses: lv null) keep
+  ** their index over the tiles: then x's range (block) is the same in each */
+  auto fixed = [&](int x, const std::vector<int> *lv) {
+    for (int q = 1; q <= ph->nshared; q++) {
+      if (!sc_uses(ph, x, ph->shared[q - 1]) || (lv && std::find(lv->begin(), lv->end(), q) == lv->end())) continue;
+      uint64_t mn, mx;
+      span(q, klo, khi, mn, mx);
+      if (mn != mx) return false;
+    }
+    return true;
+  };
   for (int x = 0; x < ph->ne; x++) {
-    if (!sc_uses(ph, x, ph->shared[l - 1])) continue;
+    if (l > 0 ? !sc_uses(ph, x, ph->shared[l - 1]) : fixed(x, nullptr)) continue;
     int scan;
     uint32_t whole = region_box(x, nullptr, klo, khi, b, &scan);
     if (!ok(x, b, whole)) return false;
@@ -952,7 +988,8 @@ bool Phase::shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi) {
     if (!ok(x, b, whole | 1u << scan)) return false;
   }
   for (const Mover &mv : movers) {
-    if (!mv.masked || std::find(mv.mlv.begin(), mv.mlv.end(), l) == mv.mlv.end()) continue;
+    if (!mv.masked || (l > 0 ? std::find(mv.mlv.begin(), mv.mlv.end(), l) == mv.mlv.end() : fixed(mv.x, &mv.mlv)))
+      continue;
     uint32_t whole = region_box(mv.x, &mv.mlv, klo, khi, b, nullptr);
     if (!ok(mv.x, b, whole)) return false;
   }
@@ -977,6 +1014,66 @@ uint64_t Phase::skip_run(uint64_t k) {
     uint64_t mid = lo + (hi - lo + 1) / 2;
     if (shift_invariant(L, 1, pv.k, k + mid - 1)) lo = mid;
     else hi = mid - 1;
+  }
+  jshapes.assign(1, Shape{ shape_of(k), last_rows, last_moved, lo });
+  return lo;
+}
+
+/* The first and last iterations of every level at tile k, two bits each:
+** with every predicate constant, a tile's inputs depend on nothing else. */
+uint64_t Phase::shape_of(uint64_t k) const {
+  uint64_t key = 0;
+  for (int l = 0; l < nlev; l++) {
+    uint64_t i = idx(k, l);
+    key = key << 2 | (uint64_t)(i == 0) | (uint64_t)(i == size[l] - 1) << 1;
+  }
+  return key;
+}
+
+/* How many tiles from k on, across any loops, are skipped and move nothing
+** on the DRAM channel, as the tile just made before k: every predicate
+** constant over their ranges (shift_invariant with l < 0), so each tile's
+** inputs follow from its shape (shape_of); a shape not seen yet is
+** evaluated once (its counts, its bytes) and ends the run if it has work
+** or DRAM traffic.  0 if none or when every tile is to be run. */
+uint64_t Phase::quiet_run(uint64_t k) {
+  if (o->full || record || dm || nlev > 32 || !es_has_preds(ph->c) || tiles.empty() || !epoch_levels.empty()) return 0;
+  const Tile &pv = tiles.back();
+  if (!pv.quiet || pv.k + 1 != k) return 0;
+  uint64_t lo = 0, hi = ntiles - k;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (shift_invariant(-1, 0, pv.k, k + mid - 1)) lo = mid;
+    else hi = mid - 1;
+  }
+  if (lo < 2) return 0;   /* the innermost run (skip_run) costs less */
+  jshapes.assign(1, Shape{ shape_of(pv.k), last_rows, last_moved, 0 });
+  std::vector<uint64_t> keep = moved;
+  for (uint64_t q = 0; q < lo; q++) {
+    uint64_t key = shape_of(k + q);
+    Shape *sh = nullptr;
+    for (Shape &z : jshapes) if (z.key == key) sh = &z;
+    if (!sh) {
+      /* evaluate one tile of this shape as materialise would */
+      set_fires(k + q);
+      bool work = false;
+      for (size_t x = 0; x < ein.size() && !work; x++) {
+        if (!fires[x]) continue;
+        const Var *v = variant((int)x, k + q);
+        if (!v) { fail(e->msg); return 0; }
+        work = v->cnt.pe_cycles > 0;
+      }
+      uint64_t rows = 0;
+      double rd = 0, wr = 0;
+      if (!work && tile_bytes(k + q, &rows, &rd, &wr)) { fail(e->msg); return 0; }
+      if (work || rd != 0 || wr != 0) { moved = keep; lo = q; break; }
+      Shape z{ key, rows, moved, 0 };
+      for (size_t i = 0; i < moved.size(); i++) z.moved[i] = moved[i] - keep[i];
+      moved = keep;
+      jshapes.push_back(std::move(z));
+      sh = &jshapes.back();
+    }
+    sh->count++;
   }
   return lo;
 }
