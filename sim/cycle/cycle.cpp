@@ -12,7 +12,9 @@
 ** functions of times already known, so a method woken every cycle (--full)
 ** and one that sleeps through provably busy cycles (fast-forward) take the
 ** same ones.  Fast-forward also detects a periodic steady state at loop
-** boundaries and extrapolates whole iterations.  Action counts come from
+** boundaries and extrapolates whole iterations; under predicates as far
+** as the tiles' inputs repeat, and runs of skipped tiles are made without
+** evaluating them.  Action counts come from
 ** the enumeration: each materialised task adds its firing's counts.
 ** Semantics: sim/README.md "The cycle-level engine".
 */
