@@ -7,15 +7,17 @@
 # causal's P2 = 2) fast-forward's CSV row equals `--full`'s field by field
 # (cycles, energy, traffic, utilization), and the fast-forward run did
 # extrapolate (ATTNSIM_CYCLE_DEBUG's tile counts: some tiles extrapolated
-# or made in skip runs; else this would compare two full simulations).
+# or made in skip or quiet runs; else this would compare two full
+# simulations).
 # linear-causal's OB asks at each tile whether a later key block keeps a
 # point (its completion); off the diagonal it keeps none, so the answer
 # is no without asking, and its skipped tiles run in skip runs too.
 # (2) A larger point runs in bounded work: causal-fusemax on Llama-3.1-8B
 # at 64K (32 heads of 64 x 1K tiles, 2M tiles) evaluates fewer tiles than
-# one head has (65536); before, only the batch loop was extrapolated and
-# it evaluated 4 heads' worth, 262144 (1.6 s now, 7.6 s before on this
-# machine).  usage: cycle-extrapolate.sh ATTNSIM
+# one head has (65536): 34672 now; before, only the batch loop was
+# extrapolated and it evaluated 4 heads' worth, 262144 (2.5 s now, 18 s
+# before, on this machine at load 5; the same 294998349 cycles).
+# usage: cycle-extrapolate.sh ATTNSIM
 set -u
 A=${1:?usage: cycle-extrapolate.sh ATTNSIM}
 D=${ATTNSIM_DATA_DIR:?}
