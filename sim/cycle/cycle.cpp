@@ -12,7 +12,9 @@
 ** functions of times already known, so a method woken every cycle (--full)
 ** and one that sleeps through provably busy cycles (fast-forward) take the
 ** same ones.  Fast-forward also detects a periodic steady state at loop
-** boundaries and extrapolates whole iterations.  Action counts come from
+** boundaries and extrapolates whole iterations; under predicates as far
+** as the tiles' inputs repeat, and runs of skipped tiles are made without
+** evaluating them.  Action counts come from
 ** the enumeration: each materialised task adds its firing's counts.
 ** Semantics: sim/README.md "The cycle-level engine".
 */
@@ -33,6 +35,7 @@
 extern "C" {
 #include "cycle.h"
 #include "data.h"
+#include "einsum_int.h"
 }
 
 namespace {
@@ -95,6 +98,7 @@ struct Tile {
   int nstarted = 0;
   int64_t endE = 0, endW = 0;   /* max occupancy end / last write of its tasks so far */
   bool checked = false;     /* period check done */
+  bool quiet = false;       /* skipped, and its DRAM channel untouched (a skip run may follow it) */
 };
 
 /* A saved state for period detection at one loop level. */
@@ -254,6 +258,22 @@ struct Phase {
   bool fifo_full(int x, int64_t t);
   void check(Tile *t);
   void signature(const Tile *t, std::vector<int64_t> &sig);
+  /* piecewise periodic extrapolation under predicates */
+  std::vector<uint64_t> last_moved;     /* bytes the last tile materialised added, per tensor x SIM_MOVE_* */
+  uint64_t last_rows = 0;               /* ... and its buffer rows */
+  uint64_t skip_jumped = 0;             /* tiles of skip runs made without evaluating them */
+  void span(int l, uint64_t klo, uint64_t khi, uint64_t &mn, uint64_t &mx) const;
+  uint32_t region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b, int *scan);
+  bool shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi);
+  uint64_t skip_run(uint64_t k);
+  uint64_t quiet_run(uint64_t k);
+  uint64_t shape_of(uint64_t k) const;
+  void set_fires(uint64_t k);
+  void trim();
+  /* the kinds of tile a run made without evaluating holds: what decides
+  ** their bytes (first and last indices), their buffer rows and bytes */
+  struct Shape { uint64_t key; uint64_t rows; std::vector<uint64_t> moved; uint64_t count; };
+  std::vector<Shape> jshapes;
   void start(ArrayMod *a, Tile *t, Task *task);
 };
 
@@ -453,21 +473,57 @@ int Phase::materialise() {
     }
     rel = std::max(rel, release_max);
     release_max = rel;
+    if (!epoch_start) {
+      /* a run of skipped tiles like the one just made: made without
+      ** evaluating them (skip_run) */
+      uint64_t n = quiet_run(k);
+      if (!n && !failed) n = skip_run(k);
+      if (failed) return -1;
+      if (n) {
+        for (const Shape &sh : jshapes)
+          for (size_t q = 0; q < moved.size(); q++) {
+            uint64_t b;
+            if (at_mul64(sh.moved[q], sh.count, &b) || at_add64(moved[q], b, &moved[q]))
+              return fail("DRAM or buffer bytes overflow 64 bits");
+          }
+        for (uint64_t q = 0; q < n; q++) {
+          Tile sk;
+          sk.k = k + q;
+          sk.rel = rel;
+          sk.rel_cause = rel_cause;
+          uint64_t rows = jshapes[0].rows;
+          if (jshapes.size() > 1) {
+            uint64_t key = shape_of(k + q);
+            for (const Shape &sh : jshapes) if (sh.key == key) rows = sh.rows;
+          }
+          if (rows) {
+            buf_free = std::max(rel, buf_free) + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
+            sk.bufdone = buf_free;
+          }
+          sk.checked = sk.quiet = true;
+          tiles.push_back(std::move(sk));
+          trim();
+        }
+        next_k += n;
+        made += (int)n;
+        skip_jumped += n;
+        continue;
+      }
+    }
     Tile tl;
     tl.k = k;
     tl.rel = rel;
     tl.rel_cause = rel_cause;
-    for (size_t x = 0; x < ein.size(); x++) {
-      bool f = ein[x].in_tile;
-      if (!f) {
-        f = true;
-        for (int l : ein[x].unused) f &= idx(k, l) == size[l] - 1;
-      }
-      fires[x] = f;
-    }
+    set_fires(k);
     uint64_t rows = 0;
     double rd = 0, wr = 0;
+    bool preds = es_has_preds(ph->c);
+    if (preds) last_moved = moved;
     if (tile_bytes(k, &rows, &rd, &wr)) return fail(e->msg);
+    if (preds) {
+      for (size_t q = 0; q < moved.size(); q++) last_moved[q] = moved[q] - last_moved[q];
+      last_rows = rows;
+    }
     /* the buffer's banks serve the tile's row accesses from its window entry */
     int64_t bbegin = std::max(rel, buf_free);
     if (rows) buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
@@ -510,16 +566,34 @@ int Phase::materialise() {
       if (work_k.size() > (size_t)(W + prefetch)) work_k.pop_front();
     }
     if (tl.t.empty()) tl.checked = true;
+    tl.quiet = !work && rd == 0 && wr == 0;
     tiles.push_back(std::move(tl));
     next_k++;
     made++;
-    /* keep the tiles a carried dependency or the window can still need */
-    uint64_t keep = (uint64_t)(W + prefetch) + 1 + (carry_level >= 0 ? stride[carry_level] : 0);
-    while (tiles.size() > keep && tiles.front().nstarted == (int)tiles.front().t.size() &&
-           (work_k.empty() || tiles.front().k < work_k.front()))
-      tiles.pop_front();
+    trim();
   }
   return made;
+}
+
+/* Which Einsums fire in tile k (fires[]): the in-tile ones, and those
+** whose unused shared loops are at their last iteration. */
+void Phase::set_fires(uint64_t k) {
+  for (size_t x = 0; x < ein.size(); x++) {
+    bool f = ein[x].in_tile;
+    if (!f) {
+      f = true;
+      for (int l : ein[x].unused) f &= idx(k, l) == size[l] - 1;
+    }
+    fires[x] = f;
+  }
+}
+
+/* Keeps the tiles a carried dependency or the window can still need. */
+void Phase::trim() {
+  uint64_t keep = (uint64_t)(W + prefetch) + 1 + (carry_level >= 0 ? stride[carry_level] : 0);
+  while (tiles.size() > keep && tiles.front().nstarted == (int)tiles.front().t.size() &&
+         (work_k.empty() || tiles.front().k < work_k.front()))
+    tiles.pop_front();
 }
 
 /* Bytes of tensor t's tile whose position the levels `pin` fix, at tile k:
@@ -655,6 +729,357 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
   }
 }
 
+/* ---- piecewise periodic extrapolation under predicates ----------------
+** A predicate's mask moves with the tile (causal: the diagonal), so equal
+** states one period apart make the next periods equal only where the
+** tiles' inputs (each firing's counts and completion, each masked read's
+** answer, hence the tile's bytes and whether it is skipped) repeat with
+** that period.  A shift of whole iterations of level l moves only the
+** ranges of level l's rank: a tile's inputs are unchanged by it when
+** every predicate that applies to an Einsum using level l and names a
+** leaf of that rank is constant over the union of the ranges the shifted
+** tiles read (a comparison, linear in the leaf indices: its minimum and
+** maximum over the box), or, for a block mask, when its bits repeat with
+** the shift there (constant, along a rank read whole).  The shapes (first, last, `ceil` tails) repeat by the
+** unpredicated rule (the first and last iterations are never skipped). */
+
+/* Leaf ranks of rank r (r itself unless the cascade split it). */
+static uint32_t leaves_of(const es_cascade *c, int r) {
+  const es_rank *R = &c->ranks[r];
+  if (R->outer < 0) return 1u << r;
+  return leaves_of(c, R->outer) | leaves_of(c, R->inner);
+}
+
+/* The ranks einsum i's scopes can hold: its space, a step's block, and
+** the ranks of its explicit reductions. */
+static uint32_t reduce_ranks(const es_expr *x) {
+  if (!x) return 0;
+  uint32_t s = reduce_ranks(x->a) | reduce_ranks(x->b);
+  if (x->kind == ES_E_REDUCE)
+    for (int k = 0; k < x->nred; k++) s |= 1u << x->red[k];
+  return s;
+}
+
+/* Coefficients of predicate p over the leaf ranks (k[r] x_r + c0, the
+** comparison against 0); false on overflow. */
+static bool linearise(const es_cascade *c, const es_pred *p, __int128 *k, __int128 &c0) {
+  c0 = 0;
+  for (int r = 0; r < c->nranks; r++) k[r] = 0;
+  for (int i = 0; i < p->nterm; i++) {
+    const es_pterm *t = &p->term[i];
+    switch (t->kind) {
+      case ES_PT_INDEX: {
+        /* the composite index outer * SIZE(inner) + inner, recursively */
+        std::vector<std::pair<int, __int128>> st{ { t->ref, (__int128)t->coef } };
+        while (!st.empty()) {
+          auto [r, co] = st.back();
+          st.pop_back();
+          const es_rank *R = &c->ranks[r];
+          if (R->outer < 0) { k[r] += co; continue; }
+          st.push_back({ R->outer, co * c->ranks[R->inner].size });
+          st.push_back({ R->inner, co });
+        }
+        break;
+      }
+      case ES_PT_SIZE: c0 += (__int128)t->coef * c->ranks[t->ref].size; break;
+      case ES_PT_PARAM: c0 += (__int128)t->coef * c->params[t->ref].size; break;
+      case ES_PT_NUM: c0 += t->coef; break;
+    }
+  }
+  return true;
+}
+
+/* Whether predicate p gives every point of box b the same value, or (a
+** mask) the same value at a point and at the point `delta` further along
+** leaf rank `sl` (delta 0: constant); false when it cannot tell. */
+static bool pred_repeats(const es_cascade *c, const es_pred *p, const es_range &b, int sl, int64_t delta) {
+  if (p->mask < 0) {
+    __int128 k[ES_MAX_RANKS], c0, lo, hi;
+    linearise(c, p, k, c0);
+    lo = hi = c0;
+    for (int r = 0; r < c->nranks; r++) {
+      if (!k[r]) continue;
+      if (b.hi[r] <= b.lo[r]) return true;   /* no point */
+      __int128 a = k[r] * b.lo[r], z = k[r] * (b.hi[r] - 1);
+      lo += std::min(a, z);
+      hi += std::max(a, z);
+    }
+    switch (p->cmp) {
+      case ES_C_LT: return hi < 0 || lo >= 0;
+      case ES_C_LE: return hi <= 0 || lo > 0;
+      case ES_C_GT: return lo > 0 || hi <= 0;
+      case ES_C_GE: return lo >= 0 || hi < 0;
+      case ES_C_EQ:
+      case ES_C_NE: return lo == hi || lo > 0 || hi < 0;
+    }
+    return false;
+  }
+  const es_tensor *T = &c->tensors[p->mask];
+  const unsigned char *bits = c->maskbits ? c->maskbits[p->mask] : nullptr;
+  if (!bits) return false;
+  int64_t n = 1, lo[ES_MAX_DIMS], hi[ES_MAX_DIMS], sd = -1;
+  for (int d = 0; d < T->ndims; d++) {
+    int r = T->dim[d];
+    if (c->ranks[r].outer >= 0) return false;   /* a mask over a split rank's parent: not read here */
+    lo[d] = b.lo[r];
+    hi[d] = b.hi[r];
+    if (hi[d] <= lo[d]) return true;
+    if (r == sl) sd = d;
+    if ((n *= hi[d] - lo[d]) > (1 << 20)) return false;
+  }
+  int first = -1;
+  int64_t at[ES_MAX_DIMS];
+  for (int64_t q = 0; q < n; q++) {
+    int64_t rest = q;
+    for (int d = T->ndims; d-- > 0;) { at[d] = lo[d] + rest % (hi[d] - lo[d]); rest /= hi[d] - lo[d]; }
+    auto bit = [&](int64_t shift) {
+      uint64_t f = 0;
+      for (int d = 0; d < T->ndims; d++)
+        f = f * (uint64_t)c->ranks[T->dim[d]].size + (uint64_t)(at[d] + (d == sd ? shift : 0));
+      return bits[f] != 0;
+    };
+    if (delta && sd >= 0) {
+      if (at[sd] + delta < hi[sd] && bit(0) != bit(delta)) return false;
+    } else {
+      int v = bit(0);
+      if (first < 0) first = v;
+      else if (v != first) return false;
+    }
+  }
+  return true;
+}
+
+/* The least and greatest index level l takes over tiles klo..khi. */
+void Phase::span(int l, uint64_t klo, uint64_t khi, uint64_t &mn, uint64_t &mx) const {
+  uint64_t q0 = klo / stride[l], q1 = khi / stride[l];
+  uint64_t a = q0 % size[l], b = q1 % size[l];
+  if (q1 - q0 >= size[l] || a > b) { mn = 0; mx = size[l] - 1; }
+  else { mn = a; mx = b; }
+}
+
+/* A box holding the ranges einsum x reads over tiles klo..khi: its tile
+** ranges (tile_range), or with pins the blocks those levels fix
+** (sim_read_kept); a step's block ranks whole (returned).  With scan, the
+** rank completes() scans beyond the tile, or -1. */
+uint32_t Phase::region_box(int x, const std::vector<int> *pins, uint64_t klo, uint64_t khi, es_range &b, int *scan) {
+  const es_cascade *c = ph->c;
+  Ein &E = ein[(size_t)x];
+  es_range_full(c, &b);
+  for (int r = 0; r < c->nranks; r++) {
+    int64_t per = c->ranks[r].size, lo = 0, hi = 0;
+    bool pinned = false;
+    for (int l = 1; l <= ph->nshared; l++) {
+      const sc_part *sp = &ph->part[ph->shared[l - 1]];
+      if (sp->rank != r || !sc_uses(ph, x, ph->shared[l - 1])) continue;
+      if (pins && std::find(pins->begin(), pins->end(), l) == pins->end()) continue;
+      per = sp->block ? sp->block : per / sp->size;
+      uint64_t mn, mx;
+      span(l, klo, khi, mn, mx);
+      lo += (int64_t)mn * per;
+      hi += (int64_t)mx * per;
+      pinned = true;
+    }
+    int64_t ext = pins ? per : E.ext[(size_t)r];
+    if (pinned || !pins) {
+      b.lo[r] = lo;
+      b.hi[r] = std::min<int64_t>(hi + ext, c->ranks[r].size);
+    }
+  }
+  uint32_t whole = es_block_of(c, ph->e[x].einsum);
+  int r1 = -1;
+  bool one = true;
+  for (int l : E.reduced) {
+    int q = ph->part[ph->shared[l - 1]].rank;
+    one &= r1 < 0 || q == r1;
+    r1 = q;
+  }
+  if (scan) *scan = r1 >= 0 && one ? r1 : -1;
+  for (int r = 0; r < c->nranks; r++)
+    if (whole >> r & 1) { b.lo[r] = 0; b.hi[r] = c->ranks[r].size; }
+  return whole;
+}
+
+/* Whether einsum x keeps no point in any tile of box b: a predicate that
+** applies to its space is false all over b. */
+static bool none_kept(const es_cascade *c, int i, const es_range &b) {
+  uint32_t space = es_space_set(c, i);
+  for (int r = 0; r < c->nranks; r++)
+    if ((space >> r & 1) && b.hi[r] <= b.lo[r]) return true;
+  for (int q = 0; q < c->npreds; q++) {
+    const es_pred *p = &c->preds[q];
+    if (!es_pred_of(c, p, i) || !es_pred_computable(c, p, space) || !pred_repeats(c, p, b, -1, 0)) continue;
+    /* constant over b: its value at the box's corner */
+    int64_t at[ES_MAX_RANKS];
+    for (int r = 0; r < c->nranks; r++) at[r] = b.lo[r];
+    if (!es_pred_holds(c, p, space, at)) return true;
+  }
+  return false;
+}
+
+/* Whether tiles klo..khi have the inputs of the tiles j iterations of
+** level l later (as long as those stay inside level l's loop). */
+bool Phase::shift_invariant(int l, uint64_t j, uint64_t klo, uint64_t khi) {
+  const es_cascade *c = ph->c;
+  if (l == 0) return true;   /* the batch loop: no predicate reads it */
+  /* l < 0: every predicate constant over the tiles (quiet_run) */
+  uint32_t moving = ~0u;
+  int64_t per = 0;
+  int sl = -1;
+  if (l > 0) {
+    const sc_part *lp = &ph->part[ph->shared[l - 1]];
+    moving = leaves_of(c, lp->rank);
+    /* the shift, in elements of the leaf rank level l's part covers */
+    per = c->ranks[lp->rank].size;
+    for (int q = 1; q <= l; q++) {
+      const sc_part *sp = &ph->part[ph->shared[q - 1]];
+      if (sp->rank == lp->rank) per = sp->block ? sp->block : per / sp->size;
+    }
+    sl = c->ranks[lp->rank].outer < 0 ? lp->rank : -1;
+  }
+  auto ok = [&](int x, const es_range &b, uint32_t whole) {
+    int i = ph->e[x].einsum;
+    const es_einsum *X = &c->einsums[i];
+    uint32_t scope = es_space_set(c, i) | es_block_of(c, i) | reduce_ranks(X->rhs);
+    for (int q = 0; q < c->npreds; q++) {
+      const es_pred *p = &c->preds[q];
+      if (!es_pred_of(c, p, i) || !es_pred_computable(c, p, scope)) continue;
+      uint32_t named = 0;
+      if (p->mask >= 0) {
+        for (int d = 0; d < c->tensors[p->mask].ndims; d++) named |= leaves_of(c, c->tensors[p->mask].dim[d]);
+      } else {
+        for (int r = 0; r < c->nranks; r++) if (p->ranks >> r & 1) named |= leaves_of(c, r);
+      }
+      if (!(named & moving)) continue;
+      /* a mask may repeat with the shift; along a rank read whole (a
+      ** step's block, the rank completes() scans) it must be constant */
+      int64_t delta = sl >= 0 && !(whole >> sl & 1) ? (int64_t)j * per : 0;
+      if (!pred_repeats(c, p, b, sl, delta)) return false;
+    }
+    return true;
+  };
+  es_range b;
+  /* whether the levels among lv (all shared ones x uses: lv null) keep
+  ** their index over the tiles: then x's range (block) is the same in each */
+  auto fixed = [&](int x, const std::vector<int> *lv) {
+    for (int q = 1; q <= ph->nshared; q++) {
+      if (!sc_uses(ph, x, ph->shared[q - 1]) || (lv && std::find(lv->begin(), lv->end(), q) == lv->end())) continue;
+      uint64_t mn, mx;
+      span(q, klo, khi, mn, mx);
+      if (mn != mx) return false;
+    }
+    return true;
+  };
+  for (int x = 0; x < ph->ne; x++) {
+    if (l > 0 ? !sc_uses(ph, x, ph->shared[l - 1]) : fixed(x, nullptr)) continue;
+    int scan;
+    uint32_t whole = region_box(x, nullptr, klo, khi, b, &scan);
+    if (!ok(x, b, whole)) return false;
+    if (scan < 0) continue;
+    /* completes() scans rank `scan` beyond the tile; it answers no, without
+    ** the scan, where no tile is at the last of x's reduced loops and x
+    ** keeps no point (linear-causal's OB off the diagonal) */
+    bool last = true;
+    for (int q : ein[(size_t)x].reduced) {
+      uint64_t mn, mx;
+      span(q, klo, khi, mn, mx);
+      last &= mx == size[q] - 1;
+    }
+    if (!last && none_kept(c, ph->e[x].einsum, b)) continue;
+    b.lo[scan] = 0;
+    b.hi[scan] = c->ranks[scan].size;
+    if (!ok(x, b, whole | 1u << scan)) return false;
+  }
+  for (const Mover &mv : movers) {
+    if (!mv.masked || (l > 0 ? std::find(mv.mlv.begin(), mv.mlv.end(), l) == mv.mlv.end() : fixed(mv.x, &mv.mlv)))
+      continue;
+    uint32_t whole = region_box(mv.x, &mv.mlv, klo, khi, b, nullptr);
+    if (!ok(mv.x, b, whole)) return false;
+  }
+  return true;
+}
+
+/* How many tiles from k on (along the innermost loop) are skipped and move
+** nothing on the DRAM channel as the tile just made before k did: their
+** inputs are that tile's (shift_invariant), so materialising them would
+** decide the same; 0 if none or when every tile is to be run. */
+uint64_t Phase::skip_run(uint64_t k) {
+  int L = nlev - 1;
+  if (o->full || record || dm || L < 1 || !es_has_preds(ph->c) || tiles.empty()) return 0;
+  const Tile &pv = tiles.back();
+  /* inside one iteration of the loops around the innermost, past its
+  ** first iteration (the moves at index 0) and short of its last (the
+  ** Einsums that fire there): the tiles differ only by the predicates */
+  if (!pv.quiet || pv.k + 1 != k || idx(k, L) < 2 || idx(k, L) + 2 > size[L]) return 0;
+  for (int l : epoch_levels) if (l == L) return 0;
+  uint64_t lo = 0, hi = size[L] - 1 - idx(k, L);   /* up to the last-but-one iteration */
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (shift_invariant(L, 1, pv.k, k + mid - 1)) lo = mid;
+    else hi = mid - 1;
+  }
+  jshapes.assign(1, Shape{ shape_of(k), last_rows, last_moved, lo });
+  return lo;
+}
+
+/* The first and last iterations of every level at tile k, two bits each:
+** with every predicate constant, a tile's inputs depend on nothing else. */
+uint64_t Phase::shape_of(uint64_t k) const {
+  uint64_t key = 0;
+  for (int l = 0; l < nlev; l++) {
+    uint64_t i = idx(k, l);
+    key = key << 2 | (uint64_t)(i == 0) | (uint64_t)(i == size[l] - 1) << 1;
+  }
+  return key;
+}
+
+/* How many tiles from k on, across any loops, are skipped and move nothing
+** on the DRAM channel, as the tile just made before k: every predicate
+** constant over their ranges (shift_invariant with l < 0), so each tile's
+** inputs follow from its shape (shape_of); a shape not seen yet is
+** evaluated once (its counts, its bytes) and ends the run if it has work
+** or DRAM traffic.  0 if none or when every tile is to be run. */
+uint64_t Phase::quiet_run(uint64_t k) {
+  if (o->full || record || dm || nlev > 32 || !es_has_preds(ph->c) || tiles.empty() || !epoch_levels.empty()) return 0;
+  const Tile &pv = tiles.back();
+  if (!pv.quiet || pv.k + 1 != k) return 0;
+  uint64_t lo = 0, hi = ntiles - k;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (shift_invariant(-1, 0, pv.k, k + mid - 1)) lo = mid;
+    else hi = mid - 1;
+  }
+  if (lo < 2) return 0;   /* the innermost run (skip_run) costs less */
+  jshapes.assign(1, Shape{ shape_of(pv.k), last_rows, last_moved, 0 });
+  std::vector<uint64_t> keep = moved;
+  for (uint64_t q = 0; q < lo; q++) {
+    uint64_t key = shape_of(k + q);
+    Shape *sh = nullptr;
+    for (Shape &z : jshapes) if (z.key == key) sh = &z;
+    if (!sh) {
+      /* evaluate one tile of this shape as materialise would */
+      set_fires(k + q);
+      bool work = false;
+      for (size_t x = 0; x < ein.size() && !work; x++) {
+        if (!fires[x]) continue;
+        const Var *v = variant((int)x, k + q);
+        if (!v) { fail(e->msg); return 0; }
+        work = v->cnt.pe_cycles > 0;
+      }
+      uint64_t rows = 0;
+      double rd = 0, wr = 0;
+      if (!work && tile_bytes(k + q, &rows, &rd, &wr)) { fail(e->msg); return 0; }
+      if (work || rd != 0 || wr != 0) { moved = keep; lo = q; break; }
+      Shape z{ key, rows, moved, 0 };
+      for (size_t i = 0; i < moved.size(); i++) z.moved[i] = moved[i] - keep[i];
+      moved = keep;
+      jshapes.push_back(std::move(z));
+      sh = &jshapes.back();
+    }
+    sh->count++;
+  }
+  return lo;
+}
+
 /* At tile t's window entry: if the state equals the one saved one
 ** iteration earlier at some loop level, the iterations between are
 ** periodic; skip all but the last two of that loop (the last may differ:
@@ -662,10 +1087,9 @@ void Phase::signature(const Tile *t, std::vector<int64_t> &sig) {
 void Phase::check(Tile *t) {
   t->checked = true;
   if (o->full || record || dm) return;   /* --data: every tile's values are computed */
-  /* a predicate's mask moves with the tile (causal: the diagonal), so
-  ** equal states one iteration apart do not make the next ones equal; only
-  ** the batch loop (level 0), which no predicate reads, repeats exactly */
-  int top = es_has_preds(ph->c) ? 1 : nlev;
+  /* with predicates, only as far as the tiles' inputs repeat (above) */
+  bool preds = es_has_preds(ph->c);
+  int top = nlev;
   std::vector<int64_t> sig;
   signature(t, sig);
   uint64_t k = t->k;
@@ -684,6 +1108,20 @@ void Phase::check(Tile *t) {
       const Snap &sn = *hit;
       /* whole periods of j iterations, landing at most at the last-but-one */
       uint64_t n = size[l] >= i + 2 ? (size[l] - 2 - i) / j : 0;
+      if (n >= 1 && preds && l >= 1) {
+        /* the tiles whose inputs decide the future: from the oldest with a
+        ** task not started, one period back, to the last renumbered one */
+        uint64_t d = j * stride[l], kold = k;
+        for (const Tile &tl : tiles)
+          if (tl.nstarted < (int)tl.t.size()) kold = std::min(kold, tl.k);
+        uint64_t klo = kold >= d ? kold - d : 0, lo = 0, hi = n;
+        while (lo < hi) {
+          uint64_t mid = lo + (hi - lo + 1) / 2;
+          if (shift_invariant(l, j, klo, k + mid * d)) lo = mid;
+          else hi = mid - 1;
+        }
+        n = lo;
+      }
       if (n >= 1) {
         uint64_t dk = n * j * stride[l];
         int64_t D = t->rel + offset - sn.t;   /* logical cycles per iteration */
@@ -1172,8 +1610,9 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
   }
   if (P.failed) return -1;
   if (getenv("ATTNSIM_CYCLE_DEBUG"))
-    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %lld cycles\n", P.ph->name,
-            (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated, (long long)P.final_logical);
+    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %llu in skip runs, %lld cycles\n",
+            P.ph->name, (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated,
+            (unsigned long long)P.skip_jumped, (long long)P.final_logical);
   for (const Tile &tl : P.tiles)
     if (tl.nstarted < (int)tl.t.size()) return at_errf(P.e, "cycle engine: phase %s deadlocked (a task never became ready)", P.ph->name);
   if (P.next_k < P.ntiles) return at_errf(P.e, "cycle engine: phase %s stopped before its last tile", P.ph->name);

@@ -11,7 +11,7 @@ db=$T/llm.db
 check_db "$db" 6
 [ "$(q "$db" "SELECT count(*) FROM points WHERE status = 'ok'")" = 6 ] || fail "a point was rejected: $(q "$db" 'SELECT error FROM points WHERE error IS NOT NULL')"
 [ "$(q "$db" "SELECT count(*) FROM points WHERE design = 'gqa-decode-fusemax B=1'")" = 2 ] || fail "design names with sets"
-"$A" sweep ../../experiments/llm.yaml --dry-run | grep -qx '195' || fail "experiments/llm.yaml: $("$A" sweep ../../experiments/llm.yaml --dry-run)"
+"$A" sweep ../../experiments/llm.yaml --dry-run | grep -qx '201' || fail "experiments/llm.yaml: $("$A" sweep ../../experiments/llm.yaml --dry-run)"
 out=$T/report
 "$A" report --db "$db" --out "$out" > "$T/report.out"
 for f in llm-util llm-latency llm-roofline; do
