@@ -587,36 +587,56 @@ static int build_llm_roofline(fig *f, rs_store *s, const char *engine, at_err *e
 }
 
 /* engines: the cycle engine's latency over the analytical engine's, per
-** design, model and length (drawn only when the database holds both). */
+** design, model and length (drawn only when the database holds both).  A
+** panel holds only the designs, and the lengths, with a ratio for its
+** model: a study of many designs (experiments/llm.yaml: each model has its
+** own) otherwise filled the series with other models' designs, every cell
+** `?`, and gnuplot refused the empty panel ("x range is invalid"). */
+static double engines_ratio(const dset *a, const dset *c, int k, int m, int am, int64_t seq) {
+  const dpoint *x = dfind(c, k, m, seq);
+  int ad = names_find(&a->designs, c->designs.v[k]);
+  const dpoint *y = ad < 0 ? NULL : dfind(a, ad, am, seq);
+  return x && y && y->latency_s > 0 ? x->latency_s / y->latency_s : NAN;
+}
+
 static int build_engines(fig *f, rs_store *s, const char *engine, at_err *e) {
   (void)engine;
   dset a, c;
   if (load_defaults(s, "analytical", &a, e)) return -1;
   if (load_defaults(s, "cycle", &c, e)) { dset_free(&a); return -1; }
+  int cut = 0;
   for (int m = 0; m < c.models.n; m++) {
     int am = names_find(&a.models, c.models.v[m]);
     if (am < 0) continue;
+    int col_of[MAX_SERIES], n = 0;
+    for (int k = 0; k < c.designs.n; k++) {
+      bool any = false;
+      for (int i = 0; i < c.nseqs && !any; i++) any = !isnan(engines_ratio(&a, &c, k, m, am, c.seqs[i]));
+      if (!any) continue;
+      if (n < MAX_SERIES && n < MAX_COLS - 1) col_of[n++] = k;
+      else cut++;
+    }
+    if (!n) continue;
     panel *p = model_panel(f, c.models.v[m]);
     if (!p) break;
-    int col_of[MAX_SERIES];
     table_cols(&p->t, "seq", NULL);
-    for (int k = 0; k < c.designs.n && p->nseries < MAX_SERIES && p->t.ncols < MAX_COLS; k++) {
-      col_of[p->nseries] = k;
-      design_col(p, c.designs.v[k]);
-    }
+    for (int k = 0; k < n; k++) design_col(p, c.designs.v[col_of[k]]);
     for (int i = 0; i < c.nseqs; i++) {
+      double r[MAX_SERIES];
+      bool any = false;
+      for (int k = 0; k < n; k++) any |= !isnan(r[k] = engines_ratio(&a, &c, col_of[k], m, am, c.seqs[i]));
+      if (!any) continue;
       char b[32];
       if (table_row(&p->t, 0) < 0) { dset_free(&a); dset_free(&c); return at_errf(e, "out of memory"); }
       seq_label(c.seqs[i], b, sizeof b);
       cellf(&p->t, 0, "%s", b);
-      for (int k = 0; k < p->nseries; k++) {
-        const dpoint *x = dfind(&c, col_of[k], m, c.seqs[i]);
-        int ad = names_find(&a.designs, c.designs.v[col_of[k]]);
-        const dpoint *y = ad < 0 ? NULL : dfind(&a, ad, am, c.seqs[i]);
-        if (x && y && y->latency_s > 0) cellnum(&p->t, k + 1, x->latency_s / y->latency_s);
-      }
+      for (int k = 0; k < n; k++)
+        if (!isnan(r[k])) cellnum(&p->t, k + 1, r[k]);
     }
   }
+  if (cut && f->npanels)
+    snprintf(f->note, sizeof f->note, "%d more (model, design) series are not drawn (at most %d a panel).", cut,
+             MAX_SERIES);
   if (!f->npanels) snprintf(f->note, sizeof f->note, "No point evaluated by both engines.");
   dset_free(&a);
   dset_free(&c);

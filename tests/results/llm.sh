@@ -4,7 +4,8 @@
 # have their data, and the data are sane: decode sits on the DRAM roof,
 # prefill near the 2D array's roof, causal does half of full attention's
 # work, a block mask's work scales with its density; experiments/llm.yaml
-# itself loads (its point count, from its parts: 60 + 48 + 12 + 48).
+# itself loads (its point count); with both engines' points in the store,
+# the engines figure draws only the series each model has.
 source "$(dirname "$0")/lib.sh" "$@"
 db=$T/llm.db
 "$A" sweep "$S/llm-small.yaml" --db "$db" > /dev/null
@@ -49,4 +50,13 @@ full=$(work fusemax "$pl"); causal=$(work causal-fusemax "$pl")
 awk -v f="$full" -v c="$causal" 'BEGIN { x = c / f; exit !(x > 0.499 && x < 0.502) }' || fail "causal work $causal vs full $full"
 d25=$(work "blocksparse-fusemax DENSITY=0.25" "$pm"); d50=$(work "blocksparse-fusemax DENSITY=0.5" "$pm")
 awk -v a="$d25" -v b="$d50" 'BEGIN { x = b / a; exit !(x > 1.999 && x < 2.001) }' || fail "density work $d25 vs $d50"
+# both engines in one store: the engines figure's panels hold only the
+# designs and lengths a model has on both (before, each panel took the
+# first 12 designs of the whole study, other models' among them, all `?`)
+"$A" sweep "$S/llm-small.yaml" --db "$db" --engine cycle > /dev/null
+"$A" report --db "$db" --out "$out" > "$T/report.out"
+test -s "$out/engines.png" || fail "engines not drawn: $(cat "$T/report.out")"
+[ "$(cat "$out"/data/engines-*.tsv | grep -v '^#' | wc -l)" = 4 ] || fail "engines rows: $(cat "$out"/data/engines-*.tsv)"
+! grep -q '?' "$out"/data/engines-*.tsv || fail "an engines series without data: $(cat "$out"/data/engines-*.tsv)"
+grep -qx "# seq	fusemax	causal-fusemax" "$out"/data/engines-*.tsv || fail "engines panel of Llama-3.1-8B: $(cat "$out"/data/engines-*.tsv)"
 echo "llm: ok"
