@@ -715,25 +715,6 @@ void sim_data_close(sim_data *d) {
 
 /* ---- executing a firing ------------------------------------------------- */
 
-/* The element access a reads at the point var[] (interp.c's addressing). */
-static uint64_t flat_at(const sim_data *d, const es_access *a, const int64_t *var) {
-  const dm_tensor *s = &d->t[a->tensor];
-  uint64_t f = 0;
-  for (int k = 0; k < a->n; k++) {
-    const es_index *ix = &a->ix[k];
-    int64_t i = 0;
-    switch (ix->kind) {
-    case ES_IX_VAR: i = var[ix->rank] + ix->offset; break;
-    case ES_IX_SPLIT: i = var[ix->rank] * d->c->ranks[ix->rank2].size + var[ix->rank2]; break;
-    case ES_IX_ZERO: i = 0; break;
-    case ES_IX_LAST: i = d->c->ranks[ix->rank].size; break;
-    }
-    f += (uint64_t)(i * s->stride[k]);
-  }
-  return f;
-}
-
-
 /* The result's error scale from the operands' values and scales: the
 ** propagated errors and this operation's rounding, independent terms
 ** combined in quadrature (Higham and Mary's probabilistic model of
@@ -1253,7 +1234,17 @@ typedef struct dm_emu {
 
 static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat);
 
-static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *var, uint16_t acc) {
+/* Each access's element at the point var[]. */
+static void emu_flat(const dm_prog *p, int nranks, const int64_t *var, int64_t *fl) {
+  for (int a = 0; a < p->nacc; a++) {
+    fl[a] = p->k0[a];
+    for (int r = 0; r < nranks; r++) fl[a] += p->coef[a][r] * var[r];
+  }
+}
+
+/* One point: fl[a], access a's element at it (the affine addressing of
+** address(), which is interp.c's flat_of unrolled). */
+static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *fl, uint16_t acc) {
   uint16_t tmp[DM_MAXP] = { 0 };
   for (int j = 0; j < p->nop; j++) {
     const dm_pop *q = &p->pop[j];
@@ -1262,7 +1253,12 @@ static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *var, uint1
     for (int k = 0; k < 3; k++) {
       const dm_opnd *o = o3[k];
       switch (o->kind) {
-      case OP_ACCESS: v[k] = emu_demand(m, p->acc[o->ref]->tensor, flat_at(m->d, p->acc[o->ref], var)); break;
+      case OP_ACCESS: {
+        int t = p->acc[o->ref]->tensor;
+        const dm_tensor *s = &m->d->t[t];
+        v[k] = s->shared ? s->v[fl[o->ref]].h : emu_demand(m, t, (uint64_t)fl[o->ref]);   /* an input: its cell */
+        break;
+      }
       case OP_CONST: v[k] = p->konst[o->ref].h; break;
       case OP_TEMP: v[k] = tmp[o->ref]; break;
       default: v[k] = acc; break;
@@ -1305,18 +1301,26 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
     for (int k = 0; k < T->ndims; k++)
       if (E->lhs.ix[k].kind == ES_IX_VAR) var[E->lhs.ix[k].rank] = idx[k] - E->lhs.ix[k].offset;
     const dm_prog *p = &d->p[m->prog_of[xi]];
+    int64_t fl[DM_MAXA];
     if (p->combine == CB_NONE) {
-      v = emu_point(m, p, var, 0);
+      emu_flat(p, c->nranks, var, fl);
+      v = emu_point(m, p, fl, 0);
     } else {
       const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
       int nred = E->nsum ? E->nsum : E->rhs->nred;
       for (int i = 0; i < nred; i++) var[red[i]] = 0;
+      emu_flat(p, c->nranks, var, fl);
       v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
       for (;;) {
-        v = emu_point(m, p, var, v);
+        v = emu_point(m, p, fl, v);
+        /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         int i = nred - 1;
-        while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) var[red[i--]] = 0;
+        while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) {
+          for (int a = 0; a < p->nacc; a++) fl[a] -= p->coef[a][red[i]] * (c->ranks[red[i]].size - 1);
+          var[red[i--]] = 0;
+        }
         if (i < 0) break;
+        for (int a = 0; a < p->nacc; a++) fl[a] += p->coef[a][red[i]];
       }
     }
   }
