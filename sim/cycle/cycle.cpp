@@ -249,7 +249,7 @@ struct Phase {
   bool starts_iteration(uint64_t k, int l) const { return k % stride[l] == 0; }
 
   int materialise();
-  int tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr);
+  int tile_bytes(uint64_t k, uint64_t *rows, uint64_t *fill_rows, double *rd, double *wr);
   uint64_t tensor_tile(int t, uint64_t k, const std::vector<int> &pin);
   const Var *variant(int x, uint64_t k);
   unsigned variant_key(int x, uint64_t k);
@@ -515,19 +515,13 @@ int Phase::materialise() {
     tl.rel = rel;
     tl.rel_cause = rel_cause;
     set_fires(k);
-    uint64_t rows = 0;
+    uint64_t rows = 0, fill_rows = 0;
     double rd = 0, wr = 0;
     bool preds = es_has_preds(ph->c);
     if (preds) last_moved = moved;
-    if (tile_bytes(k, &rows, &rd, &wr)) return fail(e->msg);
-    if (preds) {
+    if (tile_bytes(k, &rows, &fill_rows, &rd, &wr)) return fail(e->msg);
+    if (preds)
       for (size_t q = 0; q < moved.size(); q++) last_moved[q] = moved[q] - last_moved[q];
-      last_rows = rows;
-    }
-    /* the buffer's banks serve the tile's row accesses from its window entry */
-    int64_t bbegin = std::max(rel, buf_free);
-    if (rows) buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
-    tl.bufdone = rows ? buf_free : 0;
     /* a tile the predicates mask wholly for every Einsum is skipped: no task */
     bool work = !es_has_preds(ph->c);
     for (size_t x = 0; x < ein.size(); x++) {
@@ -541,6 +535,19 @@ int Phase::materialise() {
       }
     }
     if (!work) tl.t.clear();
+    /* the buffer's banks serve the tile's row accesses from its window
+    ** entry.  A skipped tile computes nothing: the running state of its
+    ** queries stays where it is (RM, RD, RNV carried unchanged), so only
+    ** its fills (the K and V tiles fetched at a masked p1 = 0, which later
+    ** tiles read) take the ports.  With its running state's rows too, every
+    ** one of the M1 x P1 tiles held the ports, though a window keeps about
+    ** W / M0 + 1 per query block: window-fusemax at Llama-3.1-8B 64K, W = 1K,
+    ** ran 2.76x the analytical figure, growing as P^2 */
+    if (!work) rows = fill_rows;
+    if (preds) last_rows = rows;          /* the rows a skip or quiet run charges per tile */
+    int64_t bbegin = std::max(rel, buf_free);
+    if (rows) buf_free = bbegin + (int64_t)(rows / rows_per_cycle + (rows % rows_per_cycle != 0));
+    tl.bufdone = rows ? buf_free : 0;
     for (const Task &task : tl.t) {
       size_t x = (size_t)task.x;
       if (sim_add_counts(&cnt[x], &task.v->cnt, e)) return fail(e->msg);
@@ -627,10 +634,11 @@ uint64_t Phase::tensor_tile(int t, uint64_t k, const std::vector<int> &pin) {
 }
 
 /* Tile k's traffic, added to the per-tensor totals: the buffer rows it
-** touches and its DRAM bytes read (fetches, spilled reads) and written. */
-int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
+** touches (and of those, the fills': a skipped tile's only) and its DRAM bytes
+** read (fetches, spilled reads) and written. */
+int Phase::tile_bytes(uint64_t k, uint64_t *rows, uint64_t *fill_rows, double *rd, double *wr) {
   const es_cascade *c = ph->c;
-  uint64_t buf = 0;
+  uint64_t buf = 0, fills = 0;
   size_t m = 0;
   while (m < movers.size()) {
     int t = movers[m].t;
@@ -673,7 +681,8 @@ int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
       if (bad) return at_errf(e, "cycle engine: bytes of tensor %s in one tile overflow 64 bits", c->tensors[t].name);
     }
     if (at_add64(v[SIM_MOVE_DRAM_READ], fetch, &v[SIM_MOVE_DRAM_READ]) ||
-        at_add64(v[SIM_MOVE_BUF_WRITE], fetch, &v[SIM_MOVE_BUF_WRITE]))   /* fills */
+        at_add64(v[SIM_MOVE_BUF_WRITE], fetch, &v[SIM_MOVE_BUF_WRITE]) ||   /* fills */
+        at_add64(fills, fetch, &fills))
       return at_errf(e, "cycle engine: bytes of tensor %s in one tile overflow 64 bits", c->tensors[t].name);
     for (int q = 0; q < SIM_MOVE_COUNT; q++) {
       uint64_t &acc = moved[(size_t)t * SIM_MOVE_COUNT + (size_t)q];
@@ -687,6 +696,7 @@ int Phase::tile_bytes(uint64_t k, uint64_t *rows, double *rd, double *wr) {
   }
   uint64_t row_bytes = (uint64_t)s->arch->buffer.row_bits / 8;
   *rows = buf / row_bytes + (buf % row_bytes != 0);
+  *fill_rows = fills / row_bytes + (fills % row_bytes != 0);
   return 0;
 }
 
@@ -1065,11 +1075,11 @@ uint64_t Phase::quiet_run(uint64_t k) {
         if (!v) { fail(e->msg); return 0; }
         work = v->cnt.pe_cycles > 0;
       }
-      uint64_t rows = 0;
+      uint64_t rows = 0, fill_rows = 0;
       double rd = 0, wr = 0;
-      if (!work && tile_bytes(k + q, &rows, &rd, &wr)) { fail(e->msg); return 0; }
+      if (!work && tile_bytes(k + q, &rows, &fill_rows, &rd, &wr)) { fail(e->msg); return 0; }
       if (work || rd != 0 || wr != 0) { moved = keep; lo = q; break; }
-      Shape z{ key, rows, moved, 0 };
+      Shape z{ key, fill_rows, moved, 0 };   /* a skipped tile's ports serve only its fills (materialise) */
       for (size_t i = 0; i < moved.size(); i++) z.moved[i] = moved[i] - keep[i];
       moved = keep;
       jshapes.push_back(std::move(z));
