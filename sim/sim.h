@@ -212,6 +212,7 @@ typedef struct sim_engine_opts {
   struct pe_bank *(*bank_open)(int kind, int n, int fault_pe, char *err, int errlen);
   int no_shadow;              /* rtl: the Verilated PEs alone, no C-twin shadow (nothing compared) */
   int no_emul;                /* data: skip the fp16 emulation (emul_exact 0: nothing compared with it) */
+  int data_inline;            /* data: compute the reference and the emulation on the calling thread, not beside the array (tests: both paths agree) */
   const char *fault_array;    /* data: the array whose PE (fault_row, fault_col) is the faulty
                                  build (rtl: FAULT=1, rtl/README.md), or NULL for none */
   int64_t fault_row, fault_col;  /* that PE's row and column, from 0 */

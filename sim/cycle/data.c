@@ -15,7 +15,9 @@
 #include "pe_shadow.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +188,22 @@ struct sim_data {
   int early_x;                /* tests only: this Einsum's firings start early_by cycles early (-1 none) */
   int64_t early_by;
   int diverged;               /* 1: the run stopped at a divergence (banks, or timing) */
+  /* the reference and the emulation depend only on the cascade, the sizes
+  ** and the inputs, so they run on their own thread beside the array (a
+  ** run's wall time is then the longer of the two, not their sum); only
+  ** that thread writes ref, emu_v and bg_err until it is joined */
+  pthread_t bg;
+  int bg_on;                  /* 1: bg is running or not yet joined */
+  int bg_rc;                  /* 0, or -1 with bg_err */
+  at_err bg_err;
+  uint64_t bg_seed, bg_elems; /* es_eval's seed and element limit */
+  uint16_t **emu_v;           /* per tensor: the emulation's batch item; initial slices copied at open */
+  uint8_t **emu_state;        /* per tensor: 0 not computed, 1 in progress, 2 done */
+  int emu_failed;             /* the emulation found a cycle */
+  atomic_int bg_stop;         /* 1: the run failed, the emulation stops early (its result unused) */
 };
+
+static void *bg_run(void *arg);
 
 static uint16_t h_of(double x) { return fp16_from_double(x); }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -646,7 +663,23 @@ int sim_data_open(const sc_schedule *s, const sim_engine_opts *o, sim_data **out
   free(done);
   for (int xi = 0; xi < c->neinsums; xi++)
     if (c->einsums[xi].is_init && init_slice(d, xi, e)) { sim_data_close(d); return -1; }
-  if (es_eval(c, o->seed, elems, &d->ref, e)) { sim_data_close(d); return -1; }
+  /* the emulation's memory, its initial slices copied now (the array
+  ** owns the cells from here on), then the reference and the emulation
+  ** start beside the array, or inline if no thread can be had */
+  d->emu_v = calloc((size_t)c->ntensors, sizeof *d->emu_v);
+  d->emu_state = calloc((size_t)c->ntensors, sizeof *d->emu_state);
+  if (!d->emu_v || !d->emu_state) { sim_data_close(d); return at_errf(e, "out of memory"); }
+  for (int t = 0; !d->no_emul && t < c->ntensors; t++) {
+    if (c->tensors[t].is_input) continue;
+    d->emu_v[t] = malloc(sizeof **d->emu_v * (size_t)d->t[t].n);
+    d->emu_state[t] = calloc((size_t)d->t[t].n, 1);
+    if (!d->emu_v[t] || !d->emu_state[t]) { sim_data_close(d); return at_errf(e, "out of memory"); }
+    for (uint64_t i = 0; i < d->t[t].n; i++) d->emu_v[t][i] = d->t[t].v[i].h;
+  }
+  d->bg_seed = o->seed;
+  d->bg_elems = elems;
+  if (o->data_inline || pthread_create(&d->bg, NULL, bg_run, d)) bg_run(d);
+  else d->bg_on = 1;
   int fault_found = 0;
   for (int a = 0; a < s->arch->n_arrays; a++) {
     const hw_array *ar = &s->arch->arrays[a];
@@ -701,8 +734,22 @@ static void arr_close(dm_arr *A) {
   memset(A, 0, sizeof *A);
 }
 
+/* Waits for the reference and the emulation (at once if the run failed:
+** the emulation stops at its next slice). */
+static void bg_join(sim_data *d) {
+  if (!d->bg_on) return;
+  pthread_join(d->bg, NULL);
+  d->bg_on = 0;
+}
+
 void sim_data_close(sim_data *d) {
   if (!d) return;
+  atomic_store(&d->bg_stop, 1);
+  bg_join(d);
+  for (int t = 0; d->emu_v && t < d->c->ntensors; t++) free(d->emu_v[t]);
+  for (int t = 0; d->emu_state && t < d->c->ntensors; t++) free(d->emu_state[t]);
+  free(d->emu_v);
+  free(d->emu_state);
   if (d->t)
     for (int t = 0; t < d->c->ntensors; t++) free(d->t[t].v);
   free(d->t);
@@ -1296,7 +1343,7 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
   const es_einsum *E = &c->einsums[xi];
   uint16_t v;
   if (E->is_init || m->prog_of[xi] < 0) {
-    v = s->v[flat].h;   /* the initial slice, written at open */
+    v = m->v[t][flat];   /* the initial slice, copied at open */
   } else {
     for (int k = 0; k < T->ndims; k++)
       if (E->lhs.ix[k].kind == ES_IX_VAR) var[E->lhs.ix[k].rank] = idx[k] - E->lhs.ix[k].offset;
@@ -1330,25 +1377,16 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
 }
 
 /* Evaluates every tensor, iterative ones slice by slice (as interp.c's
-** materialise), then counts the output elements of every batch item whose
-** bits differ from the emulation's, and the emulation's own error. */
-static int emulate(sim_data *d, sim_result *r, at_err *e) {
+** materialise), into d->emu_v; only the reference's thread runs it. */
+static void emulate(sim_data *d) {
   const es_cascade *c = d->c;
   dm_emu m;
   memset(&m, 0, sizeof m);
   m.d = d;
+  m.v = d->emu_v;
+  m.state = d->emu_state;
   for (int i = 0; i < SC_MAX_EINSUMS; i++) m.prog_of[i] = -1;
   for (int x = 0; x < d->ph->ne; x++) m.prog_of[d->ph->e[x].einsum] = x;
-  m.v = calloc((size_t)c->ntensors, sizeof *m.v);
-  m.state = calloc((size_t)c->ntensors, sizeof *m.state);
-  int rc = -1;
-  if (!m.v || !m.state) { at_errf(e, "out of memory"); goto done; }
-  for (int t = 0; t < c->ntensors; t++) {
-    if (c->tensors[t].is_input) continue;
-    m.v[t] = malloc(sizeof **m.v * (size_t)d->t[t].n);
-    m.state[t] = calloc((size_t)d->t[t].n, 1);
-    if (!m.v[t] || !m.state[t]) { at_errf(e, "out of memory"); goto done; }
-  }
   for (int k = 0; k < c->neinsums && !m.failed; k++) {
     const es_einsum *E = &c->einsums[c->order[k]];
     if (E->is_init) continue;
@@ -1359,16 +1397,32 @@ static int emulate(sim_data *d, sim_result *r, at_err *e) {
     int64_t slices = it >= 0 ? c->ranks[T->dim[it]].size + 1 : 1;
     /* slice sl's elements: outer x (slices x st) + sl x st + inner */
     uint64_t st = it >= 0 ? (uint64_t)s->stride[it] : s->n, outer = s->n / (st * (uint64_t)slices);
-    for (int64_t sl = 0; sl < slices; sl++)
+    for (int64_t sl = 0; sl < slices && !atomic_load_explicit(&d->bg_stop, memory_order_relaxed); sl++)
       for (uint64_t o = 0; o < outer; o++)
         for (uint64_t i = 0; i < st; i++) emu_demand(&m, t, o * st * (uint64_t)slices + (uint64_t)sl * st + i);
   }
-  if (m.failed) { at_errf(e, "data mode: the fp16 emulation found a cycle in the cascade"); goto done; }
+  d->emu_failed = m.failed;
+}
+
+/* The reference's thread (or the caller's, inline): the reference values,
+** then the emulation. */
+static void *bg_run(void *arg) {
+  sim_data *d = arg;
+  d->bg_rc = es_eval(d->c, d->bg_seed, d->bg_elems, &d->ref, &d->bg_err);
+  if (!d->bg_rc && !d->no_emul) emulate(d);
+  return NULL;
+}
+
+/* Counts the output elements of every batch item whose bits differ from
+** the emulation's, and the emulation's own error. */
+static int emu_compare(sim_data *d, sim_result *r, at_err *e) {
+  const es_cascade *c = d->c;
+  if (d->emu_failed) return at_errf(e, "data mode: the fp16 emulation found a cycle in the cascade");
   for (int t = 0; t < c->ntensors; t++) {
     if (!c->tensors[t].is_output) continue;
     const dm_tensor *s = &d->t[t];
     for (uint64_t i = 0; i < s->n; i++) {
-      uint16_t h = m.v[t][i];
+      uint16_t h = d->emu_v[t][i];
       double diff = fabs(fp16_to_double(h) - d->ref.data[t][i]);
       if (!(diff <= r->data.emul_max_abs_err)) r->data.emul_max_abs_err = isnan(diff) ? INFINITY : diff;
       for (uint64_t b = 0; b < d->batch; b++) {
@@ -1379,13 +1433,7 @@ static int emulate(sim_data *d, sim_result *r, at_err *e) {
   }
   r->data.emul_exact = 1;
   for (int x = 0; x < d->ph->ne; x++) r->data.emul_exact &= d->p[x].interp_order;
-  rc = 0;
-done:
-  for (int t = 0; m.v && t < c->ntensors; t++) free(m.v[t]);
-  for (int t = 0; m.state && t < c->ntensors; t++) free(m.state[t]);
-  free(m.v);
-  free(m.state);
-  return rc;
+  return 0;
 }
 
 /* ---- the comparison ----------------------------------------------------- */
@@ -1394,6 +1442,8 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
   const es_cascade *c = d->c;
   /* drain: the firings still running after the engine's last start */
   if (advance(d, INT64_MAX, e)) return -1;
+  bg_join(d);
+  if (d->bg_rc) { *e = d->bg_err; return -1; }
   if (d->pend_cell) {
     d->diverged = 1;
     return at_errf(e, "%s: it never arrived", d->pend_msg);
@@ -1439,5 +1489,5 @@ int sim_data_finish(sim_data *d, sim_result *r, at_err *e) {
     }
   }
   r->data.digest = h;
-  return d->no_emul ? 0 : emulate(d, r, e);
+  return d->no_emul ? 0 : emu_compare(d, r, e);
 }
