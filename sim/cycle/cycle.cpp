@@ -47,6 +47,11 @@ using sc_core::sc_time;
 using sc_core::SC_NS;
 
 constexpr int64_t UNKNOWN = -1;
+/* Entries of a predicated Einsum's Var cache (Ein::at) before it is emptied:
+** about 550 bytes each with the map node and its key, so at most ~9 MB an
+** Einsum.  Measured at Llama-3.1-70B GQA 64K (gqa-fusemax, 8 Einsums):
+** unbounded 659 MB peak, 2^16 245 MB, 2^14 70 MB; time not worse */
+constexpr size_t kVarCache = size_t(1) << 14;
 
 /* What one firing of an Einsum costs: its counts and timing.  Firings of
 ** an Einsum differ only at the last iteration of a `ceil` loop (a partial
@@ -78,12 +83,16 @@ struct Ein {
   std::vector<int> ceil_lv; /* levels that are `ceil` parts of a rank it uses */
   std::vector<int64_t> ext; /* per cascade rank: elements one full tile covers */
   Var var[16];              /* by variant: bit 0 completes, bit i+1 ceil_lv[i] at its last */
-  std::map<std::vector<int64_t>, Var> at;   /* with predicates: by variant and tile position */
+  /* with predicates: by variant and tile position.  A cache, not a
+  ** record: a Var is a pure function of its key, tasks hold copies, and
+  ** it is emptied when it reaches kVarCache entries (unbounded, it held
+  ** 1.3 GB at Llama-3.1-70B GQA 128K: every tile position of a head) */
+  std::map<std::vector<int64_t>, Var> at;
 };
 
 struct Task {
   int x = 0;
-  const Var *v = nullptr;
+  Var v;                    /* a copy: the cache it came from may be emptied */
   int64_t S = UNKNOWN;      /* start cycle; UNKNOWN: not started */
   int64_t E = 0, Us = 0, Uo = 0, Wf = 0;
 };
@@ -364,7 +373,7 @@ void ArrayMod::step() {
 }
 
 void Phase::start(ArrayMod *a, Tile *t, Task *task) {
-  const Var &x = *task->v;
+  const Var &x = task->v;
   int64_t S = now();
   task->S = S;
   task->E = S + x.occ;
@@ -528,9 +537,10 @@ int Phase::materialise() {
       if (fires[x]) {
         Task task;
         task.x = (int)x;
-        task.v = variant((int)x, k);
-        if (!task.v) return fail(e->msg);
-        work |= task.v->cnt.pe_cycles > 0;
+        const Var *v = variant((int)x, k);
+        if (!v) return fail(e->msg);
+        task.v = *v;
+        work |= task.v.cnt.pe_cycles > 0;
         tl.t.push_back(task);
       }
     }
@@ -550,8 +560,8 @@ int Phase::materialise() {
     tl.bufdone = rows ? buf_free : 0;
     for (const Task &task : tl.t) {
       size_t x = (size_t)task.x;
-      if (sim_add_counts(&cnt[x], &task.v->cnt, e)) return fail(e->msg);
-      if (at_add64(busy[x], (uint64_t)task.v->busy, &busy[x])) return fail("busy cycles overflow 64 bits");
+      if (sim_add_counts(&cnt[x], &task.v.cnt, e)) return fail(e->msg);
+      if (at_add64(busy[x], (uint64_t)task.v.busy, &busy[x])) return fail("busy cycles overflow 64 bits");
     }
     /* the DRAM channel: one request queue, served in tile order; a tile's
     ** fetches gate its tasks, its write-backs follow them on the channel */
@@ -1307,6 +1317,7 @@ const Var *Phase::variant(int x, uint64_t k) {
   bool preds = es_has_preds(ph->c);
   std::vector<int64_t> pos{ (int64_t)key };
   tile_range(x, k, key, rg, preds ? &pos : nullptr);
+  if (preds && E.at.size() >= kVarCache && !E.at.count(pos)) E.at.clear();
   Var &V = preds ? E.at[pos] : E.var[key];
   if (V.made) return &V;
   if (sim_einsum_count_in(s, ph, x, &rg, key & 1, &V.cnt, e)) return nullptr;
