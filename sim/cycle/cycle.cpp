@@ -49,7 +49,7 @@ using sc_core::SC_NS;
 constexpr int64_t UNKNOWN = -1;
 /* Entries of a predicated Einsum's Var cache (Ein::at) before it is emptied:
 ** about 550 bytes each with the map node and its key, so at most ~9 MB an
-** Einsum.  Measured at Llama-3.1-70B GQA 64K (gqa-fusemax, 8 Einsums):
+** Einsum.  Measured at Llama-3.1-70B GQA 64K (gqa-fusemax):
 ** unbounded 659 MB peak, 2^16 245 MB, 2^14 70 MB; time not worse */
 constexpr size_t kVarCache = size_t(1) << 14;
 
@@ -225,6 +225,7 @@ struct Phase {
   std::vector<std::unique_ptr<ArrayMod>> arrays;
   std::unique_ptr<Ctrl> ctrl;
   uint64_t extrapolated = 0;            /* tiles skipped */
+  uint64_t var_flushes = 0;             /* times an Ein::at cache was emptied (ATTNSIM_CYCLE_DEBUG) */
   bool record = false;                  /* --trace/--vcd: no extrapolation, slices kept */
   sim_data *dm = nullptr;               /* --data: the value model, fired at every task start */
   struct Slice { int track; int x; uint64_t k; int64_t S, dur; double rd = 0, wr = 0; };
@@ -1317,7 +1318,7 @@ const Var *Phase::variant(int x, uint64_t k) {
   bool preds = es_has_preds(ph->c);
   std::vector<int64_t> pos{ (int64_t)key };
   tile_range(x, k, key, rg, preds ? &pos : nullptr);
-  if (preds && E.at.size() >= kVarCache && !E.at.count(pos)) E.at.clear();
+  if (preds && E.at.size() >= kVarCache && !E.at.count(pos)) { E.at.clear(); var_flushes++; }
   Var &V = preds ? E.at[pos] : E.var[key];
   if (V.made) return &V;
   if (sim_einsum_count_in(s, ph, x, &rg, key & 1, &V.cnt, e)) return nullptr;
@@ -1631,9 +1632,9 @@ static int run_phase(Phase &P, int64_t *cycles, std::vector<uint64_t> &stepped, 
   }
   if (P.failed) return -1;
   if (getenv("ATTNSIM_CYCLE_DEBUG"))
-    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %llu in skip runs, %lld cycles\n",
-            P.ph->name, (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated,
-            (unsigned long long)P.skip_jumped, (long long)P.final_logical);
+    fprintf(stderr, "cycle engine: phase %s: %llu tiles, %llu extrapolated, %llu in skip runs, %lld cycles, "
+            "%llu cache flushes\n", P.ph->name, (unsigned long long)P.ntiles, (unsigned long long)P.extrapolated,
+            (unsigned long long)P.skip_jumped, (long long)P.final_logical, (unsigned long long)P.var_flushes);
   for (const Tile &tl : P.tiles)
     if (tl.nstarted < (int)tl.t.size()) return at_errf(P.e, "cycle engine: phase %s deadlocked (a task never became ready)", P.ph->name);
   if (P.next_k < P.ntiles) return at_errf(P.e, "cycle engine: phase %s stopped before its last tile", P.ph->name);

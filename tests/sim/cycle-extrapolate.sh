@@ -16,7 +16,12 @@
 # at 64K (32 heads of 64 x 1K tiles, 2M tiles) evaluates fewer tiles than
 # one head has (65536): 34672 now; before, only the batch loop was
 # extrapolated and it evaluated 4 heads' worth, 262144 (2.5 s now, 18 s
-# before, on this machine at load 5; the same 294998349 cycles).
+# before, on this machine at load 5; the same cycles).
+# (3) The per-position Var cache is bounded (sim/cycle/cycle.cpp kVarCache:
+# emptied at 2^14 entries an Einsum; unbounded it grew to 1.3 GB at 70B GQA
+# 128K): gqa-fusemax on Llama-3.1-8B at 16K empties it (ATTNSIM_CYCLE_DEBUG's
+# "cache flushes") and its row is the one the unbounded cache gave, cycles
+# and energy included.
 # usage: cycle-extrapolate.sh ATTNSIM
 set -u
 A=${1:?usage: cycle-extrapolate.sh ATTNSIM}
@@ -53,3 +58,13 @@ ATTNSIM_CYCLE_DEBUG=1 "$A" run --mapping "$D/mappings/causal-fusemax.yaml" --mod
 run=$(awk '/extrapolated/ { print $5 - $7 - $9 }' "$T/big.err")
 test -n "$run" && test "$run" -lt 65536 || fail "64K: $run tiles evaluated, not fewer than one head's 65536: $(cat "$T/big.err")"
 echo "64K: $run of 2097152 tiles evaluated"
+ATTNSIM_CYCLE_DEBUG=1 "$A" run --mapping "$D/mappings/gqa-fusemax.yaml" --model llama31-8b --seq 16K \
+  --engine cycle --csv > "$T/gqa.csv" 2> "$T/gqa.err" || fail "gqa 16K: $(cat "$T/gqa.err")"
+flushes=$(awk '/cache flushes/ { print $(NF-2) }' "$T/gqa.err")
+test -n "$flushes" && test "$flushes" -gt 0 || fail "gqa 16K: the Var cache was never emptied: $(cat "$T/gqa.err")"
+want='gqa-fusemax,Llama-3.1-8B,16384,0.0194771394,18308511,2.29986953e+13,436207616,0.948635,0.981353,18308511,954688,40037777408,4.94965e+08,1d,p2=4 p1=16 p0=256,1.93827726e+13,6.03806289e+10,1.72827195e+12,1.81366043e+12,1.36096776e+10'
+got=$(tail -n 1 "$T/gqa.csv")
+test "$got" = "$want" || fail "gqa 16K: the row moved with the bounded cache:
+want $want
+got  $got"
+echo "gqa 16K: $flushes cache flushes, row unchanged"
