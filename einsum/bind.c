@@ -105,6 +105,31 @@ static uint64_t mask_blocks(const es_cascade *c, const es_tensor *T) {
   return n;
 }
 
+/* Installs bits as mask t's pattern (owning it) with its packed rows
+** (es_cascade.maskrows); bits NULL drops the pattern.  Nothing changes if
+** the rows cannot be allocated. */
+static int set_mask(es_cascade *c, int t, unsigned char *bits, at_err *e) {
+  uint64_t *rows = NULL;
+  if (bits) {
+    const es_tensor *T = &c->tensors[t];
+    uint64_t n = mask_blocks(c, T), last = (uint64_t)c->ranks[T->dim[T->ndims - 1]].size, nrow = n / last;
+    uint64_t words = (last + 63) / 64;
+    if (!c->maskrows && !(c->maskrows = calloc((size_t)c->ntensors, sizeof *c->maskrows))) {
+      free(bits);
+      return at_errf(e, "out of memory");
+    }
+    rows = calloc((size_t)(nrow * words), sizeof *rows);
+    if (!rows) { free(bits); return at_errf(e, "out of memory"); }
+    for (uint64_t r = 0; r < nrow; r++)
+      for (uint64_t k = 0; k < last; k++)
+        if (bits[r * last + k]) rows[r * words + k / 64] |= (uint64_t)1 << (k % 64);
+  }
+  free(c->maskbits[t]);
+  c->maskbits[t] = bits;
+  if (c->maskrows) { free(c->maskrows[t]); c->maskrows[t] = rows; }
+  return 0;
+}
+
 /* A seeded block mask: for each value of its other dims (each query tile
 ** of BM[m1,p1]), k = round(density * size of the first dim) blocks of the
 ** first dim are set, at least one, drawn by a partial Fisher-Yates shuffle
@@ -122,16 +147,13 @@ static int make_mask(es_cascade *c, es_pred *q, at_err *e) {
   if (q->pattern == ES_M_FILE) {
     /* a loaded pattern survives a rebind at the same sizes */
     if (q->loaded != n || !c->maskbits[t]) {
-      free(c->maskbits[t]);
-      c->maskbits[t] = NULL;
+      set_mask(c, t, NULL, e);
       q->loaded = 0;
     }
     return 0;
   }
   unsigned char *bits = calloc((size_t)n, 1);
   if (!bits) return at_errf(e, "out of memory");
-  free(c->maskbits[t]);
-  c->maskbits[t] = bits;
   if (q->pattern != ES_M_RANDOM) {
     /* two dims: key tile m1 (first), query tile p1 (rows) */
     int64_t a = c->params[q->pa].size, w = q->pb >= 0 ? c->params[q->pb].size : 0;
@@ -141,13 +163,13 @@ static int make_mask(es_cascade *c, es_pred *q, at_err *e) {
         bits[m1 * rows + p1] = q->pattern == ES_M_STRIDE ? d >= 0 && d % a == 0
                                                          : (int64_t)m1 < a || (d >= 0 && d < w);
       }
-    return 0;
+    return set_mask(c, t, bits, e);
   }
   uint64_t k = (uint64_t)floor(c->params[q->pa].density * (double)first + 0.5);
   if (k < 1) k = 1;
   if (k > first) k = first;
   uint32_t *perm = malloc(sizeof *perm * (size_t)first);
-  if (!perm) return at_errf(e, "out of memory");
+  if (!perm) { free(bits); return at_errf(e, "out of memory"); }
   at_rng rng = { ES_MASK_SEED };
   for (uint64_t row = 0; row < rows; row++) {
     for (uint64_t i = 0; i < first; i++) perm[i] = (uint32_t)i;
@@ -158,7 +180,7 @@ static int make_mask(es_cascade *c, es_pred *q, at_err *e) {
     }
   }
   free(perm);
-  return 0;
+  return set_mask(c, t, bits, e);
 }
 
 int es_bind(es_cascade *c, const es_binding *b, at_err *e) {
@@ -331,11 +353,9 @@ int es_mask_load(es_cascade *c, const char *mask, const char *path, at_err *e) {
               (unsigned long long)rows, c->ranks[T->dim[0]].index);
     goto done;
   }
-  free(c->maskbits[t]);
-  c->maskbits[t] = bits;
+  rc = set_mask(c, t, bits, e);   /* owns bits, freed on failure */
   bits = NULL;
-  q->loaded = n;
-  rc = 0;
+  if (!rc) q->loaded = n;
 done:
   free(bits);
   free(buf);

@@ -186,6 +186,10 @@ typedef struct es_cascade {
   es_pred *preds;             /* `where` lines, suffixes and masks */
   unsigned char **maskbits;   /* per tensor: a mask's 0/1 elements, row-major
                                  (NULL for other tensors); set by es_bind() */
+  uint64_t **maskrows;        /* per tensor: the same bits packed along the
+                                 mask's last dim, 64 a word, each row padded
+                                 to whole words (the counts' popcounts);
+                                 set with maskbits, never alone */
   int bound;                  /* es_bind() succeeded */
   struct es_arena *arena;     /* owns every es_expr */
 } es_cascade;
@@ -278,6 +282,11 @@ int es_points_in(const es_cascade *c, int i, uint32_t ranks, const es_range *ran
 typedef struct es_counter es_counter;
 int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **k, at_err *e);
 int es_counter_points(es_counter *k, const es_range *range, uint64_t *points, at_err *e);
+/* Whether range holds a point that runs (*any 1 or 0): es_counter_points
+** > 0, answered from the masks' bits alone (O(mask rows in the range))
+** where a mask over the Einsum's own ranks is off in the whole range, or
+** is its only predicate (block-sparse attention's per-tile question). */
+int es_counter_any(es_counter *k, const es_range *range, int *any, at_err *e);
 void es_counter_close(es_counter *k);
 /* How a count of einsum i over the scope `ranks` (as es_points_in) depends
 ** on its range: only through the value at the range's lower corner of each

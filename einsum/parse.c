@@ -928,6 +928,9 @@ void es_free(es_cascade *c) {
   if (c->maskbits)
     for (int t = 0; t < c->ntensors; t++) free(c->maskbits[t]);
   free(c->maskbits);
+  if (c->maskrows)
+    for (int t = 0; t < c->ntensors; t++) free(c->maskrows[t]);
+  free(c->maskrows);
   free(c->file);
   free(c);
 }

@@ -189,6 +189,15 @@ typedef struct counter {
   int failed;                 /* overflow or budget */
   int sum;                    /* scope rank summed in closed form around
                                  `solve` (sum2d), or -1 */
+  int mbox;                   /* the one mask's ranks are vars[0..nmvars),
+                                 each one of its dims, and no constraint
+                                 names them: its set bits in the box times
+                                 the count of the rest (mask_box) */
+  int mrow;                   /* the one mask's ranks are vars[0..nmvars), its
+                                 last dim last: that level walks the set
+                                 bits of its packed row (a sparse mask's
+                                 blocks, not all of them) */
+  int mknown;                 /* inside either: the mask of a holds */
 } counter;
 
 /* Whether counting takes the closed forms (simplify, sum2d); 0 only in the
@@ -278,6 +287,7 @@ static int rest_of(counter *q, const lcons *l, int s, int64_t *out) {
 ** other ranks fixed; s < 0: 1 or 0 for the point val[] itself.  Masks
 ** never read s. */
 static int masks_hold(counter *q, const cset *cs, es_rset scope) {
+  if (q->mknown && cs == &q->a) return 1;
   for (int i = 0; i < cs->nm; i++)
     if (!mask_holds(q->c, cs->m[i], scope, q->val)) return 0;
   return 1;
@@ -561,8 +571,47 @@ static int closed_rank(const cset *cs, int r, int need_unit) {
   return 1;
 }
 
+/* Set bits of mask p in the box lo..hi (by rank) of its dims, each a scope
+** rank, the box not empty: per row of the outer dims, a popcount of the
+** last dim's words. */
+static uint64_t mask_box(const es_cascade *c, const es_pred *p, const int64_t *lo, const int64_t *hi) {
+  const es_tensor *T = &c->tensors[p->mask];
+  const uint64_t *bits = c->maskrows[p->mask];
+  int nd = T->ndims, L = T->dim[nd - 1];
+  uint64_t words = ((uint64_t)c->ranks[L].size + 63) / 64, a = (uint64_t)lo[L], b = (uint64_t)hi[L] - 1;
+  uint64_t wa = a / 64, wb = b / 64, ma = ~(uint64_t)0 << (a % 64), mb = ~(uint64_t)0 >> (63 - b % 64), total = 0;
+  int64_t at[ES_MAX_DIMS];
+  for (int d = 0; d < nd - 1; d++) at[d] = lo[T->dim[d]];
+  for (;;) {
+    uint64_t row = 0;
+    for (int d = 0; d < nd - 1; d++) row = row * (uint64_t)c->ranks[T->dim[d]].size + (uint64_t)at[d];
+    const uint64_t *w = bits + row * words;
+    if (wa == wb) {
+      total += (uint64_t)__builtin_popcountll(w[wa] & ma & mb);
+    } else {
+      total += (uint64_t)__builtin_popcountll(w[wa] & ma) + (uint64_t)__builtin_popcountll(w[wb] & mb);
+      for (uint64_t k = wa + 1; k < wb; k++) total += (uint64_t)__builtin_popcountll(w[k]);
+    }
+    int d = nd - 2;
+    while (d >= 0 && ++at[d] == hi[T->dim[d]]) { at[d] = lo[T->dim[d]]; d--; }
+    if (d < 0) break;
+  }
+  return total;
+}
+
 static uint64_t enumerate(counter *q, int k, es_rset scope, es_rset xscope) {
   if (q->failed || tick(q)) return 0;
+  if (k == 0 && q->mbox) {
+    /* the rest's count is the same in every block: no constraint names a
+    ** mask rank, and nothing below reads them but the mask */
+    uint64_t on = mask_box(q->c, q->a.m[0], q->lo, q->hi), rest, total;
+    if (!on) return 0;
+    q->mknown = 1;
+    rest = enumerate(q, q->nmvars, scope, xscope);
+    q->mknown = 0;
+    if (at_mul64(on, rest, &total)) { q->failed = 1; return 0; }
+    return total;
+  }
   if (q->sum >= 0 && k == q->nvars - 1) return sum2d(q, scope);
   if (k == q->nvars) {
     if (q->exist && !exists(q, 0, xscope)) return 0;
@@ -572,6 +621,28 @@ static uint64_t enumerate(counter *q, int k, es_rset scope, es_rset xscope) {
   }
   int r = q->vars[k];
   uint64_t total = 0;
+  if (q->mrow && k == q->nmvars - 1) {
+    /* the last mask rank: only where the mask's row has a bit */
+    const es_cascade *c = q->c;
+    const es_tensor *T = &c->tensors[q->a.m[0]->mask];
+    uint64_t row = 0, words = ((uint64_t)c->ranks[r].size + 63) / 64;
+    for (int d = 0; d < T->ndims - 1; d++) row = row * (uint64_t)c->ranks[T->dim[d]].size + (uint64_t)q->val[T->dim[d]];
+    const uint64_t *w = c->maskrows[q->a.m[0]->mask] + row * words;
+    uint64_t a = (uint64_t)q->lo[r], b = (uint64_t)q->hi[r];
+    for (uint64_t wi = a / 64; wi <= (b - 1) / 64 && !q->failed; wi++) {
+      uint64_t bits = w[wi];
+      if (wi == a / 64) bits &= ~(uint64_t)0 << (a % 64);
+      if (wi == (b - 1) / 64) bits &= ~(uint64_t)0 >> (63 - (b - 1) % 64);
+      for (; bits && !q->failed; bits &= bits - 1) {
+        q->val[r] = (int64_t)(wi * 64 + (uint64_t)__builtin_ctzll(bits));
+        q->mknown = 1;
+        uint64_t n = enumerate(q, k + 1, scope, xscope);
+        q->mknown = 0;
+        if (at_add64(total, n, &total)) q->failed = 1;
+      }
+    }
+    return total;
+  }
   for (int64_t v = q->lo[r]; v < q->hi[r] && !q->failed; v++) {
     q->val[r] = v;
     /* once the masks' ranks are set, a block that is off prunes the rest */
@@ -590,6 +661,17 @@ static int bound_pair(const es_cascade *c, const lcons *lo, const lcons *hi, lco
   return __builtin_sub_overflow(lo->c0, hi->c0, &out->c0) ? -1 : 0;
 }
 
+/* x's masks into a, a mask a already has not twice (a step Einsum's own
+** scope and its block condition both read blocksparse's BM[m1,p1]). */
+static void add_masks(cset *a, const cset *x) {
+  for (int i = 0; i < x->nm; i++) {
+    int dup = 0;
+    for (int j = 0; j < a->nm && !dup; j++) dup = a->m[j] == x->m[i];
+    if (!dup) a->m[a->nm++] = x->m[i];
+  }
+  a->mvars |= x->mvars;
+}
+
 /* Whether the block holds a point satisfying x, as constraints on the left
 ** ranks alone, appended to a: exact (Fourier-Motzkin over the integers)
 ** when one block rank b is involved, only in <= constraints, with
@@ -599,7 +681,17 @@ static int bound_pair(const es_cascade *c, const lcons *lo, const lcons *hi, lco
 ** overflow. */
 static int eliminate(const es_cascade *c, const cset *x, es_rset block, cset *a) {
   es_rset bv = (x->vars | x->mvars) & block;
-  if (!bv || (bv & (bv - 1)) || (x->mvars & bv)) return 0;
+  if (!bv) {
+    /* x names no block rank: the (never empty) block holds a point
+    ** satisfying x iff the left ranks do, so x joins a as it is (a mask a
+    ** already has is not added twice: blocksparse's step Einsums) */
+    if (a->n + x->n > MAXC || a->nm + x->nm > MAXC) return 0;
+    for (int i = 0; i < x->n; i++) a->c[a->n++] = x->c[i];
+    add_masks(a, x);
+    a->vars |= x->vars;
+    return 1;
+  }
+  if ((bv & (bv - 1)) || (x->mvars & bv)) return 0;
   int b = __builtin_ctz(bv);
   lcons lo[MAXC + 1], hi[MAXC + 1];
   int nlo = 1, nhi = 1, nrest = 0;
@@ -636,8 +728,7 @@ static int eliminate(const es_cascade *c, const cset *x, es_rset block, cset *a)
       /* a constant pair (0 <= B - 1) always holds; keep only live ones */
       if (any || t->c0 > 0) a->n++;
     }
-  for (int i = 0; i < x->nm; i++) a->m[a->nm++] = x->m[i];
-  a->mvars |= x->mvars;
+  add_masks(a, x);
   for (int i = 0; i < x->n; i++)
     for (int r = 0; r < c->nranks; r++)
       if (x->c[i].k[r] && r != b) a->vars |= (es_rset)1 << r;
@@ -737,6 +828,21 @@ static int run_count(counter *q, int i, es_rset s, const es_range *range, uint64
   for (int r = 0; r < c->nranks; r++)
     if (mv & ((es_rset)1 << r)) q->vars[q->nvars++] = r;
   q->nmvars = q->a.nm ? q->nvars : -1;
+  if (closed_forms && q->a.nm == 1 && !q->exist && !(q->a.vars & mv) && q->nmvars > 0 && c->maskrows &&
+      c->maskrows[q->a.m[0]->mask]) {
+    /* the mask's dims are exactly its ranks in the scope, each once */
+    const es_tensor *T = &c->tensors[q->a.m[0]->mask];
+    es_rset dims = 0;
+    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
+    q->mbox = dims == mv && __builtin_popcountll((unsigned long long)dims) == T->ndims;
+  }
+  if (closed_forms && !q->mbox && q->a.nm == 1 && q->nmvars > 0 && c->maskrows && c->maskrows[q->a.m[0]->mask]) {
+    const es_tensor *T = &c->tensors[q->a.m[0]->mask];
+    es_rset dims = 0;
+    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
+    q->mrow = dims == mv && __builtin_popcountll((unsigned long long)dims) == T->ndims &&
+              q->vars[q->nmvars - 1] == T->dim[T->ndims - 1];
+  }
   for (int r = 0; r < c->nranks; r++)
     if ((involved & ~mv & ((es_rset)1 << r)) && r != q->solve && r != q->sum) q->vars[q->nvars++] = r;
   if (q->sum >= 0) q->vars[q->nvars++] = q->sum;
@@ -782,6 +888,9 @@ struct es_counter {
   counter prepared, work;
   int einsum;
   es_rset scope;
+  int mask_only;              /* the one predicate is a mask over scope ranks (es_counter_any) */
+  int nbox;                   /* masks of the count whose dims are scope ranks, box[0..nbox) */
+  const es_pred *box[MAXC];
 };
 
 int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **out, at_err *e) {
@@ -796,7 +905,39 @@ int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **out
   }
   k->einsum = i;
   k->scope = (es_rset)ranks;
+  const counter *q = &k->prepared;
+  k->mask_only = 0;
+  k->nbox = 0;
+  for (int m = 0; m < q->a.nm && c->maskrows; m++) {
+    const es_tensor *T = &c->tensors[q->a.m[m]->mask];
+    es_rset dims = 0;
+    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
+    if ((dims & k->scope) != dims || !c->maskrows[q->a.m[m]->mask]) continue;
+    k->box[k->nbox++] = q->a.m[m];
+    k->mask_only = q->a.n == 0 && q->a.nm == 1 && !q->exist && q->a.mvars == dims;
+  }
   *out = k;
+  return 0;
+}
+
+int es_counter_any(es_counter *k, const es_range *range, int *any, at_err *e) {
+  const es_cascade *c = k->prepared.c;
+  int64_t lo[ES_MAX_RANKS], hi[ES_MAX_RANKS];
+  for (int r = 0; r < c->nranks; r++) {
+    if (!(k->scope >> r & 1)) continue;
+    lo[r] = range->lo[r] < 0 ? 0 : range->lo[r];
+    hi[r] = range->hi[r] > c->ranks[r].size ? c->ranks[r].size : range->hi[r];
+    if (hi[r] <= lo[r]) { *any = 0; return 0; }
+  }
+  /* a point runs only where every mask holds: a mask off over the whole
+  ** box answers no (most tiles of a sparse mask); with no other
+  ** predicate, on somewhere answers yes */
+  for (int m = 0; m < k->nbox; m++)
+    if (!mask_box(c, k->box[m], lo, hi)) { *any = 0; return 0; }
+  if (k->mask_only) { *any = 1; return 0; }
+  uint64_t n;
+  if (es_counter_points(k, range, &n, e)) return -1;
+  *any = n > 0;
   return 0;
 }
 

@@ -170,42 +170,77 @@ static int counts_for(const sc_phase *ph, int x, int t, int at, int y) {
   return y == x || (t >= 0 && at >= 0 && sim_reads(ph->c->einsums[ph->e[y].einsum].rhs, t));
 }
 
-/* Whether a position (idx over lv[0..n)) keeps a point: of x, or with t and
-** at >= 0 (a staged tile, fetched for every reader: sim_read_maskable says
-** the readers pin the same levels) of any reader of t. */
-static int position_kept(const sc_phase *ph, int x, int t, int at, const int *lv, const uint64_t *idx, int n,
-                         es_counter *const *k, int *in, at_err *e) {
-  *in = 0;
-  for (int y = 0; y < ph->ne && !*in; y++) {
-    if (!counts_for(ph, x, t, at, y)) continue;
-    if (!k) {
-      if (sim_read_kept(ph, y, lv, idx, n, in, e)) return -1;
-      continue;
-    }
-    es_range rg;
-    uint64_t pts;
-    read_range(ph, y, lv, idx, n, &rg);
-    if (es_counter_points(k[y], &rg, &pts, e)) return -1;
-    *in = pts > 0;
-  }
-  return 0;
-}
+/* The readers a position asks (counts_for), each with its count prepared
+** once (es_counter) and read_range's arithmetic laid out for the many
+** positions asked: rank r of reader y's tile starts at the sum of idx[i]
+** step[i] over the levels i on r and spans per[r]. */
+typedef struct readers {
+  int n;
+  int y[SC_MAX_EINSUMS];
+  es_counter *k[SC_MAX_EINSUMS];
+  es_range full;                          /* the cascade's whole range */
+  int64_t step[SC_MAX_EINSUMS][SC_MAX_LOOPS];   /* 0: level i does not move y's tile */
+  int rank[SC_MAX_EINSUMS][SC_MAX_LOOPS];
+  int64_t per[SC_MAX_EINSUMS][ES_MAX_RANKS];
+  uint32_t pinned[SC_MAX_EINSUMS];        /* ranks some level moves */
+} readers;
 
-/* k[y]: each reader y's count over its space, prepared once (es_counter)
-** for the many positions asked; the others NULL. */
-static int open_counters(const sc_phase *ph, int x, int t, int at, es_counter **k, at_err *e) {
+/* The readers over levels lv[0..n); counters prepared if k (else each
+** position is counted from scratch, sim_read_kept, for the few classes). */
+static int readers_open(const sc_phase *ph, int x, int t, int at, const int *lv, int n, int k, readers *R, at_err *e) {
+  const es_cascade *c = ph->c;
+  memset(R, 0, sizeof *R);
+  es_range_full(c, &R->full);
   for (int y = 0; y < ph->ne; y++) {
     if (!counts_for(ph, x, t, at, y)) continue;
-    const es_einsum *X = &ph->c->einsums[ph->e[y].einsum];
+    int j = R->n++;
+    R->y[j] = y;
+    for (int r = 0; r < c->nranks; r++) R->per[j][r] = c->ranks[r].size;
+    for (int i = 0; i < n; i++) {
+      int p = ph->shared[lv[i] - 1];
+      const sc_part *sp = &ph->part[p];
+      R->rank[j][i] = sp->rank;
+      if (!sc_uses(ph, y, p)) continue;
+      R->per[j][sp->rank] /= sp->size;
+      R->step[j][i] = R->per[j][sp->rank];
+      R->pinned[j] |= 1u << sp->rank;
+    }
+    if (!k) continue;
+    const es_einsum *X = &c->einsums[ph->e[y].einsum];
     uint32_t space = 0;
     for (int q = 0; q < X->nspace; q++) space |= 1u << X->space[q];
-    if (es_counter_open(ph->c, ph->e[y].einsum, space, &k[y], e)) return -1;
+    if (es_counter_open(c, ph->e[y].einsum, space, &R->k[j], e)) return -1;
   }
   return 0;
 }
 
-static void close_counters(const sc_phase *ph, es_counter **k) {
-  for (int y = 0; y < ph->ne; y++) es_counter_close(k[y]);
+static void readers_close(readers *R) {
+  for (int j = 0; j < R->n; j++) es_counter_close(R->k[j]);
+}
+
+/* Whether a position (idx over lv[0..n)) keeps a point: of x, or with t and
+** at >= 0 (a staged tile, fetched for every reader: sim_read_maskable says
+** the readers pin the same levels) of any reader of t (R). */
+static int position_kept(const sc_phase *ph, const readers *R, const int *lv, const uint64_t *idx, int n, int *in,
+                         at_err *e) {
+  *in = 0;
+  for (int j = 0; j < R->n && !*in; j++) {
+    if (!R->k[j]) {
+      if (sim_read_kept(ph, R->y[j], lv, idx, n, in, e)) return -1;
+      continue;
+    }
+    /* read_range, from the laid-out steps */
+    es_range rg = R->full;
+    for (int i = 0; i < n; i++)
+      if (R->step[j][i]) rg.lo[R->rank[j][i]] += (int64_t)idx[i] * R->step[j][i];
+    for (int r = 0; r < ph->c->nranks; r++)
+      if (R->pinned[j] >> r & 1) {
+        int64_t hi = rg.lo[r] + R->per[j][r];
+        rg.hi[r] = hi < R->full.hi[r] ? hi : R->full.hi[r];
+      }
+    if (es_counter_any(R->k[j], &rg, in, e)) return -1;
+  }
+  return 0;
 }
 
 static int64_t gcd64(int64_t a, int64_t b) {
@@ -324,12 +359,15 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   if (!have) {                                 /* one class */
     uint64_t all = 1;
     for (int i = 0; i < n; i++) all *= (uint64_t)S[i];   /* checked by the caller */
-    if (position_kept(ph, x, t, at, lv, idx, n, NULL, &in, e)) return -1;
+    readers R1;
+    int rc1 = readers_open(ph, x, t, at, lv, n, 0, &R1, e) || position_kept(ph, &R1, lv, idx, n, &in, e);
+    readers_close(&R1);
+    if (rc1) return -1;
     *kept = in ? all : 0;
     return 1;
   }
   /* each reader's count prepared once for all the classes */
-  es_counter *k[SC_MAX_EINSUMS] = { 0 };
+  readers *R = calloc(1, sizeof *R);
   int64_t L = umax - umin + 1;
   /* levels by |B|, smallest first: the reachable sums then stay runs, so
   ** finding a class's position below scans little */
@@ -341,8 +379,8 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
   unsigned char *seen = calloc((size_t)(L * n), 1);     /* seen[i L + u]: u reached by levels ord[0..i] */
   int64_t rlo[SC_MAX_LOOPS], rhi[SC_MAX_LOOPS];          /* the least and most u reached so */
   int rc = -1;
-  if (!prev || !cur || !seen) { at_errf(e, "out of memory"); goto done; }
-  if (open_counters(ph, x, t, at, k, e)) goto done;
+  if (!prev || !cur || !seen || !R) { at_errf(e, "out of memory"); goto done; }
+  if (readers_open(ph, x, t, at, lv, n, 1, R, e)) goto done;
   prev[-umin] = 1;
   for (int o = 0; o < n; o++) {
     int i = ord[o];
@@ -380,7 +418,7 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
     while (lo < hi) {
       int64_t mid = lo + (hi - lo) / 2;
       class_position(B, S, ord, n, seen, rlo, rhi, umin, L, (int64_t)cur[mid], idx);
-      if (position_kept(ph, x, t, at, lv, idx, n, k, &in, e)) goto done;
+      if (position_kept(ph, R, lv, idx, n, &in, e)) goto done;
       if (in == (mono > 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -390,14 +428,15 @@ static int kept_by_classes(const sc_phase *ph, int x, int t, int at, const int *
     for (int64_t u0 = 0; u0 < L; u0++) {
       if (!prev[u0]) continue;
       class_position(B, S, ord, n, seen, rlo, rhi, umin, L, u0, idx);
-      if (position_kept(ph, x, t, at, lv, idx, n, k, &in, e)) goto done;
+      if (position_kept(ph, R, lv, idx, n, &in, e)) goto done;
       if (in && at_add64(sum, prev[u0], &sum)) { at_errf(e, "tile positions overflow 64 bits"); goto done; }
     }
   }
   *kept = sum;
   rc = 1;
 done:
-  close_counters(ph, k);
+  if (R) readers_close(R);
+  free(R);
   free(prev);
   free(cur);
   free(seen);
@@ -420,18 +459,20 @@ static int kept_positions(const sc_phase *ph, int x, int t, int at, const int *p
     if (all > SKIP_MAX_POSITIONS)
       return at_errf(e, "%s: more than %llu tile positions to check against the predicates", what,
                      (unsigned long long)SKIP_MAX_POSITIONS);
-    es_counter *k[SC_MAX_EINSUMS] = { 0 };
-    int rc = open_counters(ph, x, t, at, k, e);
+    readers *R = calloc(1, sizeof *R);
+    if (!R) return at_errf(e, "out of memory");
+    int rc = readers_open(ph, x, t, at, lv, n, 1, R, e);
     for (uint64_t q = 0; q < all && !rc; q++) {
       int in;
-      rc = position_kept(ph, x, t, at, lv, idx, n, k, &in, e);
+      rc = position_kept(ph, R, lv, idx, n, &in, e);
       in_all += (uint64_t)in;
       for (int i = n - 1; i >= 0; i--) {        /* the next position, innermost fastest */
         if (++idx[i] < (uint64_t)ph->part[ph->shared[lv[i] - 1]].size) break;
         idx[i] = 0;
       }
     }
-    close_counters(ph, k);
+    readers_close(R);
+    free(R);
     if (rc) return -1;
   }
   if (at_mul64(all, same, total) || at_mul64(in_all, same, kept))
