@@ -62,6 +62,34 @@ typedef struct dm_loop {
   int64_t stride;             /* rank elements one iteration moves */
 } dm_loop;
 
+/* One queued PE operation, its operands resolved to cells.  need[k]: the
+** writes operand k's cell must have delivered when the operation issues
+** (DM_NOCHECK: a constant, a PE-local temporary or the out register); for
+** a spatial reduction's chain step, relative to its firing's base[slot]. */
+#define DM_NOCHECK UINT32_MAX
+typedef struct dm_op {
+  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
+  dm_cell *dst;
+  uint32_t need[3];
+  uint32_t slot;              /* chain: the index of its count in its firing's base (slot x nred_pe + rmul . PE) */
+  uint8_t op;
+  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
+  uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
+  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
+} dm_op;
+
+/* How sim_data_fire lays out operation j of a point: the fields that do
+** not depend on the point (op, neg, cyc; need DM_NOCHECK, reg 0), and
+** where each operand's cell is in the point's cell table (its accesses,
+** the output, the constants, the PE's temporaries: sim_data_fire) and
+** what its need is. */
+enum { DM_CHK_NONE, DM_CHK_NS, DM_CHK_ACC };
+typedef struct dm_ptmpl {
+  dm_op op;
+  uint8_t src[3];             /* index in the point's cell table */
+  uint8_t chk[3];             /* DM_CHK_*: NONE a constant or temporary; NS an access (the cell's scheduled writes); ACC the output */
+} dm_ptmpl;
+
 /* An Einsum compiled for the PEs: one point's operations and how a tile's
 ** points map to PEs. */
 enum { CB_NONE, CB_SUM, CB_MAX };
@@ -84,6 +112,9 @@ typedef struct dm_prog {
   uint64_t cap;               /* operations one PE's stream of one firing may hold */
   uint64_t slots;             /* a spatial reduction: output elements of its largest tile */
   int64_t cyc[DM_MAXP];       /* cycles the engine charges each operation: its next one issues that much later */
+  dm_ptmpl tmpl[DM_MAXP];     /* each operation as sim_data_fire lays it out */
+  uint64_t nred_pe;           /* a spatial reduction: the PEs one slot's chain may pass (its base entries per slot) */
+  int64_t rmul[2];            /* ... a PE's index among them: row x rmul[0] + column x rmul[1] */
   const char *elastic;        /* NULL: the PEs keep the engine's schedule; else why they cannot (run late) */
   char why[120];              /* elastic's text when composed */
   /* each access's element as an affine function of the point, k0 + sum of
@@ -99,21 +130,6 @@ typedef struct dm_tensor {
   int shared;                 /* an input: every batch item reads the same cells */
 } dm_tensor;
 
-/* One queued PE operation, its operands resolved to cells.  need[k]: the
-** writes operand k's cell must have delivered when the operation issues
-** (DM_NOCHECK: a constant, a PE-local temporary or the out register); for
-** a spatial reduction's chain step, relative to its firing's base[slot]. */
-#define DM_NOCHECK UINT32_MAX
-typedef struct dm_op {
-  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
-  dm_cell *dst;
-  uint32_t need[3];
-  uint32_t slot;              /* chain: the output element's slot in its firing */
-  uint8_t op;
-  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
-  uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
-  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
-} dm_op;
 
 /* One firing in flight on its array: each PE's operations, run from the
 ** edge the engine's schedule gives it; kept until every PE is past it. */
@@ -124,7 +140,7 @@ typedef struct dm_fire {
   dm_op *ops;                 /* PE i's operations at ops + i * cap */
   uint64_t cap;               /* operations allocated per PE */
   uint32_t *cnt;              /* per PE: operations */
-  uint32_t *base;             /* a chain: per slot x PE, the writes its element has before this PE's first */
+  uint32_t *base;             /* a chain: per slot x its PEs (nred_pe), the writes its element has before this PE's first */
   dm_cell **slot_cell;        /* a chain: per slot, its element */
   uint64_t slots;             /* slots allocated */
   int left;                   /* PEs not yet past it */
@@ -411,6 +427,42 @@ static int prepare(sim_data *d, int x, at_err *e) {
       for (int r = q + 1; r < ph->nparts; r++)
         if (ph->part[r].rank == l->rank) st *= ph->part[r].size;
     l->stride = st;
+  }
+  /* the PEs that share a slot of a spatial reduction differ only in the
+  ** reduced spatial coordinates (a slot is an output element, and the
+  ** others are its coordinates), so its chain runs over those alone, in
+  ** bank order; both dimensions on one rank: every PE, in bank order */
+  if (p->sred) {
+    int red0 = p->sp[0].rank >= 0 && !(p->lhs_ranks >> p->sp[0].rank & 1);
+    int red1 = p->sp[1].rank >= 0 && !(p->lhs_ranks >> p->sp[1].rank & 1);
+    if (p->sp[0].rank >= 0 && p->sp[0].rank == p->sp[1].rank) {
+      p->rmul[0] = ar->cols;
+      p->rmul[1] = 1;
+      p->nred_pe = (uint64_t)(ar->rows * ar->cols);
+    } else {
+      p->rmul[1] = red1;
+      p->rmul[0] = red0 ? (red1 ? p->sp[1].size : 1) : 0;
+      p->nred_pe = (uint64_t)((red0 ? p->sp[0].size : 1) * (red1 ? p->sp[1].size : 1));
+    }
+  }
+  for (int j = 0; j < p->nop; j++) {
+    const dm_pop *q = &p->pop[j];
+    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+    dm_ptmpl *t = &p->tmpl[j];
+    memset(t, 0, sizeof *t);
+    t->op.op = q->op;
+    t->op.cyc = (uint32_t)p->cyc[j];
+    for (int k = 0; k < 3; k++) {
+      const dm_opnd *o = o3[k];
+      t->op.need[k] = DM_NOCHECK;
+      if (o->neg) t->op.neg |= (uint8_t)(1u << k);
+      switch (o->kind) {
+      case OP_ACCESS: t->src[k] = (uint8_t)o->ref; t->chk[k] = DM_CHK_NS; break;
+      case OP_CONST: t->src[k] = (uint8_t)(p->nacc + 1 + o->ref); break;
+      case OP_TEMP: t->src[k] = (uint8_t)(p->nacc + 1 + p->nconst + o->ref); break;
+      default: t->src[k] = (uint8_t)p->nacc; t->chk[k] = DM_CHK_ACC; break;
+      }
+    }
   }
   return 0;
 }
@@ -907,7 +959,7 @@ static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_o
   for (int k = 0; k < 3; k++) {
     if (op->need[k] == DM_NOCHECK) continue;
     uint32_t need = op->need[k];
-    if (op->reg >> (k + 4) & 1) need += f->base[(uint64_t)op->slot * (uint64_t)A->n + (uint64_t)pe];
+    if (op->reg >> (k + 4) & 1) need += f->base[op->slot];
     const dm_cell *c = cl[k];
     if (c->nw == need) continue;
     char nm[120];
@@ -1119,18 +1171,22 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   d->firing = x;
   if (p->elastic) d->elastic_fires++;
   for (int i = 0; i < n; i++) { f->cnt[i] = 0; A->prev[i] = NULL; }
-  /* a spatial reduction: the output elements of the tile, densely */
+  /* a spatial reduction: the output elements of the tile, densely; a
+  ** slot's chain counts per PE of its reduced spatial coordinates only
+  ** (the PEs that share a slot differ in nothing else: rsh) */
   uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
+  uint64_t nr = p->nred_pe;
   if (p->sred) {
     for (int r = c->nranks - 1; r >= 0; r--)
       if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
     if (slots > f->slots) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
-    memset(f->base, 0, sizeof *f->base * (size_t)slots * (size_t)n);
+    memset(f->base, 0, sizeof *f->base * (size_t)slots * (size_t)nr);
+    memset(f->slot_cell, 0, sizeof *f->slot_cell * (size_t)slots);
   }
   /* each access's cells, its offset per row and per column step */
   dm_cell *tb[DM_MAXA + 1];
   int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], fb[DM_MAXA + 1];
-  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank;
+  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank, nop = p->nop;
   for (int a = 0; a <= na; a++) {
     const dm_tensor *s = &d->t[(a < na ? p->acc[a] : &E->lhs)->tensor];
     tb[a] = s->v + (s->shared ? 0 : batch * s->n);
@@ -1142,6 +1198,10 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     if (r0 >= 0) src = (int64_t)mult[r0] * p->sp[0].stride;
     if (r1 >= 0) scc = (int64_t)mult[r1] * p->sp[1].stride;
   }
+  /* the point's cells: its accesses' (the output last), the constants, the PE's temporaries */
+  const dm_cell *cell[DM_MAXA + 1 + DM_MAXA + DM_MAXP];
+  for (int k = 0; k < p->nconst; k++) cell[na + 1 + k] = &p->konst[k];
+  const dm_cell **ctmp = &cell[na + 1 + p->nconst];
   int64_t dig[SC_MAX_LOOPS] = { 0 };
   for (;;) {
     int64_t base[ES_MAX_RANKS];
@@ -1163,55 +1223,49 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
         /* a partial tile leaves the PEs past its elements without a point */
         int pe = (int)(row * p->cols + col);
         dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
+        dm_cell *tmp = &A->temp[(size_t)pe * DM_MAXP];
+        for (int a = 0; a < na; a++) cell[a] = tb[a] + fb[a] + row * rc[a] + col * cc[a];
+        cell[na] = acc;
+        for (int j = 0; j < nop; j++) ctmp[j] = &tmp[j];
         dm_op *ops = &f->ops[(size_t)pe * f->cap + f->cnt[pe]];
         uint64_t sl = p->sred ? (uint64_t)(slb + row * src + col * scc) : 0;
-        for (int j = 0; j < p->nop; j++) {
-          const dm_pop *q = &p->pop[j];
+        uint64_t bi = sl * nr + (uint64_t)(row * p->rmul[0] + col * p->rmul[1]);   /* a chain: its count in base */
+        int inreg = A->prev[pe] == acc;
+        for (int j = 0; j < nop; j++) {
+          const dm_ptmpl *q = &p->tmpl[j];
           dm_op *op = &ops[j];
-          const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
-          const dm_cell *cl[3];
-          op->neg = 0;
-          op->reg = 0;
+          *op = q->op;
+          op->a = cell[q->src[0]];
+          op->b = cell[q->src[1]];
+          op->c = cell[q->src[2]];
           for (int k = 0; k < 3; k++) {
-            const dm_opnd *o = o3[k];
-            op->need[k] = DM_NOCHECK;
-            switch (o->kind) {
-            case OP_ACCESS:
-              cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref];
-              op->need[k] = cl[k]->ns;
-              break;
-            case OP_CONST: cl[k] = &p->konst[o->ref]; break;
-            case OP_TEMP: cl[k] = &A->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
-            default:
-              cl[k] = acc;
+            const dm_cell *cl = cell[q->src[k]];
+            switch (q->chk[k]) {
+            case DM_CHK_NS: op->need[k] = cl->ns; break;
+            case DM_CHK_ACC:
               /* the running sum stays in the PE: c = out (the same bits as the cell) */
-              if (k == 2 && j == 0 && A->prev[pe] == acc) { op->reg |= 4; break; }
+              if (k == 2 && j == 0 && inreg) { op->reg |= 4; break; }
               if (p->sred) {
                 /* a chain step: this PE's own writes so far, after its predecessors' */
-                op->need[k] = f->base[sl * (uint64_t)n + (uint64_t)pe];
+                op->need[k] = f->base[bi];
                 op->reg |= (uint8_t)(16u << k);
               } else {
                 op->need[k] = acc->ns;
               }
               break;
+            default: break;
             }
-            if (o->neg) op->neg |= (uint8_t)(1u << k);
           }
-          op->a = cl[0];
-          op->b = cl[1];
-          op->c = cl[2];
-          op->op = q->op;
-          op->cyc = (uint32_t)p->cyc[j];
-          op->slot = (uint32_t)sl;
-          op->dst = j == p->nop - 1 ? acc : &A->temp[(size_t)pe * DM_MAXP + (size_t)j];
+          op->slot = (uint32_t)bi;
+          op->dst = j == nop - 1 ? acc : &tmp[j];
         }
         if (p->sred) {
-          f->base[sl * (uint64_t)n + (uint64_t)pe]++;
+          f->base[bi]++;
           f->slot_cell[sl] = acc;
         } else {
           acc->ns++;
         }
-        f->cnt[pe] += (uint32_t)p->nop;
+        f->cnt[pe] += (uint32_t)nop;
         A->prev[pe] = acc;
       }
     int i = p->nt - 1;
@@ -1225,10 +1279,10 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     ** the PE before); base becomes the element's writes before each PE's */
     for (uint64_t sl = 0; sl < slots; sl++) {
       uint32_t k = f->slot_cell[sl] ? f->slot_cell[sl]->ns : 0;
-      for (int pe = 0; pe < n; pe++) {
-        uint32_t *bp = &f->base[sl * (uint64_t)n + (uint64_t)pe];   /* slot-major: this loop is the hot one */
-        uint32_t own = *bp;
-        *bp = k;
+      uint32_t *bp = &f->base[sl * nr];
+      for (uint64_t r = 0; r < nr; r++) {
+        uint32_t own = bp[r];
+        bp[r] = k;
         k += own;
       }
       if (f->slot_cell[sl]) f->slot_cell[sl]->ns = k;
@@ -1271,11 +1325,18 @@ void sim_data_where(const sim_data *d, int pe, char *buf, size_t n) {
 ** the same PE operations in fp16 (hw/pe/fp16.h) but no array: where the
 ** data mode's order is the interpreter's (sim/README.md "Data mode") the
 ** two agree bit for bit. */
+typedef struct dm_eacc {
+  const dm_cell *cells;       /* an input: its cells (every batch item reads them); else NULL */
+  const uint16_t *v;          /* else: the emulation's values of the tensor ... */
+  const uint8_t *state;       /* ... and their states (2: computed) */
+  int t;                      /* the tensor */
+} dm_eacc;
 typedef struct dm_emu {
   sim_data *d;
   uint16_t **v;               /* per tensor, one batch item */
   uint8_t **state;            /* 0 not computed, 1 in progress, 2 done */
   int prog_of[SC_MAX_EINSUMS];   /* per cascade Einsum: its phase Einsum, or -1 */
+  dm_eacc acc[SC_MAX_EINSUMS][DM_MAXA];   /* per phase Einsum, its accesses' tensors */
   int failed;
 } dm_emu;
 
@@ -1291,33 +1352,40 @@ static void emu_flat(const dm_prog *p, int nranks, const int64_t *var, int64_t *
 
 /* One point: fl[a], access a's element at it (the affine addressing of
 ** address(), which is interp.c's flat_of unrolled). */
-static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *fl, uint16_t acc) {
-  uint16_t tmp[DM_MAXP] = { 0 };
+/* Operand o of a point: its access's element (computed first if need
+** be), constant, temporary or the running value. */
+static inline uint16_t emu_opnd(dm_emu *m, const dm_prog *p, const dm_eacc *ea, const dm_opnd *o, const int64_t *fl,
+                                const uint16_t *tmp, uint16_t acc) {
+  uint16_t v;
+  switch (o->kind) {
+  case OP_ACCESS: {
+    const dm_eacc *e = &ea[o->ref];
+    int64_t f = fl[o->ref];
+    v = e->cells ? e->cells[f].h : e->state[f] == 2 ? e->v[f] : emu_demand(m, e->t, (uint64_t)f);
+    break;
+  }
+  case OP_CONST: v = p->konst[o->ref].h; break;
+  case OP_TEMP: v = tmp[o->ref]; break;
+  default: v = acc; break;
+  }
+  return o->neg ? (uint16_t)(v ^ 0x8000u) : v;
+}
+
+/* One point of phase Einsum x: fl[a], access a's element at it (the
+** affine addressing of address(), which is interp.c's flat_of unrolled). */
+static uint16_t emu_point(dm_emu *m, int x, const int64_t *fl, uint16_t acc) {
+  const dm_prog *p = &m->d->p[x];
+  const dm_eacc *ea = m->acc[x];
+  uint16_t tmp[DM_MAXP];
   for (int j = 0; j < p->nop; j++) {
     const dm_pop *q = &p->pop[j];
-    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
-    uint16_t v[3];
-    for (int k = 0; k < 3; k++) {
-      const dm_opnd *o = o3[k];
-      switch (o->kind) {
-      case OP_ACCESS: {
-        int t = p->acc[o->ref]->tensor;
-        const dm_tensor *s = &m->d->t[t];
-        v[k] = s->shared ? s->v[fl[o->ref]].h : emu_demand(m, t, (uint64_t)fl[o->ref]);   /* an input: its cell */
-        break;
-      }
-      case OP_CONST: v[k] = p->konst[o->ref].h; break;
-      case OP_TEMP: v[k] = tmp[o->ref]; break;
-      default: v[k] = acc; break;
-      }
-      if (o->neg) v[k] ^= 0x8000u;
-    }
+    uint16_t a = emu_opnd(m, p, ea, &q->a, fl, tmp, acc), b = emu_opnd(m, p, ea, &q->b, fl, tmp, acc);
     switch (q->op) {
-    case PE_OP_MAC: tmp[j] = fp16_fma(v[0], v[1], v[2]); break;
-    case PE_OP_ADD: tmp[j] = fp16_add(v[0], v[1]); break;
-    case PE_OP_MAX: tmp[j] = fp16_max(v[0], v[1]); break;
-    case PE_OP_EXP: tmp[j] = fp16_expdiff(v[0], v[1]); break;
-    default: tmp[j] = fp16_div(v[0], v[1]); break;
+    case PE_OP_MAC: tmp[j] = fp16_fma(a, b, emu_opnd(m, p, ea, &q->c, fl, tmp, acc)); break;
+    case PE_OP_ADD: tmp[j] = fp16_add(a, b); break;
+    case PE_OP_MAX: tmp[j] = fp16_max(a, b); break;
+    case PE_OP_EXP: tmp[j] = fp16_expdiff(a, b); break;
+    default: tmp[j] = fp16_div(a, b); break;
     }
   }
   return tmp[p->nop - 1];
@@ -1351,7 +1419,7 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
     int64_t fl[DM_MAXA];
     if (p->combine == CB_NONE) {
       emu_flat(p, c->nranks, var, fl);
-      v = emu_point(m, p, fl, 0);
+      v = emu_point(m, m->prog_of[xi], fl, 0);
     } else {
       const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
       int nred = E->nsum ? E->nsum : E->rhs->nred;
@@ -1359,7 +1427,7 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
       emu_flat(p, c->nranks, var, fl);
       v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
       for (;;) {
-        v = emu_point(m, p, fl, v);
+        v = emu_point(m, m->prog_of[xi], fl, v);
         /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         int i = nred - 1;
         while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) {
@@ -1386,7 +1454,13 @@ static void emulate(sim_data *d) {
   m.v = d->emu_v;
   m.state = d->emu_state;
   for (int i = 0; i < SC_MAX_EINSUMS; i++) m.prog_of[i] = -1;
-  for (int x = 0; x < d->ph->ne; x++) m.prog_of[d->ph->e[x].einsum] = x;
+  for (int x = 0; x < d->ph->ne; x++) {
+    m.prog_of[d->ph->e[x].einsum] = x;
+    for (int a = 0; a < d->p[x].nacc; a++) {
+      int t = d->p[x].acc[a]->tensor;
+      m.acc[x][a] = (dm_eacc){ c->tensors[t].is_input ? d->t[t].v : NULL, m.v[t], m.state[t], t };
+    }
+  }
   for (int k = 0; k < c->neinsums && !m.failed; k++) {
     const es_einsum *E = &c->einsums[c->order[k]];
     if (E->is_init) continue;
