@@ -1426,10 +1426,32 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
       for (int i = 0; i < nred; i++) var[red[i]] = 0;
       emu_flat(p, c->nranks, var, fl);
       v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
+      int x = m->prog_of[xi];
+      const dm_pop *q = &p->pop[0];
+      /* a dot product (one MAC of two reads into the running sum) runs its
+      ** innermost rank as one loop; the points and their order are those
+      ** of the general walk below */
+      int dot = nred >= 1 && c->ranks[red[nred - 1]].size >= 1 && p->nop == 1 && q->op == PE_OP_MAC &&
+                q->a.kind == OP_ACCESS && q->b.kind == OP_ACCESS && q->c.kind == OP_ACC && !q->c.neg;
       for (;;) {
-        v = emu_point(m, m->prog_of[xi], fl, v);
-        /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         int i = nred - 1;
+        if (dot) {
+          int rl = red[i];
+          int64_t len = c->ranks[rl].size, ia = q->a.ref, ib = q->b.ref, sa = p->coef[ia][rl], sb = p->coef[ib][rl];
+          int64_t fa = fl[ia], fb = fl[ib], f2[DM_MAXA];
+          for (int64_t k = 0; k < len; k++) {
+            f2[ia] = fa + k * sa;
+            f2[ib] = fb + k * sb;
+            uint16_t va = emu_opnd(m, p, m->acc[x], &q->a, f2, NULL, v), vb = emu_opnd(m, p, m->acc[x], &q->b, f2, NULL, v);
+            v = fp16_fma(va, vb, v);
+          }
+          /* where the general walk leaves the last point's elements */
+          var[rl] = len - 1;
+          for (int a = 0; a < p->nacc; a++) fl[a] += p->coef[a][rl] * (len - 1);
+        } else {
+          v = emu_point(m, x, fl, v);
+        }
+        /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) {
           for (int a = 0; a < p->nacc; a++) fl[a] -= p->coef[a][red[i]] * (c->ranks[red[i]].size - 1);
           var[red[i--]] = 0;
