@@ -88,6 +88,7 @@ typedef struct dm_ptmpl {
   dm_op op;
   uint8_t src[3];             /* index in the point's cell table */
   uint8_t chk[3];             /* DM_CHK_*: NONE a constant or temporary; NS an access (the cell's scheduled writes); ACC the output */
+  uint8_t has_acc;            /* an operand is the output (chk DM_CHK_ACC) */
 } dm_ptmpl;
 
 /* An Einsum compiled for the PEs: one point's operations and how a tile's
@@ -460,7 +461,7 @@ static int prepare(sim_data *d, int x, at_err *e) {
       case OP_ACCESS: t->src[k] = (uint8_t)o->ref; t->chk[k] = DM_CHK_NS; break;
       case OP_CONST: t->src[k] = (uint8_t)(p->nacc + 1 + o->ref); break;
       case OP_TEMP: t->src[k] = (uint8_t)(p->nacc + 1 + p->nconst + o->ref); break;
-      default: t->src[k] = (uint8_t)p->nacc; t->chk[k] = DM_CHK_ACC; break;
+      default: t->src[k] = (uint8_t)p->nacc; t->chk[k] = DM_CHK_ACC; t->has_acc = 1; break;
       }
     }
   }
@@ -1130,6 +1131,90 @@ static int advance(sim_data *d, int64_t T, at_err *e) {
   return 0;
 }
 
+/* One point of the tile on each of nrow x ncol PEs (sim_data_fire): its
+** operations appended to each PE's stream.  Inlined with na (the
+** accesses) and nop (operations per point) constant for the common
+** shapes, so that the loops over them unroll. */
+typedef struct dm_lay {
+  dm_cell *tb[DM_MAXA + 1];   /* each access's tensor cells (the output last) */
+  int64_t fb[DM_MAXA + 1];    /* ... its element at the point on PE (0, 0) */
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1];   /* ... its step per row and per column */
+  const dm_cell **cell;       /* the point's cell table (sim_data_fire) */
+  const dm_cell **ctmp;       /* ... its temporaries' part */
+  int64_t slb, src, scc;      /* a chain: the slot of PE (0, 0), its step per row and column */
+  uint64_t nr;                /* ... base entries per slot */
+} dm_lay;
+
+static inline __attribute__((always_inline)) void lay_points(const dm_prog *p, dm_arr *A, dm_fire *f, const dm_lay *L,
+                                                             int64_t nrow, int64_t ncol, const int na, const int nop) {
+  /* locals, so that the stores into the streams need not reload them */
+  const dm_cell **cell = L->cell, **ctmp = L->ctmp;
+  dm_cell *tb[DM_MAXA + 1];
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], ro[DM_MAXA + 1];   /* ro: each access's element at the row's first PE */
+  for (int a = 0; a <= na; a++) { tb[a] = L->tb[a]; rc[a] = L->rc[a]; cc[a] = L->cc[a]; ro[a] = L->fb[a]; }
+  int64_t slb = L->slb, src = L->src, scc = L->scc, cols = p->cols, rm0 = p->rmul[0], rm1 = p->rmul[1];
+  uint64_t nr = L->nr, cap = f->cap;
+  int sred = p->sred;
+  dm_op *fops = f->ops;
+  uint32_t *cnt = f->cnt, *fbase = f->base;
+  dm_cell *temp = A->temp, **slot_cell = f->slot_cell;
+  const dm_cell **prev = A->prev;
+  for (int64_t row = 0; row < nrow; row++) {
+    int64_t co[DM_MAXA + 1];
+    for (int a = 0; a <= na; a++) co[a] = ro[a];
+    for (int64_t col = 0; col < ncol; col++) {
+      /* a partial tile leaves the PEs past its elements without a point */
+      int pe = (int)(row * cols + col);
+      dm_cell *acc = tb[na] + co[na];
+      dm_cell *tmp = &temp[(size_t)pe * DM_MAXP];
+      for (int a = 0; a < na; a++) cell[a] = tb[a] + co[a];
+      cell[na] = acc;
+      for (int j = 0; j < nop; j++) ctmp[j] = &tmp[j];
+      dm_op *ops = &fops[(size_t)pe * cap + cnt[pe]];
+      uint64_t sl = sred ? (uint64_t)(slb + row * src + col * scc) : 0;
+      uint64_t bi = sl * nr + (uint64_t)(row * rm0 + col * rm1);   /* a chain: its count in base */
+      int inreg = prev[pe] == acc;
+      for (int j = 0; j < nop; j++) {
+        const dm_ptmpl *q = &p->tmpl[j];
+        dm_op *op = &ops[j];
+        const dm_cell *c0 = cell[q->src[0]], *c1 = cell[q->src[1]], *c2 = cell[q->src[2]];
+        *op = q->op;
+        op->a = c0;
+        op->b = c1;
+        op->c = c2;
+        op->slot = (uint32_t)bi;
+        op->dst = j == nop - 1 ? acc : &tmp[j];
+        if (q->chk[0] == DM_CHK_NS) op->need[0] = c0->ns;
+        if (q->chk[1] == DM_CHK_NS) op->need[1] = c1->ns;
+        if (q->chk[2] == DM_CHK_NS) op->need[2] = c2->ns;
+        if (!q->has_acc) continue;
+        for (int k = 0; k < 3; k++) {
+          if (q->chk[k] != DM_CHK_ACC) continue;
+          /* the running sum stays in the PE: c = out (the same bits as the cell) */
+          if (k == 2 && j == 0 && inreg) { op->reg |= 4; continue; }
+          if (sred) {
+            /* a chain step: this PE's own writes so far, after its predecessors' */
+            op->need[k] = fbase[bi];
+            op->reg |= (uint8_t)(16u << k);
+          } else {
+            op->need[k] = acc->ns;
+          }
+        }
+      }
+      if (sred) {
+        fbase[bi]++;
+        slot_cell[sl] = acc;
+      } else {
+        acc->ns++;
+      }
+      cnt[pe] += (uint32_t)nop;
+      prev[pe] = acc;
+      for (int a = 0; a <= na; a++) co[a] += cc[a];
+    }
+    for (int a = 0; a <= na; a++) ro[a] += rc[a];
+  }
+}
+
 int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e) {
   const dm_prog *p = &d->p[x];
   dm_arr *A = &d->arr[p->array];
@@ -1184,8 +1269,9 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     memset(f->slot_cell, 0, sizeof *f->slot_cell * (size_t)slots);
   }
   /* each access's cells, its offset per row and per column step */
-  dm_cell *tb[DM_MAXA + 1];
-  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], fb[DM_MAXA + 1];
+  dm_lay L;
+  dm_cell **tb = L.tb;
+  int64_t *rc = L.rc, *cc = L.cc, *fb = L.fb;
   int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank, nop = p->nop;
   for (int a = 0; a <= na; a++) {
     const dm_tensor *s = &d->t[(a < na ? p->acc[a] : &E->lhs)->tensor];
@@ -1198,10 +1284,14 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     if (r0 >= 0) src = (int64_t)mult[r0] * p->sp[0].stride;
     if (r1 >= 0) scc = (int64_t)mult[r1] * p->sp[1].stride;
   }
+  L.src = src;
+  L.scc = scc;
+  L.nr = nr;
   /* the point's cells: its accesses' (the output last), the constants, the PE's temporaries */
   const dm_cell *cell[DM_MAXA + 1 + DM_MAXA + DM_MAXP];
   for (int k = 0; k < p->nconst; k++) cell[na + 1 + k] = &p->konst[k];
-  const dm_cell **ctmp = &cell[na + 1 + p->nconst];
+  L.cell = cell;
+  L.ctmp = &cell[na + 1 + p->nconst];
   int64_t dig[SC_MAX_LOOPS] = { 0 };
   for (;;) {
     int64_t base[ES_MAX_RANKS];
@@ -1218,56 +1308,10 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
       if (p->lhs_ranks >> r & 1) slb += (base[r] - rg->lo[r]) * (int64_t)mult[r];
     int64_t nrow = !in ? 0 : r0 >= 0 ? min64(p->sp[0].size, (rg->hi[r0] - base[r0] + p->sp[0].stride - 1) / p->sp[0].stride) : 1;
     int64_t ncol = r1 >= 0 ? min64(p->sp[1].size, (rg->hi[r1] - base[r1] + p->sp[1].stride - 1) / p->sp[1].stride) : 1;
-    for (int64_t row = 0; row < nrow; row++)
-      for (int64_t col = 0; col < ncol; col++) {
-        /* a partial tile leaves the PEs past its elements without a point */
-        int pe = (int)(row * p->cols + col);
-        dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
-        dm_cell *tmp = &A->temp[(size_t)pe * DM_MAXP];
-        for (int a = 0; a < na; a++) cell[a] = tb[a] + fb[a] + row * rc[a] + col * cc[a];
-        cell[na] = acc;
-        for (int j = 0; j < nop; j++) ctmp[j] = &tmp[j];
-        dm_op *ops = &f->ops[(size_t)pe * f->cap + f->cnt[pe]];
-        uint64_t sl = p->sred ? (uint64_t)(slb + row * src + col * scc) : 0;
-        uint64_t bi = sl * nr + (uint64_t)(row * p->rmul[0] + col * p->rmul[1]);   /* a chain: its count in base */
-        int inreg = A->prev[pe] == acc;
-        for (int j = 0; j < nop; j++) {
-          const dm_ptmpl *q = &p->tmpl[j];
-          dm_op *op = &ops[j];
-          *op = q->op;
-          op->a = cell[q->src[0]];
-          op->b = cell[q->src[1]];
-          op->c = cell[q->src[2]];
-          for (int k = 0; k < 3; k++) {
-            const dm_cell *cl = cell[q->src[k]];
-            switch (q->chk[k]) {
-            case DM_CHK_NS: op->need[k] = cl->ns; break;
-            case DM_CHK_ACC:
-              /* the running sum stays in the PE: c = out (the same bits as the cell) */
-              if (k == 2 && j == 0 && inreg) { op->reg |= 4; break; }
-              if (p->sred) {
-                /* a chain step: this PE's own writes so far, after its predecessors' */
-                op->need[k] = f->base[bi];
-                op->reg |= (uint8_t)(16u << k);
-              } else {
-                op->need[k] = acc->ns;
-              }
-              break;
-            default: break;
-            }
-          }
-          op->slot = (uint32_t)bi;
-          op->dst = j == nop - 1 ? acc : &tmp[j];
-        }
-        if (p->sred) {
-          f->base[bi]++;
-          f->slot_cell[sl] = acc;
-        } else {
-          acc->ns++;
-        }
-        f->cnt[pe] += (uint32_t)nop;
-        A->prev[pe] = acc;
-      }
+    L.slb = slb;
+    if (na == 2 && nop == 1) lay_points(p, A, f, &L, nrow, ncol, 2, 1);
+    else if (na == 1 && nop == 1) lay_points(p, A, f, &L, nrow, ncol, 1, 1);
+    else lay_points(p, A, f, &L, nrow, ncol, na, nop);
     int i = p->nt - 1;
     while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
     if (i < 0) break;
