@@ -1491,12 +1491,13 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
         if (dot) {
           int rl = red[i];
           int64_t len = c->ranks[rl].size, ia = q->a.ref, ib = q->b.ref, sa = p->coef[ia][rl], sb = p->coef[ib][rl];
-          int64_t fa = fl[ia], fb = fl[ib], f2[DM_MAXA];
-          for (int64_t k = 0; k < len; k++) {
-            f2[ia] = fa + k * sa;
-            f2[ib] = fb + k * sb;
-            uint16_t va = emu_opnd(m, p, m->acc[x], &q->a, f2, NULL, v), vb = emu_opnd(m, p, m->acc[x], &q->b, f2, NULL, v);
-            v = fp16_fma(va, vb, v);
+          int64_t fa = fl[ia], fb = fl[ib];
+          const dm_eacc *ea = &m->acc[x][ia], *eb = &m->acc[x][ib];
+          uint16_t na = q->a.neg ? 0x8000u : 0, nb = q->b.neg ? 0x8000u : 0;
+          for (int64_t k = 0; k < len; k++, fa += sa, fb += sb) {
+            uint16_t va = ea->cells ? ea->cells[fa].h : ea->state[fa] == 2 ? ea->v[fa] : emu_demand(m, ea->t, (uint64_t)fa);
+            uint16_t vb = eb->cells ? eb->cells[fb].h : eb->state[fb] == 2 ? eb->v[fb] : emu_demand(m, eb->t, (uint64_t)fb);
+            v = fp16_fma((uint16_t)(va ^ na), (uint16_t)(vb ^ nb), v);
           }
           /* where the general walk leaves the last point's elements */
           var[rl] = len - 1;
