@@ -1008,48 +1008,59 @@ static inline int operands_ready(const dm_fire *f, const dm_op *op) {
 static int edge_offer(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
   pe_bank *b = A->b;
   int n = A->n, offered = 0;
+  /* the per-PE arrays in locals (next_fire and the reports write through
+  ** A into the same arrays; none is reallocated) */
+  pe_in *ins = A->in;
+  dm_fire **cur = A->cur;
+  int64_t *plan = A->plan, *lag = A->lag;
+  uint32_t *pos = A->pos;
+  dm_cell **inflight = A->inflight;
+  const pe_state *st = b->st;
+  const double *dbl = d->dbl;
   for (int i = 0; i < n; i++) {
-    pe_in *in = &A->in[i];
+    pe_in *in = &ins[i];
     in->valid = 0;
-    dm_fire *f = A->cur[i];
-    if (!f || A->plan[i] + A->lag[i] > t) continue;
-    dm_op *op = &f->ops[(uint64_t)i * f->cap + A->pos[i]];
-    if (A->inflight[i] || !pe_ready(&b->st[i])) {
-      if (A->taint[i] && A->inflight[i]) { A->lag[i]++; continue; }
+    dm_fire *f = cur[i];
+    if (!f || plan[i] + lag[i] > t) continue;
+    dm_op *op = &f->ops[(uint64_t)i * f->cap + pos[i]];
+    if (inflight[i] || !pe_ready(&st[i])) {
+      if (A->taint[i] && inflight[i]) { lag[i]++; continue; }
       return timing_fail(d, f, i, t, e, "%s is due but the PE is not ready (%s)", op_name(op->op),
-                         A->inflight[i] ? "its previous result not yet delivered" : "busy");
+                         inflight[i] ? "its previous result not yet delivered" : "busy");
     }
     int w = operands_ready(f, op) ? 0 : operands(d, A, f, i, op, t, e);
     if (w < 0) return -1;
     if (w > 0) {
       /* wait an edge: the PE runs late from here on */
       if (!A->taint[i]) { A->taint[i] = 1; A->ntaint++; }
-      A->lag[i]++;
+      lag[i]++;
       continue;
     }
-    uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
-    uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
+    const dm_cell *ca = op->a, *cb = op->b;
+    uint16_t ha = (uint16_t)(ca->h ^ (op->neg & 1 ? 0x8000u : 0));
+    uint16_t hb = (uint16_t)(cb->h ^ (op->neg & 2 ? 0x8000u : 0));
     uint16_t hc = 0;
     double ec = 0;
-    if (op->op == PE_OP_MAC) {
-      if (op->reg & 4) { hc = b->st[i].out; ec = A->regerr[i]; }
+    int code = op->op;
+    if (code == PE_OP_MAC) {
+      if (op->reg & 4) { hc = st[i].out; ec = A->regerr[i]; }
       else { hc = op->c->h; ec = op->c->err; }
       hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
     }
-    *in = (pe_in){ 1, op->op, ha, hb, hc };
-    A->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
-    A->inflight[i] = op->dst;
+    *in = (pe_in){ 1, (uint8_t)code, ha, hb, hc };
+    A->bound[i] = op_bound(dbl, code, ha, ca->err, hb, cb->err, hc, ec);
+    inflight[i] = op->dst;
     A->iS[i] = f->S;
     A->ix[i] = f->x;
     A->ninflight++;
     d->issued++;
     offered = 1;
-    if (A->lag[i] > 0) {
+    if (lag[i] > 0) {
       d->late_ops++;
-      if (A->lag[i] > d->late_max) d->late_max = A->lag[i];
+      if (lag[i] > d->late_max) d->late_max = lag[i];
     }
-    A->plan[i] += op->cyc;
-    if (++A->pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
+    plan[i] += op->cyc;
+    if (++pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
   }
   A->offered = offered;
   return 0;
