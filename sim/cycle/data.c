@@ -1,8 +1,9 @@
 /*
 ** data.c: the value model of the cycle engine's data mode (data.h).  The
 ** struct to understand first is sim_data; then dm_prog (an Einsum's point
-** compiled to PE operations), sim_data_fire (one firing: points to PEs'
-** operation streams, the chain of a reduction across PEs), advance and
+** compiled to PE operations; dm_ptmpl, each operation's layout),
+** sim_data_fire and lay_points (one firing: points to PEs' operation
+** streams, the chain of a reduction across PEs), advance and
 ** edge (the global clock: every bank stepped at the engine's cycles) and emulate (the fp16
 ** emulation of the interpreter's order).  Every value is a dm_cell: its
 ** fp16 bits and an error scale (running error analysis, sim/README.md
