@@ -58,15 +58,17 @@ uint16_t fp16_round(int sign, uint64_t mag, int q);
 ** round-to-nearest rules give the same).  Checked against fp16_fma_bits
 ** by tests/rtl/test_fp16.c (test_fast_path). */
 
-/* index h >> 10 (sign and exponent field): (-1)^sign * 2^(max(e, 1) - 25),
-** the weight of the significand's lsb */
-extern const double fp16_lsb_weight[64];
-
-/* The value of a finite fp16 (exponent field < 31), exactly. */
+/* The value of a finite fp16 (exponent field < 31), exactly: its
+** exponent and fraction fields placed in a double's, which then holds
+** the value times 2^-1008 (a subnormal fp16 lands on a subnormal double,
+** whose scale is the same 2^-1074 x 2^42 = 2^-1032 = 2^-24 x 2^-1008),
+** scaled back by an exact multiply. */
 static inline double fp16_dec_finite(uint16_t h)
 {
-  int m = (int)((h & 0x3FFu) | ((h & 0x7C00u) ? 0x400u : 0u));
-  return (double)m * fp16_lsb_weight[h >> 10];
+  uint64_t u = ((uint64_t)(h & 0x7FFFu) << 42) | ((uint64_t)(h & 0x8000u) << 48);
+  double d;
+  memcpy(&d, &u, sizeof d);
+  return d * 0x1p1008;
 }
 
 /* The fp16 nearest (ties to even) to s, a finite double that is the exact
