@@ -101,7 +101,7 @@ static uint64_t fp16_shr_sticky(uint64_t x, int s)
   return out | (lost != 0);
 }
 
-uint16_t fp16_fma_core(uint16_t a, uint16_t b, uint16_t c, int rr, int scale,
+uint16_t fp16_fma_bits(uint16_t a, uint16_t b, uint16_t c, int rr, int scale,
                        int *n_out)
 {
   fp16_unp ua = fp16_unpack(a), ub = fp16_unpack(b), uc;

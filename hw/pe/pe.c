@@ -15,7 +15,8 @@ void pe_reset(pe_state *pe)
   memset(pe, 0, sizeof *pe);
 }
 
-static void pe_step(pe_state *pe, const pe_in *in, int has_div)
+/* inlined into the bank loops below: an idle PE then costs a test and a store */
+static inline __attribute__((always_inline)) void pe_step(pe_state *pe, const pe_in *in, int has_div)
 {
   int n;
   uint16_t r;
@@ -64,3 +65,15 @@ static void pe_step(pe_state *pe, const pe_in *in, int has_div)
 
 void pe2d_step(pe_state *pe, const pe_in *in) { pe_step(pe, in, 0); }
 void pe1d_step(pe_state *pe, const pe_in *in) { pe_step(pe, in, 1); }
+
+void pe2d_step_n(pe_state *pe, const pe_in *in, int n)
+{
+  int i;
+  for (i = 0; i < n; i++) pe_step(&pe[i], &in[i], 0);
+}
+
+void pe1d_step_n(pe_state *pe, const pe_in *in, int n)
+{
+  int i;
+  for (i = 0; i < n; i++) pe_step(&pe[i], &in[i], 1);
+}

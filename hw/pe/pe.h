@@ -57,5 +57,10 @@ static inline int pe_ready(const pe_state *pe) { return pe->seq == 0; }
 /* One rising clock edge.  in may be NULL (nothing offered). */
 void pe2d_step(pe_state *pe, const pe_in *in);
 void pe1d_step(pe_state *pe, const pe_in *in);
+/* One edge for n PEs: PE i (pe[i]) is offered in[i], exactly as n calls of
+** pe2d_step / pe1d_step would do (in[i].valid == 0 offers nothing); the
+** bank's loop, with the step inlined. */
+void pe2d_step_n(pe_state *pe, const pe_in *in, int n);
+void pe1d_step_n(pe_state *pe, const pe_in *in, int n);
 
 #endif

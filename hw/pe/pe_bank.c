@@ -8,11 +8,8 @@
 
 static void twin_step(pe_bank *b, const pe_in *in)
 {
-  int i;
-  if (b->kind == PE_KIND_1D)
-    for (i = 0; i < b->n; i++) pe1d_step(&b->st[i], &in[i]);
-  else
-    for (i = 0; i < b->n; i++) pe2d_step(&b->st[i], &in[i]);
+  if (b->kind == PE_KIND_1D) pe1d_step_n(b->st, in, b->n);
+  else pe2d_step_n(b->st, in, b->n);
 }
 
 static void twin_reset(pe_bank *b)

@@ -1,8 +1,9 @@
 /*
 ** data.c: the value model of the cycle engine's data mode (data.h).  The
 ** struct to understand first is sim_data; then dm_prog (an Einsum's point
-** compiled to PE operations), sim_data_fire (one firing: points to PEs'
-** operation streams, the chain of a reduction across PEs), advance and
+** compiled to PE operations; dm_ptmpl, each operation's layout),
+** sim_data_fire and lay_points (one firing: points to PEs' operation
+** streams, the chain of a reduction across PEs), advance and
 ** edge (the global clock: every bank stepped at the engine's cycles) and emulate (the fp16
 ** emulation of the interpreter's order).  Every value is a dm_cell: its
 ** fp16 bits and an error scale (running error analysis, sim/README.md
@@ -62,6 +63,35 @@ typedef struct dm_loop {
   int64_t stride;             /* rank elements one iteration moves */
 } dm_loop;
 
+/* One queued PE operation, its operands resolved to cells.  need[k]: the
+** writes operand k's cell must have delivered when the operation issues
+** (DM_NOCHECK: a constant, a PE-local temporary or the out register); for
+** a spatial reduction's chain step, relative to its firing's base[slot]. */
+#define DM_NOCHECK UINT32_MAX
+typedef struct dm_op {
+  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
+  dm_cell *dst;
+  uint32_t need[3];
+  uint32_t slot;              /* chain: the index of its count in its firing's base (slot x nred_pe + rmul . PE) */
+  uint8_t op;
+  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
+  uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
+  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
+} dm_op;
+
+/* How sim_data_fire lays out operation j of a point: the fields that do
+** not depend on the point (op, neg, cyc; need DM_NOCHECK, reg 0), and
+** where each operand's cell is in the point's cell table (its accesses,
+** the output, the constants, the PE's temporaries: sim_data_fire) and
+** what its need is. */
+enum { DM_CHK_NONE, DM_CHK_NS, DM_CHK_ACC };
+typedef struct dm_ptmpl {
+  dm_op op;
+  uint8_t src[3];             /* index in the point's cell table */
+  uint8_t chk[3];             /* DM_CHK_*: NONE a constant or temporary; NS an access (the cell's scheduled writes); ACC the output */
+  uint8_t has_acc;            /* an operand is the output (chk DM_CHK_ACC) */
+} dm_ptmpl;
+
 /* An Einsum compiled for the PEs: one point's operations and how a tile's
 ** points map to PEs. */
 enum { CB_NONE, CB_SUM, CB_MAX };
@@ -84,6 +114,9 @@ typedef struct dm_prog {
   uint64_t cap;               /* operations one PE's stream of one firing may hold */
   uint64_t slots;             /* a spatial reduction: output elements of its largest tile */
   int64_t cyc[DM_MAXP];       /* cycles the engine charges each operation: its next one issues that much later */
+  dm_ptmpl tmpl[DM_MAXP];     /* each operation as sim_data_fire lays it out */
+  uint64_t nred_pe;           /* a spatial reduction: the PEs one slot's chain may pass (its base entries per slot) */
+  int64_t rmul[2];            /* ... a PE's index among them: row x rmul[0] + column x rmul[1] */
   const char *elastic;        /* NULL: the PEs keep the engine's schedule; else why they cannot (run late) */
   char why[120];              /* elastic's text when composed */
   /* each access's element as an affine function of the point, k0 + sum of
@@ -99,21 +132,6 @@ typedef struct dm_tensor {
   int shared;                 /* an input: every batch item reads the same cells */
 } dm_tensor;
 
-/* One queued PE operation, its operands resolved to cells.  need[k]: the
-** writes operand k's cell must have delivered when the operation issues
-** (DM_NOCHECK: a constant, a PE-local temporary or the out register); for
-** a spatial reduction's chain step, relative to its firing's base[slot]. */
-#define DM_NOCHECK UINT32_MAX
-typedef struct dm_op {
-  const dm_cell *a, *b, *c;   /* operand cells (c: MAC only) */
-  dm_cell *dst;
-  uint32_t need[3];
-  uint32_t slot;              /* chain: the output element's slot in its firing */
-  uint8_t op;
-  uint8_t neg;                /* bit 0 a, bit 1 b, bit 2 c */
-  uint8_t reg;                /* bit 2: c is the PE's out register; bit k+4: need[k] is relative to base[slot] */
-  uint32_t cyc;               /* cycles the engine charges it: the PE's next operation is due that much later */
-} dm_op;
 
 /* One firing in flight on its array: each PE's operations, run from the
 ** edge the engine's schedule gives it; kept until every PE is past it. */
@@ -124,7 +142,7 @@ typedef struct dm_fire {
   dm_op *ops;                 /* PE i's operations at ops + i * cap */
   uint64_t cap;               /* operations allocated per PE */
   uint32_t *cnt;              /* per PE: operations */
-  uint32_t *base;             /* a chain: per slot x PE, the writes its element has before this PE's first */
+  uint32_t *base;             /* a chain: per slot x its PEs (nred_pe), the writes its element has before this PE's first */
   dm_cell **slot_cell;        /* a chain: per slot, its element */
   uint64_t slots;             /* slots allocated */
   int left;                   /* PEs not yet past it */
@@ -411,6 +429,42 @@ static int prepare(sim_data *d, int x, at_err *e) {
       for (int r = q + 1; r < ph->nparts; r++)
         if (ph->part[r].rank == l->rank) st *= ph->part[r].size;
     l->stride = st;
+  }
+  /* the PEs that share a slot of a spatial reduction differ only in the
+  ** reduced spatial coordinates (a slot is an output element, and the
+  ** others are its coordinates), so its chain runs over those alone, in
+  ** bank order; both dimensions on one rank: every PE, in bank order */
+  if (p->sred) {
+    int red0 = p->sp[0].rank >= 0 && !(p->lhs_ranks >> p->sp[0].rank & 1);
+    int red1 = p->sp[1].rank >= 0 && !(p->lhs_ranks >> p->sp[1].rank & 1);
+    if (p->sp[0].rank >= 0 && p->sp[0].rank == p->sp[1].rank) {
+      p->rmul[0] = ar->cols;
+      p->rmul[1] = 1;
+      p->nred_pe = (uint64_t)(ar->rows * ar->cols);
+    } else {
+      p->rmul[1] = red1;
+      p->rmul[0] = red0 ? (red1 ? p->sp[1].size : 1) : 0;
+      p->nred_pe = (uint64_t)((red0 ? p->sp[0].size : 1) * (red1 ? p->sp[1].size : 1));
+    }
+  }
+  for (int j = 0; j < p->nop; j++) {
+    const dm_pop *q = &p->pop[j];
+    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
+    dm_ptmpl *t = &p->tmpl[j];
+    memset(t, 0, sizeof *t);
+    t->op.op = q->op;
+    t->op.cyc = (uint32_t)p->cyc[j];
+    for (int k = 0; k < 3; k++) {
+      const dm_opnd *o = o3[k];
+      t->op.need[k] = DM_NOCHECK;
+      if (o->neg) t->op.neg |= (uint8_t)(1u << k);
+      switch (o->kind) {
+      case OP_ACCESS: t->src[k] = (uint8_t)o->ref; t->chk[k] = DM_CHK_NS; break;
+      case OP_CONST: t->src[k] = (uint8_t)(p->nacc + 1 + o->ref); break;
+      case OP_TEMP: t->src[k] = (uint8_t)(p->nacc + 1 + p->nconst + o->ref); break;
+      default: t->src[k] = (uint8_t)p->nacc; t->chk[k] = DM_CHK_ACC; t->has_acc = 1; break;
+      }
+    }
   }
   return 0;
 }
@@ -907,7 +961,7 @@ static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_o
   for (int k = 0; k < 3; k++) {
     if (op->need[k] == DM_NOCHECK) continue;
     uint32_t need = op->need[k];
-    if (op->reg >> (k + 4) & 1) need += f->base[(uint64_t)op->slot * (uint64_t)A->n + (uint64_t)pe];
+    if (op->reg >> (k + 4) & 1) need += f->base[op->slot];
     const dm_cell *c = cl[k];
     if (c->nw == need) continue;
     char nm[120];
@@ -939,6 +993,15 @@ static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_o
   return 0;
 }
 
+/* 1 if every operand of op (PE pe, firing f) has its needed writes
+** delivered: the common case, checked without operands()'s reports. */
+static inline int operands_ready(const dm_fire *f, const dm_op *op) {
+  uint32_t rel = op->reg & 0x70u ? f->base[op->slot] : 0;
+  return (op->need[0] == DM_NOCHECK || op->a->nw == op->need[0] + (op->reg & 0x10u ? rel : 0)) &&
+         (op->need[1] == DM_NOCHECK || op->b->nw == op->need[1] + (op->reg & 0x20u ? rel : 0)) &&
+         (op->need[2] == DM_NOCHECK || op->c->nw == op->need[2] + (op->reg & 0x40u ? rel : 0));
+}
+
 /* Edge t of array A, first half: each PE whose next operation is due is
 ** offered it (A->offered: anything offered).  Every array's offers are
 ** made before any bank steps: a result delivered on edge t is usable from
@@ -946,48 +1009,59 @@ static int operands(sim_data *d, dm_arr *A, const dm_fire *f, int pe, const dm_o
 static int edge_offer(sim_data *d, dm_arr *A, int64_t t, at_err *e) {
   pe_bank *b = A->b;
   int n = A->n, offered = 0;
+  /* the per-PE arrays in locals (next_fire and the reports write through
+  ** A into the same arrays; none is reallocated) */
+  pe_in *ins = A->in;
+  dm_fire **cur = A->cur;
+  int64_t *plan = A->plan, *lag = A->lag;
+  uint32_t *pos = A->pos;
+  dm_cell **inflight = A->inflight;
+  const pe_state *st = b->st;
+  const double *dbl = d->dbl;
   for (int i = 0; i < n; i++) {
-    pe_in *in = &A->in[i];
+    pe_in *in = &ins[i];
     in->valid = 0;
-    dm_fire *f = A->cur[i];
-    if (!f || A->plan[i] + A->lag[i] > t) continue;
-    dm_op *op = &f->ops[(uint64_t)i * f->cap + A->pos[i]];
-    if (A->inflight[i] || !pe_ready(&b->st[i])) {
-      if (A->taint[i] && A->inflight[i]) { A->lag[i]++; continue; }
+    dm_fire *f = cur[i];
+    if (!f || plan[i] + lag[i] > t) continue;
+    dm_op *op = &f->ops[(uint64_t)i * f->cap + pos[i]];
+    if (inflight[i] || !pe_ready(&st[i])) {
+      if (A->taint[i] && inflight[i]) { lag[i]++; continue; }
       return timing_fail(d, f, i, t, e, "%s is due but the PE is not ready (%s)", op_name(op->op),
-                         A->inflight[i] ? "its previous result not yet delivered" : "busy");
+                         inflight[i] ? "its previous result not yet delivered" : "busy");
     }
-    int w = operands(d, A, f, i, op, t, e);
+    int w = operands_ready(f, op) ? 0 : operands(d, A, f, i, op, t, e);
     if (w < 0) return -1;
     if (w > 0) {
       /* wait an edge: the PE runs late from here on */
       if (!A->taint[i]) { A->taint[i] = 1; A->ntaint++; }
-      A->lag[i]++;
+      lag[i]++;
       continue;
     }
-    uint16_t ha = (uint16_t)(op->a->h ^ (op->neg & 1 ? 0x8000u : 0));
-    uint16_t hb = (uint16_t)(op->b->h ^ (op->neg & 2 ? 0x8000u : 0));
+    const dm_cell *ca = op->a, *cb = op->b;
+    uint16_t ha = (uint16_t)(ca->h ^ (op->neg & 1 ? 0x8000u : 0));
+    uint16_t hb = (uint16_t)(cb->h ^ (op->neg & 2 ? 0x8000u : 0));
     uint16_t hc = 0;
     double ec = 0;
-    if (op->op == PE_OP_MAC) {
-      if (op->reg & 4) { hc = b->st[i].out; ec = A->regerr[i]; }
+    int code = op->op;
+    if (code == PE_OP_MAC) {
+      if (op->reg & 4) { hc = st[i].out; ec = A->regerr[i]; }
       else { hc = op->c->h; ec = op->c->err; }
       hc = (uint16_t)(hc ^ (op->neg & 4 ? 0x8000u : 0));
     }
-    *in = (pe_in){ 1, op->op, ha, hb, hc };
-    A->bound[i] = op_bound(d->dbl, op->op, ha, op->a->err, hb, op->b->err, hc, ec);
-    A->inflight[i] = op->dst;
+    *in = (pe_in){ 1, (uint8_t)code, ha, hb, hc };
+    A->bound[i] = op_bound(dbl, code, ha, ca->err, hb, cb->err, hc, ec);
+    inflight[i] = op->dst;
     A->iS[i] = f->S;
     A->ix[i] = f->x;
     A->ninflight++;
     d->issued++;
     offered = 1;
-    if (A->lag[i] > 0) {
+    if (lag[i] > 0) {
       d->late_ops++;
-      if (A->lag[i] > d->late_max) d->late_max = A->lag[i];
+      if (lag[i] > d->late_max) d->late_max = lag[i];
     }
-    A->plan[i] += op->cyc;
-    if (++A->pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
+    plan[i] += op->cyc;
+    if (++pos[i] == f->cnt[i] && next_fire(d, A, i, e)) return -1;
   }
   A->offered = offered;
   return 0;
@@ -1078,6 +1152,90 @@ static int advance(sim_data *d, int64_t T, at_err *e) {
   return 0;
 }
 
+/* One point of the tile on each of nrow x ncol PEs (sim_data_fire): its
+** operations appended to each PE's stream.  Inlined with na (the
+** accesses) and nop (operations per point) constant for the common
+** shapes, so that the loops over them unroll. */
+typedef struct dm_lay {
+  dm_cell *tb[DM_MAXA + 1];   /* each access's tensor cells (the output last) */
+  int64_t fb[DM_MAXA + 1];    /* ... its element at the point on PE (0, 0) */
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1];   /* ... its step per row and per column */
+  const dm_cell **cell;       /* the point's cell table (sim_data_fire) */
+  const dm_cell **ctmp;       /* ... its temporaries' part */
+  int64_t slb, src, scc;      /* a chain: the slot of PE (0, 0), its step per row and column */
+  uint64_t nr;                /* ... base entries per slot */
+} dm_lay;
+
+static inline __attribute__((always_inline)) void lay_points(const dm_prog *p, dm_arr *A, dm_fire *f, const dm_lay *L,
+                                                             int64_t nrow, int64_t ncol, const int na, const int nop) {
+  /* locals, so that the stores into the streams need not reload them */
+  const dm_cell **cell = L->cell, **ctmp = L->ctmp;
+  dm_cell *tb[DM_MAXA + 1];
+  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], ro[DM_MAXA + 1];   /* ro: each access's element at the row's first PE */
+  for (int a = 0; a <= na; a++) { tb[a] = L->tb[a]; rc[a] = L->rc[a]; cc[a] = L->cc[a]; ro[a] = L->fb[a]; }
+  int64_t slb = L->slb, src = L->src, scc = L->scc, cols = p->cols, rm0 = p->rmul[0], rm1 = p->rmul[1];
+  uint64_t nr = L->nr, cap = f->cap;
+  int sred = p->sred;
+  dm_op *fops = f->ops;
+  uint32_t *cnt = f->cnt, *fbase = f->base;
+  dm_cell *temp = A->temp, **slot_cell = f->slot_cell;
+  const dm_cell **prev = A->prev;
+  for (int64_t row = 0; row < nrow; row++) {
+    int64_t co[DM_MAXA + 1];
+    for (int a = 0; a <= na; a++) co[a] = ro[a];
+    for (int64_t col = 0; col < ncol; col++) {
+      /* a partial tile leaves the PEs past its elements without a point */
+      int pe = (int)(row * cols + col);
+      dm_cell *acc = tb[na] + co[na];
+      dm_cell *tmp = &temp[(size_t)pe * DM_MAXP];
+      for (int a = 0; a < na; a++) cell[a] = tb[a] + co[a];
+      cell[na] = acc;
+      for (int j = 0; j < nop; j++) ctmp[j] = &tmp[j];
+      dm_op *ops = &fops[(size_t)pe * cap + cnt[pe]];
+      uint64_t sl = sred ? (uint64_t)(slb + row * src + col * scc) : 0;
+      uint64_t bi = sl * nr + (uint64_t)(row * rm0 + col * rm1);   /* a chain: its count in base */
+      int inreg = prev[pe] == acc;
+      for (int j = 0; j < nop; j++) {
+        const dm_ptmpl *q = &p->tmpl[j];
+        dm_op *op = &ops[j];
+        const dm_cell *c0 = cell[q->src[0]], *c1 = cell[q->src[1]], *c2 = cell[q->src[2]];
+        *op = q->op;
+        op->a = c0;
+        op->b = c1;
+        op->c = c2;
+        op->slot = (uint32_t)bi;
+        op->dst = j == nop - 1 ? acc : &tmp[j];
+        if (q->chk[0] == DM_CHK_NS) op->need[0] = c0->ns;
+        if (q->chk[1] == DM_CHK_NS) op->need[1] = c1->ns;
+        if (q->chk[2] == DM_CHK_NS) op->need[2] = c2->ns;
+        if (!q->has_acc) continue;
+        for (int k = 0; k < 3; k++) {
+          if (q->chk[k] != DM_CHK_ACC) continue;
+          /* the running sum stays in the PE: c = out (the same bits as the cell) */
+          if (k == 2 && j == 0 && inreg) { op->reg |= 4; continue; }
+          if (sred) {
+            /* a chain step: this PE's own writes so far, after its predecessors' */
+            op->need[k] = fbase[bi];
+            op->reg |= (uint8_t)(16u << k);
+          } else {
+            op->need[k] = acc->ns;
+          }
+        }
+      }
+      if (sred) {
+        fbase[bi]++;
+        slot_cell[sl] = acc;
+      } else {
+        acc->ns++;
+      }
+      cnt[pe] += (uint32_t)nop;
+      prev[pe] = acc;
+      for (int a = 0; a <= na; a++) co[a] += cc[a];
+    }
+    for (int a = 0; a <= na; a++) ro[a] += rc[a];
+  }
+}
+
 int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_t cycle, at_err *e) {
   const dm_prog *p = &d->p[x];
   dm_arr *A = &d->arr[p->array];
@@ -1119,18 +1277,23 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
   d->firing = x;
   if (p->elastic) d->elastic_fires++;
   for (int i = 0; i < n; i++) { f->cnt[i] = 0; A->prev[i] = NULL; }
-  /* a spatial reduction: the output elements of the tile, densely */
+  /* a spatial reduction: the output elements of the tile, densely; a
+  ** slot's chain counts per PE of its reduced spatial coordinates only
+  ** (the PEs that share a slot differ in nothing else: rsh) */
   uint64_t slots = 1, mult[ES_MAX_RANKS] = { 0 };
+  uint64_t nr = p->nred_pe;
   if (p->sred) {
     for (int r = c->nranks - 1; r >= 0; r--)
       if (p->lhs_ranks >> r & 1) { mult[r] = slots; slots *= (uint64_t)(rg->hi[r] - rg->lo[r]); }
     if (slots > f->slots) return at_errf(e, "data mode: internal: %llu output slots", (unsigned long long)slots);
-    memset(f->base, 0, sizeof *f->base * (size_t)slots * (size_t)n);
+    memset(f->base, 0, sizeof *f->base * (size_t)slots * (size_t)nr);
+    memset(f->slot_cell, 0, sizeof *f->slot_cell * (size_t)slots);
   }
   /* each access's cells, its offset per row and per column step */
-  dm_cell *tb[DM_MAXA + 1];
-  int64_t rc[DM_MAXA + 1], cc[DM_MAXA + 1], fb[DM_MAXA + 1];
-  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank;
+  dm_lay L;
+  dm_cell **tb = L.tb;
+  int64_t *rc = L.rc, *cc = L.cc, *fb = L.fb;
+  int na = p->nacc, r0 = p->sp[0].rank, r1 = p->sp[1].rank, nop = p->nop;
   for (int a = 0; a <= na; a++) {
     const dm_tensor *s = &d->t[(a < na ? p->acc[a] : &E->lhs)->tensor];
     tb[a] = s->v + (s->shared ? 0 : batch * s->n);
@@ -1142,6 +1305,14 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     if (r0 >= 0) src = (int64_t)mult[r0] * p->sp[0].stride;
     if (r1 >= 0) scc = (int64_t)mult[r1] * p->sp[1].stride;
   }
+  L.src = src;
+  L.scc = scc;
+  L.nr = nr;
+  /* the point's cells: its accesses' (the output last), the constants, the PE's temporaries */
+  const dm_cell *cell[DM_MAXA + 1 + DM_MAXA + DM_MAXP];
+  for (int k = 0; k < p->nconst; k++) cell[na + 1 + k] = &p->konst[k];
+  L.cell = cell;
+  L.ctmp = &cell[na + 1 + p->nconst];
   int64_t dig[SC_MAX_LOOPS] = { 0 };
   for (;;) {
     int64_t base[ES_MAX_RANKS];
@@ -1158,62 +1329,10 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
       if (p->lhs_ranks >> r & 1) slb += (base[r] - rg->lo[r]) * (int64_t)mult[r];
     int64_t nrow = !in ? 0 : r0 >= 0 ? min64(p->sp[0].size, (rg->hi[r0] - base[r0] + p->sp[0].stride - 1) / p->sp[0].stride) : 1;
     int64_t ncol = r1 >= 0 ? min64(p->sp[1].size, (rg->hi[r1] - base[r1] + p->sp[1].stride - 1) / p->sp[1].stride) : 1;
-    for (int64_t row = 0; row < nrow; row++)
-      for (int64_t col = 0; col < ncol; col++) {
-        /* a partial tile leaves the PEs past its elements without a point */
-        int pe = (int)(row * p->cols + col);
-        dm_cell *acc = tb[na] + fb[na] + row * rc[na] + col * cc[na];
-        dm_op *ops = &f->ops[(size_t)pe * f->cap + f->cnt[pe]];
-        uint64_t sl = p->sred ? (uint64_t)(slb + row * src + col * scc) : 0;
-        for (int j = 0; j < p->nop; j++) {
-          const dm_pop *q = &p->pop[j];
-          dm_op *op = &ops[j];
-          const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
-          const dm_cell *cl[3];
-          op->neg = 0;
-          op->reg = 0;
-          for (int k = 0; k < 3; k++) {
-            const dm_opnd *o = o3[k];
-            op->need[k] = DM_NOCHECK;
-            switch (o->kind) {
-            case OP_ACCESS:
-              cl[k] = tb[o->ref] + fb[o->ref] + row * rc[o->ref] + col * cc[o->ref];
-              op->need[k] = cl[k]->ns;
-              break;
-            case OP_CONST: cl[k] = &p->konst[o->ref]; break;
-            case OP_TEMP: cl[k] = &A->temp[(size_t)pe * DM_MAXP + (size_t)o->ref]; break;
-            default:
-              cl[k] = acc;
-              /* the running sum stays in the PE: c = out (the same bits as the cell) */
-              if (k == 2 && j == 0 && A->prev[pe] == acc) { op->reg |= 4; break; }
-              if (p->sred) {
-                /* a chain step: this PE's own writes so far, after its predecessors' */
-                op->need[k] = f->base[sl * (uint64_t)n + (uint64_t)pe];
-                op->reg |= (uint8_t)(16u << k);
-              } else {
-                op->need[k] = acc->ns;
-              }
-              break;
-            }
-            if (o->neg) op->neg |= (uint8_t)(1u << k);
-          }
-          op->a = cl[0];
-          op->b = cl[1];
-          op->c = cl[2];
-          op->op = q->op;
-          op->cyc = (uint32_t)p->cyc[j];
-          op->slot = (uint32_t)sl;
-          op->dst = j == p->nop - 1 ? acc : &A->temp[(size_t)pe * DM_MAXP + (size_t)j];
-        }
-        if (p->sred) {
-          f->base[sl * (uint64_t)n + (uint64_t)pe]++;
-          f->slot_cell[sl] = acc;
-        } else {
-          acc->ns++;
-        }
-        f->cnt[pe] += (uint32_t)p->nop;
-        A->prev[pe] = acc;
-      }
+    L.slb = slb;
+    if (na == 2 && nop == 1) lay_points(p, A, f, &L, nrow, ncol, 2, 1);
+    else if (na == 1 && nop == 1) lay_points(p, A, f, &L, nrow, ncol, 1, 1);
+    else lay_points(p, A, f, &L, nrow, ncol, na, nop);
     int i = p->nt - 1;
     while (i >= 0 && ++dig[i] == p->tl[i].size) dig[i--] = 0;
     if (i < 0) break;
@@ -1225,10 +1344,10 @@ int sim_data_fire(sim_data *d, int x, uint64_t batch, const es_range *rg, int64_
     ** the PE before); base becomes the element's writes before each PE's */
     for (uint64_t sl = 0; sl < slots; sl++) {
       uint32_t k = f->slot_cell[sl] ? f->slot_cell[sl]->ns : 0;
-      for (int pe = 0; pe < n; pe++) {
-        uint32_t *bp = &f->base[sl * (uint64_t)n + (uint64_t)pe];   /* slot-major: this loop is the hot one */
-        uint32_t own = *bp;
-        *bp = k;
+      uint32_t *bp = &f->base[sl * nr];
+      for (uint64_t r = 0; r < nr; r++) {
+        uint32_t own = bp[r];
+        bp[r] = k;
         k += own;
       }
       if (f->slot_cell[sl]) f->slot_cell[sl]->ns = k;
@@ -1271,11 +1390,18 @@ void sim_data_where(const sim_data *d, int pe, char *buf, size_t n) {
 ** the same PE operations in fp16 (hw/pe/fp16.h) but no array: where the
 ** data mode's order is the interpreter's (sim/README.md "Data mode") the
 ** two agree bit for bit. */
+typedef struct dm_eacc {
+  const dm_cell *cells;       /* an input: its cells (every batch item reads them); else NULL */
+  const uint16_t *v;          /* else: the emulation's values of the tensor ... */
+  const uint8_t *state;       /* ... and their states (2: computed) */
+  int t;                      /* the tensor */
+} dm_eacc;
 typedef struct dm_emu {
   sim_data *d;
   uint16_t **v;               /* per tensor, one batch item */
   uint8_t **state;            /* 0 not computed, 1 in progress, 2 done */
   int prog_of[SC_MAX_EINSUMS];   /* per cascade Einsum: its phase Einsum, or -1 */
+  dm_eacc acc[SC_MAX_EINSUMS][DM_MAXA];   /* per phase Einsum, its accesses' tensors */
   int failed;
 } dm_emu;
 
@@ -1291,33 +1417,40 @@ static void emu_flat(const dm_prog *p, int nranks, const int64_t *var, int64_t *
 
 /* One point: fl[a], access a's element at it (the affine addressing of
 ** address(), which is interp.c's flat_of unrolled). */
-static uint16_t emu_point(dm_emu *m, const dm_prog *p, const int64_t *fl, uint16_t acc) {
-  uint16_t tmp[DM_MAXP] = { 0 };
+/* Operand o of a point: its access's element (computed first if need
+** be), constant, temporary or the running value. */
+static inline uint16_t emu_opnd(dm_emu *m, const dm_prog *p, const dm_eacc *ea, const dm_opnd *o, const int64_t *fl,
+                                const uint16_t *tmp, uint16_t acc) {
+  uint16_t v;
+  switch (o->kind) {
+  case OP_ACCESS: {
+    const dm_eacc *e = &ea[o->ref];
+    int64_t f = fl[o->ref];
+    v = e->cells ? e->cells[f].h : e->state[f] == 2 ? e->v[f] : emu_demand(m, e->t, (uint64_t)f);
+    break;
+  }
+  case OP_CONST: v = p->konst[o->ref].h; break;
+  case OP_TEMP: v = tmp[o->ref]; break;
+  default: v = acc; break;
+  }
+  return o->neg ? (uint16_t)(v ^ 0x8000u) : v;
+}
+
+/* One point of phase Einsum x: fl[a], access a's element at it (the
+** affine addressing of address(), which is interp.c's flat_of unrolled). */
+static uint16_t emu_point(dm_emu *m, int x, const int64_t *fl, uint16_t acc) {
+  const dm_prog *p = &m->d->p[x];
+  const dm_eacc *ea = m->acc[x];
+  uint16_t tmp[DM_MAXP];
   for (int j = 0; j < p->nop; j++) {
     const dm_pop *q = &p->pop[j];
-    const dm_opnd *o3[3] = { &q->a, &q->b, &q->c };
-    uint16_t v[3];
-    for (int k = 0; k < 3; k++) {
-      const dm_opnd *o = o3[k];
-      switch (o->kind) {
-      case OP_ACCESS: {
-        int t = p->acc[o->ref]->tensor;
-        const dm_tensor *s = &m->d->t[t];
-        v[k] = s->shared ? s->v[fl[o->ref]].h : emu_demand(m, t, (uint64_t)fl[o->ref]);   /* an input: its cell */
-        break;
-      }
-      case OP_CONST: v[k] = p->konst[o->ref].h; break;
-      case OP_TEMP: v[k] = tmp[o->ref]; break;
-      default: v[k] = acc; break;
-      }
-      if (o->neg) v[k] ^= 0x8000u;
-    }
+    uint16_t a = emu_opnd(m, p, ea, &q->a, fl, tmp, acc), b = emu_opnd(m, p, ea, &q->b, fl, tmp, acc);
     switch (q->op) {
-    case PE_OP_MAC: tmp[j] = fp16_fma(v[0], v[1], v[2]); break;
-    case PE_OP_ADD: tmp[j] = fp16_add(v[0], v[1]); break;
-    case PE_OP_MAX: tmp[j] = fp16_max(v[0], v[1]); break;
-    case PE_OP_EXP: tmp[j] = fp16_expdiff(v[0], v[1]); break;
-    default: tmp[j] = fp16_div(v[0], v[1]); break;
+    case PE_OP_MAC: tmp[j] = fp16_fma(a, b, emu_opnd(m, p, ea, &q->c, fl, tmp, acc)); break;
+    case PE_OP_ADD: tmp[j] = fp16_add(a, b); break;
+    case PE_OP_MAX: tmp[j] = fp16_max(a, b); break;
+    case PE_OP_EXP: tmp[j] = fp16_expdiff(a, b); break;
+    default: tmp[j] = fp16_div(a, b); break;
     }
   }
   return tmp[p->nop - 1];
@@ -1351,17 +1484,40 @@ static uint16_t emu_demand(dm_emu *m, int t, uint64_t flat) {
     int64_t fl[DM_MAXA];
     if (p->combine == CB_NONE) {
       emu_flat(p, c->nranks, var, fl);
-      v = emu_point(m, p, fl, 0);
+      v = emu_point(m, m->prog_of[xi], fl, 0);
     } else {
       const int *red = E->nsum ? &E->space[E->nspace - E->nsum] : E->rhs->red;
       int nred = E->nsum ? E->nsum : E->rhs->nred;
       for (int i = 0; i < nred; i++) var[red[i]] = 0;
       emu_flat(p, c->nranks, var, fl);
       v = p->combine == CB_SUM ? FP16_NZERO : FP16_NINF;
+      int x = m->prog_of[xi];
+      const dm_pop *q = &p->pop[0];
+      /* a dot product (one MAC of two reads into the running sum) runs its
+      ** innermost rank as one loop; the points and their order are those
+      ** of the general walk below */
+      int dot = nred >= 1 && c->ranks[red[nred - 1]].size >= 1 && p->nop == 1 && q->op == PE_OP_MAC &&
+                q->a.kind == OP_ACCESS && q->b.kind == OP_ACCESS && q->c.kind == OP_ACC && !q->c.neg;
       for (;;) {
-        v = emu_point(m, p, fl, v);
-        /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         int i = nred - 1;
+        if (dot) {
+          int rl = red[i];
+          int64_t len = c->ranks[rl].size, ia = q->a.ref, ib = q->b.ref, sa = p->coef[ia][rl], sb = p->coef[ib][rl];
+          int64_t fa = fl[ia], fb = fl[ib];
+          const dm_eacc *ea = &m->acc[x][ia], *eb = &m->acc[x][ib];
+          uint16_t na = q->a.neg ? 0x8000u : 0, nb = q->b.neg ? 0x8000u : 0;
+          for (int64_t k = 0; k < len; k++, fa += sa, fb += sb) {
+            uint16_t va = ea->cells ? ea->cells[fa].h : ea->state[fa] == 2 ? ea->v[fa] : emu_demand(m, ea->t, (uint64_t)fa);
+            uint16_t vb = eb->cells ? eb->cells[fb].h : eb->state[fb] == 2 ? eb->v[fb] : emu_demand(m, eb->t, (uint64_t)fb);
+            v = fp16_fma((uint16_t)(va ^ na), (uint16_t)(vb ^ nb), v);
+          }
+          /* where the general walk leaves the last point's elements */
+          var[rl] = len - 1;
+          for (int a = 0; a < p->nacc; a++) fl[a] += p->coef[a][rl] * (len - 1);
+        } else {
+          v = emu_point(m, x, fl, v);
+        }
+        /* the next point, the last reduced rank fastest; the accesses' elements move with it */
         while (i >= 0 && ++var[red[i]] == c->ranks[red[i]].size) {
           for (int a = 0; a < p->nacc; a++) fl[a] -= p->coef[a][red[i]] * (c->ranks[red[i]].size - 1);
           var[red[i--]] = 0;
@@ -1386,7 +1542,13 @@ static void emulate(sim_data *d) {
   m.v = d->emu_v;
   m.state = d->emu_state;
   for (int i = 0; i < SC_MAX_EINSUMS; i++) m.prog_of[i] = -1;
-  for (int x = 0; x < d->ph->ne; x++) m.prog_of[d->ph->e[x].einsum] = x;
+  for (int x = 0; x < d->ph->ne; x++) {
+    m.prog_of[d->ph->e[x].einsum] = x;
+    for (int a = 0; a < d->p[x].nacc; a++) {
+      int t = d->p[x].acc[a]->tensor;
+      m.acc[x][a] = (dm_eacc){ c->tensors[t].is_input ? d->t[t].v : NULL, m.v[t], m.state[t], t };
+    }
+  }
   for (int k = 0; k < c->neinsums && !m.failed; k++) {
     const es_einsum *E = &c->einsums[c->order[k]];
     if (E->is_init) continue;

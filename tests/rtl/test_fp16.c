@@ -4,7 +4,9 @@
 ** from every generator, on all pairs (and triples) of corner values, and
 ** on every fp16 value against a set of second operands; and checks that
 ** the vectors really exercised ties, overflow, underflow and cancellation;
-** and the FMA's exp-only modes (range reduction, scaling by 2^n).
+** and the FMA's exp-only modes (range reduction, scaling by 2^n); and
+** that the FMA's fast path (fp16_int.h, in double) equals the bit-level
+** algorithm (fp16_fma_bits, the RTL's) wherever it answers.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -195,6 +197,91 @@ static void test_from_double(void **st)
   assert_int_equal(bad, 0);
 }
 
+/* The fast path against the bit-level FMA: fp16_fma_fast, where it
+** answers, and fp16_fma_core (fast or fallback) equal fp16_fma_bits, on
+** random patterns (uniform, every MAC construction of gen_set: ties,
+** cancellation, overflow, underflow), random exponents near one another
+** (where the fast path answers most), every corner triple, and every
+** fp16 against the corners as each operand; each with scale 0 and a
+** random scale in [-64, 64] (the last exp step's); and sums double
+** cannot hold whose rounding the smaller term decides.  Both outcomes of the
+** fast path must occur, and on at least a third of the random sets it
+** must answer (else the test would check little). */
+static long fast_bad, fast_yes, fast_no;
+
+static void check_fast(uint16_t a, uint16_t b, uint16_t c, int sc)
+{
+  uint16_t want = fp16_fma_bits(a, b, c, 0, sc, 0), got = 0;
+  int n = 7;
+  if (fp16_fma_fast(a, b, c, sc, &got)) {
+    fast_yes++;
+    if (got != want) {
+      if (fast_bad < 10)
+        fprintf(stderr, "fast a=%04x b=%04x c=%04x scale %d: %04x, bits %04x\n", a, b, c, sc, got, want);
+      fast_bad++;
+    }
+  } else {
+    fast_no++;
+  }
+  fast_bad += fp16_fma_core(a, b, c, 0, sc, &n) != want || n != 0;
+}
+
+static void test_fast_path(void **st)
+{
+  gen_rng r = { 11 };
+  long i;
+  int j, k, l, x;
+  (void)st;
+  for (i = 0; i < N_RANDOM; i++) {
+    uint16_t a, b, c;
+    int sc = (int)(gen_u64(&r) % 129) - 64;
+    gen_set(&r, PE_OP_MAC, &a, &b, &c);
+    check_fast(a, b, c, 0);
+    check_fast(a, b, c, sc);
+    check_fast(a, FP16_ONE, c, 0);            /* the PE's ADD */
+    /* the addend's exponent within 12 of the product's: sums near ties,
+    ** cancellations, subnormal and overflowing results */
+    int ea = 1 + (int)(gen_u64(&r) % 30), eb = 1 + (int)(gen_u64(&r) % 30);
+    int ec = ea + eb - 15 + (int)(gen_u64(&r) % 25) - 12;
+    ec = ec < 0 ? 0 : ec > 30 ? 30 : ec;
+    a = (uint16_t)((gen_u64(&r) & 0x83FFu) | (unsigned)ea << 10);
+    b = (uint16_t)((gen_u64(&r) & 0x83FFu) | (unsigned)eb << 10);
+    c = (uint16_t)((gen_u64(&r) & 0x83FFu) | (unsigned)ec << 10);
+    check_fast(a, b, c, 0);
+    check_fast(a, b, c, sc);
+    /* where double cannot hold the sum: a tiny product (two subnormals)
+    ** beside a large addend with an odd significand, scaled so that the
+    ** addend falls on a midpoint of the subnormal grid; the product then
+    ** decides the rounding, and only the exactness check sends it back */
+    ec = 21 + (int)(gen_u64(&r) % 10);
+    a = (uint16_t)(gen_u64(&r) & 0x83FFu);
+    b = (uint16_t)(gen_u64(&r) & 0x83FFu);
+    c = (uint16_t)((gen_u64(&r) & 0x83FEu) | 1u | (unsigned)ec << 10);
+    check_fast(a, b, c, -ec);
+  }
+  for (j = 0; j < gen_ncorners; j++)
+    for (k = 0; k < gen_ncorners; k++)
+      for (l = 0; l < gen_ncorners; l++) {
+        check_fast(gen_corners[j], gen_corners[k], gen_corners[l], 0);
+        check_fast(gen_corners[j], gen_corners[k], gen_corners[l], 64);
+        check_fast(gen_corners[j], gen_corners[k], gen_corners[l], -64);
+      }
+  for (x = 0; x < 65536; x++)
+    for (k = 0; k < gen_ncorners; k++) {
+      uint16_t h = (uint16_t)x, q = gen_corners[k];
+      check_fast(h, q, 0x3C00u, 0);
+      check_fast(q, h, 0xBC00u, 0);
+      check_fast(0x3555u, q, h, 0);
+      check_fast(h, FP16_ONE, q, 0);
+      check_fast(q, FP16_ONE, h, 0);
+      check_fast(h, q, 0x8000u, (x % 129) - 64);
+    }
+  printf("fast path: %ld answered, %ld fell back, %ld wrong\n", fast_yes, fast_no, fast_bad);
+  assert_int_equal(fast_bad, 0);
+  assert_true(fast_no > 0);
+  assert_true(fast_yes > (fast_yes + fast_no) / 3);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -206,6 +293,7 @@ int main(void)
     cmocka_unit_test(test_mul),
     cmocka_unit_test(test_fma_modes),
     cmocka_unit_test(test_from_double),
+    cmocka_unit_test(test_fast_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
