@@ -32,26 +32,6 @@ struct rtl_base {
   virtual void reset() = 0;
 };
 
-// Lane fields in the packed ports (VlWide: 32-bit words, lane 0 lowest):
-// one byte per lane for valid, op, seq, n; 16 bits for a, b, c, out, t, f.
-// On a little-endian host lane p's byte is byte p of the word array and
-// its 16 bits are bytes 2p, 2p+1, so a field is one load or store
-// (through memcpy: the words are EData).
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "rtl_bank.cpp addresses the lanes' bytes of Verilator's port words");
-template <class W> inline unsigned char *bytes(W &w) {
-  return reinterpret_cast<unsigned char *>(w.data());
-}
-template <class W> inline const unsigned char *bytes(const W &w) {
-  return reinterpret_cast<const unsigned char *>(w.data());
-}
-inline void put16(unsigned char *p, int lane, uint16_t v) { std::memcpy(p + 2 * lane, &v, 2); }
-inline uint16_t get16(const unsigned char *p, int lane) {
-  uint16_t v;
-  std::memcpy(&v, p + 2 * lane, 2);
-  return v;
-}
-
 template <class M> struct rtl_model final : rtl_base {
   VerilatedContext ctx;  // declared before m: outlives it
   M m{&ctx};
@@ -62,11 +42,11 @@ template <class M> struct rtl_model final : rtl_base {
 
   rtl_model(int nlanes, void (*fast)(root_t)) : fast_eval(fast) {
     lanes = nlanes;
-    std::memset(bytes(m.in_valid), 0, sizeof m.in_valid);  // every lane offered nothing
-    std::memset(bytes(m.in_op), 0, sizeof m.in_op);
-    std::memset(bytes(m.in_a), 0, sizeof m.in_a);
-    std::memset(bytes(m.in_b), 0, sizeof m.in_b);
-    std::memset(bytes(m.in_c), 0, sizeof m.in_c);
+    for (int p = 0; p < nlanes; p++) {  // every lane offered nothing
+      m.in_valid[p] = 0;
+      m.in_op[p] = 0;
+      m.in_a[p] = m.in_b[p] = m.in_c[p] = 0;
+    }
   }
 
   // One rising edge: inputs and clk change in the same eval(), so the
@@ -100,33 +80,28 @@ template <class M> struct rtl_model final : rtl_base {
 
   void read_back() {
     pe_state *st = bank.st;
-    const unsigned char *out = bytes(m.out_data), *ov = bytes(m.out_valid),
-                        *seq = bytes(m.st_seq), *t = bytes(m.st_t), *f = bytes(m.st_f),
-                        *n = bytes(m.st_n);
     for (int i = 0; i < bank.n; i++) {
       const int p = phys[i];
-      st[i].out = get16(out, p);
-      st[i].out_valid = (uint8_t)(ov[p] & 1u);
-      st[i].seq = (uint8_t)(seq[p] & 7u);
-      st[i].t = get16(t, p);
-      st[i].f = get16(f, p);
-      st[i].n = (int8_t)n[p];
+      st[i].out = m.out_data[p];
+      st[i].out_valid = m.out_valid[p];
+      st[i].seq = m.st_seq[p];
+      st[i].t = m.st_t[p];
+      st[i].f = m.st_f[p];
+      st[i].n = (int8_t)m.st_n[p];
     }
   }
 
-  // Lanes >= n keep the valid = 0 (offered nothing) the model starts with.
+  // Lanes >= n keep the valid = 0 (offered nothing) of the constructor.
   void step(const pe_in *in) override {
-    unsigned char *valid = bytes(m.in_valid), *op = bytes(m.in_op), *a = bytes(m.in_a),
-                  *b = bytes(m.in_b), *c = bytes(m.in_c);
     for (int i = 0; i < bank.n; i++) {
       const int p = phys[i];
-      valid[p] = in[i].valid ? 1 : 0;
+      m.in_valid[p] = in[i].valid ? 1 : 0;
       // The RTL sees 3 op bits; codes above 7 are illegal for the twin
       // too, so they are offered as the illegal 7 (same NaN result).
-      op[p] = in[i].op > 7 ? 7 : in[i].op;
-      put16(a, p, in[i].a);
-      put16(b, p, in[i].b);
-      put16(c, p, in[i].c);
+      m.in_op[p] = in[i].op > 7 ? 7 : in[i].op;
+      m.in_a[p] = in[i].a;
+      m.in_b[p] = in[i].b;
+      m.in_c[p] = in[i].c;
     }
     edge(fast_eval != nullptr);
     read_back();
