@@ -10,8 +10,11 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #include "rtl_bank_models.h"
@@ -29,34 +32,21 @@ struct rtl_base {
   virtual void reset() = 0;
 };
 
-// Lane fields in the packed ports (VlWide: 32-bit words, lane 0 lowest):
-// one byte per lane for valid, op, seq, n; 16 bits for a, b, c, out, t, f.
-template <class W> inline unsigned get8(const W &w, int lane) {
-  return (w[lane >> 2] >> (8 * (lane & 3))) & 0xFFu;
-}
-template <class W> inline unsigned get16(const W &w, int lane) {
-  return (w[lane >> 1] >> (16 * (lane & 1))) & 0xFFFFu;
-}
-template <class W> inline void pack8(W &w, const std::vector<uint8_t> &v) {
-  for (size_t i = 0; i < v.size(); i += 4)
-    w[i >> 2] = v[i] | (uint32_t)v[i + 1] << 8 | (uint32_t)v[i + 2] << 16 |
-                (uint32_t)v[i + 3] << 24;
-}
-template <class W> inline void pack16(W &w, const std::vector<uint16_t> &v) {
-  for (size_t i = 0; i < v.size(); i += 2) w[i >> 1] = v[i] | (uint32_t)v[i + 1] << 16;
-}
-
 template <class M> struct rtl_model final : rtl_base {
   VerilatedContext ctx;  // declared before m: outlives it
   M m{&ctx};
-  // The offers of the current edge in physical lane order; lanes >= n
-  // keep valid = 0 for ever (offered nothing).
-  std::vector<uint8_t> valid, op;
-  std::vector<uint16_t> a, b, c;
+  using root_t = typename std::remove_const<decltype(M::rootp)>::type;
+  // The model's one-edge evaluation without Verilator's second pass over
+  // the lanes' logic (fast_edge.cmake), or NULL: eval().
+  void (*const fast_eval)(root_t);
 
-  explicit rtl_model(int nlanes)
-      : valid(nlanes, 0), op(nlanes, 0), a(nlanes, 0), b(nlanes, 0), c(nlanes, 0) {
+  rtl_model(int nlanes, void (*fast)(root_t)) : fast_eval(fast) {
     lanes = nlanes;
+    for (int p = 0; p < nlanes; p++) {  // every lane offered nothing
+      m.in_valid[p] = 0;
+      m.in_op[p] = 0;
+      m.in_a[p] = m.in_b[p] = m.in_c[p] = 0;
+    }
   }
 
   // One rising edge: inputs and clk change in the same eval(), so the
@@ -68,9 +58,17 @@ template <class M> struct rtl_model final : rtl_base {
   // pass (measured 5.9e6 against 4.1e6-5.0e6 PE-cycles/s for 256 pe2d
   // lanes); where the generated model has no such member, lower_clock
   // falls back to the eval().  test_rtl_bank checks every edge.
-  void edge() {
+  // With fast_eval the edge also skips the lanes' logic Verilator re-runs
+  // after the registers update: the next edge's input pass recomputes it
+  // from the new inputs and registers before anything reads it (the
+  // registers and outputs it leaves are the eval()'s).  The first edge
+  // (reset) is always an eval(), which also initialises the model.
+  void edge(bool fast) {
     m.clk = 1;
-    m.eval();
+    if (fast)
+      fast_eval(m.rootp);
+    else
+      m.eval();
     m.clk = 0;
     lower_clock(m.rootp, 0);
   }
@@ -84,51 +82,58 @@ template <class M> struct rtl_model final : rtl_base {
     pe_state *st = bank.st;
     for (int i = 0; i < bank.n; i++) {
       const int p = phys[i];
-      st[i].out = (uint16_t)get16(m.out_data, p);
-      st[i].out_valid = (uint8_t)(get8(m.out_valid, p) & 1u);
-      st[i].seq = (uint8_t)(get8(m.st_seq, p) & 7u);
-      st[i].t = (uint16_t)get16(m.st_t, p);
-      st[i].f = (uint16_t)get16(m.st_f, p);
-      st[i].n = (int8_t)(uint8_t)get8(m.st_n, p);
+      st[i].out = m.out_data[p];
+      st[i].out_valid = m.out_valid[p];
+      st[i].seq = m.st_seq[p];
+      st[i].t = m.st_t[p];
+      st[i].f = m.st_f[p];
+      st[i].n = (int8_t)m.st_n[p];
     }
   }
 
+  // Lanes >= n keep the valid = 0 (offered nothing) of the constructor.
   void step(const pe_in *in) override {
     for (int i = 0; i < bank.n; i++) {
       const int p = phys[i];
-      valid[p] = in[i].valid ? 1 : 0;
+      m.in_valid[p] = in[i].valid ? 1 : 0;
       // The RTL sees 3 op bits; codes above 7 are illegal for the twin
       // too, so they are offered as the illegal 7 (same NaN result).
-      op[p] = in[i].op > 7 ? 7 : in[i].op;
-      a[p] = in[i].a;
-      b[p] = in[i].b;
-      c[p] = in[i].c;
+      m.in_op[p] = in[i].op > 7 ? 7 : in[i].op;
+      m.in_a[p] = in[i].a;
+      m.in_b[p] = in[i].b;
+      m.in_c[p] = in[i].c;
     }
-    pack8(m.in_valid, valid);
-    pack8(m.in_op, op);
-    pack16(m.in_a, a);
-    pack16(m.in_b, b);
-    pack16(m.in_c, c);
-    edge();
+    edge(fast_eval != nullptr);
     read_back();
   }
 
   void reset() override {
     m.rst = 1;
-    edge();
+    edge(false);
     m.rst = 0;
     read_back();
   }
 };
+
+// ATTNSIM_RTL_EVAL=1 in the environment: every edge through eval(), for
+// comparing the fast edge with Verilator's own schedule.
+bool fast_edge_off() {
+  const char *e = std::getenv("ATTNSIM_RTL_EVAL");
+  return e && std::strcmp(e, "1") == 0;
+}
 
 // The compiled models, from the generated table.
 struct model_info {
   int has_div, lanes, fault;
   rtl_base *(*make)();
 };
-template <class M, int L> rtl_base *make_model() { return new rtl_model<M>(L); }
+template <class M, int L, void (*F)(typename rtl_model<M>::root_t), const bool *OK>
+rtl_base *make_model() {
+  return new rtl_model<M>(L, *OK && !fast_edge_off() ? F : nullptr);
+}
 
-#define RTL_BANK_ENTRY(cls, div, nlanes, flt) {div, nlanes, flt, make_model<cls, nlanes>},
+#define RTL_BANK_ENTRY(cls, div, nlanes, flt) \
+  {div, nlanes, flt, make_model<cls, nlanes, cls##___024root___eval_edge, &cls##_fast_edge>},
 const model_info kModels[] = {RTL_BANK_MODELS(RTL_BANK_ENTRY)};
 #undef RTL_BANK_ENTRY
 
