@@ -19,8 +19,7 @@
 // rr = 1 (range reduction, exp step 1): c is ignored; with p = a*b exact
 // and n = round(p) (ties away from zero, computed from P's bits),
 // res = round(p - n) and rr_n = n.  |n| >= 64 or p infinite saturates:
-// rr_n = +-64, res = +0.  Twin: fp16_fma_bits() in hw/pe/fp16.c (its caller,
-// fp16_fma_core in hw/pe/fp16_int.h, first tries an exact double fast path).
+// rr_n = +-64, res = +0.  Twin: fp16_fma_bits() in hw/pe/fp16.c.
 module fp16_fma #(
   parameter FAULT = 0   // bench self-test only, see fp16_round.v
 ) (
