@@ -9,13 +9,13 @@
 #include "cli.h"
 #include "mapper.h"
 #include "sim_bound.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char map_help[] =
@@ -48,9 +48,7 @@ static const char map_help[] =
 ** this after every batch). */
 static void progress(void *ctx, int64_t considered, int64_t evaluated, double best) {
   static double last;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  double now = at_now_s();
   (void)ctx;
   if (now - last < 0.2) return;
   last = now;

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_R     12          /* unsplit ranks */
 #define MAX_O     (2 * MAX_R) /* outer (temporal) parts */
@@ -959,12 +958,6 @@ static void simplify(const map_search_opts *o, map_spec *m, sc_schedule *sc) {
   free(t);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Decodes index v of an exhaustive enumeration into a candidate. */
 static void decode(const space *S, const dim *d, int nd, double v, cand *k) {
   memset(k, 0, sizeof *k);
@@ -1005,7 +998,7 @@ int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_h
   s->hook_ctx = ctx;
   s->reuse = reuse;
   int rc = -1, nw = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
-  double t0 = now_s();
+  double t0 = at_now_s();
   at_err why = { "" };
   s->o = o;
   s->w = calloc((size_t)nw, sizeof *s->w);
@@ -1118,7 +1111,7 @@ int map_search_hooked(const map_search_opts *o, map_search_result *r, map_eval_h
       }
     }
   }
-  r->seconds = now_s() - t0;
+  r->seconds = at_now_s() - t0;
   snprintf(r->first_error, sizeof r->first_error, "%s", why.msg);
   if (!b.have) {
     char counts[300] = "";

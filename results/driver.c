@@ -67,15 +67,9 @@ typedef struct progress {
   double start, last;           /* seconds, monotonic */
 } progress;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void progress_draw(progress *p, int final) {
   if (!p->on) return;
-  double t = now_s();
+  double t = at_now_s();
   if (!final && t - p->last < 0.1) return;
   p->last = t;
   double el = t - p->start, rate = el > 0 ? (double)p->done / el : 0;
@@ -483,7 +477,7 @@ int rs_sweep_run(const rs_sweep *sw, const rs_sweep_opts *o, rs_sweep_stats *st,
   }
   if (o->dry_run) { rc = 0; goto done; }
 
-  progress pg = { .on = o->progress, .total = ntodo, .start = now_s() };
+  progress pg = { .on = o->progress, .total = ntodo, .start = at_now_s() };
   if (pg.on)
     fprintf(stderr, "sweep: %lld points, %lld already stored, %lld to run\n",
             (long long)st->points, (long long)st->present, (long long)ntodo);

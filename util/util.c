@@ -1,6 +1,6 @@
 /*
-** util.c: error formatting, whole-file reads and size parsing shared by
-** every module.  See util.h for the contracts.
+** util.c: error formatting, whole-file reads, size parsing and the monotonic
+** clock shared by every module.  See util.h for the contracts.
 */
 #include "util.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int at_errf(at_err *e, const char *fmt, ...) {
@@ -226,4 +227,10 @@ int at_json_num(FILE *f, double v, int digits) {
   if (digits > 17) digits = 17;
   fprintf(f, "%.*g", digits, v == 0 ? 0.0 : v);   /* no "-0" */
   return 0;
+}
+
+double at_now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

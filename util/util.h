@@ -88,6 +88,11 @@ char *at_path_join(const char *dir, const char *rel);
 ** slash, "/" for "/x").  NULL only when out of memory. */
 char *at_dirname(const char *path);
 
+/* Wall-clock seconds on CLOCK_MONOTONIC, from an arbitrary origin: for
+** intervals only (a progress rate, a benchmark's figure, a search's time),
+** never for dates (results/store.c stamps rows with CLOCK_REALTIME). */
+double at_now_s(void);
+
 /* Seeded pseudo-random numbers (splitmix64): reproducible across hosts. */
 typedef struct at_rng { uint64_t s; } at_rng;
 static inline uint64_t at_rng_next(at_rng *r) {

@@ -13,15 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "paper.h"
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int die(const at_err *e) { fprintf(stderr, "bench_cycle: %s\n", e->msg); return 1; }
 
@@ -32,10 +25,10 @@ static int full_rate(const char *what, sim_design *d, const wl_workload *w, int6
   sim_engine_opts full = { .full = 1 };
   sim_result r;
   at_err e;
-  double t0 = now();
+  double t0 = at_now_s();
   for (int i = 0; i < rounds; i++)
     if (sim_eval_on(d, w, seq, ov, cyc, &full, &r, &e)) return die(&e);
-  double t = (now() - t0) / rounds, pes = 0, busy = 0;
+  double t = (at_now_s() - t0) / rounds, pes = 0, busy = 0;
   for (int k = 0; k < r.n_arrays; k++) busy += (double)r.act.array[k].pe_cycles;
   pes = (double)r.arch_rows_2d * (double)r.arch_cols_2d + (double)r.arch_width_1d;
   printf("%-34s %12llu cycles %8.3f s  %10.3g PE-cycles/s  (busy %10.3g/s)\n", what, (unsigned long long)r.cycles, t,
@@ -75,11 +68,11 @@ int main(int argc, char **argv) {
   const sim_engine *cyc = sim_engine_find("cycle");
   if (sim_design_find("fusemax", &d, &e) || wl_find("xlm", NULL, &w, &e)) return die(&e);
   sim_result r;
-  double t0 = now();
+  double t0 = at_now_s();
   if (sim_eval_on(d, &w, 1 << 20, NULL, cyc, NULL, &r, &e)) return die(&e);
-  printf("%-34s %12llu cycles %8.4f s\n", "fusemax XLM 1M", (unsigned long long)r.cycles, now() - t0);
+  printf("%-34s %12llu cycles %8.4f s\n", "fusemax XLM 1M", (unsigned long long)r.cycles, at_now_s() - t0);
   sim_design_free(d);
-  t0 = now();
+  t0 = at_now_s();
   int n = 0;
   for (int di = 0; paper_designs[di]; di++) {
     if (sim_design_find(paper_designs[di], &d, &e)) return die(&e);
@@ -90,7 +83,7 @@ int main(int argc, char **argv) {
     }
     sim_design_free(d);
   }
-  printf("%-34s %12d points %8.3f s\n", "paper attention study", n, now() - t0);
+  printf("%-34s %12d points %8.3f s\n", "paper attention study", n, at_now_s() - t0);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("peak resident memory %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

@@ -7,15 +7,8 @@
 */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "paper.h"
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(int argc, char **argv) {
   double budget = argc > 1 ? atof(argv[1]) : 0.5;
@@ -29,7 +22,7 @@ int main(int argc, char **argv) {
     sim_design *d;
     if (sim_design_find(sim_shipped_designs[di], &d, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
     long n = 0;
-    double t0 = now(), t;
+    double t0 = at_now_s(), t;
     do {
       for (int m = 0; m < 4; m++)
         for (int s = 0; paper_seqs[s]; s++) {
@@ -37,7 +30,7 @@ int main(int argc, char **argv) {
           if (sim_eval(d, &w[m], paper_seqs[s], NULL, &r, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
           n++;
         }
-      t = now() - t0;
+      t = at_now_s() - t0;
     } while (t < budget);
     printf("%-16s %12ld %14.0f %12.2f\n", sim_shipped_designs[di], n, n / t, 1e6 * t / n);
     total_pts += n;
@@ -45,10 +38,10 @@ int main(int argc, char **argv) {
     sim_design_free(d);
   }
   printf("%-16s %12.0f %14.0f %12.2f\n", "all", total_pts, total_pts / total_t, 1e6 * total_t / total_pts);
-  double t0 = now();
+  double t0 = at_now_s();
   paper_run *p;
   if (paper_compute(&p, NULL, &e)) { fprintf(stderr, "%s\n", e.msg); return 1; }
-  printf("whole paper study (%d results, designs loaded from YAML): %.1f ms\n", p->n, 1e3 * (now() - t0));
+  printf("whole paper study (%d results, designs loaded from YAML): %.1f ms\n", p->n, 1e3 * (at_now_s() - t0));
   paper_free(p);
   return 0;
 }

@@ -14,20 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pe_bank.h"
 #include "pe_shadow.h"
 #include "fp16_gen.h"
 #include "rtl_bank.h"
+#include "util.h"
 
 enum { ROWS = 64 };   /* edges of offers, cycled */
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ROWS edges of n offers. */
 static pe_in *make_stream(int n) {
@@ -81,12 +75,12 @@ static int run(const char *what, pe_bank **b, int nb, double secs) {
   if (bad) {
     fprintf(stderr, "bench_rtl_bank: %s: cannot open the bank\n", what);
   } else {
-    t0 = now();
+    t0 = at_now_s();
     do {
       int k;
       for (k = 0; k < 256; k++, edges++)
         for (i = 0; i < nb; i++) b[i]->step(b[i], &s[i][(size_t)(edges % ROWS) * (size_t)b[i]->n]);
-      t = now() - t0;
+      t = at_now_s() - t0;
     } while (t < secs);
     for (i = 0; i < nb; i++) bad |= pe_shadow_diverged(b[i], NULL);
     printf("%-50s %10.3g PE-cycles/s  %7.1f ns/PE-cycle  %8.2f us/edge%s\n", what,

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "util.h"
 #include "ytree.h"
 
 enum { NKEYS = 200000 };
@@ -40,21 +40,15 @@ static char *many_keys(size_t n, const char *extra, size_t *len) {
   return t;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void test_many_keys_linear(void **state) {
   (void)state;
   size_t len;
   char *t = many_keys(NKEYS, "", &len);
   yt_doc *d;
   at_err e;
-  double t0 = now_s();
+  double t0 = at_now_s();
   if (yt_load_string("big.yaml", t, len, &d, &e)) fail_msg("%s", e.msg);
-  double dt = now_s() - t0;
+  double dt = at_now_s() - t0;
   yt_stats st;
   yt_doc_stats(d, &st);
   /* a figure, not a check: the bound below is on comparisons */
