@@ -11,7 +11,9 @@
 #       after the last call of a non-lane function (the wrapper's and the
 #       root's, which copy the registers out), each checked to write only
 #       the lane's internal nets (u_core__DOT__*), never a register
-#       (no __Vdly), a port or another instance;
+#       (no __Vdly), a port or another instance, only by plain
+#       assignments, and only nets the input pass (___eval_ico) rewrites:
+#       it is one of that pass's lane functions, or they write each net;
 #   const bool <PREFIX>_fast_edge: 1 if the above was made.
 # Anything not as expected (another Verilator's code, --threads) writes a
 # stub with <PREFIX>_fast_edge = 0, and rtl_bank.cpp calls eval() instead.
@@ -102,6 +104,44 @@ if(_last LESS 0)
   return()
 endif()
 
+# A function's plain writes (vlSelf->NAME = ..., NAME[..] = ...), as NAMEs.
+function(writes_of var body)
+  string(REGEX MATCHALL "vlSelf->[A-Za-z0-9_]+(@LB@[^=\n]*@RB@)?[ \n]*= " _wr "${body}")
+  set(_names "")
+  foreach(_w ${_wr})
+    string(REGEX MATCH "^vlSelf->[A-Za-z0-9_]+" _n "${_w}")
+    list(APPEND _names "${_n}")
+  endforeach()
+  set(${var} "${_names}" PARENT_SCOPE)
+endfunction()
+
+# The lane functions the input pass (___eval_ico) calls, and every net they
+# write: a dropped function must be one of them, or write only nets among
+# these, so that the next edge's first pass rewrites whatever it would
+# have left before anything reads it.
+body_of(ICO "${ROOT}" "void ${P}___024root___eval_ico(${P}___024root* vlSelf)")
+string(REGEX MATCHALL "${P}_pe[12]d(__F[0-9]+)?___[A-Za-z0-9_]+\\(" _icocalls "${ICO}")
+set(_icofns "")
+set(_icowrites "")
+foreach(_c ${_icocalls})
+  string(REGEX REPLACE "\\($" "" _fn "${_c}")
+  list(FIND _icofns ${_fn} _seen)
+  if(_seen LESS 0)
+    list(APPEND _icofns ${_fn})
+    string(REGEX MATCH "^${P}_pe[12]d(__F[0-9]+)?" _cls ${_fn})
+    body_of(_fb "${LANES}" "VL_INLINE_OPT void ${_fn}(${_cls}* vlSelf)")
+    if(_fb STREQUAL "")
+      body_of(_fb "${LANES}" "void ${_fn}(${_cls}* vlSelf)")
+    endif()
+    writes_of(_w "${_fb}")
+    list(APPEND _icowrites ${_w})
+  endif()
+endforeach()
+if(_icofns STREQUAL "")
+  write_stub("no lane function in ___eval_ico")
+  return()
+endif()
+
 # Drop the lane calls after it, each checked.
 set(_i 0)
 set(_kept "")
@@ -124,10 +164,22 @@ foreach(_l ${_lines})
         write_stub("${_fn} writes registers or other instances")
         return()
       endif()
-      string(REGEX MATCHALL "vlSelf->[A-Za-z0-9_]+(@LB@[^=\n]*@RB@)?[ \n]*= " _wr "${_fb}")
+      # writes the plain-assignment scan below would not see: compound
+      # assignments, wide (VlWide) operations writing through an argument
+      if(_fb MATCHES "[|&^+*/%-]=|<<=|>>=|VL_[A-Z0-9_]*_[IQW]*W[IQW]*\\(")
+        write_stub("${_fn} writes in a form not checked here")
+        return()
+      endif()
+      list(FIND _icofns ${_fn} _inico)
+      writes_of(_wr "${_fb}")
       foreach(_w ${_wr})
         if(NOT _w MATCHES "^vlSelf->__PVT__u_core__DOT__")
           write_stub("${_fn} writes ${_w}")
+          return()
+        endif()
+        list(FIND _icowrites "${_w}" _rewritten)
+        if(_inico LESS 0 AND _rewritten LESS 0)
+          write_stub("${_fn} writes ${_w}, which the input pass does not rewrite")
           return()
         endif()
       endforeach()
