@@ -571,6 +571,14 @@ static int closed_rank(const cset *cs, int r, int need_unit) {
   return 1;
 }
 
+/* The ranks mask p is indexed by. */
+static es_rset mask_dims(const es_cascade *c, const es_pred *p) {
+  const es_tensor *T = &c->tensors[p->mask];
+  es_rset dims = 0;
+  for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
+  return dims;
+}
+
 /* Set bits of mask p in the box lo..hi (by rank) of its dims, each a scope
 ** rank, the box not empty: per row of the outer dims, a popcount of the
 ** last dim's words. */
@@ -828,20 +836,12 @@ static int run_count(counter *q, int i, es_rset s, const es_range *range, uint64
   for (int r = 0; r < c->nranks; r++)
     if (mv & ((es_rset)1 << r)) q->vars[q->nvars++] = r;
   q->nmvars = q->a.nm ? q->nvars : -1;
-  if (closed_forms && q->a.nm == 1 && !q->exist && !(q->a.vars & mv) && q->nmvars > 0 && c->maskrows &&
-      c->maskrows[q->a.m[0]->mask]) {
+  if (closed_forms && q->a.nm == 1 && q->nmvars > 0 && c->maskrows && c->maskrows[q->a.m[0]->mask]) {
     /* the mask's dims are exactly its ranks in the scope, each once */
     const es_tensor *T = &c->tensors[q->a.m[0]->mask];
-    es_rset dims = 0;
-    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
-    q->mbox = dims == mv && __builtin_popcountll((unsigned long long)dims) == T->ndims;
-  }
-  if (closed_forms && !q->mbox && q->a.nm == 1 && q->nmvars > 0 && c->maskrows && c->maskrows[q->a.m[0]->mask]) {
-    const es_tensor *T = &c->tensors[q->a.m[0]->mask];
-    es_rset dims = 0;
-    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
-    q->mrow = dims == mv && __builtin_popcountll((unsigned long long)dims) == T->ndims &&
-              q->vars[q->nmvars - 1] == T->dim[T->ndims - 1];
+    int fits = mask_dims(c, q->a.m[0]) == mv && __builtin_popcountll((unsigned long long)mv) == T->ndims;
+    q->mbox = fits && !q->exist && !(q->a.vars & mv);
+    q->mrow = fits && !q->mbox && q->vars[q->nmvars - 1] == T->dim[T->ndims - 1];
   }
   for (int r = 0; r < c->nranks; r++)
     if ((involved & ~mv & ((es_rset)1 << r)) && r != q->solve && r != q->sum) q->vars[q->nvars++] = r;
@@ -909,9 +909,7 @@ int es_counter_open(const es_cascade *c, int i, uint32_t ranks, es_counter **out
   k->mask_only = 0;
   k->nbox = 0;
   for (int m = 0; m < q->a.nm && c->maskrows; m++) {
-    const es_tensor *T = &c->tensors[q->a.m[m]->mask];
-    es_rset dims = 0;
-    for (int d = 0; d < T->ndims; d++) dims |= (es_rset)1 << T->dim[d];
+    es_rset dims = mask_dims(c, q->a.m[m]);
     if ((dims & k->scope) != dims || !c->maskrows[q->a.m[m]->mask]) continue;
     k->box[k->nbox++] = q->a.m[m];
     k->mask_only = q->a.n == 0 && q->a.nm == 1 && !q->exist && q->a.mvars == dims;
